@@ -1,0 +1,96 @@
+/** Errors shaped like the API server's `metav1.Status` failures. */
+
+export type ApiErrorReason =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Invalid'
+  | 'BadRequest'
+  | 'Forbidden'
+  | 'InternalError'
+  | 'ServiceUnavailable';
+
+const HTTP_CODE: Record<ApiErrorReason, number> = {
+  NotFound: 404,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Invalid: 422,
+  BadRequest: 400,
+  Forbidden: 403,
+  InternalError: 500,
+  ServiceUnavailable: 503,
+};
+
+/** One entry of `field.ErrorList`: where the problem is and what it is. */
+export interface FieldError {
+  /** Dotted path such as `spec.updateStrategy.rollingUpdate.maxSurge`. */
+  field: string;
+  type: 'Required' | 'Invalid' | 'Forbidden' | 'NotSupported' | 'Duplicate' | 'TooLong';
+  value?: unknown;
+  /** The detail, e.g. "may not be set when maxUnavailable is non-zero". */
+  detail: string;
+}
+
+/** Renders a field error the way apimachinery's field.Error.Error() does. */
+export function formatFieldError(e: FieldError): string {
+  switch (e.type) {
+    case 'Required':
+      return `${e.field}: Required value${e.detail ? `: ${e.detail}` : ''}`;
+    case 'Forbidden':
+      return `${e.field}: Forbidden${e.detail ? `: ${e.detail}` : ''}`;
+    case 'NotSupported':
+      return `${e.field}: Unsupported value: ${JSON.stringify(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
+    case 'Duplicate':
+      return `${e.field}: Duplicate value: ${JSON.stringify(e.value)}`;
+    case 'TooLong':
+      return `${e.field}: Too long${e.detail ? `: ${e.detail}` : ''}`;
+    default:
+      return `${e.field}: Invalid value: ${formatValue(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
+  }
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined) return 'null';
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
+export class ApiError extends Error {
+  readonly reason: ApiErrorReason;
+  readonly causes: readonly FieldError[];
+
+  constructor(reason: ApiErrorReason, message: string, causes: readonly FieldError[] = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.reason = reason;
+    this.causes = causes;
+  }
+
+  get code(): number {
+    return HTTP_CODE[this.reason];
+  }
+
+  static notFound(resource: string, name: string): ApiError {
+    return new ApiError('NotFound', `${resource} "${name}" not found`);
+  }
+
+  static alreadyExists(resource: string, name: string): ApiError {
+    return new ApiError('AlreadyExists', `${resource} "${name}" already exists`);
+  }
+
+  static conflict(resource: string, name: string, why: string): ApiError {
+    return new ApiError('Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`);
+  }
+
+  /** `DaemonSet.apps "x" is invalid: [a, b]`, as apierrors.NewInvalid formats it. */
+  static invalid(kindGroup: string, name: string, causes: readonly FieldError[]): ApiError {
+    const parts = causes.map(formatFieldError);
+    const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+    return new ApiError('Invalid', `${kindGroup} "${name}" is invalid: ${list}`, causes);
+  }
+}
+
+export function isApiError(e: unknown, reason?: ApiErrorReason): e is ApiError {
+  return e instanceof ApiError && (reason === undefined || e.reason === reason);
+}

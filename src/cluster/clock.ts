@@ -1,0 +1,49 @@
+/**
+ * The virtual clock. Nothing in dsconform reads wall-clock time: every timestamp comes from here,
+ * and time moves only when a caller advances it.
+ */
+
+/** 2025-01-01T00:00:00Z: an arbitrary fixed origin so that the same run prints the same timestamps. */
+export const CLOCK_ORIGIN_MS = Date.UTC(2025, 0, 1);
+
+export class VirtualClock {
+  #nowMs: number;
+
+  constructor(startMs: number = CLOCK_ORIGIN_MS) {
+    this.#nowMs = startMs;
+  }
+
+  /** Milliseconds since the Unix epoch, virtual. */
+  nowMs(): number {
+    return this.#nowMs;
+  }
+
+  /** RFC 3339 with second precision, as metav1.Time serialises. */
+  nowTimestamp(): string {
+    return toTimestamp(this.#nowMs);
+  }
+
+  /** Seconds elapsed since the clock's origin (handy for traces). */
+  elapsedSeconds(): number {
+    return (this.#nowMs - CLOCK_ORIGIN_MS) / 1000;
+  }
+
+  advance(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`cannot advance the clock by ${ms} ms`);
+    this.#nowMs += ms;
+  }
+
+  advanceSeconds(seconds: number): void {
+    this.advance(seconds * 1000);
+  }
+}
+
+export function toTimestamp(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function parseTimestamp(ts: string | undefined): number | undefined {
+  if (ts === undefined) return undefined;
+  const ms = Date.parse(ts);
+  return Number.isNaN(ms) ? undefined : ms;
+}

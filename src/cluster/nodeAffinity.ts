@@ -1,0 +1,104 @@
+/**
+ * Required node affinity and nodeSelector matching, following component-helpers'
+ * `nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)`.
+ */
+import type {
+  Node,
+  NodeSelector,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  PodSpec,
+} from 'kubernetes-types/core/v1.js';
+
+type NodeTest = (node: Node) => boolean;
+
+/** nodeSelector AND required node affinity; a term that fails to parse never matches. */
+export function matchesRequiredNodeAffinity(spec: PodSpec | undefined, node: Node): boolean {
+  const nodeLabels = node.metadata?.labels ?? {};
+  for (const [key, value] of Object.entries(spec?.nodeSelector ?? {})) {
+    if (nodeLabels[key] !== value) return false;
+  }
+  const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (required == null) return true;
+  return matchesNodeSelector(required, node);
+}
+
+/** Terms are ORed; an empty term selects nothing (nodeaffinity.NewLazyErrorNodeSelector). */
+export function matchesNodeSelector(selector: NodeSelector, node: Node): boolean {
+  return selector.nodeSelectorTerms.some((term) => {
+    const test = compileTerm(term);
+    return test?.(node);
+  });
+}
+
+/** Returns undefined for a term that matches nothing: empty, or with a parse error. */
+function compileTerm(term: NodeSelectorTerm): NodeTest | undefined {
+  const expressions = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (expressions.length === 0 && fields.length === 0) return undefined;
+  const tests: NodeTest[] = [];
+  for (const req of expressions) {
+    const test = compileLabelRequirement(req);
+    if (test === undefined) return undefined;
+    tests.push((node) => test(node.metadata?.labels ?? {}));
+  }
+  for (const req of fields) {
+    const test = compileFieldRequirement(req);
+    if (test === undefined) return undefined;
+    tests.push(test);
+  }
+  return (node) => tests.every((t) => t(node));
+}
+
+function parseInteger(text: string): number | undefined {
+  return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** Label requirement with the node-selector operators, including Gt and Lt (nodeSelectorRequirementsAsSelector). */
+function compileLabelRequirement(
+  req: NodeSelectorRequirement,
+): ((labels: Record<string, string>) => boolean) | undefined {
+  const values = req.values ?? [];
+  const { key } = req;
+  switch (req.operator) {
+    case 'In':
+      if (values.length === 0) return undefined;
+      return (labels) => Object.hasOwn(labels, key) && values.includes(labels[key] as string);
+    case 'NotIn':
+      if (values.length === 0) return undefined;
+      return (labels) => !Object.hasOwn(labels, key) || !values.includes(labels[key] as string);
+    case 'Exists':
+      if (values.length !== 0) return undefined;
+      return (labels) => Object.hasOwn(labels, key);
+    case 'DoesNotExist':
+      if (values.length !== 0) return undefined;
+      return (labels) => !Object.hasOwn(labels, key);
+    case 'Gt':
+    case 'Lt': {
+      if (values.length !== 1) return undefined;
+      const bound = parseInteger(values[0] as string);
+      if (bound === undefined) return undefined;
+      const gt = req.operator === 'Gt';
+      return (labels) => {
+        const raw = labels[key];
+        const actual = raw === undefined ? undefined : parseInteger(raw);
+        if (actual === undefined) return false;
+        return gt ? actual > bound : actual < bound;
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Field requirement: only `In`/`NotIn` with exactly one value; the only field a node exposes is
+ * metadata.name, and any other key reads as the empty string (nodeSelectorRequirementsAsFieldSelector).
+ */
+function compileFieldRequirement(req: NodeSelectorRequirement): NodeTest | undefined {
+  const values = req.values ?? [];
+  if ((req.operator !== 'In' && req.operator !== 'NotIn') || values.length !== 1) return undefined;
+  const wanted = values[0] as string;
+  const read = (node: Node) => (req.key === 'metadata.name' ? (node.metadata?.name ?? '') : '');
+  return req.operator === 'In' ? (node) => read(node) === wanted : (node) => read(node) !== wanted;
+}
