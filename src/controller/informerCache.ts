@@ -1,0 +1,100 @@
+/**
+ * The controller's informer caches: replicas of the store built only from the watch events the
+ * controller has consumed so far. Between two consumptions they can be stale, as real informers are.
+ */
+import type { ControllerRevision, DaemonSet, Kind, KindMap, Node, Pod } from '../cluster/objects.js';
+import { controllerRefOf, objectKey } from '../cluster/objects.js';
+import type { WatchEvent } from '../cluster/store.js';
+
+class KindCache<T extends { metadata?: { name?: string; namespace?: string } }> {
+  #items = new Map<string, T>();
+  #sorted: T[] | undefined;
+
+  get(key: string): T | undefined {
+    return this.#items.get(key);
+  }
+
+  set(key: string, obj: T): void {
+    if (!this.#items.has(key)) this.#sorted = undefined;
+    else if (this.#sorted) {
+      const old = this.#items.get(key) as T;
+      const at = this.#sorted.indexOf(old);
+      if (at >= 0) this.#sorted[at] = obj;
+      else this.#sorted = undefined;
+    }
+    this.#items.set(key, obj);
+  }
+
+  delete(key: string): void {
+    if (this.#items.delete(key)) this.#sorted = undefined;
+  }
+
+  /** Ordered by key, so that every run iterates identically. */
+  list(): readonly T[] {
+    this.#sorted ??= [...this.#items.keys()].sort().map((k) => this.#items.get(k) as T);
+    return this.#sorted;
+  }
+
+  get size(): number {
+    return this.#items.size;
+  }
+}
+
+export class InformerCache {
+  readonly nodes = new KindCache<Node>();
+  readonly pods = new KindCache<Pod>();
+  readonly daemonSets = new KindCache<DaemonSet>();
+  readonly revisions = new KindCache<ControllerRevision>();
+  /** Pods by the uid of their controller (the upstream "controllerUID" index), plus orphans under ''. */
+  #podsByOwner = new Map<string, Set<string>>();
+
+  #cacheOf(kind: Kind): KindCache<KindMap[Kind]> {
+    switch (kind) {
+      case 'Node':
+        return this.nodes as KindCache<KindMap[Kind]>;
+      case 'Pod':
+        return this.pods as KindCache<KindMap[Kind]>;
+      case 'DaemonSet':
+        return this.daemonSets as KindCache<KindMap[Kind]>;
+      default:
+        return this.revisions as KindCache<KindMap[Kind]>;
+    }
+  }
+
+  /** Applies one watch event; returns the object the cache held before (for update handlers). */
+  apply(event: WatchEvent): KindMap[Kind] | undefined {
+    const cache = this.#cacheOf(event.kind);
+    const key = objectKey(event.object.metadata ?? {});
+    const previous = cache.get(key);
+    if (event.kind === 'Pod')
+      this.#indexPod(key, previous as Pod | undefined, event.type === 'DELETED' ? undefined : (event.object as Pod));
+    if (event.type === 'DELETED') cache.delete(key);
+    else cache.set(key, event.object);
+    return previous;
+  }
+
+  /** Pods controlled by `uid` and orphans, in `namespace` (FilterPodsByOwner with includeOrphans). */
+  podsOwnedByOrOrphan(uid: string, namespace: string): Pod[] {
+    const keys = [...(this.#podsByOwner.get(uid) ?? []), ...(this.#podsByOwner.get('') ?? [])].sort();
+    const pods: Pod[] = [];
+    for (const key of keys) {
+      const pod = this.pods.get(key);
+      if (pod && (pod.metadata?.namespace ?? 'default') === namespace) pods.push(pod);
+    }
+    return pods;
+  }
+
+  #indexPod(key: string, before: Pod | undefined, after: Pod | undefined): void {
+    const ownerOf = (p: Pod) => controllerRefOf(p)?.uid ?? '';
+    if (before) this.#podsByOwner.get(ownerOf(before))?.delete(key);
+    if (after) {
+      const owner = ownerOf(after);
+      let set = this.#podsByOwner.get(owner);
+      if (set === undefined) {
+        set = new Set();
+        this.#podsByOwner.set(owner, set);
+      }
+      set.add(key);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * manage: make every node's daemon pods what eligibility says they should be (create where
+ * missing, delete where forbidden, duplicated, failed or succeeded).
+ */
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { ControllerRevisionHashLabel } from '../cluster/objects.js';
+import { allowsSurge } from './budgets.js';
+import { comparePodsOldestFirst, isPodAvailable, isPodReady } from './podTemplate.js';
+import { nodeShouldRunDaemonPod } from './shouldRun.js';
+import type { SyncContext } from './syncContext.js';
+import { syncNodes } from './syncNodes.js';
+
+export interface NodeDecision {
+  nodesNeedingDaemonPods: string[];
+  podsToDelete: string[];
+}
+
+/** failedPodsBackoffKey: a new observed generation starts a fresh backoff. */
+export function failedPodsBackoffKey(ctx: SyncContext, nodeName: string): string {
+  return `${ctx.ds.metadata?.uid ?? ''}/${ctx.ds.status?.observedGeneration ?? 0}/${nodeName}`;
+}
+
+/** podsShouldBeOnNode: the per-node decision of §3.4. */
+export function podsShouldBeOnNode(
+  ctx: SyncContext,
+  node: Node,
+  nodeToDaemonPods: Map<string, Pod[]>,
+  hash: string,
+): NodeDecision {
+  const { ds } = ctx;
+  const nodeName = node.metadata?.name ?? '';
+  const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
+  const daemonPods = nodeToDaemonPods.get(nodeName) ?? [];
+  const exists = daemonPods.length > 0;
+  const result: NodeDecision = { nodesNeedingDaemonPods: [], podsToDelete: [] };
+
+  if (shouldRun && !exists) {
+    result.nodesNeedingDaemonPods.push(nodeName);
+    return result;
+  }
+  if (shouldContinueRunning) {
+    const running: Pod[] = [];
+    for (const pod of daemonPods) {
+      if (pod.metadata?.deletionTimestamp != null) continue; // respect termination
+      const name = pod.metadata?.name ?? '';
+      const namespace = pod.metadata?.namespace ?? 'default';
+      if (pod.status?.phase === 'Failed') {
+        const backoffKey = failedPodsBackoffKey(ctx, nodeName);
+        if (ctx.failedPodsBackoff.isInBackOffSinceUpdate(backoffKey, ctx.nowMs)) {
+          ctx.enqueueAfter(ctx.key, ctx.failedPodsBackoff.get(backoffKey));
+          continue;
+        }
+        ctx.failedPodsBackoff.next(backoffKey, ctx.nowMs);
+        ctx.control.recordEvent(
+          ds,
+          'Warning',
+          'FailedDaemonPod',
+          `Found failed daemon pod ${namespace}/${name} on node ${nodeName}, will try to kill it`,
+        );
+        result.podsToDelete.push(name);
+      } else if (pod.status?.phase === 'Succeeded') {
+        ctx.control.recordEvent(
+          ds,
+          'Normal',
+          'SucceededDaemonPod',
+          `Found succeeded daemon pod ${namespace}/${name} on node ${nodeName}, will try to delete it`,
+        );
+        result.podsToDelete.push(name);
+      } else {
+        running.push(pod);
+      }
+    }
+
+    if (!allowsSurge(ds)) {
+      // Keep the oldest running pod, delete the rest; never create here (wait for terminations).
+      if (running.length > 1) {
+        running.sort(comparePodsOldestFirst);
+        for (const pod of running.slice(1)) result.podsToDelete.push(pod.metadata?.name ?? '');
+      }
+      return result;
+    }
+
+    if (running.length <= 1) {
+      if (running.length === 0 && shouldRun) result.nodesNeedingDaemonPods.push(nodeName);
+      return result;
+    }
+    // Surge: keep the oldest pod of the current hash and the oldest of any other hash.
+    running.sort(comparePodsOldestFirst);
+    let oldestNew: Pod | undefined;
+    let oldestOld: Pod | undefined;
+    for (const pod of running) {
+      const isNew = pod.metadata?.labels?.[ControllerRevisionHashLabel] === hash;
+      if (isNew && oldestNew === undefined) oldestNew = pod;
+      else if (!isNew && oldestOld === undefined) oldestOld = pod;
+      else result.podsToDelete.push(pod.metadata?.name ?? '');
+    }
+    if (oldestNew !== undefined && oldestOld !== undefined) {
+      const minReadySeconds = ds.spec?.minReadySeconds ?? 0;
+      if (!isPodReady(oldestOld) || isPodAvailable(oldestNew, minReadySeconds, ctx.nowMs)) {
+        result.podsToDelete.push(oldestOld.metadata?.name ?? '');
+      }
+    }
+    return result;
+  }
+  if (exists) {
+    // Not allowed to continue: delete everything that is not already going.
+    for (const pod of daemonPods) {
+      if (pod.metadata?.deletionTimestamp == null) result.podsToDelete.push(pod.metadata?.name ?? '');
+    }
+  }
+  return result;
+}
+
+/** getUnscheduledPodsWithoutNode: unbound pods pinned to nodes that no longer exist. */
+export function unscheduledPodsWithoutNode(nodes: readonly Node[], nodeToDaemonPods: Map<string, Pod[]>): string[] {
+  const known = new Set(nodes.map((n) => n.metadata?.name ?? ''));
+  const result: string[] = [];
+  for (const nodeName of [...nodeToDaemonPods.keys()].sort()) {
+    if (known.has(nodeName)) continue;
+    for (const pod of nodeToDaemonPods.get(nodeName) ?? []) {
+      if (!pod.spec?.nodeName) result.push(pod.metadata?.name ?? '');
+    }
+  }
+  return result;
+}
+
+export function manage(ctx: SyncContext, hash: string): Error[] {
+  const nodeToDaemonPods = ctx.nodesToDaemonPods(false);
+  const nodesNeedingDaemonPods: string[] = [];
+  const podsToDelete: string[] = [];
+  for (const node of ctx.nodes) {
+    const decision = podsShouldBeOnNode(ctx, node, nodeToDaemonPods, hash);
+    nodesNeedingDaemonPods.push(...decision.nodesNeedingDaemonPods);
+    podsToDelete.push(...decision.podsToDelete);
+  }
+  podsToDelete.push(...unscheduledPodsWithoutNode(ctx.nodes, nodeToDaemonPods));
+  return syncNodes(ctx, podsToDelete, nodesNeedingDaemonPods, hash);
+}

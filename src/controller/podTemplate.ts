@@ -1,0 +1,107 @@
+/**
+ * Pure helpers of util/daemonset_util.go: the pod template a daemon pod is created from, how a
+ * pod maps back to its node, and whether a pod is up to date.
+ */
+import type { Affinity, Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import { parseTimestamp } from '../cluster/clock.js';
+import type { DaemonSet } from '../cluster/objects.js';
+import {
+  ControllerRevisionHashLabel,
+  deepCopy,
+  PodTemplateGenerationLabel,
+  TemplateGenerationAnnotation,
+} from '../cluster/objects.js';
+import { addOrUpdateDaemonPodTolerations } from './tolerations.js';
+
+/** GetTemplateGeneration: the legacy annotation as an integer, or undefined when absent or unparseable. */
+export function getTemplateGeneration(ds: DaemonSet): number | undefined {
+  const raw = ds.metadata?.annotations?.[TemplateGenerationAnnotation];
+  if (raw === undefined || !/^-?\d+$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+/** CreatePodTemplate: default tolerations, plus the generation and revision-hash labels. */
+export function createPodTemplate(
+  template: PodTemplateSpec,
+  generation: number | undefined,
+  hash: string,
+): PodTemplateSpec {
+  const copy = deepCopy(template);
+  copy.spec ??= { containers: [] };
+  addOrUpdateDaemonPodTolerations(copy.spec);
+  const labels: Record<string, string> = { ...(copy.metadata?.labels ?? {}) };
+  if (generation !== undefined) labels[PodTemplateGenerationLabel] = String(generation);
+  if (hash !== '') labels[ControllerRevisionHashLabel] = hash;
+  copy.metadata = { ...(copy.metadata ?? {}), labels };
+  return copy;
+}
+
+/**
+ * ReplaceDaemonSetPodNodeNameNodeAffinity: the required node-selector terms become exactly one term
+ * `metadata.name In [nodeName]`; preferred terms and pod (anti-)affinity are kept.
+ */
+export function replaceDaemonSetPodNodeNameNodeAffinity(affinity: Affinity | undefined, nodeName: string): Affinity {
+  const pinned = {
+    nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }],
+  };
+  const result = deepCopy(affinity ?? {});
+  result.nodeAffinity = { ...(result.nodeAffinity ?? {}), requiredDuringSchedulingIgnoredDuringExecution: pinned };
+  return result;
+}
+
+/** GetTargetNodeName: spec.nodeName, else the single value of a `metadata.name In` matchFields requirement. */
+export function getTargetNodeName(pod: Pod): string | undefined {
+  if (pod.spec?.nodeName) return pod.spec.nodeName;
+  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  for (const term of terms ?? []) {
+    for (const req of term.matchFields ?? []) {
+      if (req.key === 'metadata.name' && req.operator === 'In') {
+        return req.values?.length === 1 ? req.values[0] : undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** IsPodUpdated: the revision hash matches, or (legacy) the template generation label does. */
+export function isPodUpdated(pod: Pod, hash: string, generation: number | undefined): boolean {
+  const labels = pod.metadata?.labels ?? {};
+  const hashMatches = hash !== '' && labels[ControllerRevisionHashLabel] === hash;
+  const generationMatches = generation !== undefined && labels[PodTemplateGenerationLabel] === String(generation);
+  return hashMatches || generationMatches;
+}
+
+export function readyCondition(pod: Pod) {
+  return pod.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+/** podutil.IsPodReady. */
+export function isPodReady(pod: Pod): boolean {
+  return readyCondition(pod)?.status === 'True';
+}
+
+/** podutil.IsPodAvailable: Ready for at least minReadySeconds (inclusive, as current upstream). */
+export function isPodAvailable(pod: Pod, minReadySeconds: number, nowMs: number): boolean {
+  const condition = readyCondition(pod);
+  if (condition?.status !== 'True') return false;
+  if (minReadySeconds <= 0) return true;
+  const since = parseTimestamp(condition.lastTransitionTime);
+  return since !== undefined && since + minReadySeconds * 1000 <= nowMs;
+}
+
+export function isPodTerminal(pod: Pod): boolean {
+  return pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded';
+}
+
+/** podByCreationTimestampAndPhase.Less: bound pods first, then older, then by name. */
+export function comparePodsOldestFirst(a: Pod, b: Pod): number {
+  const aBound = Boolean(a.spec?.nodeName);
+  const bBound = Boolean(b.spec?.nodeName);
+  if (aBound !== bBound) return aBound ? -1 : 1;
+  const at = parseTimestamp(a.metadata?.creationTimestamp) ?? 0;
+  const bt = parseTimestamp(b.metadata?.creationTimestamp) ?? 0;
+  if (at !== bt) return at - bt;
+  const an = a.metadata?.name ?? '';
+  const bn = b.metadata?.name ?? '';
+  return an < bn ? -1 : an > bn ? 1 : 0;
+}
