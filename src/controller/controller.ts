@@ -49,7 +49,6 @@ export class DaemonSetController implements ClusterComponent {
   readonly cache = new InformerCache();
   readonly expectations: ControllerExpectations;
   readonly failedPodsBackoff = new Backoff();
-  readonly #store: ObjectStore;
   readonly #clock: VirtualClock;
   readonly #control: DaemonSetControl;
   readonly #options: DaemonSetControllerOptions;
@@ -66,7 +65,6 @@ export class DaemonSetController implements ClusterComponent {
   readonly syncLog: SyncRecord[] = [];
 
   constructor(store: ObjectStore, options: DaemonSetControllerOptions = {}) {
-    this.#store = store;
     this.#clock = store.clock;
     this.#options = options;
     this.expectations = new ControllerExpectations(() => this.#clock.nowMs());
@@ -158,19 +156,11 @@ export class DaemonSetController implements ClusterComponent {
   // --- event handlers (daemon_controller.go) -------------------------------------------------
 
   #handle(event: WatchEvent, previous: unknown): void {
-    switch (event.kind) {
-      case 'DaemonSet':
-        return this.#handleDaemonSet(event as WatchEvent<'DaemonSet'>, previous as DaemonSet | undefined);
-      case 'Pod':
-        return this.#handlePod(event as WatchEvent<'Pod'>, previous as Pod | undefined);
-      case 'ControllerRevision':
-        return this.#handleRevision(
-          event as WatchEvent<'ControllerRevision'>,
-          previous as ControllerRevision | undefined,
-        );
-      case 'Node':
-        return this.#handleNode(event as WatchEvent<'Node'>, previous as Node | undefined);
-    }
+    if (event.kind === 'DaemonSet')
+      this.#handleDaemonSet(event as WatchEvent<'DaemonSet'>, previous as DaemonSet | undefined);
+    else if (event.kind === 'Pod') this.#handlePod(event as WatchEvent<'Pod'>, previous as Pod | undefined);
+    else if (event.kind === 'Node') this.#handleNode(event as WatchEvent<'Node'>, previous as Node | undefined);
+    else this.#handleRevision(event as WatchEvent<'ControllerRevision'>, previous as ControllerRevision | undefined);
   }
 
   #handleDaemonSet(event: WatchEvent<'DaemonSet'>, previous: DaemonSet | undefined): void {
