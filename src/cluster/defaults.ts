@@ -1,0 +1,231 @@
+/**
+ * Server-side defaulting for the kinds the simulated API server stores, plus the DaemonSet
+ * registry strategy's create/update preparation (status reset, template generation).
+ *
+ * Defaulting follows `pkg/apis/apps/v1/defaults.go` and `pkg/apis/core/v1/defaults.go`; the
+ * registry behaviour follows `pkg/registry/apps/daemonset/strategy.go` together with the apps/v1
+ * conversion that carries the internal `spec.templateGeneration` in the
+ * `deprecated.daemonset.template.generation` annotation.
+ */
+import type { DaemonSet, DaemonSetSpec, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
+import type { Container, Node, Pod, PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import { ApiError } from './apiError.js';
+import { deepCopy, TemplateGenerationAnnotation } from './objects.js';
+
+export const DefaultTerminationGracePeriodSeconds = 30;
+export const DefaultSchedulerName = 'default-scheduler';
+export const DefaultRevisionHistoryLimit = 10;
+export const DefaultMaxUnavailable = 1;
+export const DefaultMaxSurge = 0;
+export const DefaultTerminationMessagePath = '/dev/termination-log';
+
+/** kubernetes-types marks server-owned fields readonly; the server itself must write them. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+type WritableDaemonSet = Writable<DaemonSet> & { metadata?: ObjectMeta; status?: DaemonSetStatus };
+
+// --- core/v1 -------------------------------------------------------------------------------------
+
+/** SetDefaults_Container: pull policy from the image tag, termination message path and policy. */
+export function setDefaultsContainer(container: Container): void {
+  container.imagePullPolicy ||= imageTag(container.image ?? '') === 'latest' ? 'Always' : 'IfNotPresent';
+  container.terminationMessagePath ||= DefaultTerminationMessagePath;
+  container.terminationMessagePolicy ||= 'File';
+  for (const port of container.ports ?? []) port.protocol ||= 'TCP';
+}
+
+/**
+ * The tag parsers.ParseImageName would report: the explicit tag, '' for a digest-only reference,
+ * and 'latest' when neither is given. A ':' before the last '/' is a registry port, not a tag.
+ */
+export function imageTag(image: string): string {
+  const at = image.indexOf('@');
+  const name = at >= 0 ? image.slice(0, at) : image;
+  const lastPart = name.slice(name.lastIndexOf('/') + 1);
+  const colon = lastPart.indexOf(':');
+  if (colon >= 0) return lastPart.slice(colon + 1);
+  return at >= 0 ? '' : 'latest';
+}
+
+/** SetDefaults_PodSpec (which also applies inside pod templates) plus the container defaults. */
+export function setDefaultsPodSpec(spec: PodSpec): void {
+  spec.dnsPolicy ||= 'ClusterFirst';
+  spec.restartPolicy ||= 'Always';
+  spec.securityContext ??= {};
+  spec.terminationGracePeriodSeconds ??= DefaultTerminationGracePeriodSeconds;
+  spec.schedulerName ||= DefaultSchedulerName;
+  for (const container of spec.initContainers ?? []) setDefaultsContainer(container);
+  for (const container of spec.containers ?? []) setDefaultsContainer(container);
+}
+
+/** SetDefaults_Pod on top of SetDefaults_PodSpec: only real Pods get these, never templates. */
+export function setDefaultsPod(pod: Pod): void {
+  const spec = podSpecOf(pod);
+  setDefaultsPodSpec(spec);
+  for (const container of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    // Requests default to limits, per resource, when limits are given.
+    const limits = container.resources?.limits;
+    if (limits === undefined) continue;
+    container.resources ??= {};
+    container.resources.requests ??= {};
+    const requests = container.resources.requests;
+    for (const [name, quantity] of Object.entries(limits)) requests[name] ??= quantity;
+  }
+  spec.enableServiceLinks ??= true;
+  if (spec.hostNetwork) {
+    // With host networking every container port is also a host port.
+    for (const container of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+      for (const port of container.ports ?? []) port.hostPort ||= port.containerPort;
+    }
+  }
+}
+
+/**
+ * Pod create: defaults, and a new pod starts Pending (podStrategy.PrepareForCreate). Unlike
+ * upstream, a status the caller supplies is kept, so fixtures can seed running pods directly.
+ */
+export function preparePodForCreate(pod: Pod): void {
+  setDefaultsPod(pod);
+  const writable = pod as Writable<Pod>;
+  writable.status ??= {};
+  writable.status.phase ||= 'Pending';
+}
+
+/** SetDefaults_NodeStatus: allocatable defaults to capacity. */
+export function setDefaultsNode(node: Node): void {
+  const status = node.status;
+  if (status?.capacity !== undefined && status.allocatable === undefined) status.allocatable = { ...status.capacity };
+}
+
+function podSpecOf(pod: Pod): PodSpec {
+  // PodSpec is a struct upstream, so its defaults apply even when the client sent no spec.
+  pod.spec ??= { containers: [] };
+  return pod.spec;
+}
+
+// --- apps/v1 DaemonSet ---------------------------------------------------------------------------
+
+function daemonSetSpecOf(ds: DaemonSet): DaemonSetSpec {
+  ds.spec ??= {} as DaemonSetSpec;
+  return ds.spec;
+}
+
+function templateSpecOf(template: PodTemplateSpec): PodSpec {
+  template.spec ??= {} as PodSpec;
+  return template.spec;
+}
+
+/** SetDefaults_DaemonSet, plus SetDefaults_PodSpec on the embedded pod template. */
+export function setDefaultsDaemonSet(ds: DaemonSet): void {
+  const spec = daemonSetSpecOf(ds);
+  spec.updateStrategy ??= {};
+  const strategy = spec.updateStrategy;
+  strategy.type ||= 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    strategy.rollingUpdate ??= {};
+    const rollingUpdate = strategy.rollingUpdate;
+    rollingUpdate.maxUnavailable ??= DefaultMaxUnavailable;
+    rollingUpdate.maxSurge ??= DefaultMaxSurge;
+  }
+  spec.revisionHistoryLimit ??= DefaultRevisionHistoryLimit;
+  spec.template ??= {};
+  setDefaultsPodSpec(templateSpecOf(spec.template));
+}
+
+/** The freshly created DaemonSet status as apps/v1 serialises an empty one (four required counters). */
+export function emptyDaemonSetStatus(): DaemonSetStatus {
+  return { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+}
+
+/**
+ * Reads the template generation the apps/v1 conversion would decode from the annotation: absent
+ * reads as 0; a value strconv.ParseInt rejects makes the whole request undecodable (400).
+ */
+export function decodeTemplateGeneration(ds: DaemonSet): bigint {
+  const raw = ds.metadata?.annotations?.[TemplateGenerationAnnotation];
+  if (raw === undefined) return 0n;
+  const why = parseIntProblem(raw);
+  if (why !== undefined) {
+    throw new ApiError(
+      'BadRequest',
+      `DaemonSet in version "v1" cannot be handled as a DaemonSet: strconv.ParseInt: parsing ${JSON.stringify(raw)}: ${why}`,
+    );
+  }
+  return BigInt(raw);
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Why strconv.ParseInt(s, 10, 64) would fail, or undefined if it would not. */
+function parseIntProblem(s: string): string | undefined {
+  if (!/^[+-]?[0-9]+$/.test(s)) return 'invalid syntax';
+  const n = BigInt(s);
+  return n < INT64_MIN || n > INT64_MAX ? 'value out of range' : undefined;
+}
+
+/** The template generation as stored: the annotation the apps/v1 conversion always writes. */
+export function templateGenerationOf(ds: DaemonSet): bigint {
+  const raw = ds.metadata?.annotations?.[TemplateGenerationAnnotation];
+  return raw !== undefined && parseIntProblem(raw) === undefined ? BigInt(raw) : 0n;
+}
+
+function setTemplateGeneration(ds: DaemonSet, generation: bigint): void {
+  ds.metadata ??= {};
+  ds.metadata.annotations = { ...ds.metadata.annotations, [TemplateGenerationAnnotation]: generation.toString() };
+}
+
+/**
+ * daemonSetStrategy.PrepareForCreate: status cleared, template generation at least 1 (a client
+ * may choose a higher starting value). The store sets metadata.generation itself.
+ */
+export function prepareDaemonSetForCreate(ds: DaemonSet): void {
+  const requested = decodeTemplateGeneration(ds);
+  setDefaultsDaemonSet(ds);
+  (ds as WritableDaemonSet).status = emptyDaemonSetStatus();
+  setTemplateGeneration(ds, requested < 1n ? 1n : requested);
+}
+
+/**
+ * daemonSetStrategy.PrepareForUpdate: the client cannot set the template generation; it is
+ * carried over and bumped exactly when spec.template changed (semantically, after defaulting).
+ */
+export function prepareDaemonSetForUpdate(ds: DaemonSet, old: DaemonSet): void {
+  decodeTemplateGeneration(ds); // an undecodable annotation fails the request even though it is then ignored
+  setDefaultsDaemonSet(ds);
+  const carried = templateGenerationOf(old);
+  const changed = !semanticallyEqual(ds.spec?.template, old.spec?.template);
+  setTemplateGeneration(ds, changed ? carried + 1n : carried);
+  // A spec that only differs in encoding (key order, [] for absent) is the same spec: keep the
+  // stored encoding so that byte comparisons downstream (the store's generation bump) agree.
+  if (old.spec !== undefined && semanticallyEqual(ds.spec, old.spec)) ds.spec = deepCopy(old.spec);
+}
+
+// --- semantic equality ---------------------------------------------------------------------------
+
+/**
+ * apiequality.Semantic.DeepEqual over wire JSON: key order is irrelevant and an absent field,
+ * null, an empty list and an empty map all compare equal (the forked reflect treats nil and empty
+ * slices and maps alike).
+ */
+export function semanticallyEqual(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(normalize(value)) ?? 'null';
+}
+
+function normalize(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map((v) => normalize(v) ?? null);
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = normalize((value as Record<string, unknown>)[key]);
+      if (v !== undefined) out[key] = v;
+    }
+    return Object.keys(out).length === 0 ? undefined : out;
+  }
+  return value;
+}
