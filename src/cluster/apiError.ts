@@ -29,6 +29,11 @@ export interface FieldError {
   value?: unknown;
   /** The detail, e.g. "may not be set when maxUnavailable is non-zero". */
   detail: string;
+  /**
+   * The value as the API server prints it, when JSON would differ from Go's rendering (an
+   * IntOrString prints through its String method: `150%`, unquoted).
+   */
+  renderedValue?: string;
 }
 
 /** Renders a field error the way apimachinery's field.Error.Error() does. */
@@ -39,13 +44,13 @@ export function formatFieldError(e: FieldError): string {
     case 'Forbidden':
       return `${e.field}: Forbidden${e.detail ? `: ${e.detail}` : ''}`;
     case 'NotSupported':
-      return `${e.field}: Unsupported value: ${JSON.stringify(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
+      return `${e.field}: Unsupported value: ${e.renderedValue ?? JSON.stringify(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
     case 'Duplicate':
-      return `${e.field}: Duplicate value: ${JSON.stringify(e.value)}`;
+      return `${e.field}: Duplicate value: ${e.renderedValue ?? JSON.stringify(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
     case 'TooLong':
       return `${e.field}: Too long${e.detail ? `: ${e.detail}` : ''}`;
     default:
-      return `${e.field}: Invalid value: ${formatValue(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
+      return `${e.field}: Invalid value: ${e.renderedValue ?? formatValue(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
   }
 }
 
