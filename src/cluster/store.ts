@@ -173,7 +173,8 @@ export class ObjectStore {
     let sorted = this.#sorted.get(kind);
     if (sorted === undefined) {
       const bucket = this.#bucket(kind);
-      sorted = [...bucket.keys()].sort().map((k) => bucket.get(k) as Obj);
+      // Frozen: callers share this array, and a list is a snapshot that later writes never change.
+      sorted = Object.freeze([...bucket.keys()].sort().map((k) => bucket.get(k) as Obj)) as Obj[];
       this.#sorted.set(kind, sorted);
     }
     const all = sorted as unknown as KindMap[K][];
@@ -428,8 +429,12 @@ export class ObjectStore {
     const key = this.#key(kind, meta.namespace, meta.name ?? '');
     const sorted = this.#sorted.get(kind);
     const at = old === undefined || sorted === undefined ? -1 : sorted.indexOf(old);
-    if (at >= 0 && sorted) sorted[at] = frozen;
-    else this.#sorted.delete(kind);
+    if (at >= 0 && sorted) {
+      // Copy on write: an earlier list() result a caller is still iterating must not change.
+      const next = sorted.slice();
+      next[at] = frozen;
+      this.#sorted.set(kind, Object.freeze(next) as Obj[]);
+    } else this.#sorted.delete(kind);
     this.#bucket(kind).set(key, frozen);
     this.#emit({
       type,
