@@ -1,0 +1,16 @@
+/**
+ * A controller under test, as the simulated cluster drives it: one step consumes what its
+ * informers would see and issues its writes. The reference controller runs in-process; other
+ * implementations run behind a process boundary (src/protocol) with the same shape.
+ */
+export interface ControllerDriver {
+  readonly name: string;
+  /** One reconcile step; true if it wrote anything. */
+  step(): Promise<boolean> | boolean;
+  /** The controller process restarts: in-memory state (expectations, backoff, queues) is lost. */
+  restart(): Promise<void> | void;
+  /** Virtual time (ms) at which the controller next wants to run without any new event, if any. */
+  nextWakeupMs(): number | undefined;
+  /** Releases whatever the driver holds (watches, processes). */
+  dispose(): Promise<void> | void;
+}

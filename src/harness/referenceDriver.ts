@@ -1,0 +1,38 @@
+/** The reference controller (src/controller) as a ControllerDriver, in-process. */
+import type { SimulatedCluster } from '../cluster/cluster.js';
+import { DaemonSetController, type DaemonSetControllerOptions } from '../controller/controller.js';
+import type { ControllerDriver } from './driver.js';
+
+export class ReferenceDriver implements ControllerDriver {
+  readonly name: string = 'daemonset-controller';
+  #controller: DaemonSetController;
+  readonly #cluster: SimulatedCluster;
+  readonly #options: DaemonSetControllerOptions;
+
+  constructor(cluster: SimulatedCluster, options: DaemonSetControllerOptions = {}) {
+    this.#cluster = cluster;
+    this.#options = options;
+    this.#controller = new DaemonSetController(cluster.store, options);
+  }
+
+  get controller(): DaemonSetController {
+    return this.#controller;
+  }
+
+  step(): boolean {
+    return this.#controller.step();
+  }
+
+  restart(): void {
+    this.#controller.stop();
+    this.#controller = new DaemonSetController(this.#cluster.store, this.#options);
+  }
+
+  nextWakeupMs(): number | undefined {
+    return this.#controller.nextDelayedMs();
+  }
+
+  dispose(): void {
+    this.#controller.stop();
+  }
+}

@@ -1,0 +1,329 @@
+/**
+ * The bridge between the model's abstract vocabulary (model/types.ts) and Kubernetes objects: a
+ * model DaemonSet spec becomes a manifest, and the objects of a cluster become the model's
+ * abstract `Cluster` observation. The harness owns this mapping; the model never sees Kubernetes
+ * objects, and the implementation never sees the model.
+ */
+import type { Toleration as K8sToleration, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import type {
+  IntOrPercent,
+  DaemonSet as ModelDaemonSet,
+  Node as ModelNode,
+  Pod as ModelPod,
+  Revision as ModelRevision,
+  DaemonSetSpec as ModelSpec,
+  UpdateStrategy as ModelStrategy,
+  Taint as ModelTaint,
+  PodTemplate as ModelTemplate,
+  NodeSelectorTerm as ModelTerm,
+  Toleration as ModelToleration,
+  Cluster as Observation,
+  TaintEffect,
+} from '../../model/types.ts';
+import { CLOCK_ORIGIN_MS, parseTimestamp } from '../cluster/clock.js';
+import { compileLabelSelector } from '../cluster/labels.js';
+import type { ControllerRevision, DaemonSet, Node, Pod } from '../cluster/objects.js';
+import {
+  ControllerRevisionHashLabel,
+  controllerRefOf,
+  FinalizerForeground,
+  FinalizerOrphan,
+  PodTemplateGenerationLabel,
+  TemplateGenerationAnnotation,
+} from '../cluster/objects.js';
+import { getTargetNodeName } from '../controller/podTemplate.js';
+
+export const HARNESS_NAMESPACE = 'default';
+export const DEFAULT_DS_NAME = 'ds';
+/** The one label the harness's DaemonSets select on. */
+export const APP_LABEL = 'app';
+
+/** Seconds on the model's clock for an RFC 3339 timestamp of the simulated cluster. */
+export function modelTime(timestamp: string | undefined): number | undefined {
+  const ms = parseTimestamp(timestamp);
+  return ms === undefined ? undefined : Math.floor((ms - CLOCK_ORIGIN_MS) / 1000);
+}
+
+// --- model → Kubernetes ---------------------------------------------------------------------------
+
+export function podTemplateSpecFor(template: ModelTemplate, dsName: string): PodTemplateSpec {
+  const spec: NonNullable<PodTemplateSpec['spec']> = { containers: [{ name: 'app', image: template.image }] };
+  if (Object.keys(template.nodeSelector).length > 0) spec.nodeSelector = { ...template.nodeSelector };
+  if (template.requiredNodeAffinity !== undefined) {
+    spec.affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: template.requiredNodeAffinity.map((term) => ({
+            ...(term.matchExpressions
+              ? {
+                  matchExpressions: term.matchExpressions.map((r) => ({
+                    key: r.key,
+                    operator: r.operator,
+                    values: [...r.values],
+                  })),
+                }
+              : {}),
+            ...(term.matchFields
+              ? {
+                  matchFields: term.matchFields.map((r) => ({
+                    key: r.key,
+                    operator: r.operator,
+                    values: [...r.values],
+                  })),
+                }
+              : {}),
+          })),
+        },
+      },
+    };
+  }
+  if (template.tolerations.length > 0) spec.tolerations = template.tolerations.map(k8sToleration);
+  if (template.hostNetwork) spec.hostNetwork = true;
+  if (template.nodeName !== undefined) spec.nodeName = template.nodeName;
+  return { metadata: { labels: { [APP_LABEL]: dsName } }, spec };
+}
+
+function k8sToleration(t: ModelToleration): K8sToleration {
+  const out: K8sToleration = {};
+  if (t.key !== undefined) out.key = t.key;
+  if (t.operator !== undefined) out.operator = t.operator;
+  if (t.value !== undefined) out.value = t.value;
+  if (t.effect !== undefined) out.effect = t.effect;
+  if (t.tolerationSeconds !== undefined) out.tolerationSeconds = t.tolerationSeconds;
+  return out;
+}
+
+export function updateStrategyFor(
+  strategy: ModelStrategy,
+): NonNullable<NonNullable<DaemonSet['spec']>['updateStrategy']> {
+  if (strategy.type === 'OnDelete') return { type: 'OnDelete' };
+  return {
+    type: 'RollingUpdate',
+    rollingUpdate: { maxUnavailable: strategy.maxUnavailable, maxSurge: strategy.maxSurge },
+  };
+}
+
+/** The manifest a user would apply for this model spec. */
+export function daemonSetManifestFor(spec: ModelSpec, name = DEFAULT_DS_NAME): DaemonSet {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, namespace: HARNESS_NAMESPACE },
+    spec: {
+      selector: { matchLabels: { [APP_LABEL]: name } },
+      template: podTemplateSpecFor(spec.template, name),
+      updateStrategy: updateStrategyFor(spec.updateStrategy),
+      minReadySeconds: spec.minReadySeconds,
+      revisionHistoryLimit: spec.revisionHistoryLimit,
+    },
+  };
+}
+
+// --- Kubernetes → model ---------------------------------------------------------------------------
+
+const EFFECTS: readonly string[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+export function observeNode(node: Node): ModelNode {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return {
+    name: node.metadata?.name ?? '',
+    labels: { ...(node.metadata?.labels ?? {}) },
+    taints: (node.spec?.taints ?? [])
+      .filter((t) => EFFECTS.includes(t.effect))
+      .map((t): ModelTaint => ({ key: t.key, value: t.value ?? '', effect: t.effect as TaintEffect })),
+    unschedulable: node.spec?.unschedulable === true,
+    ready: ready === 'False' || ready === 'Unknown' ? ready : 'True',
+  };
+}
+
+function intOrPercent(value: number | string | undefined): IntOrPercent {
+  if (value === undefined) return 0;
+  return (typeof value === 'number' ? value : value) as IntOrPercent;
+}
+
+export function observeTemplate(template: PodTemplateSpec | undefined): ModelTemplate {
+  const spec = template?.spec;
+  const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const out: {
+    -readonly [K in keyof ModelTemplate]: ModelTemplate[K];
+  } = {
+    image: spec?.containers[0]?.image ?? '',
+    nodeSelector: { ...(spec?.nodeSelector ?? {}) },
+    tolerations: (spec?.tolerations ?? []).map((t): ModelToleration => {
+      const m: { -readonly [K in keyof ModelToleration]: ModelToleration[K] } = {};
+      if (t.key !== undefined) m.key = t.key;
+      if (t.operator !== undefined) m.operator = t.operator as NonNullable<ModelToleration['operator']>;
+      if (t.value !== undefined) m.value = t.value;
+      if (t.effect !== undefined) m.effect = t.effect as NonNullable<ModelToleration['effect']>;
+      if (t.tolerationSeconds !== undefined) m.tolerationSeconds = t.tolerationSeconds;
+      return m;
+    }),
+    hostNetwork: spec?.hostNetwork === true,
+  };
+  if (terms !== undefined) {
+    out.requiredNodeAffinity = terms.map(
+      (term): ModelTerm => ({
+        ...(term.matchExpressions
+          ? {
+              matchExpressions: term.matchExpressions.map((r) => ({
+                key: r.key,
+                operator: r.operator,
+                values: [...(r.values ?? [])],
+              })),
+            }
+          : {}),
+        ...(term.matchFields
+          ? {
+              matchFields: term.matchFields.map((r) => ({
+                key: r.key,
+                operator: r.operator,
+                values: [...(r.values ?? [])],
+              })),
+            }
+          : {}),
+      }),
+    );
+  }
+  if (spec?.nodeName) out.nodeName = spec.nodeName;
+  return out;
+}
+
+export function observeStrategy(ds: DaemonSet): ModelStrategy {
+  const strategy = ds.spec?.updateStrategy;
+  if (strategy?.type === 'OnDelete') return { type: 'OnDelete' };
+  return {
+    type: 'RollingUpdate',
+    maxUnavailable: intOrPercent(strategy?.rollingUpdate?.maxUnavailable),
+    maxSurge: intOrPercent(strategy?.rollingUpdate?.maxSurge),
+  };
+}
+
+/** The hash of the newest revision whose stored template equals the DaemonSet's template. */
+function currentHashOf(ds: DaemonSet, revisions: readonly ControllerRevision[]): string | undefined {
+  const wanted = JSON.stringify(observeTemplate(ds.spec?.template));
+  let best: ControllerRevision | undefined;
+  for (const r of revisions) {
+    if (controllerRefOf(r)?.uid !== ds.metadata?.uid) continue;
+    if (JSON.stringify(observeTemplate(revisionTemplate(r))) !== wanted) continue;
+    if (best === undefined || (r.revision ?? 0) > (best.revision ?? 0)) best = r;
+  }
+  return best?.metadata?.labels?.[ControllerRevisionHashLabel];
+}
+
+function revisionTemplate(revision: ControllerRevision): PodTemplateSpec | undefined {
+  const data = revision.data as { spec?: { template?: PodTemplateSpec } } | undefined;
+  return data?.spec?.template;
+}
+
+export function observeDaemonSet(ds: DaemonSet, revisions: readonly ControllerRevision[]): ModelDaemonSet {
+  const status = ds.status;
+  const finalizers = ds.metadata?.finalizers ?? [];
+  const deleting =
+    ds.metadata?.deletionTimestamp == null
+      ? undefined
+      : finalizers.includes(FinalizerOrphan)
+        ? 'Orphan'
+        : finalizers.includes(FinalizerForeground)
+          ? 'Foreground'
+          : undefined;
+  const templateGeneration = Number(ds.metadata?.annotations?.[TemplateGenerationAnnotation] ?? '0');
+  const currentHash = currentHashOf(ds, revisions);
+  const selector = ds.spec?.selector;
+  return {
+    name: ds.metadata?.name ?? '',
+    uid: ds.metadata?.uid ?? '',
+    generation: ds.metadata?.generation ?? 0,
+    templateGeneration: Number.isFinite(templateGeneration) ? templateGeneration : 0,
+    spec: {
+      template: observeTemplate(ds.spec?.template),
+      updateStrategy: observeStrategy(ds),
+      minReadySeconds: ds.spec?.minReadySeconds ?? 0,
+      revisionHistoryLimit: ds.spec?.revisionHistoryLimit ?? 10,
+    },
+    status: {
+      currentNumberScheduled: status?.currentNumberScheduled ?? 0,
+      numberMisscheduled: status?.numberMisscheduled ?? 0,
+      desiredNumberScheduled: status?.desiredNumberScheduled ?? 0,
+      numberReady: status?.numberReady ?? 0,
+      numberAvailable: status?.numberAvailable ?? 0,
+      updatedNumberScheduled: status?.updatedNumberScheduled ?? 0,
+      numberUnavailable: status?.numberUnavailable ?? 0,
+      observedGeneration: status?.observedGeneration ?? 0,
+    },
+    ...(currentHash !== undefined ? { currentHash } : {}),
+    ...(deleting !== undefined ? { deleting } : {}),
+    ...(selector !== undefined &&
+    Object.keys(selector.matchLabels ?? {}).length === 0 &&
+    (selector.matchExpressions ?? []).length === 0
+      ? { selectsAll: true }
+      : {}),
+  };
+}
+
+export function observePod(pod: Pod): ModelPod {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const hash = pod.metadata?.labels?.[ControllerRevisionHashLabel];
+  const generation = pod.metadata?.labels?.[PodTemplateGenerationLabel];
+  const controllerUid = controllerRefOf(pod)?.uid;
+  const readySince = ready?.status === 'True' ? modelTime(ready.lastTransitionTime) : undefined;
+  const phase = pod.status?.phase;
+  return {
+    name: pod.metadata?.name ?? '',
+    node: getTargetNodeName(pod) ?? '',
+    bound: Boolean(pod.spec?.nodeName),
+    ...(hash !== undefined ? { hash } : {}),
+    ...(generation !== undefined && /^\d+$/.test(generation) ? { templateGeneration: Number(generation) } : {}),
+    ...(controllerUid !== undefined ? { controllerUid } : {}),
+    phase: phase === 'Running' || phase === 'Failed' || phase === 'Succeeded' ? phase : 'Pending',
+    ready: ready?.status === 'True',
+    ...(readySince !== undefined ? { readySince } : {}),
+    terminating: pod.metadata?.deletionTimestamp != null,
+    createdAt: modelTime(pod.metadata?.creationTimestamp) ?? 0,
+  };
+}
+
+export function observeRevision(revision: ControllerRevision): ModelRevision {
+  const controllerUid = controllerRefOf(revision)?.uid;
+  return {
+    name: revision.metadata?.name ?? '',
+    hash: revision.metadata?.labels?.[ControllerRevisionHashLabel] ?? revision.metadata?.name ?? '',
+    revision: revision.revision ?? 0,
+    ...(controllerUid !== undefined ? { controllerUid } : {}),
+    template: observeTemplate(revisionTemplate(revision)),
+  };
+}
+
+export interface ClusterObjects {
+  nowMs: number;
+  nodes: readonly Node[];
+  daemonSets: readonly DaemonSet[];
+  pods: readonly Pod[];
+  revisions: readonly ControllerRevision[];
+}
+
+/**
+ * The model's view of a cluster for the DaemonSet `name`: every pod and revision it controls,
+ * plus orphans its selector matches. When the DaemonSet is gone, pods and revisions that still
+ * carry the harness's app label are reported (orphans left behind, or dependents not yet collected).
+ */
+export function observeCluster(objects: ClusterObjects, name = DEFAULT_DS_NAME): Observation {
+  const ds = objects.daemonSets.find(
+    (d) => d.metadata?.name === name && (d.metadata?.namespace ?? 'default') === HARNESS_NAMESPACE,
+  );
+  const selector = compileLabelSelector(ds?.spec?.selector ?? { matchLabels: { [APP_LABEL]: name } });
+  const relevant = <T extends Pod | ControllerRevision>(obj: T): boolean => {
+    if ((obj.metadata?.namespace ?? 'default') !== HARNESS_NAMESPACE) return false;
+    const ref = controllerRefOf(obj);
+    if (ds !== undefined && ref?.uid === ds.metadata?.uid) return true;
+    if (ref !== undefined && ref.kind === 'DaemonSet' && ref.name === name) return true; // dependents of a vanished owner
+    return ref === undefined && selector.ok && selector.matches(obj.metadata?.labels);
+  };
+  const revisions = objects.revisions.filter(relevant);
+  return {
+    time: Math.floor((objects.nowMs - CLOCK_ORIGIN_MS) / 1000),
+    nodes: objects.nodes.map(observeNode),
+    ...(ds !== undefined ? { daemonSet: observeDaemonSet(ds, revisions) } : {}),
+    pods: objects.pods.filter(relevant).map(observePod),
+    revisions: revisions.map(observeRevision),
+  };
+}
