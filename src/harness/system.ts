@@ -1,0 +1,309 @@
+/**
+ * The system under test for simulated runs: dsconform's simulated cluster plus one controller
+ * driver. It applies the model's events (model/events.ts) to the cluster with the same meaning
+ * the model gives them, steps the actors, settles, and reports what it observes in the model's
+ * vocabulary.
+ */
+import type { Pod as K8sPod } from 'kubernetes-types/core/v1.js';
+import type { DsEvent, PodSelector } from '../../model/events.ts';
+import type { Cluster as Observation } from '../../model/types.ts';
+import { isApiError } from '../cluster/apiError.js';
+import { SimulatedCluster } from '../cluster/cluster.js';
+import type { DaemonSet } from '../cluster/objects.js';
+import { ControllerRevisionHashLabel, controllerRefOf } from '../cluster/objects.js';
+import {
+  comparePodsOldestFirst,
+  getTargetNodeName,
+  getTemplateGeneration,
+  isPodUpdated,
+} from '../controller/podTemplate.js';
+import type { ControllerDriver } from './driver.js';
+import {
+  APP_LABEL,
+  DEFAULT_DS_NAME,
+  daemonSetManifestFor,
+  HARNESS_NAMESPACE,
+  observeCluster,
+  podTemplateSpecFor,
+  updateStrategyFor,
+} from './translate.js';
+
+export interface ApplyOutcome {
+  /** False when the event did not apply (no such node or pod, or the API server refused it). */
+  applied: boolean;
+  /** Why not, or what happened, for traces. */
+  note?: string;
+}
+
+export interface SystemSettleResult {
+  converged: boolean;
+  rounds: number;
+  /** Virtual seconds that settle moved the clock forward to let delayed work run. */
+  advancedSeconds: number;
+  stillChanging: string[];
+}
+
+export interface SettleOptions {
+  maxRounds?: number;
+  /** Let the clock run forward to the controller's next wake-up while quiet, up to this many seconds in all. */
+  maxAdvanceSeconds?: number;
+}
+
+export type DriverFactory = (cluster: SimulatedCluster) => ControllerDriver;
+
+export class SimulatedSystem {
+  readonly cluster: SimulatedCluster;
+  #driver: ControllerDriver;
+  readonly #dsName: string;
+
+  constructor(factory: DriverFactory, options: { dsName?: string } = {}) {
+    // Readiness comes from POD_BECAME_READY events only, so both sides agree on when a pod is ready.
+    this.cluster = new SimulatedCluster({ kubelet: { readiness: 'events' } });
+    this.#driver = factory(this.cluster);
+    this.#dsName = options.dsName ?? DEFAULT_DS_NAME;
+  }
+
+  get driver(): ControllerDriver {
+    return this.#driver;
+  }
+
+  observe(): Observation {
+    const { store } = this.cluster;
+    return observeCluster(
+      {
+        nowMs: this.cluster.clock.nowMs(),
+        nodes: store.list('Node'),
+        daemonSets: store.list('DaemonSet'),
+        pods: store.list('Pod'),
+        revisions: store.list('ControllerRevision'),
+      },
+      this.#dsName,
+    );
+  }
+
+  async dispose(): Promise<void> {
+    await this.#driver.dispose();
+  }
+
+  /** One round: the controller, then every cluster component once. */
+  async round(): Promise<string[]> {
+    const changed: string[] = [];
+    if (await this.#driver.step()) changed.push(this.#driver.name);
+    for (const component of this.cluster.components()) {
+      if (component.step()) changed.push(component.name);
+    }
+    return changed;
+  }
+
+  /** Rounds until quiet; then, if allowed, advance to the controller's next wake-up and go on. */
+  async settle(options: SettleOptions = {}): Promise<SystemSettleResult> {
+    const maxRounds = options.maxRounds ?? 500;
+    const maxAdvanceMs = (options.maxAdvanceSeconds ?? 0) * 1000;
+    let advancedMs = 0;
+    let rounds = 0;
+    let changed: string[] = [];
+    while (rounds < maxRounds) {
+      rounds++;
+      changed = await this.round();
+      if (changed.length > 0) continue;
+      const wake = this.#driver.nextWakeupMs();
+      const now = this.cluster.clock.nowMs();
+      if (wake === undefined || advancedMs + Math.max(0, wake - now) > maxAdvanceMs) {
+        return { converged: true, rounds, advancedSeconds: advancedMs / 1000, stillChanging: [] };
+      }
+      const delta = Math.max(0, wake - now);
+      this.cluster.clock.advance(delta);
+      advancedMs += delta;
+    }
+    return { converged: false, rounds, advancedSeconds: advancedMs / 1000, stillChanging: changed };
+  }
+
+  /** Applies one model event to the cluster. Events that cannot apply are no-ops, as in the model. */
+  async apply(event: DsEvent): Promise<ApplyOutcome> {
+    try {
+      return await this.#apply(event);
+    } catch (e) {
+      if (isApiError(e)) return { applied: false, note: e.message };
+      throw e;
+    }
+  }
+
+  async #apply(event: DsEvent): Promise<ApplyOutcome> {
+    const { cluster } = this;
+    const nodeExists = (name: string) => cluster.store.get('Node', undefined, name) !== undefined;
+    const missingNode = (name: string): ApplyOutcome => ({ applied: false, note: `no node ${name}` });
+    switch (event.type) {
+      case 'NODE_ADDED':
+        if (nodeExists(event.node)) return { applied: false, note: `node ${event.node} exists` };
+        cluster.addNode(event.node, {
+          ...(event.labels ? { labels: { ...event.labels } } : {}),
+          ...(event.taints ? { taints: event.taints.map((t) => ({ ...t })) } : {}),
+        });
+        return { applied: true };
+      case 'NODE_REMOVED':
+        if (!nodeExists(event.node)) return missingNode(event.node);
+        cluster.removeNode(event.node);
+        return { applied: true };
+      case 'NODE_LABEL_SET':
+        if (!nodeExists(event.node)) return missingNode(event.node);
+        cluster.setNodeLabel(event.node, event.key, event.value);
+        return { applied: true };
+      case 'NODE_LABEL_REMOVED':
+        if (!nodeExists(event.node)) return missingNode(event.node);
+        cluster.setNodeLabel(event.node, event.key, undefined);
+        return { applied: true };
+      case 'TAINT_ADDED':
+        if (!nodeExists(event.node)) return missingNode(event.node);
+        cluster.addTaint(event.node, { ...event.taint });
+        return { applied: true };
+      case 'TAINT_REMOVED':
+        if (!nodeExists(event.node)) return missingNode(event.node);
+        cluster.removeTaint(event.node, event.key, event.effect);
+        return { applied: true };
+      case 'NODE_CORDONED':
+      case 'NODE_UNCORDONED':
+        if (!nodeExists(event.node)) return missingNode(event.node);
+        if (event.type === 'NODE_CORDONED') cluster.cordon(event.node);
+        else cluster.uncordon(event.node);
+        cluster.nodeLifecycle.step(); // the unschedulable taint follows at once
+        return { applied: true };
+      case 'NODE_READY':
+      case 'NODE_NOT_READY':
+        if (!nodeExists(event.node)) return missingNode(event.node);
+        cluster.setNodeReady(event.node, event.type === 'NODE_READY' ? 'True' : (event.status ?? 'False'));
+        cluster.nodeLifecycle.step(); // taints and pod readiness follow at once
+        return { applied: true };
+      case 'DS_CREATED':
+        cluster.createDaemonSet(daemonSetManifestFor(event.spec, event.name ?? this.#dsName));
+        return { applied: true };
+      case 'TEMPLATE_UPDATED':
+        return this.#updateDaemonSet((ds) => {
+          const spec = ds.spec as NonNullable<DaemonSet['spec']>;
+          spec.template = podTemplateSpecFor(event.template, this.#dsName);
+        });
+      case 'STRATEGY_CHANGED':
+        return this.#updateDaemonSet((ds) => {
+          const spec = ds.spec as NonNullable<DaemonSet['spec']>;
+          spec.updateStrategy = updateStrategyFor(event.updateStrategy);
+          if (event.minReadySeconds !== undefined) spec.minReadySeconds = event.minReadySeconds;
+          if (event.revisionHistoryLimit !== undefined) spec.revisionHistoryLimit = event.revisionHistoryLimit;
+        });
+      case 'DS_DELETED':
+        if (this.#daemonSet() === undefined) return { applied: false, note: 'no DaemonSet' };
+        cluster.deleteDaemonSet(HARNESS_NAMESPACE, this.#dsName, event.policy);
+        return { applied: true };
+      case 'POD_BECAME_READY': {
+        const pod = this.#selectPod(event, (p) => {
+          const node = p.spec?.nodeName ? cluster.store.get('Node', undefined, p.spec.nodeName) : undefined;
+          const nodeReady =
+            node?.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'False' &&
+            node?.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'Unknown';
+          return (
+            p.status?.phase === 'Running' &&
+            !isReady(p) &&
+            p.metadata?.deletionTimestamp == null &&
+            node !== undefined &&
+            nodeReady
+          );
+        });
+        if (pod === undefined) return { applied: false, note: 'no pod to make ready' };
+        cluster.kubelet.setPodReady(HARNESS_NAMESPACE, pod.metadata?.name ?? '', true);
+        return { applied: true, note: pod.metadata?.name ?? '' };
+      }
+      case 'POD_FAILED': {
+        const pod = this.#selectPod(
+          event,
+          (p) =>
+            p.metadata?.deletionTimestamp == null &&
+            (p.status?.phase === 'Pending' || p.status?.phase === 'Running' || p.status?.phase === undefined),
+        );
+        if (pod === undefined) return { applied: false, note: 'no pod to fail' };
+        cluster.kubelet.failPod(HARNESS_NAMESPACE, pod.metadata?.name ?? '');
+        return { applied: true, note: pod.metadata?.name ?? '' };
+      }
+      case 'POD_DELETED_BY_USER': {
+        const pod = this.#selectPod(event, (p) => p.metadata?.deletionTimestamp == null);
+        if (pod === undefined) return { applied: false, note: 'no pod to delete' };
+        cluster.deletePod(HARNESS_NAMESPACE, pod.metadata?.name ?? '');
+        return { applied: true, note: pod.metadata?.name ?? '' };
+      }
+      case 'ORPHAN_POD_APPEARED':
+        return this.#orphanPodAppeared(event.node, event.revision);
+      case 'CONTROLLER_RESTARTED':
+        await this.#driver.restart();
+        return { applied: true };
+      case 'TIME_ADVANCED':
+        cluster.advance(event.seconds);
+        return { applied: true };
+      case 'CONTROLLER_SYNC':
+        return { applied: await this.#driver.step() };
+      case 'KUBELET_STEP':
+        return { applied: cluster.kubelet.step() };
+      case 'SCHEDULER_STEP':
+        return { applied: cluster.scheduler.step() };
+      case 'GC_STEP': {
+        const a = cluster.taintEviction.step();
+        const b = cluster.garbageCollector.step();
+        const c = cluster.podGC.step();
+        return { applied: a || b || c };
+      }
+    }
+  }
+
+  #daemonSet(): DaemonSet | undefined {
+    return this.cluster.store.get('DaemonSet', HARNESS_NAMESPACE, this.#dsName);
+  }
+
+  #updateDaemonSet(mutate: (ds: DaemonSet) => void): ApplyOutcome {
+    if (this.#daemonSet() === undefined) return { applied: false, note: 'no DaemonSet' };
+    this.cluster.updateDaemonSet(HARNESS_NAMESPACE, this.#dsName, mutate);
+    return { applied: true };
+  }
+
+  /** The current revision's hash, as the DaemonSet's revisions say (undefined before the first sync). */
+  #currentHash(): string | undefined {
+    return this.observe().daemonSet?.currentHash;
+  }
+
+  /** PodSelector: the DaemonSet's pods for the node, optionally of one revision class, that qualify; the oldest. */
+  #selectPod(selector: PodSelector, qualifies: (pod: K8sPod) => boolean): K8sPod | undefined {
+    const ds = this.#daemonSet();
+    const uid = ds?.metadata?.uid;
+    const hash = ds ? this.#currentHash() : undefined;
+    const generation = ds ? getTemplateGeneration(ds) : undefined;
+    const candidates = this.cluster.store.list('Pod', HARNESS_NAMESPACE).filter((p) => {
+      const ref = controllerRefOf(p);
+      if (uid === undefined || ref?.uid !== uid) return false;
+      if (getTargetNodeName(p) !== selector.node) return false;
+      if (selector.revision !== undefined && ds !== undefined) {
+        const updated = isPodUpdated(p, hash ?? '', generation);
+        if ((selector.revision === 'current') !== updated) return false;
+      }
+      return qualifies(p);
+    });
+    return [...candidates].sort(comparePodsOldestFirst)[0];
+  }
+
+  #orphanPodAppeared(node: string, revision: 'current' | 'none'): ApplyOutcome {
+    const ds = this.#daemonSet();
+    const labels: Record<string, string> = { [APP_LABEL]: this.#dsName };
+    const hash = ds ? this.#currentHash() : undefined;
+    if (revision === 'current' && hash !== undefined) labels[ControllerRevisionHashLabel] = hash;
+    const template = ds?.spec?.template;
+    const now = this.cluster.clock.nowTimestamp();
+    this.cluster.store.create('Pod', {
+      metadata: { generateName: `${this.#dsName}-orphan-`, namespace: HARNESS_NAMESPACE, labels },
+      spec: { ...(template?.spec ?? { containers: [{ name: 'app', image: 'orphan' }] }), nodeName: node },
+      status: {
+        phase: 'Running',
+        startTime: now,
+        conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+      },
+    });
+    return { applied: true };
+  }
+}
+
+function isReady(pod: K8sPod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
