@@ -336,6 +336,31 @@ export class ObjectStore {
     return asKind<K>(this.#commitUpdate(kind, obj, old));
   }
 
+  /**
+   * Mirrors a watch event seen elsewhere: the object is stored exactly as given (uid,
+   * resourceVersion and all) and the event is re-emitted. A protocol server uses this to give an
+   * in-process controller informers fed from another cluster.
+   */
+  replicate(event: { type: WatchEventType; kind: Kind; object: AnyObject }): void {
+    const obj = deepFreeze(asObj(deepCopy(event.object)));
+    const meta = obj.metadata ?? {};
+    const key = this.#key(event.kind, meta.namespace, meta.name ?? '');
+    const bucket = this.#bucket(event.kind);
+    const old = bucket.get(key);
+    if (event.type === 'DELETED') {
+      if (old !== undefined) this.#remove(event.kind, old);
+      return;
+    }
+    bucket.set(key, obj);
+    this.#sorted.delete(event.kind);
+    this.#emit({
+      type: old === undefined ? 'ADDED' : 'MODIFIED',
+      kind: event.kind,
+      object: asKind(obj),
+      ...(old ? { oldObject: asKind(old) } : {}),
+    } as WatchEvent);
+  }
+
   /** Records a Kubernetes Event (kept in `events`, not watchable). */
   recordEvent(event: Omit<ClusterEvent, 'timestamp'>): void {
     this.events.push({ timestamp: this.clock.nowTimestamp(), ...deepCopy(event) });

@@ -1,0 +1,107 @@
+/**
+ * The reference controller behind the controller protocol: what `dsconform reference-controller`
+ * runs. It keeps a mirror of the cluster fed by the sync messages, steps the in-process controller
+ * over it, and answers with the writes the controller wanted to make. It is the conforming
+ * implementation the process adapter is tested with, and (with a mutant) the faulty ones.
+ */
+import { createInterface } from 'node:readline';
+import { parseTimestamp, VirtualClock } from '../cluster/clock.js';
+import type { AnyObject } from '../cluster/objects.js';
+import { ObjectStore } from '../cluster/store.js';
+import { DaemonSetController, type DaemonSetControllerOptions } from '../controller/controller.js';
+import { PROTOCOL_VERSION, type Reply, Request } from './messages.js';
+import { RecordingControl } from './recordingControl.js';
+
+export class ReferenceServer {
+  readonly #options: DaemonSetControllerOptions;
+  readonly #name: string;
+  #clock = new VirtualClock();
+  #mirror = new ObjectStore(this.#clock);
+  #control = new RecordingControl(this.#mirror);
+  #controller: DaemonSetController;
+
+  constructor(options: DaemonSetControllerOptions = {}, name = 'dsconform-reference') {
+    this.#options = options;
+    this.#name = name;
+    this.#controller = this.#newController();
+  }
+
+  #newController(): DaemonSetController {
+    return new DaemonSetController(this.#mirror, { ...this.#options, control: this.#control });
+  }
+
+  #reset(): void {
+    this.#controller.stop();
+    this.#clock = new VirtualClock(this.#clock.nowMs());
+    this.#mirror = new ObjectStore(this.#clock);
+    this.#control = new RecordingControl(this.#mirror);
+    this.#controller = this.#newController();
+  }
+
+  #setTime(now: string): void {
+    const ms = parseTimestamp(now);
+    if (ms !== undefined && ms > this.#clock.nowMs()) this.#clock.advance(ms - this.#clock.nowMs());
+  }
+
+  /** Handles one request; returns the reply, or undefined for shutdown. */
+  handle(raw: unknown): Reply | undefined {
+    const parsed = Request.safeParse(raw);
+    if (!parsed.success) {
+      const re = (raw as { id?: unknown })?.id;
+      return {
+        type: 'error',
+        ...(typeof re === 'number' ? { re } : {}),
+        code: 'bad-request',
+        text: parsed.error.message,
+      };
+    }
+    const request = parsed.data;
+    switch (request.type) {
+      case 'init':
+        this.#setTime(request.now);
+        return {
+          type: 'init_ok',
+          re: request.id,
+          protocol: PROTOCOL_VERSION,
+          implementation: { name: this.#name },
+          capabilities: { surge: true, rollingUpdate: true, revisions: true, taints: true },
+        };
+      case 'reset':
+        this.#reset();
+        return { type: 'reset_ok', re: request.id };
+      case 'shutdown':
+        return undefined;
+      case 'sync': {
+        this.#setTime(request.now);
+        for (const event of request.events) {
+          this.#mirror.replicate({ type: event.type, kind: event.kind, object: event.object as unknown as AnyObject });
+        }
+        this.#control.writes.length = 0;
+        this.#controller.step();
+        const wake = this.#controller.nextDelayedMs();
+        const reply: Reply = { type: 'sync_ok', re: request.id, writes: [...this.#control.writes] };
+        if (wake !== undefined) reply.wakeAfterSeconds = Math.max(0, (wake - this.#clock.nowMs()) / 1000);
+        return reply;
+      }
+    }
+  }
+}
+
+/** Serves the protocol on stdin/stdout until shutdown or end of input. */
+export async function serveReference(options: DaemonSetControllerOptions = {}, name?: string): Promise<void> {
+  const server = new ReferenceServer(options, name);
+  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      process.stdout.write(`${JSON.stringify({ type: 'error', code: 'bad-json', text: 'request is not JSON' })}\n`);
+      continue;
+    }
+    const reply = server.handle(message);
+    if (reply === undefined) break;
+    process.stdout.write(`${JSON.stringify(reply)}\n`);
+  }
+}
