@@ -6,11 +6,12 @@
  */
 import type { Pod as K8sPod } from 'kubernetes-types/core/v1.js';
 import type { DsEvent, PodSelector } from '../../model/events.ts';
-import type { Cluster as Observation } from '../../model/types.ts';
+import type { ControllerWrites, CreatedPod, Observation, StepRecord } from '../../model/observation.ts';
 import { isApiError } from '../cluster/apiError.js';
 import { SimulatedCluster } from '../cluster/cluster.js';
 import type { DaemonSet } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, controllerRefOf } from '../cluster/objects.js';
+import type { WatchEvent } from '../cluster/store.js';
 import {
   comparePodsOldestFirst,
   getTargetNodeName,
@@ -24,6 +25,7 @@ import {
   daemonSetManifestFor,
   HARNESS_NAMESPACE,
   observeCluster,
+  observeTemplate,
   podTemplateSpecFor,
   updateStrategyFor,
 } from './translate.js';
@@ -55,12 +57,16 @@ export class SimulatedSystem {
   readonly cluster: SimulatedCluster;
   #driver: ControllerDriver;
   readonly #dsName: string;
+  /** Watch events seen while the controller steps: exactly its writes. */
+  #recording: WatchEvent[] | undefined;
+  #lastStep: StepRecord | undefined;
 
   constructor(factory: DriverFactory, options: { dsName?: string } = {}) {
     // Readiness comes from POD_BECAME_READY events only, so both sides agree on when a pod is ready.
     this.cluster = new SimulatedCluster({ kubelet: { readiness: 'events' } });
     this.#driver = factory(this.cluster);
     this.#dsName = options.dsName ?? DEFAULT_DS_NAME;
+    this.cluster.store.watch((event) => this.#recording?.push(event));
   }
 
   get driver(): ControllerDriver {
@@ -69,7 +75,7 @@ export class SimulatedSystem {
 
   observe(): Observation {
     const { store } = this.cluster;
-    return observeCluster(
+    const observation = observeCluster(
       {
         nowMs: this.cluster.clock.nowMs(),
         nodes: store.list('Node'),
@@ -79,6 +85,7 @@ export class SimulatedSystem {
       },
       this.#dsName,
     );
+    return this.#lastStep ? { ...observation, lastStep: this.#lastStep } : observation;
   }
 
   async dispose(): Promise<void> {
@@ -118,14 +125,84 @@ export class SimulatedSystem {
     return { converged: false, rounds, advancedSeconds: advancedMs / 1000, stillChanging: changed };
   }
 
+  /**
+   * Quiescence as the model defines it (model/quiescence.ts): a healthy environment acts until
+   * nothing moves. Every actor settles, every started pod on a Ready node passes its readiness
+   * probe, and when all is quiet the clock jumps to the next deadline (minReadySeconds, the
+   * controller's own requeues such as failed-pod backoff).
+   */
+  async quiesce(options: { maxIterations?: number; maxAdvanceSeconds?: number } = {}): Promise<SystemSettleResult> {
+    const maxIterations = options.maxIterations ?? 200;
+    const maxAdvanceMs = (options.maxAdvanceSeconds ?? 3600) * 1000;
+    let rounds = 0;
+    let advancedMs = 0;
+    for (let i = 0; i < maxIterations; i++) {
+      const settled = await this.settle({ maxRounds: 200 });
+      rounds += settled.rounds;
+      if (!settled.converged) return { ...settled, rounds, advancedSeconds: advancedMs / 1000 };
+      if (this.#passReadinessProbes()) continue;
+      const now = this.cluster.clock.nowMs();
+      const deadline = this.#nextDeadlineMs();
+      if (deadline === undefined || deadline <= now || advancedMs + (deadline - now) > maxAdvanceMs) {
+        return { converged: true, rounds, advancedSeconds: advancedMs / 1000, stillChanging: [] };
+      }
+      this.cluster.clock.advance(deadline - now);
+      advancedMs += deadline - now;
+    }
+    return { converged: false, rounds, advancedSeconds: advancedMs / 1000, stillChanging: ['quiesce'] };
+  }
+
+  /** Running, not-ready, non-terminating pods on Ready nodes become ready now. True if any did. */
+  #passReadinessProbes(): boolean {
+    let changed = false;
+    for (const pod of this.cluster.store.list('Pod', HARNESS_NAMESPACE)) {
+      if (pod.status?.phase !== 'Running' || isReady(pod) || pod.metadata?.deletionTimestamp != null) continue;
+      const node = pod.spec?.nodeName ? this.cluster.store.get('Node', undefined, pod.spec.nodeName) : undefined;
+      const ready = node?.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'True';
+      if (node === undefined || ready !== 'True') continue;
+      this.cluster.kubelet.setPodReady(HARNESS_NAMESPACE, pod.metadata?.name ?? '', true);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** The earliest future moment something time-driven happens: a controller requeue or a pod becoming available. */
+  #nextDeadlineMs(): number | undefined {
+    const now = this.cluster.clock.nowMs();
+    const candidates: number[] = [];
+    const wake = this.#driver.nextWakeupMs();
+    if (wake !== undefined && wake > now) candidates.push(wake);
+    const minReady = this.#daemonSet()?.spec?.minReadySeconds ?? 0;
+    if (minReady > 0) {
+      for (const pod of this.cluster.store.list('Pod', HARNESS_NAMESPACE)) {
+        const since = pod.status?.conditions?.find(
+          (c) => c.type === 'Ready' && c.status === 'True',
+        )?.lastTransitionTime;
+        const at = since === undefined ? undefined : Date.parse(since) + minReady * 1000;
+        if (at !== undefined && at > now) candidates.push(at);
+      }
+    }
+    return candidates.length > 0 ? Math.min(...candidates) : undefined;
+  }
+
   /** Applies one model event to the cluster. Events that cannot apply are no-ops, as in the model. */
   async apply(event: DsEvent): Promise<ApplyOutcome> {
+    let outcome: ApplyOutcome;
+    this.#recording = event.type === 'CONTROLLER_SYNC' ? [] : undefined;
     try {
-      return await this.#apply(event);
+      outcome = await this.#apply(event);
     } catch (e) {
-      if (isApiError(e)) return { applied: false, note: e.message };
-      throw e;
+      if (!isApiError(e)) throw e;
+      outcome = { applied: false, note: e.message };
+    } finally {
+      const recorded = this.#recording ?? [];
+      this.#recording = undefined;
+      this.#lastStep = { event, controller: summarizeWrites(recorded) };
     }
+    const refusedByApi =
+      !outcome.applied && outcome.note !== undefined && /invalid|not found|already exists/i.test(outcome.note);
+    if (refusedByApi && outcome.note) this.#lastStep = { ...this.#lastStep, rejected: outcome.note };
+    return outcome;
   }
 
   async #apply(event: DsEvent): Promise<ApplyOutcome> {
@@ -302,6 +379,62 @@ export class SimulatedSystem {
     });
     return { applied: true };
   }
+}
+
+/** What the controller wrote, read back from the watch events of its step. */
+export function summarizeWrites(events: readonly WatchEvent[]): ControllerWrites {
+  const creates: CreatedPod[] = [];
+  const deletes: string[] = [];
+  let statusWritten = false;
+  let revisionWrites = 0;
+  let podPatches = 0;
+  for (const event of events) {
+    if (event.kind === 'ControllerRevision') revisionWrites++;
+    else if (event.kind === 'DaemonSet') {
+      if (
+        JSON.stringify((event.object as DaemonSet).status) !==
+        JSON.stringify((event.oldObject as DaemonSet | undefined)?.status)
+      ) {
+        statusWritten = true;
+      }
+    } else if (event.kind === 'Pod') {
+      const pod = event.object as K8sPod;
+      const old = event.oldObject as K8sPod | undefined;
+      const name = pod.metadata?.name ?? '';
+      if (event.type === 'ADDED') creates.push(createdPod(pod));
+      else if (event.type === 'DELETED' && old?.metadata?.deletionTimestamp == null) deletes.push(name);
+      else if (
+        event.type === 'MODIFIED' &&
+        pod.metadata?.deletionTimestamp != null &&
+        old?.metadata?.deletionTimestamp == null
+      )
+        deletes.push(name);
+      else if (event.type === 'MODIFIED') podPatches++;
+    }
+  }
+  return { creates, deletes, statusWritten, revisionWrites, podPatches };
+}
+
+function createdPod(pod: K8sPod): CreatedPod {
+  const ref = controllerRefOf(pod);
+  const terms =
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const hash = pod.metadata?.labels?.[ControllerRevisionHashLabel];
+  return {
+    node: getTargetNodeName(pod) ?? '',
+    pod: pod.metadata?.name ?? '',
+    ...(hash !== undefined ? { hash } : {}),
+    shape: {
+      ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+      tolerations: observeTemplate({ spec: pod.spec ?? { containers: [] } }).tolerations,
+      requiredTerms: terms.map((t) => [
+        ...(t.matchExpressions ?? []).map((r) => `${r.key} ${r.operator} ${(r.values ?? []).join(',')}`),
+        ...(t.matchFields ?? []).map((r) => `${r.key} ${r.operator} ${(r.values ?? []).join(',')}`),
+      ]),
+      controllerRef: ref !== undefined,
+      blockOwnerDeletion: ref?.blockOwnerDeletion === true,
+    },
+  };
 }
 
 function isReady(pod: K8sPod): boolean {
