@@ -1,0 +1,96 @@
+/**
+ * The `dsconform` command line. Thin on purpose: each subcommand parses its arguments, calls the
+ * library and maps the outcome to an exit code (see exitCodes.ts). Problems with the user's input
+ * become one line on stderr, `dsconform: file:line:column: what is wrong`, and exit code 2.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { InputError } from '../manifests/inputError.js';
+import { ExitCode } from './exitCodes.js';
+import { registerSimulate } from './simulate.js';
+
+/** Where a command writes; tests pass their own to capture output. */
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether human-readable output may use colours (stdout is a terminal that supports them). */
+  readonly color: boolean;
+}
+
+/** What a subcommand's action gets besides its arguments. */
+export interface CliContext {
+  readonly io: CliIO;
+  /** Sets the exit code main() returns (the last call wins). */
+  exit(code: ExitCode): void;
+}
+
+/** Adds one subcommand to the program. */
+export type RegisterCommand = (program: Command, context: CliContext) => void;
+
+export const processIO: CliIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  // picocolors alone would also colour a pipe when CI is set; piped output stays plain.
+  color: process.stdout.isTTY === true && pc.isColorSupported,
+};
+
+/** `check`, the job `npm start` runs, arrives with the harness; until then it says so. */
+const registerCheck: RegisterCommand = (program, { io, exit }) => {
+  program
+    .command('check')
+    .description('run the conformance checks (not implemented yet)')
+    .action(() => {
+      io.stderr('dsconform: check is not implemented yet\n');
+      exit(ExitCode.CouldNotCheck);
+    });
+};
+
+/**
+ * Every subcommand, in the order `--help` lists them. Still to come, each in its own module
+ * registered here: explore, replay, scenario, matrix, report, merge.
+ */
+const COMMANDS: readonly RegisterCommand[] = [registerCheck, registerSimulate];
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+/** Runs the CLI on `argv` (as process.argv: node, script, arguments...) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<ExitCode> {
+  let exitCode: ExitCode = ExitCode.Ok;
+  const context: CliContext = {
+    io,
+    exit: (code) => {
+      exitCode = code;
+    },
+  };
+  const program = new Command('dsconform')
+    .description('Formal model and conformance harness for Kubernetes DaemonSet semantics')
+    .version(packageVersion())
+    // Set before the subcommands are added: they inherit output and exit handling.
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: (text, write) => write(text.replace(/^error: /, 'dsconform: ')),
+    })
+    .exitOverride()
+    .showSuggestionAfterError();
+  for (const register of COMMANDS) register(program, context);
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    // Help and --version exit with 0; any usage error is bad input, never a violation.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.CouldNotCheck;
+    if (error instanceof InputError) {
+      io.stderr(`dsconform: ${error.message}\n`);
+      return ExitCode.CouldNotCheck;
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr(`dsconform: internal error (please report it): ${detail}\n`);
+    return ExitCode.CouldNotCheck;
+  }
+  return exitCode;
+}
