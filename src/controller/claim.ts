@@ -19,7 +19,10 @@ export interface ClaimOps<T extends Claimable> {
 
 /**
  * Returns the objects this DaemonSet controls after claiming. `canAdopt` runs once, lazily, before
- * the first adoption (RecheckDeletionTimestamp) and throws to abort the whole claim.
+ * the first adoption (RecheckDeletionTimestamp); if it throws, that adoption and every later one
+ * fail with its error. As in upstream ClaimPods/ClaimControllerRevisions, a failed adoption or
+ * release does not stop the pass: the remaining objects are still claimed, adopted or released,
+ * and the collected errors are thrown together at the end.
  */
 export function claimObjects<T extends Claimable>(
   ds: DaemonSet,
@@ -32,8 +35,9 @@ export function claimObjects<T extends Claimable>(
   const matches = (obj: T) => compiled.ok && compiled.matches(obj.metadata?.labels);
   const uid = ds.metadata?.uid;
   const deleting = ds.metadata?.deletionTimestamp != null;
-  let adoptionChecked = false;
+  let adoptionCheck: { error?: Error } | undefined;
   const claimed: T[] = [];
+  const errors: Error[] = [];
   for (const obj of candidates) {
     const ref = controllerRefOf(obj);
     if (ref !== undefined) {
@@ -46,23 +50,36 @@ export function claimObjects<T extends Claimable>(
       try {
         ops.release(obj);
       } catch (e) {
-        if (!isApiError(e, 'NotFound')) throw e; // gone already: nothing to release
+        if (!isApiError(e, 'NotFound')) errors.push(e as Error); // gone already: nothing to release
       }
       continue;
     }
     // An orphan: adopt it if it matches, unless either side is being deleted.
     if (deleting || !matches(obj) || obj.metadata?.deletionTimestamp != null) continue;
-    if (!adoptionChecked) {
-      canAdopt();
-      adoptionChecked = true;
+    if (adoptionCheck === undefined) {
+      adoptionCheck = {};
+      try {
+        canAdopt();
+      } catch (e) {
+        adoptionCheck.error = e as Error;
+      }
+    }
+    if (adoptionCheck.error !== undefined) {
+      const name = obj.metadata?.name ?? '';
+      errors.push(
+        new Error(`can't adopt ${obj.metadata?.namespace ?? 'default'}/${name}: ${adoptionCheck.error.message}`),
+      );
+      continue;
     }
     try {
       ops.adopt(obj);
     } catch (e) {
-      if (isApiError(e, 'NotFound')) continue;
-      throw e;
+      if (!isApiError(e, 'NotFound')) errors.push(e as Error);
+      continue;
     }
     claimed.push(obj);
   }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new Error(`[${errors.map((e) => e.message).join(', ')}]`);
   return claimed;
 }

@@ -95,6 +95,39 @@ export class DaemonSetController implements ClusterComponent {
     return this.#queue;
   }
 
+  /** Removes and returns every queued DaemonSet key without syncing (a test taking items off the workqueue). */
+  takeQueued(): string[] {
+    const keys = this.#queue;
+    this.#queue = [];
+    this.#queued.clear();
+    return keys;
+  }
+
+  /** Node names waiting in the node-update queue (upstream nodeUpdateQueue). */
+  get nodeQueue(): readonly string[] {
+    return this.#nodeQueue;
+  }
+
+  /**
+   * Runs syncNodeUpdate for every queued node name without syncing any DaemonSet: the DaemonSets it
+   * decides to wake up land in `queue`. `step()` does this itself before syncing.
+   */
+  processNodeQueue(): void {
+    this.#processNodeQueue();
+  }
+
+  /** getNodesToDaemonPods for a cached DaemonSet: claims (adopts/releases) and groups its pods by target node. */
+  nodesToDaemonPods(ds: DaemonSet, includeDeletedTerminal: boolean): Map<string, Pod[]> {
+    return this.#context(ds, objectKey(ds.metadata ?? {}), this.cache.nodes.list()).nodesToDaemonPods(
+      includeDeletedTerminal,
+    );
+  }
+
+  /** controlledHistories: the namespace's ControllerRevisions this DaemonSet controls, after adopting/releasing. */
+  controlledHistories(ds: DaemonSet): ControllerRevision[] {
+    return this.#controlledHistories(this.#context(ds, objectKey(ds.metadata ?? {}), this.cache.nodes.list()));
+  }
+
   /** When the earliest delayed resync is due, if any (so a driver knows time matters). */
   nextDelayedMs(): number | undefined {
     return this.#delayed.reduce<number | undefined>(
@@ -297,22 +330,31 @@ export class DaemonSetController implements ClusterComponent {
     if (!this.#nodeQueue.includes(name)) this.#nodeQueue.push(name);
   }
 
-  /** syncNodeUpdate: enqueue each DaemonSet whose pods on this node are not what they should be. */
+  /**
+   * syncNodeUpdate: enqueue each DaemonSet whose pods on this node are not what they should be. Pods
+   * are those bound to the node (the pod index by spec.nodeName), grouped by the namespace and name
+   * of their DaemonSet controllerRef, as upstream does (no uid check).
+   */
   #processNodeQueue(): void {
     const names = this.#nodeQueue;
     this.#nodeQueue = [];
     for (const name of names) {
       const node = this.cache.nodes.get(name);
       if (node === undefined) continue;
+      const scheduledFor = new Set<string>();
+      for (const pod of this.cache.pods.list()) {
+        if (pod.spec?.nodeName !== name) continue;
+        const ref = controllerRefOf(pod);
+        if (ref === undefined || ref.kind !== 'DaemonSet') continue;
+        scheduledFor.add(objectKey({ namespace: pod.metadata?.namespace ?? 'default', name: ref.name }));
+      }
       for (const ds of this.cache.daemonSets.list()) {
-        const uid = ds.metadata?.uid ?? '';
-        const hasPod = this.cache
-          .podsOwnedByOrOrphan(uid, ds.metadata?.namespace ?? 'default')
-          .some((p) => p.spec?.nodeName === name && controllerRefOf(p)?.uid === uid);
+        const key = objectKey(ds.metadata ?? {});
+        const scheduled = scheduledFor.has(key);
         const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
         const misscheduled = (ds.status?.numberMisscheduled ?? 0) > 0;
-        if ((shouldRun && !hasPod) || (!shouldContinueRunning && hasPod) || (hasPod && misscheduled)) {
-          this.enqueue(objectKey(ds.metadata ?? {}));
+        if ((shouldRun && !scheduled) || (!shouldContinueRunning && scheduled) || (scheduled && misscheduled)) {
+          this.enqueue(key);
         }
       }
     }

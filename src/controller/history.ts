@@ -120,13 +120,14 @@ export function dedupCurHistories(ctx: SyncContext, current: readonly Controller
   for (const revision of current) if ((revision.revision ?? 0) >= (keep.revision ?? 0)) keep = revision;
   const keepHash = keep.metadata?.labels?.[ControllerRevisionHashLabel] ?? '';
   const namespace = ctx.ds.metadata?.namespace ?? 'default';
+  // Relabel the daemon pods once, before removing the duplicates.
+  for (const pod of ctx.daemonPods()) {
+    if (pod.metadata?.labels?.[ControllerRevisionHashLabel] !== keepHash) {
+      ctx.control.labelPodHash(namespace, pod.metadata?.name ?? '', keepHash);
+    }
+  }
   for (const revision of current) {
     if (revision.metadata?.name === keep.metadata?.name) continue;
-    for (const pod of ctx.daemonPods()) {
-      if (pod.metadata?.labels?.[ControllerRevisionHashLabel] !== keepHash) {
-        ctx.control.labelPodHash(namespace, pod.metadata?.name ?? '', keepHash);
-      }
-    }
     ctx.control.deleteRevision(namespace, revision.metadata?.name ?? '');
   }
   return keep;

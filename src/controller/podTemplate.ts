@@ -13,17 +13,25 @@ import {
 } from '../cluster/objects.js';
 import { addOrUpdateDaemonPodTolerations } from './tolerations.js';
 
-/** GetTemplateGeneration: the legacy annotation as an integer, or undefined when absent or unparseable. */
-export function getTemplateGeneration(ds: DaemonSet): number | undefined {
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * GetTemplateGeneration: the legacy annotation parsed as strconv.ParseInt(s, 10, 64) would (an
+ * optional sign, decimal digits, int64 range), or undefined when absent or unparseable. A bigint,
+ * so that the label written and compared (fmt.Sprint of the int64) is exact for every value.
+ */
+export function getTemplateGeneration(ds: DaemonSet): bigint | undefined {
   const raw = ds.metadata?.annotations?.[TemplateGenerationAnnotation];
-  if (raw === undefined || !/^-?\d+$/.test(raw)) return undefined;
-  return Number(raw);
+  if (raw === undefined || !/^[+-]?\d+$/.test(raw)) return undefined;
+  const value = BigInt(raw);
+  return value < INT64_MIN || value > INT64_MAX ? undefined : value;
 }
 
 /** CreatePodTemplate: default tolerations, plus the generation and revision-hash labels. */
 export function createPodTemplate(
   template: PodTemplateSpec,
-  generation: number | undefined,
+  generation: bigint | number | undefined,
   hash: string,
 ): PodTemplateSpec {
   const copy = deepCopy(template);
@@ -64,7 +72,7 @@ export function getTargetNodeName(pod: Pod): string | undefined {
 }
 
 /** IsPodUpdated: the revision hash matches, or (legacy) the template generation label does. */
-export function isPodUpdated(pod: Pod, hash: string, generation: number | undefined): boolean {
+export function isPodUpdated(pod: Pod, hash: string, generation: bigint | number | undefined): boolean {
   const labels = pod.metadata?.labels ?? {};
   const hashMatches = hash !== '' && labels[ControllerRevisionHashLabel] === hash;
   const generationMatches = generation !== undefined && labels[PodTemplateGenerationLabel] === String(generation);

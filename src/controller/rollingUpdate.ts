@@ -13,7 +13,7 @@ import { syncNodes } from './syncNodes.js';
 export function findUpdatedPodsOnNode(
   pods: readonly Pod[],
   hash: string,
-  generation: number | undefined,
+  generation: bigint | undefined,
 ): { ok: boolean; newPod?: Pod; oldPod?: Pod } {
   let newPod: Pod | undefined;
   let oldPod: Pod | undefined;

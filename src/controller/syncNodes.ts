@@ -40,8 +40,9 @@ export function syncNodes(
           isApiError(e, 'Forbidden') &&
           /namespace .* is being terminated|because it is being terminated/.test(e.message)
         ) {
-          // Namespace terminating: upstream returns without lowering the expectation.
-          return errors;
+          // Namespace terminating: upstream ignores this one create (its goroutine just returns):
+          // no error, no lowered expectation, and the remaining creates and all deletes still run.
+          continue;
         }
         expectations.creationObserved(key);
         errors.push(e as Error);
