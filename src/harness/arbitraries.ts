@@ -17,9 +17,17 @@ import type {
   UpdateStrategy,
 } from '../../model/types.ts';
 
+/** What the generated specs may use (implementations declare what they lack). */
+export interface GeneratorFeatures {
+  taints: boolean;
+  rollingUpdate: boolean;
+  surge: boolean;
+}
+
 export interface Scope {
   /** Node names drawn from n0..n{nodes-1}. */
   nodes: number;
+  features: GeneratorFeatures;
   /** Longest event sequence. */
   maxEvents: number;
   /** Relative weight per event type (0 switches it off). */
@@ -54,7 +62,12 @@ export const DEFAULT_WEIGHTS: Record<DsEventType, number> = {
   GC_STEP: 3,
 };
 
-export const DEFAULT_SCOPE: Scope = { nodes: 3, maxEvents: 30, weights: DEFAULT_WEIGHTS };
+export const DEFAULT_SCOPE: Scope = {
+  nodes: 3,
+  maxEvents: 30,
+  weights: DEFAULT_WEIGHTS,
+  features: { taints: true, rollingUpdate: true, surge: true },
+};
 
 const LABEL_KEYS = ['zone', 'role', 'cpu'] as const;
 const LABEL_VALUES: Record<(typeof LABEL_KEYS)[number], readonly string[]> = {
@@ -143,7 +156,8 @@ function nodeSelectorTerm(scope: Pick<Scope, 'nodes'>): fc.Arbitrary<NodeSelecto
     .filter((t) => t.matchExpressions !== undefined || t.matchFields !== undefined);
 }
 
-export function podTemplate(scope: Pick<Scope, 'nodes'>): fc.Arbitrary<PodTemplate> {
+export function podTemplate(scope: Pick<Scope, 'nodes'> & Partial<Pick<Scope, 'features'>>): fc.Arbitrary<PodTemplate> {
+  const taints = scope.features?.taints ?? true;
   return fc
     .record({
       image: fc.constantFrom(...IMAGES),
@@ -155,7 +169,7 @@ export function podTemplate(scope: Pick<Scope, 'nodes'>): fc.Arbitrary<PodTempla
         freq: 3,
         nil: undefined,
       }),
-      tolerations: fc.array(toleration, { maxLength: 2 }),
+      tolerations: taints ? fc.array(toleration, { maxLength: 2 }) : fc.constant([]),
       hostNetwork: fc.boolean(),
       nodeName: fc.option(nodeName(scope), { freq: 8, nil: undefined }),
     })
@@ -168,34 +182,44 @@ export function podTemplate(scope: Pick<Scope, 'nodes'>): fc.Arbitrary<PodTempla
 
 const budget = (values: readonly IntOrPercent[]) => fc.constantFrom(...values);
 
-/** Valid strategies only: exactly one budget non-zero (the API rejects the rest; see STRATEGY_CHANGED). */
-export const updateStrategy: fc.Arbitrary<UpdateStrategy> = fc.oneof(
-  {
-    weight: 3,
-    arbitrary: budget([1, 2, '34%', '100%']).map((mu) => ({
-      type: 'RollingUpdate' as const,
-      maxUnavailable: mu,
-      maxSurge: 0,
-    })),
-  },
-  {
-    weight: 2,
-    arbitrary: budget([1, 2, '50%']).map((ms) => ({ type: 'RollingUpdate' as const, maxUnavailable: 0, maxSurge: ms })),
-  },
-  { weight: 1, arbitrary: fc.constant({ type: 'OnDelete' as const }) },
-);
+/** Valid strategies only: exactly one budget non-zero (the API rejects the rest). */
+export function updateStrategy(features: Partial<GeneratorFeatures> = {}): fc.Arbitrary<UpdateStrategy> {
+  const onDelete = fc.constant({ type: 'OnDelete' as const });
+  if (features.rollingUpdate === false) return onDelete;
+  const noSurge = budget([1, 2, '34%', '100%']).map((mu) => ({
+    type: 'RollingUpdate' as const,
+    maxUnavailable: mu,
+    maxSurge: 0,
+  }));
+  const surge = budget([1, 2, '50%']).map((ms) => ({
+    type: 'RollingUpdate' as const,
+    maxUnavailable: 0,
+    maxSurge: ms,
+  }));
+  if (features.surge === false) return fc.oneof({ weight: 3, arbitrary: noSurge }, { weight: 1, arbitrary: onDelete });
+  return fc.oneof(
+    { weight: 3, arbitrary: noSurge },
+    { weight: 2, arbitrary: surge },
+    { weight: 1, arbitrary: onDelete },
+  );
+}
 
-export function daemonSetSpec(scope: Pick<Scope, 'nodes'>): fc.Arbitrary<DaemonSetSpec> {
+export function daemonSetSpec(
+  scope: Pick<Scope, 'nodes'> & Partial<Pick<Scope, 'features'>>,
+): fc.Arbitrary<DaemonSetSpec> {
   return fc.record({
     template: podTemplate(scope),
-    updateStrategy,
+    updateStrategy: updateStrategy(scope.features),
     minReadySeconds: fc.constantFrom(0, 0, 5),
     revisionHistoryLimit: fc.constantFrom(0, 1, 10),
   });
 }
 
 /** One event of the given type. */
-export function eventOf(type: DsEventType, scope: Pick<Scope, 'nodes'>): fc.Arbitrary<DsEvent> {
+export function eventOf(
+  type: DsEventType,
+  scope: Pick<Scope, 'nodes'> & Partial<Pick<Scope, 'features'>>,
+): fc.Arbitrary<DsEvent> {
   const node = nodeName(scope);
   const selector = fc.record(
     { node, revision: fc.constantFrom('current' as const, 'old' as const) },
@@ -239,7 +263,11 @@ export function eventOf(type: DsEventType, scope: Pick<Scope, 'nodes'>): fc.Arbi
     case 'STRATEGY_CHANGED':
       return fc
         .record(
-          { updateStrategy, minReadySeconds: fc.constantFrom(0, 5), revisionHistoryLimit: fc.constantFrom(0, 2) },
+          {
+            updateStrategy: updateStrategy(scope.features),
+            minReadySeconds: fc.constantFrom(0, 5),
+            revisionHistoryLimit: fc.constantFrom(0, 2),
+          },
           { requiredKeys: ['updateStrategy'] },
         )
         .map((e) => ({ type, ...e }));
@@ -263,7 +291,9 @@ export function eventOf(type: DsEventType, scope: Pick<Scope, 'nodes'>): fc.Arbi
 }
 
 /** One event, drawn by weight. */
-export function anyEvent(scope: Pick<Scope, 'nodes' | 'weights'>): fc.Arbitrary<DsEvent> {
+export function anyEvent(
+  scope: Pick<Scope, 'nodes' | 'weights'> & Partial<Pick<Scope, 'features'>>,
+): fc.Arbitrary<DsEvent> {
   const weights = { ...DEFAULT_WEIGHTS, ...scope.weights };
   const choices = (Object.entries(weights) as [DsEventType, number][])
     .filter(([, w]) => w > 0)
@@ -276,7 +306,12 @@ export function anyEvent(scope: Pick<Scope, 'nodes' | 'weights'>): fc.Arbitrary<
  * DaemonSet keeps most of the budget on interesting behaviour; shrinking may drop the prefix.
  */
 export function eventSequence(scope: Partial<Scope> = {}): fc.Arbitrary<DsEvent[]> {
-  const full: Scope = { ...DEFAULT_SCOPE, ...scope, weights: { ...DEFAULT_WEIGHTS, ...(scope.weights ?? {}) } };
+  const full: Scope = {
+    ...DEFAULT_SCOPE,
+    ...scope,
+    weights: { ...DEFAULT_WEIGHTS, ...(scope.weights ?? {}) },
+    features: { ...DEFAULT_SCOPE.features, ...(scope.features ?? {}) },
+  };
   const setup = fc.tuple(
     fc.uniqueArray(eventOf('NODE_ADDED', full), {
       minLength: 1,

@@ -9,6 +9,11 @@ export interface ControllerDriver {
   step(): Promise<boolean> | boolean;
   /** The controller process restarts: in-memory state (expectations, backoff, queues) is lost. */
   restart(): Promise<void> | void;
+  /**
+   * The informers' periodic resync (every 12–24 h upstream): every DaemonSet is seen as updated
+   * again, so a controller that missed an event gets another chance. Quiescence ends with one.
+   */
+  resync(): void;
   /** Virtual time (ms) at which the controller next wants to run without any new event, if any. */
   nextWakeupMs(): number | undefined;
   /** Releases whatever the driver holds (watches, processes). */

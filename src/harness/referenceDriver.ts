@@ -1,5 +1,6 @@
 /** The reference controller (src/controller) as a ControllerDriver, in-process. */
 import type { SimulatedCluster } from '../cluster/cluster.js';
+import { objectKey } from '../cluster/objects.js';
 import { DaemonSetController, type DaemonSetControllerOptions } from '../controller/controller.js';
 import type { ControllerDriver } from './driver.js';
 
@@ -26,6 +27,12 @@ export class ReferenceDriver implements ControllerDriver {
   restart(): void {
     this.#controller.stop();
     this.#controller = new DaemonSetController(this.#cluster.store, this.#options);
+  }
+
+  /** Every cached DaemonSet's update handler runs again: each is enqueued. */
+  resync(): void {
+    this.#controller.processEvents();
+    for (const ds of this.#controller.cache.daemonSets.list()) this.#controller.enqueue(objectKey(ds.metadata ?? {}));
   }
 
   nextWakeupMs(): number | undefined {

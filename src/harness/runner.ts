@@ -4,6 +4,7 @@
  * implementation shows with what the model expects. The first disagreement ends the case.
  */
 import type { DsEvent } from '../../model/events.ts';
+import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
 import type { Observation } from '../../model/observation.ts';
 import { compareWithExpectation, expectedAtQuiescence, type Violation } from '../../model/oracle.ts';
 import type { ApplyOutcome, SimulatedSystem } from './system.js';
@@ -34,17 +35,14 @@ export interface CaseResult {
   failure?: CaseFailure;
   /** Invariant checks evaluated (for progress lines and reports). */
   checks: number;
+  /** The same, per invariant ID. */
+  checksById?: Record<string, number>;
   events: number;
 }
 
-/** Safety checks run after every event: previous and current observation → violations. */
-export type StepCheck = (before: Observation, after: Observation) => Violation[];
-/** Checks that must hold once the cluster is quiet. */
-export type QuiescentCheck = (obs: Observation) => Violation[];
-
 export interface RunOptions {
-  stepChecks?: readonly StepCheck[];
-  quiescentChecks?: readonly QuiescentCheck[];
+  /** The catalogue to check; the model's whole catalogue by default. */
+  invariants?: readonly Invariant[];
   /** Virtual seconds quiescence may run the clock forward. */
   maxAdvanceSeconds?: number;
 }
@@ -62,17 +60,33 @@ export async function runCase(
     checks,
     events: events.length,
   });
+  const invariants = options.invariants ?? INVARIANTS;
+  const perStep = invariants.filter((i) => i.scope !== 'quiescent');
+  const atQuiescence = invariants.filter((i) => i.scope !== 'step');
+  const checksById: Record<string, number> = {};
+  const evaluate = (list: readonly Invariant[], ctx: Parameters<Invariant['check']>[0]): Violation | undefined => {
+    for (const invariant of list) {
+      checks++;
+      checksById[invariant.id] = (checksById[invariant.id] ?? 0) + 1;
+      const [violation] = invariant.check(ctx);
+      if (violation) return violation;
+    }
+    return undefined;
+  };
+  const failWith = (v: Violation, step: number, observation: Observation): CaseResult => ({
+    ...fail(v, step, observation),
+    checksById,
+  });
   try {
     let before = system.observe();
+    const history: Observation[] = [before];
     for (const [index, event] of events.entries()) {
       const outcome = await system.apply(event);
       const after = system.observe();
+      history.push(after);
       trace.push({ index, event, description: describeEvent(event), outcome, table: podTable(after) });
-      for (const check of options.stepChecks ?? []) {
-        checks++;
-        const [violation] = check(before, after);
-        if (violation) return fail(violation, index, after);
-      }
+      const violation = evaluate(perStep, { obs: after, prev: before, history });
+      if (violation) return failWith(violation, index, after);
       before = after;
     }
     // The model predicts the settled state from the implementation's own last observation.
@@ -80,7 +94,7 @@ export async function runCase(
     const settled = await system.quiesce({ maxAdvanceSeconds: options.maxAdvanceSeconds ?? 3600 });
     const quiet = system.observe();
     if (!settled.converged) {
-      return fail(
+      return failWith(
         {
           id: 'DS-LIVE-01',
           message: `the cluster did not settle after ${settled.rounds} rounds; still changing: ${settled.stillChanging.join(', ')}`,
@@ -90,14 +104,12 @@ export async function runCase(
       );
     }
     checks++;
+    checksById['DS-EXPECT'] = (checksById['DS-EXPECT'] ?? 0) + 1;
     const [difference] = compareWithExpectation(quiet, expected);
-    if (difference) return fail(difference, -1, quiet);
-    for (const check of options.quiescentChecks ?? []) {
-      checks++;
-      const [violation] = check(quiet);
-      if (violation) return fail(violation, -1, quiet);
-    }
-    return { checks, events: events.length };
+    if (difference) return failWith(difference, -1, quiet);
+    const violation = evaluate(atQuiescence, { obs: quiet, prev: before, history: [...history, quiet] });
+    if (violation) return failWith(violation, -1, quiet);
+    return { checks, checksById, events: events.length };
   } finally {
     await system.dispose();
   }

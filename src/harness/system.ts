@@ -144,6 +144,11 @@ export class SimulatedSystem {
       const now = this.cluster.clock.nowMs();
       const deadline = this.#nextDeadlineMs();
       if (deadline === undefined || deadline <= now || advancedMs + (deadline - now) > maxAdvanceMs) {
+        // Last, the informers' periodic resync: if it moves anything, keep going.
+        this.#driver.resync();
+        const afterResync = await this.settle({ maxRounds: 200 });
+        rounds += afterResync.rounds;
+        if (afterResync.rounds > 1 || !afterResync.converged) continue;
         return { converged: true, rounds, advancedSeconds: advancedMs / 1000, stillChanging: [] };
       }
       this.cluster.clock.advance(deadline - now);

@@ -61,6 +61,14 @@ export class ProcessDriver implements ControllerDriver {
     this.#pending = [];
   }
 
+  /** A resync delivers every DaemonSet again as MODIFIED, unchanged, as an informer resync does. */
+  resync(): void {
+    if (this.#needsReset) return; // the next step sends a full LIST anyway
+    for (const object of this.#cluster.store.list('DaemonSet')) {
+      this.#pending.push({ type: 'MODIFIED', kind: 'DaemonSet', object: object as unknown as WireObject });
+    }
+  }
+
   nextWakeupMs(): number | undefined {
     return this.#wakeAtMs !== undefined && this.#wakeAtMs > this.#cluster.clock.nowMs() ? this.#wakeAtMs : undefined;
   }

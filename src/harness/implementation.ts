@@ -1,0 +1,48 @@
+/**
+ * The implementation under test, whatever it is: the in-process reference controller (optionally
+ * a mutant of it), or a process speaking the controller protocol. Each gives fresh simulated
+ * systems, one per case, and declares the features it supports.
+ */
+
+import { CLOCK_ORIGIN_MS, toTimestamp } from '../cluster/clock.js';
+import type { DaemonSetControllerOptions } from '../controller/controller.js';
+import { ControllerProcess, type ControllerProcessOptions } from '../protocol/controllerProcess.js';
+import { ProcessDriver } from '../protocol/processDriver.js';
+import { ALL_FEATURES, type Features } from './profiles.js';
+import { ReferenceDriver } from './referenceDriver.js';
+import { SimulatedSystem } from './system.js';
+
+export interface Implementation {
+  /** For reports: "reference", a mutant's name, or the command line. */
+  readonly name: string;
+  readonly kind: 'reference' | 'process';
+  readonly features: Features;
+  makeSystem(): SimulatedSystem | Promise<SimulatedSystem>;
+  close(): Promise<void>;
+}
+
+export function referenceImplementation(name = 'reference', options: DaemonSetControllerOptions = {}): Implementation {
+  return {
+    name,
+    kind: 'reference',
+    features: ALL_FEATURES,
+    makeSystem: () => new SimulatedSystem((cluster) => new ReferenceDriver(cluster, options)),
+    close: async () => {},
+  };
+}
+
+/** Starts the command once; every case resets it. */
+export async function processImplementation(
+  command: string,
+  options: ControllerProcessOptions = {},
+): Promise<Implementation> {
+  const proc = await ControllerProcess.start(command, toTimestamp(CLOCK_ORIGIN_MS), options);
+  const c = proc.capabilities;
+  return {
+    name: proc.implementation.name === 'unknown' ? command : `${proc.implementation.name} (${command})`,
+    kind: 'process',
+    features: { taints: c.taints, rollingUpdate: c.rollingUpdate, surge: c.surge, revisions: c.revisions },
+    makeSystem: () => new SimulatedSystem((cluster) => new ProcessDriver(proc, cluster)),
+    close: () => proc.close(),
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Profiles: which part of DaemonSet behaviour a campaign exercises. Each is a set of event
+ * weights plus the features it needs from the implementation; an implementation that declares it
+ * lacks a feature gets the profiles that need it reported as skipped, not failed.
+ */
+import type { DsEventType } from '../../model/events.ts';
+import { DEFAULT_WEIGHTS } from './arbitraries.js';
+
+export type ProfileName = 'core' | 'taints' | 'rolling-update' | 'deletion' | 'all';
+export const PROFILE_NAMES: readonly ProfileName[] = ['core', 'taints', 'rolling-update', 'deletion', 'all'];
+
+/** What an implementation may declare it does not support (protocol capabilities). */
+export interface Features {
+  taints: boolean;
+  rollingUpdate: boolean;
+  surge: boolean;
+  revisions: boolean;
+}
+
+export const ALL_FEATURES: Features = { taints: true, rollingUpdate: true, surge: true, revisions: true };
+
+export interface Profile {
+  name: ProfileName;
+  description: string;
+  weights: Record<DsEventType, number>;
+  /** Features without which the profile cannot run at all. */
+  requires: (keyof Features)[];
+}
+
+const off = (types: DsEventType[]): Partial<Record<DsEventType, number>> =>
+  Object.fromEntries(types.map((t) => [t, 0]));
+
+const TAINT_EVENTS: DsEventType[] = [
+  'TAINT_ADDED',
+  'TAINT_REMOVED',
+  'NODE_CORDONED',
+  'NODE_UNCORDONED',
+  'NODE_READY',
+  'NODE_NOT_READY',
+];
+const ROLLOUT_EVENTS: DsEventType[] = ['TEMPLATE_UPDATED', 'STRATEGY_CHANGED'];
+const DELETION_EVENTS: DsEventType[] = ['DS_DELETED'];
+
+function weights(changes: Partial<Record<DsEventType, number>>): Record<DsEventType, number> {
+  return { ...DEFAULT_WEIGHTS, ...changes };
+}
+
+export const PROFILES: Record<ProfileName, Profile> = {
+  core: {
+    name: 'core',
+    description:
+      'placement on node add/remove and label churn, pod failures and deletions, adoption, controller restarts',
+    weights: weights(off([...TAINT_EVENTS, ...ROLLOUT_EVENTS, ...DELETION_EVENTS])),
+    requires: [],
+  },
+  taints: {
+    name: 'taints',
+    description: 'taints and tolerations: NoSchedule keeps, NoExecute evicts, cordon, NotReady and unreachable nodes',
+    weights: weights({
+      ...off([...ROLLOUT_EVENTS, ...DELETION_EVENTS]),
+      TAINT_ADDED: 6,
+      TAINT_REMOVED: 4,
+      NODE_NOT_READY: 3,
+      NODE_READY: 3,
+    }),
+    requires: ['taints'],
+  },
+  'rolling-update': {
+    name: 'rolling-update',
+    description:
+      'template updates under RollingUpdate (maxUnavailable, maxSurge) and OnDelete, rollbacks, revision history',
+    weights: weights({
+      ...off([...TAINT_EVENTS, ...DELETION_EVENTS]),
+      TEMPLATE_UPDATED: 6,
+      STRATEGY_CHANGED: 2,
+      TIME_ADVANCED: 3,
+    }),
+    requires: ['rollingUpdate'],
+  },
+  deletion: {
+    name: 'deletion',
+    description: 'deleting the DaemonSet with Background, Foreground and Orphan propagation, and re-adoption',
+    weights: weights({
+      ...off([...TAINT_EVENTS, ...ROLLOUT_EVENTS]),
+      DS_DELETED: 4,
+      DS_CREATED: 4,
+      ORPHAN_POD_APPEARED: 2,
+    }),
+    requires: [],
+  },
+  all: { name: 'all', description: 'everything at once', weights: weights({}), requires: [] },
+};
+
+/** The profile's weights with the events an implementation's missing features rule out switched off. */
+export function weightsFor(profile: Profile, features: Features): Record<DsEventType, number> {
+  const w = { ...profile.weights };
+  if (!features.taints) for (const t of TAINT_EVENTS) w[t] = 0;
+  if (!features.rollingUpdate) for (const t of ROLLOUT_EVENTS) w[t] = 0;
+  return w;
+}
+
+/** The features a profile lacks on this implementation (empty: it can run). */
+export function missingFeatures(profile: Profile, features: Features): (keyof Features)[] {
+  return profile.requires.filter((f) => !features[f]);
+}
