@@ -32,7 +32,10 @@ export function claimObjects<T extends Claimable>(
   canAdopt: () => void,
 ): T[] {
   const compiled = compileLabelSelector(selector);
-  const matches = (obj: T) => compiled.ok && compiled.matches(obj.metadata?.labels);
+  // LabelSelectorAsSelector failing aborts the claim (upstream returns the error before listing),
+  // rather than letting an unparseable selector match nothing and release every owned object.
+  if (!compiled.ok) throw new Error(`invalid selector: ${compiled.error}`);
+  const matches = (obj: T) => compiled.matches(obj.metadata?.labels);
   const uid = ds.metadata?.uid;
   const deleting = ds.metadata?.deletionTimestamp != null;
   let adoptionCheck: { error?: Error } | undefined;

@@ -14,6 +14,7 @@ import { Backoff } from './backoff.js';
 import { claimObjects } from './claim.js';
 import { type DaemonSetControl, StoreDaemonSetControl } from './daemonSetControl.js';
 import { ControllerExpectations } from './expectations.js';
+import { canonicalJson } from './hash.js';
 import { cleanupHistory, constructHistory } from './history.js';
 import { InformerCache } from './informerCache.js';
 import { manage } from './manage.js';
@@ -267,7 +268,7 @@ export class DaemonSetController implements ClusterComponent {
     }
     const curRef = controllerRefOf(pod);
     const oldRef = controllerRefOf(previous);
-    const refChanged = JSON.stringify(curRef) !== JSON.stringify(oldRef);
+    const refChanged = canonicalJson(curRef) !== canonicalJson(oldRef);
     if (refChanged && oldRef !== undefined) {
       const oldKey = this.#ownerKey(previous, oldRef);
       if (oldKey !== undefined) this.enqueue(oldKey);
@@ -282,8 +283,7 @@ export class DaemonSetController implements ClusterComponent {
       }
       return;
     }
-    const labelsChanged =
-      JSON.stringify(pod.metadata?.labels ?? {}) !== JSON.stringify(previous.metadata?.labels ?? {});
+    const labelsChanged = canonicalJson(pod.metadata?.labels ?? {}) !== canonicalJson(previous.metadata?.labels ?? {});
     if (labelsChanged || refChanged) for (const k of this.#matchingDaemonSets(pod)) this.enqueue(k);
   }
 
@@ -307,7 +307,7 @@ export class DaemonSetController implements ClusterComponent {
     }
     if (revision.metadata?.resourceVersion === previous.metadata?.resourceVersion) return;
     const oldRef = controllerRefOf(previous);
-    const refChanged = JSON.stringify(ref) !== JSON.stringify(oldRef);
+    const refChanged = canonicalJson(ref) !== canonicalJson(oldRef);
     if (refChanged && oldRef !== undefined) {
       const oldKey = this.#ownerKey(previous, oldRef);
       if (oldKey !== undefined) this.enqueue(oldKey);
@@ -318,7 +318,7 @@ export class DaemonSetController implements ClusterComponent {
       return;
     }
     const labelsChanged =
-      JSON.stringify(revision.metadata?.labels ?? {}) !== JSON.stringify(previous.metadata?.labels ?? {});
+      canonicalJson(revision.metadata?.labels ?? {}) !== canonicalJson(previous.metadata?.labels ?? {});
     if (labelsChanged || refChanged) for (const k of this.#matchingDaemonSets(revision)) this.enqueue(k);
   }
 
@@ -520,11 +520,14 @@ export class DaemonSetController implements ClusterComponent {
   }
 }
 
-/** shouldIgnoreNodeUpdate, inverted: only label and taint changes can change eligibility. */
+/**
+ * shouldIgnoreNodeUpdate, inverted: only label and taint changes can change eligibility. Compared by
+ * content (map key order is no change), as apiequality.Semantic.DeepEqual does.
+ */
 export function nodeUpdateMatters(oldNode: Node, newNode: Node): boolean {
   return (
-    JSON.stringify(oldNode.metadata?.labels ?? {}) !== JSON.stringify(newNode.metadata?.labels ?? {}) ||
-    JSON.stringify(oldNode.spec?.taints ?? []) !== JSON.stringify(newNode.spec?.taints ?? [])
+    canonicalJson(oldNode.metadata?.labels ?? {}) !== canonicalJson(newNode.metadata?.labels ?? {}) ||
+    canonicalJson(oldNode.spec?.taints ?? []) !== canonicalJson(newNode.spec?.taints ?? [])
   );
 }
 

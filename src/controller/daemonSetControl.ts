@@ -4,7 +4,7 @@
  * per sync and inject API errors, and other transports can carry the same operations.
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { ApiError } from '../cluster/apiError.js';
+import { ApiError, isApiError } from '../cluster/apiError.js';
 import type { ControllerRevision, DaemonSet } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, deepCopy, newControllerRef } from '../cluster/objects.js';
 import type { ObjectStore } from '../cluster/store.js';
@@ -38,6 +38,13 @@ export interface DaemonSetControl {
   recordEvent(ds: DaemonSet, type: EventType, reason: string, message: string): void;
 }
 
+/** A create refused because the namespace is being torn down (upstream: the NamespaceTerminating status cause). */
+export function isNamespaceTerminating(e: unknown): boolean {
+  return (
+    isApiError(e, 'Forbidden') && /namespace .* is being terminated|because it is being terminated/.test(e.message)
+  );
+}
+
 /** The real seam: writes straight to the simulated API server. */
 export class StoreDaemonSetControl implements DaemonSetControl {
   readonly #store: ObjectStore;
@@ -46,19 +53,45 @@ export class StoreDaemonSetControl implements DaemonSetControl {
     this.#store = store;
   }
 
+  /**
+   * RealPodControl.CreatePods (GetPodFromTemplate): only the template's labels, annotations and
+   * finalizers carry over to the pod's metadata; a pod without labels is refused. Records
+   * SuccessfulCreate / FailedCreate on the DaemonSet (no event when the namespace is terminating).
+   */
   createPod(namespace: string, pod: Pod, owner: DaemonSet): void {
-    const copy = deepCopy(pod);
-    const meta = { ...(copy.metadata ?? {}) };
-    meta.namespace = namespace;
-    meta.generateName = `${owner.metadata?.name ?? ''}-`;
-    meta.ownerReferences = [newControllerRef(owner)];
-    delete meta.name;
-    copy.metadata = meta;
-    this.#store.create('Pod', copy);
+    const template = deepCopy(pod);
+    const labels = template.metadata?.labels ?? {};
+    if (Object.keys(labels).length === 0) throw new Error('unable to create pods, no labels');
+    const meta: NonNullable<Pod['metadata']> = {
+      labels,
+      ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
+      ...(template.metadata?.finalizers ? { finalizers: template.metadata.finalizers } : {}),
+      namespace,
+      generateName: `${owner.metadata?.name ?? ''}-`,
+      ownerReferences: [newControllerRef(owner)],
+    };
+    let created: Pod;
+    try {
+      created = this.#store.create('Pod', { ...template, metadata: meta });
+    } catch (e) {
+      if (!isNamespaceTerminating(e)) {
+        this.recordEvent(owner, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
+      }
+      throw e;
+    }
+    this.recordEvent(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? ''}`);
   }
 
-  deletePod(namespace: string, name: string): void {
-    this.#store.delete('Pod', namespace, name);
+  /** RealPodControl.DeletePod: SuccessfulDelete / FailedDelete events; NotFound passes through silently. */
+  deletePod(namespace: string, name: string, owner: DaemonSet): void {
+    try {
+      this.#store.delete('Pod', namespace, name);
+    } catch (e) {
+      if (isApiError(e, 'NotFound')) throw e;
+      this.recordEvent(owner, 'Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);
+      throw new Error(`unable to delete pods: ${(e as Error).message}`);
+    }
+    this.recordEvent(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
   }
 
   adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet): void {

@@ -3,6 +3,7 @@
  * pass decided on, with expectations set up front and lowered for every write that failed.
  */
 import { isApiError } from '../cluster/apiError.js';
+import { isNamespaceTerminating } from './daemonSetControl.js';
 import { createPodTemplate, getTemplateGeneration, replaceDaemonSetPodNodeNameNodeAffinity } from './podTemplate.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, type SyncContext } from './syncContext.js';
 
@@ -36,10 +37,7 @@ export function syncNodes(
       try {
         control.createPod(namespace, pod, ds);
       } catch (e) {
-        if (
-          isApiError(e, 'Forbidden') &&
-          /namespace .* is being terminated|because it is being terminated/.test(e.message)
-        ) {
+        if (isNamespaceTerminating(e)) {
           // Namespace terminating: upstream ignores this one create (its goroutine just returns):
           // no error, no lowered expectation, and the remaining creates and all deletes still run.
           continue;
