@@ -1056,9 +1056,15 @@ describe('TestUpdateNode', () => {
         controller.takeQueued();
 
         // The node update as the API server would apply it: metadata and spec through update,
-        // status through the status subresource. An update that changes nothing emits no event.
+        // status through the status subresource. Our store emits no event for a write that changes
+        // nothing, so every case also bumps an annotation: the update handler always runs, and
+        // must tell label and taint changes from the rest.
         tc.store.modify('Node', undefined, 'node1', (n) => {
-          n.metadata = { ...(n.metadata ?? {}), labels: structuredClone(c.newNode.metadata?.labels ?? {}) };
+          n.metadata = {
+            ...(n.metadata ?? {}),
+            annotations: { 'example.com/touched': 'yes' },
+            labels: structuredClone(c.newNode.metadata?.labels ?? {}),
+          };
           if (Object.keys(n.metadata.labels ?? {}).length === 0) delete n.metadata.labels;
           n.spec = structuredClone(c.newNode.spec ?? {});
           if (Object.keys(n.spec).length === 0) delete n.spec;

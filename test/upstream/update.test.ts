@@ -12,8 +12,10 @@ import {
   newControllerRef,
   PodTemplateGenerationLabel,
 } from '../../src/cluster/objects.js';
+import { effectiveBudgets } from '../../src/controller/budgets.js';
 import { getTargetNodeName, isPodReady } from '../../src/controller/podTemplate.js';
 import { updatedDesiredNodeCounts } from '../../src/controller/rollingUpdate.js';
+import { nodeShouldRunDaemonPod } from '../../src/controller/shouldRun.js';
 import type { SyncContext } from '../../src/controller/syncContext.js';
 import {
   newDaemonSet,
@@ -494,8 +496,9 @@ describe('TestGetUnavailableNumbers', () => {
   for (const c of cases) {
     it(c.name, () => {
       const nodeToPods = c.nodeToPods();
-      // updatedDesiredNodeCounts reads only the DaemonSet from the sync context.
-      const ctx = { ds: c.ds } as unknown as SyncContext;
+      // updatedDesiredNodeCounts reads only the DaemonSet and the eligibility and budget rules.
+      const rules = { shouldRun: nodeShouldRunDaemonPod, budgets: effectiveBudgets };
+      const ctx = { ds: c.ds, rules } as unknown as SyncContext;
       const { maxSurge, maxUnavailable, desired } = updatedDesiredNodeCounts(ctx, nodes(c.nodes), nodeToPods);
       expect({ maxSurge, maxUnavailable, desired }).toEqual({
         maxSurge: c.maxSurge,
