@@ -133,11 +133,19 @@ describe('main', () => {
     expect((await inProcess('--version')).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
-  it('says that check is not implemented yet, with exit code 2', async () => {
-    expect(await inProcess('check')).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: 'dsconform: check is not implemented yet\n',
-    });
+  it('documents the check options in --help', async () => {
+    const { code, stdout } = await inProcess('check', '--help');
+    expect(code).toBe(0);
+    for (const option of [
+      '--controller',
+      '--kubeconfig',
+      '--profile',
+      '--runs',
+      '--seed',
+      '--step-timeout',
+      '--report-dir',
+    ]) {
+      expect(stdout).toContain(option);
+    }
   });
 });

@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { InputError } from '../manifests/inputError.js';
+import { registerCheck } from './check.js';
 import { ExitCode } from './exitCodes.js';
+import { registerReferenceController } from './referenceController.js';
+import { registerReplay } from './replay.js';
 import { registerSimulate } from './simulate.js';
 
 /** Where a command writes; tests pass their own to capture output. */
@@ -35,22 +38,16 @@ export const processIO: CliIO = {
   color: process.stdout.isTTY === true && pc.isColorSupported,
 };
 
-/** `check`, the job `npm start` runs, arrives with the harness; until then it says so. */
-const registerCheck: RegisterCommand = (program, { io, exit }) => {
-  program
-    .command('check')
-    .description('run the conformance checks (not implemented yet)')
-    .action(() => {
-      io.stderr('dsconform: check is not implemented yet\n');
-      exit(ExitCode.CouldNotCheck);
-    });
-};
-
 /**
  * Every subcommand, in the order `--help` lists them. Still to come, each in its own module
  * registered here: explore, replay, scenario, matrix, report, merge.
  */
-const COMMANDS: readonly RegisterCommand[] = [registerCheck, registerSimulate];
+const COMMANDS: readonly RegisterCommand[] = [
+  registerCheck,
+  registerReplay,
+  registerSimulate,
+  registerReferenceController,
+];
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };

@@ -20,7 +20,7 @@ import { InformerCache } from './informerCache.js';
 import { manage } from './manage.js';
 import { getTargetNodeName, isPodReady, isPodTerminal } from './podTemplate.js';
 import { rollingUpdate } from './rollingUpdate.js';
-import { nodeShouldRunDaemonPod } from './shouldRun.js';
+import { type ControllerRules, REFERENCE_RULES } from './rules.js';
 import { updateDaemonSetStatus } from './status.js';
 import { BURST_REPLICAS, type SyncContext } from './syncContext.js';
 
@@ -34,6 +34,8 @@ export interface DaemonSetControllerOptions {
    */
   observeOwnWritesImmediately?: boolean;
   burstReplicas?: number;
+  /** Replaces some of the controller's rules (for mutants; the reference never sets this). */
+  rules?: Partial<ControllerRules>;
 }
 
 export interface SyncRecord {
@@ -53,6 +55,7 @@ export class DaemonSetController implements ClusterComponent {
   readonly #clock: VirtualClock;
   readonly #control: DaemonSetControl;
   readonly #options: DaemonSetControllerOptions;
+  readonly #rules: ControllerRules;
   #pending: WatchEvent[] = [];
   #queue: string[] = [];
   #queued = new Set<string>();
@@ -68,6 +71,7 @@ export class DaemonSetController implements ClusterComponent {
   constructor(store: ObjectStore, options: DaemonSetControllerOptions = {}) {
     this.#clock = store.clock;
     this.#options = options;
+    this.#rules = { ...REFERENCE_RULES, ...(options.rules ?? {}) };
     this.expectations = new ControllerExpectations(() => this.#clock.nowMs());
     this.#lastBackoffGcMs = this.#clock.nowMs();
     this.#control = countingControl(options.control ?? new StoreDaemonSetControl(store), () => {
@@ -351,7 +355,7 @@ export class DaemonSetController implements ClusterComponent {
       for (const ds of this.cache.daemonSets.list()) {
         const key = objectKey(ds.metadata ?? {});
         const scheduled = scheduledFor.has(key);
-        const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
+        const { shouldRun, shouldContinueRunning } = this.#rules.shouldRun(node, ds);
         const misscheduled = (ds.status?.numberMisscheduled ?? 0) > 0;
         if ((shouldRun && !scheduled) || (!shouldContinueRunning && scheduled) || (scheduled && misscheduled)) {
           this.enqueue(key);
@@ -401,7 +405,7 @@ export class DaemonSetController implements ClusterComponent {
       return undefined;
     }
     // A DaemonSet being deleted gets no writes at all, not even status.
-    if (ds.metadata?.deletionTimestamp != null) return undefined;
+    if (ds.metadata?.deletionTimestamp != null && this.#rules.leaveDeletingDaemonSetsAlone) return undefined;
     const ctx = this.#context(ds, key, nodes);
     let history: ReturnType<typeof constructHistory>;
     try {
@@ -500,6 +504,7 @@ export class DaemonSetController implements ClusterComponent {
       expectations: this.expectations,
       failedPodsBackoff: this.failedPodsBackoff,
       burstReplicas: this.#options.burstReplicas ?? BURST_REPLICAS,
+      rules: this.#rules,
       enqueueAfter: (k, ms) => this.enqueueAfter(k, ms),
       daemonPods,
       nodesToDaemonPods: (includeDeletedTerminal) => {

@@ -4,9 +4,7 @@
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { ControllerRevisionHashLabel } from '../cluster/objects.js';
-import { allowsSurge } from './budgets.js';
 import { comparePodsOldestFirst, isPodAvailable, isPodReady } from './podTemplate.js';
-import { nodeShouldRunDaemonPod } from './shouldRun.js';
 import type { SyncContext } from './syncContext.js';
 import { syncNodes } from './syncNodes.js';
 
@@ -29,7 +27,7 @@ export function podsShouldBeOnNode(
 ): NodeDecision {
   const { ds } = ctx;
   const nodeName = node.metadata?.name ?? '';
-  const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
+  const { shouldRun, shouldContinueRunning } = ctx.rules.shouldRun(node, ds);
   const daemonPods = nodeToDaemonPods.get(nodeName) ?? [];
   const exists = daemonPods.length > 0;
   const result: NodeDecision = { nodesNeedingDaemonPods: [], podsToDelete: [] };
@@ -44,7 +42,7 @@ export function podsShouldBeOnNode(
       if (pod.metadata?.deletionTimestamp != null) continue; // respect termination
       const name = pod.metadata?.name ?? '';
       const namespace = pod.metadata?.namespace ?? 'default';
-      if (pod.status?.phase === 'Failed') {
+      if (pod.status?.phase === 'Failed' && ctx.rules.replaceFailedPods) {
         const backoffKey = failedPodsBackoffKey(ctx, nodeName);
         if (ctx.failedPodsBackoff.isInBackOffSinceUpdate(backoffKey, ctx.nowMs)) {
           ctx.enqueueAfter(ctx.key, ctx.failedPodsBackoff.get(backoffKey));
@@ -71,7 +69,7 @@ export function podsShouldBeOnNode(
       }
     }
 
-    if (!allowsSurge(ds)) {
+    if (!ctx.rules.allowsSurge(ds)) {
       // Keep the oldest running pod, delete the rest; never create here (wait for terminations).
       if (running.length > 1) {
         running.sort(comparePodsOldestFirst);

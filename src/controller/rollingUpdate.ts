@@ -3,9 +3,7 @@
  * new pods beside old ones within maxSurge (surge). Creates and deletes go through syncNodes.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { effectiveBudgets } from './budgets.js';
 import { getTemplateGeneration, isPodAvailable, isPodUpdated } from './podTemplate.js';
-import { nodeShouldRunDaemonPod } from './shouldRun.js';
 import type { SyncContext } from './syncContext.js';
 import { syncNodes } from './syncNodes.js';
 
@@ -41,12 +39,12 @@ export function updatedDesiredNodeCounts(
 ): { maxSurge: number; maxUnavailable: number; desired: number; entries: [string, Pod[]][] } {
   let desired = 0;
   for (const node of nodes) {
-    if (!nodeShouldRunDaemonPod(node, ctx.ds).shouldRun) continue;
+    if (!ctx.rules.shouldRun(node, ctx.ds).shouldRun) continue;
     desired++;
     const name = node.metadata?.name ?? '';
     if (!nodeToDaemonPods.has(name)) nodeToDaemonPods.set(name, []);
   }
-  const { maxSurge, maxUnavailable } = effectiveBudgets(ctx.ds, desired);
+  const { maxSurge, maxUnavailable } = ctx.rules.budgets(ctx.ds, desired);
   const ordered: [string, Pod[]][] = [];
   const seen = new Set<string>();
   for (const node of nodes) {
@@ -123,7 +121,7 @@ export function rollingUpdate(ctx: SyncContext, hash: string): Error[] {
     if (newPod === undefined) {
       const node = ctx.nodeByName(nodeName);
       if (node === undefined) return [new Error(`node "${nodeName}" not found`)]; // semantics note §13.6
-      const { shouldRun } = nodeShouldRunDaemonPod(node, ds);
+      const { shouldRun } = ctx.rules.shouldRun(node, ds);
       if (!available(oldPod)) {
         if (!shouldRun) oldPodsToDelete.push(oldPod.metadata?.name ?? '');
         else allowedNewNodes.push(nodeName); // replace an unavailable old pod whatever the surge budget

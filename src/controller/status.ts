@@ -12,7 +12,6 @@ import {
   isPodReady,
   isPodUpdated,
 } from './podTemplate.js';
-import { nodeShouldRunDaemonPod } from './shouldRun.js';
 import { STATUS_UPDATE_RETRIES, type SyncContext } from './syncContext.js';
 
 export interface StatusCounters {
@@ -41,7 +40,7 @@ export function computeStatus(ctx: SyncContext, hash: string): StatusCounters {
     numberUnavailable: 0,
   };
   for (const node of ctx.nodes) {
-    const { shouldRun } = nodeShouldRunDaemonPod(node, ds);
+    const { shouldRun } = ctx.rules.shouldRun(node, ds);
     const pods = nodeToDaemonPods.get(node.metadata?.name ?? '') ?? [];
     if (!shouldRun) {
       if (pods.length > 0) s.numberMisscheduled++;

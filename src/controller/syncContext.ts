@@ -5,6 +5,7 @@ import type { Backoff } from './backoff.js';
 import type { DaemonSetControl } from './daemonSetControl.js';
 import type { ControllerExpectations } from './expectations.js';
 import type { InformerCache } from './informerCache.js';
+import type { ControllerRules } from './rules.js';
 
 /** BurstReplicas: at most this many creates and this many deletes per syncNodes call. */
 export const BURST_REPLICAS = 250;
@@ -23,6 +24,7 @@ export interface SyncContext {
   readonly expectations: ControllerExpectations;
   readonly failedPodsBackoff: Backoff;
   readonly burstReplicas: number;
+  readonly rules: ControllerRules;
   enqueueAfter(key: string, delayMs: number): void;
   /** Claimed pods grouped by target node (getNodesToDaemonPods). */
   nodesToDaemonPods(includeDeletedTerminal: boolean): Map<string, Pod[]>;

@@ -4,7 +4,7 @@
  */
 import { isApiError } from '../cluster/apiError.js';
 import { isNamespaceTerminating } from './daemonSetControl.js';
-import { createPodTemplate, getTemplateGeneration, replaceDaemonSetPodNodeNameNodeAffinity } from './podTemplate.js';
+import { getTemplateGeneration, replaceDaemonSetPodNodeNameNodeAffinity } from './podTemplate.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, type SyncContext } from './syncContext.js';
 
 export function syncNodes(
@@ -19,7 +19,7 @@ export function syncNodes(
   const deleteDiff = Math.min(podsToDelete.length, ctx.burstReplicas);
   expectations.set(key, createDiff, deleteDiff);
   const errors: Error[] = [];
-  const template = createPodTemplate(ds.spec?.template ?? {}, getTemplateGeneration(ds), hash);
+  const template = ctx.rules.podTemplate(ds.spec?.template ?? {}, getTemplateGeneration(ds), hash);
 
   // Slow start: batches of 1, 2, 4, ...; stop after the first batch with a failure.
   let batchSize = Math.min(createDiff, SLOW_START_INITIAL_BATCH_SIZE);

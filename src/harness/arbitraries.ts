@@ -186,12 +186,12 @@ const budget = (values: readonly IntOrPercent[]) => fc.constantFrom(...values);
 export function updateStrategy(features: Partial<GeneratorFeatures> = {}): fc.Arbitrary<UpdateStrategy> {
   const onDelete = fc.constant({ type: 'OnDelete' as const });
   if (features.rollingUpdate === false) return onDelete;
-  const noSurge = budget([1, 2, '34%', '100%']).map((mu) => ({
+  const noSurge = budget([1, 2, '25%', '34%', '50%', '100%']).map((mu) => ({
     type: 'RollingUpdate' as const,
     maxUnavailable: mu,
     maxSurge: 0,
   }));
-  const surge = budget([1, 2, '50%']).map((ms) => ({
+  const surge = budget([1, 2, '25%', '50%']).map((ms) => ({
     type: 'RollingUpdate' as const,
     maxUnavailable: 0,
     maxSurge: ms,

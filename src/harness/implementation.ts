@@ -5,6 +5,7 @@
  */
 
 import { CLOCK_ORIGIN_MS, toTimestamp } from '../cluster/clock.js';
+import type { ObjectStore } from '../cluster/store.js';
 import type { DaemonSetControllerOptions } from '../controller/controller.js';
 import { ControllerProcess, type ControllerProcessOptions } from '../protocol/controllerProcess.js';
 import { ProcessDriver } from '../protocol/processDriver.js';
@@ -21,12 +22,17 @@ export interface Implementation {
   close(): Promise<void>;
 }
 
-export function referenceImplementation(name = 'reference', options: DaemonSetControllerOptions = {}): Implementation {
+/** The reference controller in-process; `options` may be a function of the store (mutants wrap its writes). */
+export function referenceImplementation(
+  name = 'reference',
+  options: DaemonSetControllerOptions | ((store: ObjectStore) => DaemonSetControllerOptions) = {},
+): Implementation {
+  const optionsFor = typeof options === 'function' ? options : () => options;
   return {
     name,
     kind: 'reference',
     features: ALL_FEATURES,
-    makeSystem: () => new SimulatedSystem((cluster) => new ReferenceDriver(cluster, options)),
+    makeSystem: () => new SimulatedSystem((cluster) => new ReferenceDriver(cluster, optionsFor(cluster.store))),
     close: async () => {},
   };
 }

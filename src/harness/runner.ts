@@ -91,8 +91,31 @@ export async function runCase(
     }
     // The model predicts the settled state from the implementation's own last observation.
     const expected = expectedAtQuiescence(before);
+    // While the cluster settles, every controller step is checked like an event's.
+    let settleSteps = 0;
+    let duringSettle: { violation: Violation; observation: Observation } | undefined;
+    system.onControllerStep = (stepBefore) => {
+      if (duringSettle) return;
+      settleSteps++;
+      const after = system.observe();
+      history.push(after);
+      trace.push({
+        index: events.length - 1 + settleSteps,
+        event: { type: 'CONTROLLER_SYNC' },
+        description: 'CONTROLLER_SYNC (while settling)',
+        outcome: { applied: true },
+        table: podTable(after),
+      });
+      const violation = evaluate(perStep, { obs: after, prev: stepBefore, history });
+      if (violation) duringSettle = { violation, observation: after };
+      before = after;
+    };
     const settled = await system.quiesce({ maxAdvanceSeconds: options.maxAdvanceSeconds ?? 3600 });
+    system.onControllerStep = undefined;
+    if (duringSettle) return failWith(duringSettle.violation, -1, duringSettle.observation);
     const quiet = system.observe();
+    checks++;
+    checksById['DS-LIVE-01'] = (checksById['DS-LIVE-01'] ?? 0) + 1;
     if (!settled.converged) {
       return failWith(
         {

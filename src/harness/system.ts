@@ -92,10 +92,29 @@ export class SimulatedSystem {
     await this.#driver.dispose();
   }
 
+  /**
+   * Called after every controller step that wrote something while settling, with `observe()`
+   * showing that step as `lastStep`: the harness checks its step invariants there too.
+   */
+  onControllerStep: ((before: Observation) => void | Promise<void>) | undefined;
+
   /** One round: the controller, then every cluster component once. */
   async round(): Promise<string[]> {
     const changed: string[] = [];
-    if (await this.#driver.step()) changed.push(this.#driver.name);
+    const before = this.onControllerStep ? this.observe() : undefined;
+    this.#recording = [];
+    let wrote: boolean;
+    try {
+      wrote = await this.#driver.step();
+    } finally {
+      const recorded = this.#recording;
+      this.#recording = undefined;
+      this.#lastStep = { event: { type: 'CONTROLLER_SYNC' }, controller: summarizeWrites(recorded) };
+    }
+    if (wrote) {
+      changed.push(this.#driver.name);
+      if (before) await this.onControllerStep?.(before);
+    }
     for (const component of this.cluster.components()) {
       if (component.step()) changed.push(component.name);
     }

@@ -9,25 +9,29 @@ import { parseTimestamp, VirtualClock } from '../cluster/clock.js';
 import type { AnyObject } from '../cluster/objects.js';
 import { ObjectStore } from '../cluster/store.js';
 import { DaemonSetController, type DaemonSetControllerOptions } from '../controller/controller.js';
+import type { DaemonSetControl } from '../controller/daemonSetControl.js';
 import { PROTOCOL_VERSION, type Reply, Request } from './messages.js';
 import { RecordingControl } from './recordingControl.js';
 
+/** Controller options given the server's write seam (mutants wrap it). */
+export type ServerOptions = (control: DaemonSetControl) => DaemonSetControllerOptions;
+
 export class ReferenceServer {
-  readonly #options: DaemonSetControllerOptions;
+  readonly #options: ServerOptions;
   readonly #name: string;
   #clock = new VirtualClock();
   #mirror = new ObjectStore(this.#clock);
   #control = new RecordingControl(this.#mirror);
   #controller: DaemonSetController;
 
-  constructor(options: DaemonSetControllerOptions = {}, name = 'dsconform-reference') {
+  constructor(options: ServerOptions = () => ({}), name = 'dsconform-reference') {
     this.#options = options;
     this.#name = name;
     this.#controller = this.#newController();
   }
 
   #newController(): DaemonSetController {
-    return new DaemonSetController(this.#mirror, { ...this.#options, control: this.#control });
+    return new DaemonSetController(this.#mirror, { control: this.#control, ...this.#options(this.#control) });
   }
 
   #reset(): void {
@@ -88,7 +92,7 @@ export class ReferenceServer {
 }
 
 /** Serves the protocol on stdin/stdout until shutdown or end of input. */
-export async function serveReference(options: DaemonSetControllerOptions = {}, name?: string): Promise<void> {
+export async function serveReference(options: ServerOptions = () => ({}), name?: string): Promise<void> {
   const server = new ReferenceServer(options, name);
   const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of lines) {

@@ -1,0 +1,308 @@
+/**
+ * `dsconform check`: run a conformance campaign against an implementation and give a verdict.
+ * Exit 0 = conforms, 1 = a violation was found (counterexample written), 2 = could not check.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { invariantById } from '../../model/invariants.ts';
+import { type CampaignProgress, type CampaignResult, runCampaign } from '../harness/campaign.js';
+import { counterexampleFile, type ImplementationRef, saveCounterexample } from '../harness/counterexample.js';
+import { type Implementation, processImplementation, referenceImplementation } from '../harness/implementation.js';
+import { MUTANTS, mutantByName, mutantOptionsForStore } from '../harness/mutants.js';
+import { PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
+import { AdapterError } from '../protocol/adapterError.js';
+import {
+  type ConformanceReport,
+  overallVerdict,
+  type ProfileReport,
+  profileReport,
+  REPORT_SCHEMA,
+} from '../report/conformanceReport.js';
+import { writeHtmlReport } from '../report/html.js';
+import { renderJunit } from '../report/junit.js';
+import { ExitCode } from './exitCodes.js';
+import type { CliContext, CliIO, RegisterCommand } from './main.js';
+
+export interface CheckOptions {
+  controller?: string;
+  kubeconfig?: string;
+  mutant?: string;
+  profile: ProfileName;
+  runs: number;
+  seed: number;
+  path?: string;
+  stepTimeout: number;
+  reportDir: string;
+  nodes: number;
+  maxEvents: number;
+}
+
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1)
+      throw new InvalidArgumentError(`${name} must be a positive whole number`);
+    return Number(value);
+  };
+}
+
+function seedValue(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('the seed must be a whole number');
+  return Number(value) | 0;
+}
+
+/** A default seed: DSCONFORM_SEED, else a fresh one (printed, so the run can be repeated). */
+export function defaultSeed(): number {
+  const fromEnv = process.env.DSCONFORM_SEED;
+  if (fromEnv !== undefined && /^-?\d+$/.test(fromEnv)) return Number(fromEnv) | 0;
+  return (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+}
+
+export function defaultRuns(fallback: number): number {
+  const fromEnv = process.env.DSCONFORM_RUNS;
+  return fromEnv !== undefined && /^\d+$/.test(fromEnv) && Number(fromEnv) > 0 ? Number(fromEnv) : fallback;
+}
+
+function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'implementation'
+  );
+}
+
+/** Resolves --controller / --kubeconfig / --mutant to an implementation; the reference by default. */
+export async function resolveImplementation(
+  options: Pick<CheckOptions, 'controller' | 'kubeconfig' | 'mutant' | 'stepTimeout'>,
+  io: CliIO,
+): Promise<{ implementation: Implementation; ref: ImplementationRef }> {
+  if (options.kubeconfig !== undefined) {
+    throw new AdapterError(
+      'spawn',
+      `--kubeconfig: the real-cluster adapter is not available in this version (${options.kubeconfig} not used)`,
+    );
+  }
+  if (options.controller !== undefined) {
+    if (options.mutant !== undefined)
+      throw new InvalidArgumentError('--mutant applies to the reference implementation, not to --controller');
+    const implementation = await processImplementation(options.controller, {
+      stepTimeoutMs: options.stepTimeout,
+      onLog: (chunk) => {
+        if (process.env.DSCONFORM_SHOW_CONTROLLER_LOG) io.stderr(chunk);
+      },
+    });
+    return { implementation, ref: { name: implementation.name, kind: 'process', controller: options.controller } };
+  }
+  if (options.mutant !== undefined) {
+    const mutant = mutantByName(options.mutant);
+    if (mutant === undefined) {
+      throw new InvalidArgumentError(
+        `unknown mutant "${options.mutant}"; known: ${MUTANTS.map((m) => m.name).join(', ')}`,
+      );
+    }
+    return {
+      implementation: referenceImplementation(`mutant ${mutant.name}`, mutantOptionsForStore(mutant)),
+      ref: { name: `mutant ${mutant.name}`, kind: 'reference', mutant: mutant.name },
+    };
+  }
+  return { implementation: referenceImplementation(), ref: { name: 'reference', kind: 'reference' } };
+}
+
+function progressLine(io: CliIO, tty: boolean, runsRequested: number) {
+  if (!tty) return undefined;
+  let last = 0;
+  const started = performance.now();
+  return (p: CampaignProgress) => {
+    const now = performance.now();
+    if (now - last < 200 && p.runs < runsRequested) return;
+    last = now;
+    const perSecond = p.runs / Math.max(0.001, (now - started) / 1000);
+    io.stderr(`\r  ${p.runs}/${runsRequested} runs, ${perSecond.toFixed(0)} runs/s, ${p.checks} invariant checks `);
+  };
+}
+
+export function formatCounterexample(profile: ProfileReport, replay: string): string[] {
+  const cx = profile.counterexample;
+  if (!cx) return [];
+  const statement = invariantById(cx.invariant)?.statement;
+  const lines = [
+    `Counterexample (shrunk ${cx.shrinks} times to ${cx.events.length} events):`,
+    ...cx.trace.flatMap((t) => [
+      `  ${String(t.index + 1).padStart(2)}. ${t.description}${t.outcome.applied ? '' : `   [no effect${t.outcome.note ? `: ${t.outcome.note}` : ''}]`}`,
+      ...t.table.map((row) => `        ${row}`),
+    ]),
+  ];
+  if (cx.step === -1)
+    lines.push('  then the cluster was left to settle (quiescence):', ...cx.finalTable.map((row) => `        ${row}`));
+  lines.push(
+    `Violation: ${cx.invariant}${statement ? ` (${statement})` : ''}`,
+    `  ${cx.message}${cx.node ? ` [node ${cx.node}]` : ''}${cx.step >= 0 ? ` [after event ${cx.step + 1}]` : ' [at quiescence]'}`,
+    `Seed ${cx.seed}, path ${JSON.stringify(cx.path)}`,
+    `Replay: ${replay}`,
+  );
+  return lines;
+}
+
+export async function runCheck(options: CheckOptions, context: CliContext): Promise<ExitCode> {
+  const { io } = context;
+  let resolved: Awaited<ReturnType<typeof resolveImplementation>>;
+  try {
+    resolved = await resolveImplementation(options, io);
+  } catch (e) {
+    if (e instanceof AdapterError) {
+      io.stderr(`dsconform: could not start the implementation: ${e.message}\n`);
+      return ExitCode.CouldNotCheck;
+    }
+    throw e;
+  }
+  const { implementation, ref } = resolved;
+  const runId = `${ref.mutant ? `mutant-${ref.mutant}` : ref.kind === 'reference' ? 'reference' : slug(implementation.name)}-${options.profile}-seed${options.seed}`;
+  const runDir = join(options.reportDir, 'conformance', runId);
+  io.stdout(
+    `dsconform check: ${implementation.name}, profile ${options.profile}, seed ${options.seed}, ${options.runs} runs\n`,
+  );
+  const profiles: ProfileReport[] = [];
+  let replay: string | undefined;
+  const writeReports = (): ConformanceReport => {
+    const report: ConformanceReport = {
+      schema: REPORT_SCHEMA,
+      runId,
+      implementation: ref,
+      seed: options.seed,
+      runsRequested: options.runs,
+      verdict: overallVerdict(profiles),
+      profiles,
+      ...(replay ? { replay } : {}),
+    };
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(runDir, 'junit.xml'), renderJunit(report));
+    writeHtmlReport(runDir, report);
+    return report;
+  };
+  try {
+    const tty = process.stderr.isTTY === true && io === context.io && !process.env.CI;
+    const started = performance.now();
+    let result: CampaignResult;
+    try {
+      const onProgress = progressLine(io, tty, options.runs);
+      result = await runCampaign(implementation, {
+        profile: options.profile,
+        runs: options.runs,
+        seed: options.seed,
+        nodes: options.nodes,
+        maxEvents: options.maxEvents,
+        ...(options.path !== undefined ? { path: options.path } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      });
+      if (tty) io.stderr('\r\x1b[K');
+    } catch (e) {
+      if (!(e instanceof AdapterError)) throw e;
+      result = {
+        profile: options.profile,
+        seed: options.seed,
+        scope: { nodes: options.nodes, maxEvents: options.maxEvents },
+        runs: 0,
+        checks: 0,
+        events: 0,
+        checksById: {},
+        adapterError: e,
+      };
+    }
+    const durationMs = Math.round(performance.now() - started);
+    let saved: { file: ReturnType<typeof counterexampleFile>; path: string } | undefined;
+    if (result.counterexample) {
+      const finalTable = result.counterexample.failure.trace.at(-1)?.table ?? [];
+      const { podTable } = await import('../harness/trace.js');
+      const file = counterexampleFile(
+        ref,
+        options.profile,
+        { nodes: options.nodes, maxEvents: options.maxEvents },
+        result.counterexample,
+        result.counterexample.failure.step === -1 ? podTable(result.counterexample.failure.observation) : finalTable,
+      );
+      const path = saveCounterexample(options.reportDir, file);
+      saved = { file, path };
+      replay = `npx dsconform replay ${path}`;
+    }
+    const profile = profileReport(result, durationMs, saved);
+    profiles.push(profile);
+    const report = writeReports();
+
+    io.stdout('\n');
+    const width = Math.max(...profile.invariants.map((i) => i.id.length), 9);
+    io.stdout(`${'INVARIANT'.padEnd(width)}  ${'CHECKS'.padStart(8)}  VERDICT\n`);
+    for (const inv of profile.invariants) {
+      io.stdout(`${inv.id.padEnd(width)}  ${String(inv.checks).padStart(8)}  ${inv.verdict}\n`);
+    }
+    io.stdout('\n');
+    const reportPath = relative(process.cwd(), join(runDir, 'report.json')) || join(runDir, 'report.json');
+    if (profile.verdict === 'skipped') {
+      io.stdout(`Verdict: skipped (${(profile.skippedBecause ?? []).join('; ')})\nReport: ${reportPath}\n`);
+      return ExitCode.Ok;
+    }
+    if (profile.verdict === 'could-not-check') {
+      io.stdout(`Verdict: could not check after ${result.runs} runs\nReport: ${reportPath}\n`);
+      io.stderr(`dsconform: could not check ${implementation.name}: ${result.adapterError?.message}\n`);
+      return ExitCode.CouldNotCheck;
+    }
+    if (profile.verdict === 'violation' && replay) {
+      for (const line of formatCounterexample(profile, replay)) io.stdout(`${line}\n`);
+      io.stdout(
+        `\nVerdict: VIOLATION of ${profile.counterexample?.invariant} (found in run ${result.runs} of ${options.runs})\nReport: ${reportPath}\nCounterexample: ${profile.counterexampleFile}\n`,
+      );
+      return ExitCode.Violation;
+    }
+    io.stdout(
+      `Verdict: conforms (${result.runs} runs, ${result.events} events, ${result.checks} invariant checks)\nReport: ${reportPath}\n`,
+    );
+    return report.verdict === 'conforms' ? ExitCode.Ok : ExitCode.Violation;
+  } finally {
+    await implementation.close();
+  }
+}
+
+export const registerCheck: RegisterCommand = (program: Command, context: CliContext) => {
+  program
+    .command('check')
+    .description(
+      'check an implementation against the model: random event sequences, invariants after every step, comparison at quiescence',
+    )
+    .option(
+      '--controller <command>',
+      'an implementation speaking the controller protocol (docs/protocol.md); default: the reference implementation',
+    )
+    .option('--kubeconfig <file>', 'check a real cluster (opt-in; see docs/real-cluster.md)')
+    .option('--mutant <name>', `a deliberately faulty reference controller: ${MUTANTS.map((m) => m.name).join(', ')}`)
+    .addOption(new Option('--profile <name>', 'which behaviour to exercise').choices(PROFILE_NAMES).default('all'))
+    .option('--runs <n>', 'number of generated cases (env DSCONFORM_RUNS)', positiveInt('--runs'))
+    .option('--seed <n>', 'random seed; the same seed gives the same run (env DSCONFORM_SEED)', seedValue)
+    .option('--path <path>', 'fast-check replay path of one case (with --seed), as a failure prints it')
+    .option(
+      '--step-timeout <ms>',
+      'how long a --controller may take to answer one message',
+      positiveInt('--step-timeout'),
+      10_000,
+    )
+    .option('--report-dir <dir>', 'where reports and counterexamples are written', 'reports')
+    .option('--nodes <n>', 'nodes in the generated clusters', positiveInt('--nodes'), 3)
+    .option('--max-events <n>', 'longest generated event sequence', positiveInt('--max-events'), 30)
+    .action(async (raw: Partial<CheckOptions>) => {
+      const options: CheckOptions = {
+        profile: raw.profile ?? 'all',
+        runs: raw.runs ?? defaultRuns(300),
+        seed: raw.seed ?? defaultSeed(),
+        stepTimeout: raw.stepTimeout ?? 10_000,
+        reportDir: raw.reportDir ?? 'reports',
+        nodes: raw.nodes ?? 3,
+        maxEvents: raw.maxEvents ?? 30,
+        ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
+        ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}),
+        ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
+        ...(raw.path !== undefined ? { path: raw.path } : {}),
+      };
+      context.exit(await runCheck(options, context));
+    });
+};

@@ -1,0 +1,34 @@
+/**
+ * The rules the controller applies, gathered in one place so that the harness can swap a single
+ * one for a faulty variant (a mutant) and prove that the properties catch it. The reference
+ * controller always runs with `REFERENCE_RULES`.
+ */
+import type { Node, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import type { DaemonSet } from '../cluster/objects.js';
+import { allowsSurge, effectiveBudgets } from './budgets.js';
+import { createPodTemplate } from './podTemplate.js';
+import { nodeShouldRunDaemonPod, type ShouldRunResult } from './shouldRun.js';
+
+export interface ControllerRules {
+  /** NodeShouldRunDaemonPod. */
+  shouldRun(node: Node, ds: DaemonSet): ShouldRunResult;
+  /** updatedDesiredNodeCounts' budgets. */
+  budgets(ds: DaemonSet, desired: number): { maxSurge: number; maxUnavailable: number };
+  /** util.AllowsSurge. */
+  allowsSurge(ds: DaemonSet): boolean;
+  /** CreatePodTemplate. */
+  podTemplate(template: PodTemplateSpec, generation: bigint | undefined, hash: string): PodTemplateSpec;
+  /** Failed pods are deleted (after backoff) so that manage replaces them. */
+  replaceFailedPods: boolean;
+  /** A DaemonSet with a deletionTimestamp gets no writes at all. */
+  leaveDeletingDaemonSetsAlone: boolean;
+}
+
+export const REFERENCE_RULES: ControllerRules = {
+  shouldRun: nodeShouldRunDaemonPod,
+  budgets: effectiveBudgets,
+  allowsSurge,
+  podTemplate: createPodTemplate,
+  replaceFailedPods: true,
+  leaveDeletingDaemonSetsAlone: true,
+};

@@ -1,0 +1,106 @@
+/**
+ * Counterexamples as files: a failing case, shrunk, saved as JSON under
+ * `reports/counterexamples/` with everything needed to replay it without fast-check.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { DsEvent } from '../../model/events.ts';
+import type { Counterexample } from './campaign.js';
+import type { ProfileName } from './profiles.js';
+import type { TraceEntry } from './runner.js';
+
+export const COUNTEREXAMPLE_FORMAT = 'dsconform/counterexample@1';
+
+export interface ImplementationRef {
+  name: string;
+  kind: 'reference' | 'process';
+  /** The command for a process implementation. */
+  controller?: string;
+  /** A reference mutant's name. */
+  mutant?: string;
+}
+
+export interface CounterexampleFile {
+  format: typeof COUNTEREXAMPLE_FORMAT;
+  implementation: ImplementationRef;
+  profile: ProfileName;
+  seed: number;
+  path: string;
+  shrinks: number;
+  scope: { nodes: number; maxEvents: number };
+  invariant: string;
+  message: string;
+  node?: string;
+  /** Index of the event after which the violation showed; -1 = at quiescence. */
+  step: number;
+  events: DsEvent[];
+  trace: Omit<TraceEntry, 'event'>[];
+  finalTable: string[];
+}
+
+export function counterexampleFile(
+  implementation: ImplementationRef,
+  profile: ProfileName,
+  scope: { nodes: number; maxEvents: number },
+  cx: Counterexample,
+  finalTable: string[],
+): CounterexampleFile {
+  const { failure } = cx;
+  return {
+    format: COUNTEREXAMPLE_FORMAT,
+    implementation,
+    profile,
+    seed: cx.seed,
+    path: cx.path,
+    shrinks: cx.shrinks,
+    scope,
+    invariant: failure.invariant,
+    message: failure.message,
+    ...(failure.node !== undefined ? { node: failure.node } : {}),
+    step: failure.step,
+    events: cx.events,
+    trace: failure.trace.map(({ event: _event, ...rest }) => rest),
+    finalTable,
+  };
+}
+
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
+}
+
+/** Writes the file under `<reportDir>/counterexamples/` with a name fixed by invariant, seed and implementation. */
+export function saveCounterexample(reportDir: string, file: CounterexampleFile): string {
+  const dir = join(reportDir, 'counterexamples');
+  mkdirSync(dir, { recursive: true });
+  const who = file.implementation.mutant
+    ? `mutant-${file.implementation.mutant}`
+    : file.implementation.kind === 'reference'
+      ? 'reference'
+      : slug(file.implementation.name);
+  const path = join(dir, `${file.invariant}-${file.profile}-seed${file.seed}-${who}.json`);
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+  return relative(process.cwd(), path) || path;
+}
+
+export function loadCounterexample(path: string): CounterexampleFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === 'ENOENT' ? `${path}: no such file` : `${path}: not a JSON counterexample (${(e as Error).message})`,
+    );
+  }
+  const file = parsed as Partial<CounterexampleFile>;
+  if (file.format !== COUNTEREXAMPLE_FORMAT || !Array.isArray(file.events)) {
+    throw new Error(
+      `${path}: not a dsconform counterexample (expected "format": "${COUNTEREXAMPLE_FORMAT}" and an "events" list)`,
+    );
+  }
+  return file as CounterexampleFile;
+}

@@ -1,0 +1,179 @@
+/**
+ * Mutants: deliberately faulty variants of the reference controller, each breaking one rule the
+ * way a plausible alternative implementation might. `npm test` asserts that every one of them is
+ * caught with a short counterexample: a property that cannot fail checks nothing.
+ */
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { matchesRequiredNodeAffinity } from '../cluster/nodeAffinity.js';
+import type { DaemonSet } from '../cluster/objects.js';
+import { deepCopy } from '../cluster/objects.js';
+import type { ObjectStore } from '../cluster/store.js';
+import { findUntoleratedTaint } from '../cluster/taints.js';
+import { surgeCount, unavailableCount } from '../controller/budgets.js';
+import type { DaemonSetControllerOptions } from '../controller/controller.js';
+import { type DaemonSetControl, StoreDaemonSetControl } from '../controller/daemonSetControl.js';
+import { createPodTemplate } from '../controller/podTemplate.js';
+import type { ControllerRules } from '../controller/rules.js';
+import { nodeShouldRunDaemonPod } from '../controller/shouldRun.js';
+import type { ProfileName } from './profiles.js';
+
+export interface Mutant {
+  name: string;
+  /** The bug, in one line. */
+  description: string;
+  /** The profile whose events can expose it. */
+  profile: ProfileName;
+  /** The rules it breaks. */
+  rules?: Partial<ControllerRules>;
+  /** Or the writes it gets wrong: wraps the write seam (the store's, or a protocol server's). */
+  wrapControl?: (inner: DaemonSetControl) => DaemonSetControl;
+}
+
+/** Controller options for a mutant whose writes would otherwise go to `control`. */
+export function mutantOptions(mutant: Mutant, control: DaemonSetControl): DaemonSetControllerOptions {
+  return {
+    ...(mutant.rules ? { rules: mutant.rules } : {}),
+    ...(mutant.wrapControl ? { control: mutant.wrapControl(control) } : {}),
+  };
+}
+
+/** The same for the in-process reference on a store. */
+export function mutantOptionsForStore(mutant: Mutant): (store: ObjectStore) => DaemonSetControllerOptions {
+  return (store) => mutantOptions(mutant, new StoreDaemonSetControl(store));
+}
+
+/** Ceil-free budget arithmetic: percentages rounded down, as a naive implementation might. */
+function floorScaled(value: number | string | undefined, total: number): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number') return value;
+  const m = /^(\d+)%$/.exec(value);
+  return m ? Math.floor((Number(m[1]) * total) / 100) : 0;
+}
+
+/** Every write passes through unchanged, except the ones `overrides` replaces. */
+function wrap(inner: DaemonSetControl, overrides: Partial<DaemonSetControl>): DaemonSetControl {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const own = overrides[prop as keyof DaemonSetControl];
+      if (own !== undefined) return own;
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+export const MUTANTS: readonly Mutant[] = [
+  {
+    name: 'ignores-noexecute',
+    description: 'keeps pods on nodes with an untolerated NoExecute taint (shouldContinueRunning ignores NoExecute)',
+    profile: 'taints',
+    rules: {
+      shouldRun: (node, ds) => {
+        const result = nodeShouldRunDaemonPod(node, ds);
+        const fits = matchesRequiredNodeAffinity(ds.spec?.template?.spec, node);
+        return fits && !(ds.spec?.template?.spec?.nodeName && ds.spec.template.spec.nodeName !== node.metadata?.name)
+          ? { ...result, shouldContinueRunning: true }
+          : result;
+      },
+    },
+  },
+  {
+    name: 'evicts-on-noschedule',
+    description:
+      'deletes running pods when an untolerated NoSchedule taint appears (shouldContinueRunning = shouldRun)',
+    profile: 'taints',
+    rules: {
+      shouldRun: (node, ds) => {
+        const result = nodeShouldRunDaemonPod(node, ds);
+        return { ...result, shouldContinueRunning: result.shouldRun };
+      },
+    },
+  },
+  {
+    name: 'forgets-default-tolerations',
+    description: 'does not add the default DaemonSet tolerations (not-ready, unreachable, unschedulable, pressure)',
+    profile: 'taints',
+    rules: {
+      shouldRun: (node, ds) => {
+        const spec = ds.spec?.template?.spec;
+        if (spec?.nodeName && spec.nodeName !== node.metadata?.name)
+          return { shouldRun: false, shouldContinueRunning: false };
+        if (!matchesRequiredNodeAffinity(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
+        const tolerations = spec?.tolerations;
+        const blocking = findUntoleratedTaint(node.spec?.taints, tolerations, ['NoSchedule', 'NoExecute']);
+        const evicting = findUntoleratedTaint(node.spec?.taints, tolerations, ['NoExecute']);
+        return { shouldRun: blocking === undefined, shouldContinueRunning: evicting === undefined };
+      },
+      podTemplate: (template, generation, hash) => {
+        const withDefaults = createPodTemplate(template, generation, hash);
+        const copy = deepCopy(withDefaults);
+        if (copy.spec) {
+          const own = template.spec?.tolerations ?? [];
+          if (own.length > 0) copy.spec.tolerations = deepCopy(own);
+          else delete copy.spec.tolerations;
+        }
+        return copy;
+      },
+    },
+  },
+  {
+    name: 'duplicate-pods',
+    description: 'creates a second pod on every node it creates one on',
+    profile: 'core',
+    wrapControl: (inner) =>
+      wrap(inner, {
+        createPod: (namespace: string, pod: Pod, owner: DaemonSet) => {
+          inner.createPod(namespace, pod, owner);
+          inner.createPod(namespace, pod, owner);
+        },
+      }),
+  },
+  {
+    name: 'rounds-percent-down',
+    description: 'scales percentage budgets rounding down instead of up (so 34% of 2 nodes is 0)',
+    profile: 'rolling-update',
+    rules: {
+      budgets: (ds, desired) => {
+        const ru = ds.spec?.updateStrategy?.type === 'OnDelete' ? undefined : ds.spec?.updateStrategy?.rollingUpdate;
+        const maxUnavailable = floorScaled(ru?.maxUnavailable, desired);
+        const maxSurge = floorScaled(ru?.maxSurge, desired);
+        return { maxSurge, maxUnavailable: desired > 0 && maxUnavailable === 0 && maxSurge === 0 ? 0 : maxUnavailable };
+      },
+    },
+  },
+  {
+    name: 'ignores-max-surge',
+    description: 'treats maxSurge as 0: replaces pods by deleting first, even when maxUnavailable is 0',
+    profile: 'rolling-update',
+    rules: {
+      allowsSurge: () => false,
+      budgets: (ds, desired) => {
+        const mu = unavailableCount(ds, desired);
+        const surge = surgeCount(ds, desired);
+        return { maxSurge: 0, maxUnavailable: mu === 0 && surge > 0 ? surge : Math.max(mu, desired > 0 ? 1 : 0) };
+      },
+    },
+  },
+  {
+    name: 'writes-while-deleting',
+    description: 'keeps syncing (creating pods, writing status) while the DaemonSet has a deletionTimestamp',
+    profile: 'deletion',
+    rules: { leaveDeletingDaemonSetsAlone: false },
+  },
+  {
+    name: 'never-adopts',
+    description: 'never adopts orphan pods that match its selector',
+    profile: 'core',
+    wrapControl: (inner) => wrap(inner, { adoptPod: () => {} }),
+  },
+  {
+    name: 'keeps-failed-pods',
+    description: 'never deletes Failed pods, so a node whose pod failed never gets a new one',
+    profile: 'core',
+    rules: { replaceFailedPods: false },
+  },
+];
+
+export function mutantByName(name: string): Mutant | undefined {
+  return MUTANTS.find((m) => m.name === name);
+}

@@ -1,0 +1,111 @@
+/**
+ * The conformance report of one `dsconform check` run: `report.json` (versioned), from which the
+ * JUnit and HTML renderings are made.
+ */
+import { INVARIANTS } from '../../model/invariants.ts';
+import type { CampaignResult } from '../harness/campaign.js';
+import type { CounterexampleFile, ImplementationRef } from '../harness/counterexample.js';
+
+export const REPORT_SCHEMA = 'dsconform/conformance-report@1';
+
+export type Verdict = 'pass' | 'fail' | 'skipped' | 'not-run';
+
+export interface InvariantVerdict {
+  id: string;
+  statement: string;
+  upstream: readonly string[];
+  /** Times the check was evaluated (per step or at quiescence) across all cases. */
+  checks: number;
+  verdict: Verdict;
+}
+
+export interface ProfileReport {
+  profile: string;
+  verdict: 'conforms' | 'violation' | 'skipped' | 'could-not-check';
+  runs: number;
+  checks: number;
+  events: number;
+  skippedBecause?: string[];
+  error?: string;
+  invariants: InvariantVerdict[];
+  /** Relative path of the saved counterexample, when one was found. */
+  counterexampleFile?: string;
+  counterexample?: CounterexampleFile;
+  /** Wall-clock duration; the only field that differs between two runs with the same seed. */
+  durationMs: number;
+}
+
+export interface ConformanceReport {
+  schema: typeof REPORT_SCHEMA;
+  runId: string;
+  implementation: ImplementationRef;
+  seed: number;
+  runsRequested: number;
+  verdict: 'conforms' | 'violation' | 'could-not-check';
+  profiles: ProfileReport[];
+  replay?: string;
+}
+
+const QUIESCENCE_CHECKS: { id: string; statement: string }[] = [
+  {
+    id: 'DS-EXPECT',
+    statement:
+      'At quiescence the cluster matches what the model predicts (pods per node, revisions, readiness, status).',
+  },
+  {
+    id: 'DS-LIVE-01',
+    statement: 'Once the environment stops changing, the cluster settles (no livelock between controllers).',
+  },
+];
+
+export function profileReport(
+  result: CampaignResult,
+  durationMs: number,
+  counterexample?: { file: CounterexampleFile; path: string },
+): ProfileReport {
+  const failedId = result.counterexample?.failure.invariant;
+  const catalogue = [
+    ...INVARIANTS.map((i) => ({ id: i.id, statement: i.statement, upstream: i.upstream })),
+    ...QUIESCENCE_CHECKS.map((q) => ({ ...q, upstream: [] })),
+  ];
+  const seen = new Set<string>();
+  const invariants: InvariantVerdict[] = [];
+  for (const inv of catalogue) {
+    if (seen.has(inv.id)) continue;
+    seen.add(inv.id);
+    const checks = result.checksById[inv.id] ?? 0;
+    let verdict: Verdict;
+    if (result.skipped) verdict = 'skipped';
+    else if (inv.id === failedId) verdict = 'fail';
+    else if (result.adapterError) verdict = checks > 0 ? 'pass' : 'not-run';
+    else verdict = checks > 0 ? 'pass' : 'not-run';
+    invariants.push({ id: inv.id, statement: inv.statement, upstream: inv.upstream, checks, verdict });
+  }
+  const verdict: ProfileReport['verdict'] = result.skipped
+    ? 'skipped'
+    : result.adapterError
+      ? 'could-not-check'
+      : result.counterexample
+        ? 'violation'
+        : 'conforms';
+  return {
+    profile: result.profile,
+    verdict,
+    runs: result.runs,
+    checks: result.checks,
+    events: result.events,
+    ...(result.skipped
+      ? { skippedBecause: result.skipped.missing.map((f) => `implementation does not support ${f}`) }
+      : {}),
+    ...(result.adapterError ? { error: result.adapterError.message } : {}),
+    invariants,
+    ...(counterexample ? { counterexampleFile: counterexample.path, counterexample: counterexample.file } : {}),
+    durationMs,
+  };
+}
+
+export function overallVerdict(profiles: readonly ProfileReport[]): ConformanceReport['verdict'] {
+  if (profiles.some((p) => p.verdict === 'could-not-check')) return 'could-not-check';
+  if (profiles.some((p) => p.verdict === 'violation')) return 'violation';
+  return 'conforms';
+}
