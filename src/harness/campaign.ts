@@ -4,7 +4,7 @@
  * gives the same cases, the same failure and the same counterexample.
  */
 import fc from 'fast-check';
-import type { DsEvent } from '../../model/events.ts';
+import type { DsEvent, DsEventType } from '../../model/events.ts';
 import { AdapterError } from '../protocol/adapterError.js';
 import { eventSequence, type Scope } from './arbitraries.js';
 import type { Implementation } from './implementation.js';
@@ -18,6 +18,8 @@ export interface CampaignOptions {
   /** Scope of generated cases: nodes and sequence length. */
   nodes?: number;
   maxEvents?: number;
+  /** Weight changes on top of the profile's (properties that focus on one family use it). */
+  weights?: Partial<Record<DsEventType, number>>;
   /** fast-check replay path (with the same seed) to rerun one case directly. */
   path?: string;
   run?: RunOptions;
@@ -80,7 +82,7 @@ export async function runCampaign(implementation: Implementation, options: Campa
 
   const arbitrary = eventSequence({
     ...scope,
-    weights: weightsFor(profile, features),
+    weights: weightsFor({ ...profile, weights: { ...profile.weights, ...(options.weights ?? {}) } }, features),
     features: { taints: features.taints, rollingUpdate: features.rollingUpdate, surge: features.surge },
   });
   const totals: CampaignProgress = { runs: 0, checks: 0, events: 0 };

@@ -65,15 +65,16 @@ function wrap(inner: DaemonSetControl, overrides: Partial<DaemonSetControl>): Da
 export const MUTANTS: readonly Mutant[] = [
   {
     name: 'ignores-noexecute',
-    description: 'keeps pods on nodes with an untolerated NoExecute taint (shouldContinueRunning ignores NoExecute)',
+    description:
+      'does not look at NoExecute taints at all: runs pods on nodes whose NoExecute taint it does not tolerate',
     profile: 'taints',
     rules: {
       shouldRun: (node, ds) => {
-        const result = nodeShouldRunDaemonPod(node, ds);
-        const fits = matchesRequiredNodeAffinity(ds.spec?.template?.spec, node);
-        return fits && !(ds.spec?.template?.spec?.nodeName && ds.spec.template.spec.nodeName !== node.metadata?.name)
-          ? { ...result, shouldContinueRunning: true }
-          : result;
+        const withoutNoExecute = deepCopy(node);
+        if (withoutNoExecute.spec?.taints) {
+          withoutNoExecute.spec.taints = withoutNoExecute.spec.taints.filter((t) => t.effect !== 'NoExecute');
+        }
+        return nodeShouldRunDaemonPod(withoutNoExecute, ds);
       },
     },
   },

@@ -1,0 +1,35 @@
+/**
+ * The properties can fail: every mutant (a deliberately faulty reference controller, see
+ * src/harness/mutants.ts) must be caught, with a shrunk counterexample of a few events.
+ */
+import { describe, expect, it } from 'vitest';
+import { referenceImplementation } from '../src/harness/implementation.js';
+import { MUTANTS, mutantOptionsForStore } from '../src/harness/mutants.js';
+import { runCase } from '../src/harness/runner.js';
+import { campaign, runs, seed } from './support.js';
+
+/** A counterexample longer than this is not "a few steps". */
+const MAX_COUNTEREXAMPLE_EVENTS = 12;
+
+describe('mutants are caught', () => {
+  for (const mutant of MUTANTS) {
+    it(`${mutant.name}: ${mutant.description}`, async () => {
+      const result = await campaign({
+        profile: mutant.profile,
+        runs: runs(3000),
+        seed: seed(),
+        implementation: referenceImplementation(`mutant ${mutant.name}`, mutantOptionsForStore(mutant)),
+      });
+      const cx = result.counterexample;
+      expect(cx, `mutant ${mutant.name} survived ${result.runs} runs (seed ${result.seed})`).toBeDefined();
+      expect(cx?.events.length).toBeLessThanOrEqual(MAX_COUNTEREXAMPLE_EVENTS);
+      // Caught for the right reason: the reference passes the very same events.
+      const reference = referenceImplementation();
+      const replay = await runCase(cx?.events ?? [], () => reference.makeSystem());
+      expect(
+        replay.failure,
+        `the reference fails the mutant's counterexample too (${replay.failure?.invariant}: ${replay.failure?.message})`,
+      ).toBeUndefined();
+    });
+  }
+});

@@ -1,0 +1,81 @@
+/**
+ * Shared plumbing for the property files: run a campaign against the reference implementation
+ * and, on failure, throw an error that carries the whole story (trace, invariant, seed, path and
+ * the replay command), with the counterexample saved under reports/counterexamples/.
+ */
+import type { DsEventType } from '../model/events.ts';
+import { INVARIANTS, type InvariantFamily } from '../model/invariants.ts';
+import { formatCounterexample } from '../src/cli/check.js';
+import { type CampaignResult, runCampaign } from '../src/harness/campaign.js';
+import { counterexampleFile, saveCounterexample } from '../src/harness/counterexample.js';
+import { type Implementation, referenceImplementation } from '../src/harness/implementation.js';
+import type { ProfileName } from '../src/harness/profiles.js';
+import { podTable } from '../src/harness/trace.js';
+import { profileReport } from '../src/report/conformanceReport.js';
+
+/** Runs per property: DSCONFORM_RUNS, else the given default (kept small: npm test must stay fast). */
+export function runs(fallback: number): number {
+  const env = process.env.DSCONFORM_RUNS;
+  return env !== undefined && /^\d+$/.test(env) && Number(env) > 0 ? Number(env) : fallback;
+}
+
+/** Seed: DSCONFORM_SEED, else a fixed one, so that CI runs are repeatable byte for byte. */
+export function seed(fallback = 20261127): number {
+  const env = process.env.DSCONFORM_SEED;
+  return env !== undefined && /^-?\d+$/.test(env) ? Number(env) | 0 : fallback;
+}
+
+export interface PropertyCampaign {
+  profile: ProfileName;
+  runs: number;
+  /** Only these invariant families (plus the quiescence comparison) are checked. */
+  families?: readonly InvariantFamily[];
+  /** Weight changes on top of the profile's. */
+  weights?: Partial<Record<DsEventType, number>>;
+  nodes?: number;
+  maxEvents?: number;
+  implementation?: Implementation;
+  seed?: number;
+}
+
+export async function campaign(options: PropertyCampaign): Promise<CampaignResult> {
+  const implementation = options.implementation ?? referenceImplementation();
+  const invariants = options.families ? INVARIANTS.filter((i) => options.families?.includes(i.family)) : INVARIANTS;
+  try {
+    return await runCampaign(implementation, {
+      profile: options.profile,
+      runs: options.runs,
+      seed: options.seed ?? seed(),
+      nodes: options.nodes ?? 3,
+      maxEvents: options.maxEvents ?? 30,
+      run: { invariants },
+      ...(options.weights ? { weights: options.weights } : {}),
+    });
+  } finally {
+    await implementation.close();
+  }
+}
+
+/** Fails the test with a readable, replayable counterexample when the campaign found one. */
+export async function expectConforms(options: PropertyCampaign): Promise<CampaignResult> {
+  const result = await campaign(options);
+  if (result.adapterError) throw result.adapterError;
+  const cx = result.counterexample;
+  if (cx) {
+    const scope = { nodes: options.nodes ?? 3, maxEvents: options.maxEvents ?? 30 };
+    const finalTable =
+      cx.failure.step === -1 ? podTable(cx.failure.observation) : (cx.failure.trace.at(-1)?.table ?? []);
+    const file = counterexampleFile({ name: 'reference', kind: 'reference' }, options.profile, scope, cx, finalTable);
+    const path = saveCounterexample('reports', file);
+    const replay = `npx dsconform replay ${path}`;
+    const report = profileReport(result, 0, { file, path });
+    throw new Error(
+      [
+        `${cx.failure.invariant}: ${cx.failure.message}`,
+        ...formatCounterexample(report, replay),
+        `Rerun the campaign: DSCONFORM_SEED=${cx.seed} npm test`,
+      ].join('\n'),
+    );
+  }
+  return result;
+}
