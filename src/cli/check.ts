@@ -31,6 +31,7 @@ export interface CheckOptions {
   profile: ProfileName;
   runs: number;
   seed: number;
+  caseIndex?: number;
   path?: string;
   stepTimeout: number;
   reportDir: string;
@@ -139,8 +140,9 @@ export function formatCounterexample(profile: ProfileReport, replay: string): st
   lines.push(
     `Violation: ${cx.invariant}${statement ? ` (${statement})` : ''}`,
     `  ${cx.message}${cx.node ? ` [node ${cx.node}]` : ''}${cx.step >= 0 ? ` [after event ${cx.step + 1}]` : ' [at quiescence]'}`,
-    `Seed ${cx.seed}, path ${JSON.stringify(cx.path)}`,
+    `Seed ${cx.seed}, case ${cx.caseIndex}, shrink path ${JSON.stringify(cx.path)}`,
     `Replay: ${replay}`,
+    `Rerun the campaign's case: npx dsconform check --profile ${profile.profile} --seed ${cx.seed} --case ${cx.caseIndex}`,
   );
   return lines;
 }
@@ -194,6 +196,7 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
         seed: options.seed,
         nodes: options.nodes,
         maxEvents: options.maxEvents,
+        ...(options.caseIndex !== undefined ? { caseIndex: options.caseIndex } : {}),
         ...(options.path !== undefined ? { path: options.path } : {}),
         ...(onProgress ? { onProgress } : {}),
       });
@@ -302,6 +305,7 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
         ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}),
         ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
         ...(raw.path !== undefined ? { path: raw.path } : {}),
+        ...((raw as { case?: number }).case !== undefined ? { caseIndex: (raw as { case?: number }).case } : {}),
       };
       context.exit(await runCheck(options, context));
     });

@@ -321,6 +321,6 @@ export function eventSequence(scope: Partial<Scope> = {}): fc.Arbitrary<DsEvent[
     eventOf('DS_CREATED', full),
   );
   return fc
-    .tuple(setup, fc.array(anyEvent(full), { maxLength: full.maxEvents }))
+    .tuple(setup, fc.array(anyEvent(full), { maxLength: full.maxEvents, size: 'max' }))
     .map(([[nodes, create], rest]) => [...nodes, create, ...rest]);
 }

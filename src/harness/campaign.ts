@@ -20,8 +20,12 @@ export interface CampaignOptions {
   maxEvents?: number;
   /** Weight changes on top of the profile's (properties that focus on one family use it). */
   weights?: Partial<Record<DsEventType, number>>;
-  /** fast-check replay path (with the same seed) to rerun one case directly. */
+  /** Run only this case index (0-based), e.g. to reproduce a failure. */
+  caseIndex?: number;
+  /** fast-check shrink path within the case (with caseIndex): replays the shrunk case directly. */
   path?: string;
+  /** Run only the case indexes i with i mod count = index - 1 (shard "index/count"). */
+  shard?: { index: number; count: number };
   run?: RunOptions;
   /** Called after every case with the running totals (progress lines). */
   onProgress?: (progress: CampaignProgress) => void;
@@ -34,8 +38,12 @@ export interface CampaignProgress {
 }
 
 export interface Counterexample {
+  /** The campaign seed and the index of the failing case in it. */
   seed: number;
-  /** fast-check's path to the shrunk case: `--seed S --path P` replays it. */
+  caseIndex: number;
+  /** The seed fast-check generated the case from (derived from seed and index). */
+  caseSeed: number;
+  /** fast-check's path to the shrunk case within that seed. */
   path: string;
   shrinks: number;
   events: DsEvent[];
@@ -46,8 +54,10 @@ export interface CampaignResult {
   profile: ProfileName;
   seed: number;
   scope: Pick<Scope, 'nodes' | 'maxEvents'>;
-  /** Cases run, counting the ones replayed while shrinking only once. */
+  /** Cases run (shrinking replays not counted). */
   runs: number;
+  /** The case indexes run, in order (lets shards be merged exactly). */
+  caseIndexes?: { first: number; last: number; stride: number };
   checks: number;
   events: number;
   /** Checks evaluated per invariant ID. */
@@ -64,9 +74,30 @@ class CaseFailed extends Error {
   }
 }
 
-export async function runCampaign(implementation: Implementation, options: CampaignOptions): Promise<CampaignResult> {
+/**
+ * The seed of case `index` of a campaign: cases are independent of each other, so a campaign can
+ * be split into shards or across workers and still run exactly the same cases.
+ */
+export function caseSeed(seed: number, index: number): number {
+  let h = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) | 0;
+}
+
+export function campaignArbitrary(implementation: Implementation, options: CampaignOptions): fc.Arbitrary<DsEvent[]> {
   const profile = PROFILES[options.profile];
   const features = implementation.features;
+  return eventSequence({
+    nodes: options.nodes ?? 3,
+    maxEvents: options.maxEvents ?? 30,
+    weights: weightsFor({ ...profile, weights: { ...profile.weights, ...(options.weights ?? {}) } }, features),
+    features: { taints: features.taints, rollingUpdate: features.rollingUpdate, surge: features.surge },
+  });
+}
+
+export async function runCampaign(implementation: Implementation, options: CampaignOptions): Promise<CampaignResult> {
+  const profile = PROFILES[options.profile];
   const scope = { nodes: options.nodes ?? 3, maxEvents: options.maxEvents ?? 30 };
   const base: CampaignResult = {
     profile: profile.name,
@@ -77,24 +108,75 @@ export async function runCampaign(implementation: Implementation, options: Campa
     events: 0,
     checksById: {},
   };
-  const missing = missingFeatures(profile, features);
+  const missing = missingFeatures(profile, implementation.features);
   if (missing.length > 0) return { ...base, skipped: { missing } };
 
-  const arbitrary = eventSequence({
-    ...scope,
-    weights: weightsFor({ ...profile, weights: { ...profile.weights, ...(options.weights ?? {}) } }, features),
-    features: { taints: features.taints, rollingUpdate: features.rollingUpdate, surge: features.surge },
-  });
+  const arbitrary = campaignArbitrary(implementation, options);
   const totals: CampaignProgress = { runs: 0, checks: 0, events: 0 };
   const checksById: Record<string, number> = {};
-  let adapterError: AdapterError | undefined;
-  let shrinking = false;
+  const runOne = (events: readonly DsEvent[]) => runCase(events, () => implementation.makeSystem(), options.run ?? {});
 
-  const property = fc.asyncProperty(arbitrary, async (events) => {
-    if (adapterError) return true; // nothing more can be learnt from a broken implementation
+  const stride = options.shard?.count ?? 1;
+  const first = options.caseIndex ?? (options.shard ? options.shard.index - 1 : 0);
+  const last = options.caseIndex ?? options.runs - 1;
+  let failedAt: number | undefined;
+  let adapterError: AdapterError | undefined;
+  let lastRun = first - stride;
+  for (let index = first; index <= last; index += stride) {
+    const events = fc.sample(arbitrary, { seed: caseSeed(options.seed, index), numRuns: 1 })[0] as DsEvent[];
     let result: Awaited<ReturnType<typeof runCase>>;
     try {
-      result = await runCase(events, () => implementation.makeSystem(), options.run ?? {});
+      result = await runOne(events);
+    } catch (e) {
+      if (e instanceof AdapterError) {
+        adapterError = e;
+        break;
+      }
+      throw e;
+    }
+    lastRun = index;
+    totals.runs++;
+    totals.checks += result.checks;
+    totals.events += result.events;
+    for (const [id, n] of Object.entries(result.checksById ?? {})) checksById[id] = (checksById[id] ?? 0) + n;
+    options.onProgress?.(totals);
+    if (result.failure) {
+      failedAt = index;
+      break;
+    }
+  }
+  const result: CampaignResult = {
+    ...base,
+    runs: totals.runs,
+    caseIndexes: { first, last: lastRun, stride },
+    checks: totals.checks,
+    events: totals.events,
+    checksById,
+  };
+  if (adapterError) return { ...result, adapterError };
+  if (failedAt === undefined) return result;
+  try {
+    return { ...result, counterexample: await shrinkCase(arbitrary, runOne, options.seed, failedAt, options.path) };
+  } catch (e) {
+    if (e instanceof AdapterError) return { ...result, adapterError: e };
+    throw e;
+  }
+}
+
+/** Regenerates the failing case from its seed and lets fast-check shrink it. */
+async function shrinkCase(
+  arbitrary: fc.Arbitrary<DsEvent[]>,
+  runOne: (events: readonly DsEvent[]) => ReturnType<typeof runCase>,
+  seed: number,
+  index: number,
+  path: string | undefined,
+): Promise<Counterexample> {
+  let adapterError: AdapterError | undefined;
+  const property = fc.asyncProperty(arbitrary, async (events) => {
+    if (adapterError) return true;
+    try {
+      const result = await runOne(events);
+      if (result.failure) throw new CaseFailed(result.failure);
     } catch (e) {
       if (e instanceof AdapterError) {
         adapterError = e;
@@ -102,46 +184,27 @@ export async function runCampaign(implementation: Implementation, options: Campa
       }
       throw e;
     }
-    if (!shrinking) {
-      totals.runs++;
-      totals.checks += result.checks;
-      totals.events += result.events;
-      for (const [id, n] of Object.entries(result.checksById ?? {})) checksById[id] = (checksById[id] ?? 0) + n;
-      options.onProgress?.(totals);
-    }
-    if (result.failure) {
-      shrinking = true;
-      throw new CaseFailed(result.failure);
-    }
     return true;
   });
-
   const details = await fc.check(property, {
-    numRuns: options.runs,
-    seed: options.seed,
-    ...(options.path !== undefined ? { path: options.path, endOnFailure: true } : {}),
+    seed: caseSeed(seed, index),
+    numRuns: 1,
+    ...(path !== undefined ? { path, endOnFailure: true } : {}),
   });
-  const result: CampaignResult = {
-    ...base,
-    runs: totals.runs,
-    checks: totals.checks,
-    events: totals.events,
-    checksById,
-  };
-  if (adapterError) return { ...result, adapterError };
-  if (!details.failed) return result;
+  if (adapterError) throw adapterError;
   const error = details.errorInstance;
-  if (!(error instanceof CaseFailed) || details.counterexample === null) {
-    throw error instanceof Error ? error : new Error(String(error));
+  if (!details.failed || !(error instanceof CaseFailed) || details.counterexample === null) {
+    throw error instanceof Error
+      ? error
+      : new Error(`case ${index} of seed ${seed} failed once but not when regenerated`);
   }
   return {
-    ...result,
-    counterexample: {
-      seed: details.seed,
-      path: details.counterexamplePath ?? '',
-      shrinks: details.numShrinks,
-      events: details.counterexample[0],
-      failure: error.failure,
-    },
+    seed,
+    caseIndex: index,
+    caseSeed: caseSeed(seed, index),
+    path: details.counterexamplePath ?? '',
+    shrinks: details.numShrinks,
+    events: details.counterexample[0],
+    failure: error.failure,
   };
 }

@@ -25,6 +25,9 @@ export interface CounterexampleFile {
   implementation: ImplementationRef;
   profile: ProfileName;
   seed: number;
+  /** Index of the failing case in the campaign, and the seed fast-check generated it from. */
+  caseIndex: number;
+  caseSeed: number;
   path: string;
   shrinks: number;
   scope: { nodes: number; maxEvents: number };
@@ -51,6 +54,8 @@ export function counterexampleFile(
     implementation,
     profile,
     seed: cx.seed,
+    caseIndex: cx.caseIndex,
+    caseSeed: cx.caseSeed,
     path: cx.path,
     shrinks: cx.shrinks,
     scope,

@@ -163,3 +163,8 @@ export function protocolJsonSchema(): Record<string, unknown> {
     },
   };
 }
+
+/** The schema file's exact text (the committed docs/protocol.schema.json must equal it). */
+export function protocolSchemaText(): string {
+  return `${JSON.stringify(protocolJsonSchema(), null, 2)}\n`;
+}

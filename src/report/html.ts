@@ -73,7 +73,7 @@ export function renderHtml(report: ConformanceReport): string {
         );
       parts.push('</tbody></table>');
       parts.push(
-        `<p>Seed <code>${cx.seed}</code>, path <code>${escapeHtml(cx.path)}</code>. ${report.replay ? `Replay with <code>${escapeHtml(report.replay)}</code>.` : ''}</p>`,
+        `<p>Seed <code>${cx.seed}</code>, case <code>${cx.caseIndex}</code>, shrink path <code>${escapeHtml(cx.path)}</code>. ${report.replay ? `Replay with <code>${escapeHtml(report.replay)}</code>.` : ''}</p>`,
       );
     }
   }

@@ -39,7 +39,7 @@ export function renderJunit(report: ConformanceReport): string {
         const body = [
           `${cx.invariant}: ${cx.message}${cx.node ? ` (node ${cx.node})` : ''}`,
           ...cx.trace.map((t) => `${t.index + 1}. ${t.description}`),
-          `seed ${cx.seed}, path ${cx.path}`,
+          `seed ${cx.seed}, case ${cx.caseIndex}, shrink path ${cx.path}`,
           report.replay ?? '',
         ].join('\n');
         cases.push(
