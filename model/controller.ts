@@ -1,0 +1,118 @@
+/**
+ * One `syncDaemonSet` (note §3.2), as an atomic step over an up-to-date cache. The model's
+ * controller observes its own writes before its next sync, so expectations are always
+ * satisfied at the start of a sync; as in a real cluster (where they are not yet observed),
+ * `rollingUpdate` runs only in a sync where `manage` wrote nothing, and the status written
+ * reflects the cache as it was before this sync's pod writes.
+ */
+import { cleanupHistory, constructHistory } from './history.ts';
+import { manage } from './manage.ts';
+import { type ControllerWrites, NO_WRITES } from './observation.ts';
+import { claimedPods } from './pods.ts';
+import { planRollingUpdate } from './rollout.ts';
+import { computeStatus, countersDiffer } from './status.ts';
+import type { DaemonSet, Pod } from './types.ts';
+import { deletePod, type World } from './world.ts';
+
+/** BurstReplicas: creates and deletes issued per sync are each capped at this many. */
+export const BURST_REPLICAS = 250;
+
+export interface SyncOutcome {
+  readonly world: World;
+  readonly writes: ControllerWrites;
+  /** A failed pod waits for its backoff (upstream requeues the DaemonSet after the delay). */
+  readonly waitingForBackoff: boolean;
+  readonly rollingUpdateError?: string;
+}
+
+function newPod(world: World, ds: DaemonSet, node: string, serial: number): Pod {
+  return {
+    name: `${ds.name}-${serial}`,
+    node,
+    // A template with nodeName produces pods that are bound from the start.
+    bound: ds.spec.template.nodeName === node,
+    ...(ds.currentHash !== undefined ? { hash: ds.currentHash } : {}),
+    templateGeneration: ds.templateGeneration,
+    controllerUid: ds.uid,
+    phase: 'Pending',
+    ready: false,
+    terminating: false,
+    createdAt: world.time,
+  };
+}
+
+function sameBackoff(a: World['controller']['backoff'], b: World['controller']['backoff']): boolean {
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((k) => a[k]?.delay === b[k]?.delay && a[k]?.lastUpdate === b[k]?.lastUpdate)
+  );
+}
+
+/** syncDaemonSet: history, claim, manage, rollingUpdate (if manage wrote nothing), clean-up, status. */
+export function syncDaemonSet(world: World): SyncOutcome {
+  const idle = { world, writes: NO_WRITES, waitingForBackoff: false };
+  const original = world.daemonSet;
+  // No object, an empty selector or a pending deletion: no writes at all (not even status).
+  if (!original || original.selectsAll || original.deleting) return idle;
+
+  const history = constructHistory(world.revisions, original);
+  const ds: DaemonSet = { ...original, currentHash: history.currentHash };
+  const adopted = new Set(
+    claimedPods(world.pods, ds)
+      .filter((p) => p.controllerUid === undefined)
+      .map((p) => p.name),
+  );
+  const cache: World = {
+    ...world,
+    daemonSet: ds,
+    revisions: history.revisions,
+    pods: world.pods.map((p) => (adopted.has(p.name) ? { ...p, controllerUid: ds.uid } : p)),
+  };
+
+  const status = computeStatus(cache, ds);
+  const managed = manage(cache, ds, world.controller.backoff);
+  let nodesNeedingPods = managed.nodesNeedingPods.slice(0, BURST_REPLICAS);
+  let podsToDelete = managed.podsToDelete.slice(0, BURST_REPLICAS);
+  let rollingUpdateError: string | undefined;
+  if (nodesNeedingPods.length === 0 && podsToDelete.length === 0 && ds.spec.updateStrategy.type === 'RollingUpdate') {
+    const plan = planRollingUpdate(cache, ds);
+    if (plan.error !== undefined) rollingUpdateError = plan.error;
+    nodesNeedingPods = plan.nodesNeedingPods.slice(0, BURST_REPLICAS);
+    podsToDelete = plan.podsToDelete.slice(0, BURST_REPLICAS);
+  }
+  const cleaned = cleanupHistory(cache.revisions, cache.pods, ds);
+
+  let next: World = { ...cache, revisions: cleaned.revisions, controller: { backoff: managed.backoff } };
+  const creates = nodesNeedingPods.map((node, i) => newPod(world, ds, node, world.serial + i));
+  next = { ...next, pods: [...next.pods, ...creates], serial: world.serial + creates.length };
+  for (const name of podsToDelete) next = deletePod(next, name);
+
+  const writeStatus = countersDiffer(status, ds.status) || ds.status.observedGeneration < ds.generation;
+  if (writeStatus) {
+    next = { ...next, daemonSet: { ...ds, status: { ...status, observedGeneration: ds.generation } } };
+  }
+  if (
+    !writeStatus &&
+    creates.length === 0 &&
+    podsToDelete.length === 0 &&
+    history.writes + cleaned.deleted.length + adopted.size === 0 &&
+    sameBackoff(managed.backoff, world.controller.backoff)
+  ) {
+    // Nothing written and nothing remembered: hand back the same world (cheap equality for callers).
+    return { ...idle, waitingForBackoff: managed.waitingForBackoff };
+  }
+  const writes: ControllerWrites = {
+    creates: creates.map((p) => ({ node: p.node, pod: p.name, ...(p.hash !== undefined ? { hash: p.hash } : {}) })),
+    deletes: podsToDelete,
+    statusWritten: writeStatus,
+    revisionWrites: history.writes + cleaned.deleted.length,
+    podPatches: adopted.size,
+  };
+  return {
+    world: next,
+    writes,
+    waitingForBackoff: managed.waitingForBackoff,
+    ...(rollingUpdateError !== undefined ? { rollingUpdateError } : {}),
+  };
+}

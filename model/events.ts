@@ -1,0 +1,255 @@
+/**
+ * The environment vocabulary: every event the model reacts to, as plain JSON (`type` is the
+ * discriminant). The harness applies the same events to an implementation, so each event
+ * states exactly what it does to the cluster. Pods are never named in events (implementations
+ * pick their own names); pod events pick a pod with {@link PodSelector}.
+ */
+import type {
+  DaemonSetSpec,
+  DeletionPolicy,
+  PodTemplate,
+  RevisionClass,
+  Taint,
+  TaintEffect,
+  UpdateStrategy,
+} from './types.ts';
+
+/**
+ * Picks one pod on `node`: the DaemonSet's pods there (owned by the current DaemonSet, or
+ * orphans when `orphan` is true), optionally only those whose revision is current or old, that
+ * the event can apply to; among them the oldest (bound first, then creation time, then name).
+ * When no pod qualifies the event does nothing.
+ */
+export interface PodSelector {
+  readonly node: string;
+  readonly revision?: RevisionClass;
+}
+
+// --- nodes -----------------------------------------------------------------------------------
+
+/** A node joins: Ready, schedulable, with the given labels and taints. No-op if it exists. */
+export interface NodeAdded {
+  readonly type: 'NODE_ADDED';
+  readonly node: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly taints?: readonly Taint[];
+}
+/** The Node object is deleted. Its pods stay until Pod GC (GC_STEP) or the controller removes them. */
+export interface NodeRemoved {
+  readonly type: 'NODE_REMOVED';
+  readonly node: string;
+}
+export interface NodeLabelSet {
+  readonly type: 'NODE_LABEL_SET';
+  readonly node: string;
+  readonly key: string;
+  readonly value: string;
+}
+export interface NodeLabelRemoved {
+  readonly type: 'NODE_LABEL_REMOVED';
+  readonly node: string;
+  readonly key: string;
+}
+/** Adds the taint unless one with the same key and effect exists (then its value is replaced). */
+export interface TaintAdded {
+  readonly type: 'TAINT_ADDED';
+  readonly node: string;
+  readonly taint: Taint;
+}
+/** Removes the taint with this key and effect. */
+export interface TaintRemoved {
+  readonly type: 'TAINT_REMOVED';
+  readonly node: string;
+  readonly key: string;
+  readonly effect: TaintEffect;
+}
+/** `spec.unschedulable = true`; the node-lifecycle controller adds `node.kubernetes.io/unschedulable:NoSchedule`. */
+export interface NodeCordoned {
+  readonly type: 'NODE_CORDONED';
+  readonly node: string;
+}
+/** `spec.unschedulable = false` and the unschedulable taint removed. */
+export interface NodeUncordoned {
+  readonly type: 'NODE_UNCORDONED';
+  readonly node: string;
+}
+/**
+ * The Ready condition becomes True; the node-lifecycle controller removes the `not-ready` and
+ * `unreachable` taints (both effects). Pods on the node keep their readiness until POD_BECAME_READY.
+ */
+export interface NodeReady {
+  readonly type: 'NODE_READY';
+  readonly node: string;
+}
+/**
+ * The Ready condition becomes False (`status` False, default) or Unknown (the node stopped
+ * reporting). The node-lifecycle controller then adds `node.kubernetes.io/not-ready` (False) or
+ * `node.kubernetes.io/unreachable` (Unknown) taints with effects NoSchedule and NoExecute, and
+ * marks the node's pods not ready. While not Ready the node's kubelet does nothing: pods there
+ * do not start, become ready or finish terminating.
+ */
+export interface NodeNotReady {
+  readonly type: 'NODE_NOT_READY';
+  readonly node: string;
+  readonly status?: 'False' | 'Unknown';
+}
+
+// --- the DaemonSet object --------------------------------------------------------------------
+
+/**
+ * `kubectl create` of the DaemonSet (name `ds` unless given). Rejected without effect when the
+ * spec is invalid (see `validateDaemonSetSpec`) or a DaemonSet object of that name exists.
+ */
+export interface DsCreated {
+  readonly type: 'DS_CREATED';
+  readonly spec: DaemonSetSpec;
+  readonly name?: string;
+}
+/** Replaces `spec.template` (generation and template generation bump if it differs). */
+export interface TemplateUpdated {
+  readonly type: 'TEMPLATE_UPDATED';
+  readonly template: PodTemplate;
+}
+/**
+ * Replaces the spec fields outside the template: `updateStrategy`, and `minReadySeconds` /
+ * `revisionHistoryLimit` when given. Rejected when invalid. Bumps generation only.
+ */
+export interface StrategyChanged {
+  readonly type: 'STRATEGY_CHANGED';
+  readonly updateStrategy: UpdateStrategy;
+  readonly minReadySeconds?: number;
+  readonly revisionHistoryLimit?: number;
+}
+/** DELETE with `propagationPolicy`. Background removes the object at once; the other two set deletionTimestamp. */
+export interface DsDeleted {
+  readonly type: 'DS_DELETED';
+  readonly policy: DeletionPolicy;
+}
+
+// --- pods ------------------------------------------------------------------------------------
+
+/** A Running, not-ready pod's Ready condition becomes True now (readiness probe passed). Needs a Ready node. */
+export interface PodBecameReady extends PodSelector {
+  readonly type: 'POD_BECAME_READY';
+}
+/** A non-terminating Pending or Running pod's phase becomes Failed (and not ready). */
+export interface PodFailed extends PodSelector {
+  readonly type: 'POD_FAILED';
+}
+/** A user deletes a non-terminating pod gracefully (deletionTimestamp set; the kubelet finishes it). */
+export interface PodDeletedByUser extends PodSelector {
+  readonly type: 'POD_DELETED_BY_USER';
+}
+/**
+ * A pod without owner appears on `node`, bound, Running and Ready now, with labels that match
+ * the DaemonSet's selector and, for `revision: 'current'`, the current revision's hash label
+ * (no hash label for `'none'`, or when no DaemonSet exists).
+ */
+export interface OrphanPodAppeared {
+  readonly type: 'ORPHAN_POD_APPEARED';
+  readonly node: string;
+  readonly revision: 'current' | 'none';
+}
+
+// --- controller memory and time --------------------------------------------------------------
+
+/** The controller process restarts: in-memory state (expectations, failed-pod backoff) is lost. */
+export interface ControllerRestarted {
+  readonly type: 'CONTROLLER_RESTARTED';
+}
+/** The virtual clock moves forward (availability after minReadySeconds, failed-pod backoff). */
+export interface TimeAdvanced {
+  readonly type: 'TIME_ADVANCED';
+  readonly seconds: number;
+}
+
+// --- steps of the actors around the cluster --------------------------------------------------
+
+/** One `syncDaemonSet` of the DaemonSet controller over an up-to-date cache. */
+export interface ControllerSync {
+  readonly type: 'CONTROLLER_SYNC';
+}
+/**
+ * Every kubelet on a Ready node does one pass: bound Pending pods start (Running, not ready),
+ * terminating pods finish and disappear from the API.
+ */
+export interface KubeletStep {
+  readonly type: 'KUBELET_STEP';
+}
+/** The default scheduler binds every unbound, non-terminating pod whose pinned node exists and fits it. */
+export interface SchedulerStep {
+  readonly type: 'SCHEDULER_STEP';
+}
+/**
+ * One pass of the garbage collector and Pod GC: dependents of a vanished owner are deleted,
+ * Foreground and Orphan deletions progress (dependents deleted or released, then the finalizer
+ * removed), pods bound to missing nodes and terminating unbound pods are removed.
+ */
+export interface GcStep {
+  readonly type: 'GC_STEP';
+}
+
+export type DsEvent =
+  | NodeAdded
+  | NodeRemoved
+  | NodeLabelSet
+  | NodeLabelRemoved
+  | TaintAdded
+  | TaintRemoved
+  | NodeCordoned
+  | NodeUncordoned
+  | NodeReady
+  | NodeNotReady
+  | DsCreated
+  | TemplateUpdated
+  | StrategyChanged
+  | DsDeleted
+  | PodBecameReady
+  | PodFailed
+  | PodDeletedByUser
+  | OrphanPodAppeared
+  | ControllerRestarted
+  | TimeAdvanced
+  | ControllerSync
+  | KubeletStep
+  | SchedulerStep
+  | GcStep;
+
+export type DsEventType = DsEvent['type'];
+
+/** Every event type, in documentation order. */
+export const EVENT_TYPES = [
+  'NODE_ADDED',
+  'NODE_REMOVED',
+  'NODE_LABEL_SET',
+  'NODE_LABEL_REMOVED',
+  'TAINT_ADDED',
+  'TAINT_REMOVED',
+  'NODE_CORDONED',
+  'NODE_UNCORDONED',
+  'NODE_READY',
+  'NODE_NOT_READY',
+  'DS_CREATED',
+  'TEMPLATE_UPDATED',
+  'STRATEGY_CHANGED',
+  'DS_DELETED',
+  'POD_BECAME_READY',
+  'POD_FAILED',
+  'POD_DELETED_BY_USER',
+  'ORPHAN_POD_APPEARED',
+  'CONTROLLER_RESTARTED',
+  'TIME_ADVANCED',
+  'CONTROLLER_SYNC',
+  'KUBELET_STEP',
+  'SCHEDULER_STEP',
+  'GC_STEP',
+] as const satisfies readonly DsEventType[];
+
+/** The events that are steps of an actor (as opposed to changes made by users or the environment). */
+export const STEP_EVENT_TYPES = ['CONTROLLER_SYNC', 'KUBELET_STEP', 'SCHEDULER_STEP', 'GC_STEP'] as const;
+
+export type StepEventType = (typeof STEP_EVENT_TYPES)[number];
+
+export function isStepEvent(event: DsEvent): event is ControllerSync | KubeletStep | SchedulerStep | GcStep {
+  return (STEP_EVENT_TYPES as readonly string[]).includes(event.type);
+}

@@ -1,0 +1,1065 @@
+/**
+ * The invariant catalogue: every property dsconform checks, with a stable ID, a one-line
+ * statement, the property of the semantics note (§9, P1–P24) and the upstream tests it mirrors,
+ * and a check over abstract observations. `docs/invariants.md` is generated from this list.
+ *
+ * Scopes say when a check applies:
+ * - `always`: on any observation;
+ * - `step`: on an observation and the one before it (`lastStep` says what happened between);
+ * - `quiescent`: on an observation the harness has driven to quiescence.
+ * Checks must not throw; each returns the violations it finds (none when it does not apply).
+ */
+
+import { BURST_REPLICAS, syncDaemonSet } from './controller.ts';
+import { defaultDaemonTolerations, nodeShouldRunDaemonPod, shouldRun } from './eligibility.ts';
+import { historyWithinLimit } from './history.ts';
+import { failedPodsBackoffKey, inBackoff, nextBackoff } from './manage.ts';
+import { type ControllerWrites, NO_WRITES, type Observation, writeCount } from './observation.ts';
+import { asWorld, compareWithExpectation, expectedAtQuiescence, type Violation } from './oracle.ts';
+import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor } from './pods.ts';
+import { allowsSurge, planRollingUpdate } from './rollout.ts';
+import { computeStatus, STATUS_COUNTERS, statusEquationViolations } from './status.ts';
+import type { DaemonSet, Pod } from './types.ts';
+import type { BackoffEntry } from './world.ts';
+
+export type { Violation } from './oracle.ts';
+
+export interface CheckContext {
+  /** The observation to check (after the step). */
+  readonly obs: Observation;
+  /** The observation before the step; step invariants need it. */
+  readonly prev?: Observation;
+  /** Every observation of the run so far, oldest first, ending with `obs` (DS-BACKOFF-01 uses it). */
+  readonly history?: readonly Observation[];
+}
+
+export type InvariantScope = 'always' | 'step' | 'quiescent';
+
+export type InvariantFamily =
+  | 'eligibility'
+  | 'placement'
+  | 'safety'
+  | 'status'
+  | 'sync'
+  | 'rollout'
+  | 'history'
+  | 'ownership'
+  | 'deletion'
+  | 'shape'
+  | 'backoff';
+
+export interface Invariant {
+  /** Stable ID, `DS-<FAMILY>-<nn>`; never reused for a different property. */
+  readonly id: string;
+  readonly family: InvariantFamily;
+  readonly scope: InvariantScope;
+  /** One line, in Kubernetes terms. */
+  readonly statement: string;
+  /** The properties of the semantics note (§9) it covers, e.g. `['P2']`. */
+  readonly properties: readonly string[];
+  /** Upstream unit tests, e2e tests (`[Conformance]` marked) or issues it corresponds to. */
+  readonly upstream: readonly string[];
+  readonly check: (ctx: CheckContext) => readonly Violation[];
+}
+
+// --- helpers over observations ---------------------------------------------------------------
+
+const writesOf = (obs: Observation): ControllerWrites => obs.lastStep?.controller ?? NO_WRITES;
+
+const podNamed = (obs: Observation, name: string): Pod | undefined => obs.pods.find((p) => p.name === name);
+
+/** Live pods the DaemonSet controls on `node`. */
+function liveOn(obs: Observation, ds: DaemonSet, node: string): Pod[] {
+  return obs.pods.filter((p) => p.controllerUid === ds.uid && p.node === node && isPodLive(p));
+}
+
+/** The step's prev/obs pair and the DaemonSet as the controller saw it, when the controller wrote something. */
+function controllerStep(ctx: CheckContext): { prev: Observation; ds: DaemonSet; writes: ControllerWrites } | undefined {
+  const { prev, obs } = ctx;
+  const ds = prev?.daemonSet;
+  const writes = writesOf(obs);
+  if (!prev || !ds || writeCount(writes) === 0) return undefined;
+  return { prev, ds, writes };
+}
+
+/** Deleted pods as they were before the step (pods unknown to `prev` are skipped). */
+function deletedPods(prev: Observation, writes: ControllerWrites): Pod[] {
+  return writes.deletes.flatMap((name) => {
+    const pod = podNamed(prev, name);
+    return pod ? [pod] : [];
+  });
+}
+
+function eligibility(obs: Observation, ds: DaemonSet, nodeName: string) {
+  const node = obs.nodes.find((n) => n.name === nodeName);
+  return node ? nodeShouldRunDaemonPod(node, ds.spec.template) : undefined;
+}
+
+const violation = (id: string, message: string, extra: { node?: string; pod?: string } = {}): Violation => ({
+  id,
+  message,
+  ...extra,
+});
+
+/** A present DaemonSet that is not being deleted, at quiescence. */
+function settledDaemonSet(obs: Observation): DaemonSet | undefined {
+  const ds = obs.daemonSet;
+  return ds && !ds.deleting && !ds.selectsAll ? ds : undefined;
+}
+
+// --- the catalogue ---------------------------------------------------------------------------
+
+export const INVARIANTS: readonly Invariant[] = [
+  {
+    id: 'DS-ELIG-01',
+    family: 'eligibility',
+    scope: 'step',
+    statement: 'The controller creates a pod only on an existing node where shouldRun holds for the current template.',
+    properties: ['P1'],
+    upstream: [
+      'TestNodeShouldRunDaemonPod',
+      'TestSelectorDaemonLaunchesPods',
+      'TestNodeAffinityDaemonLaunchesPods',
+      'TestTaintedNodeDaemonDoesNotLaunchIntolerantPod',
+      'TestBadSelectorDaemonDoesNothing',
+      'TestInconsistentNameSelectorDaemonSetDoesNothing',
+    ],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step) return [];
+      return step.writes.creates.flatMap((c) => {
+        const e = eligibility(step.prev, step.ds, c.node);
+        if (!e) return [violation('DS-ELIG-01', `created a pod for missing node ${c.node}`, { node: c.node })];
+        return e.shouldRun
+          ? []
+          : [violation('DS-ELIG-01', `created a pod on ${c.node} where shouldRun is false`, { node: c.node })];
+      });
+    },
+  },
+  {
+    id: 'DS-ELIG-02',
+    family: 'eligibility',
+    scope: 'quiescent',
+    statement:
+      'Node conditions and spec.unschedulable do not matter: every node where shouldRun holds has a DaemonSet pod at quiescence, Ready or not, cordoned or not.',
+    properties: ['P1'],
+    upstream: [
+      'TestNotReadyNodeDaemonDoesLaunchPod',
+      'TestNetworkUnavailableNodeDaemonLaunchesPod',
+      'TestNodeShouldRunDaemonPod/ShouldRunDaemonPodOnUnschedulableNode',
+      'TestNotReadyNodeDaemonLaunchesPod',
+      'TestUnreachableNodeDaemonLaunchesPod',
+      'TestTaintPressureNodeDaemonLaunchesPod',
+    ],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds) return [];
+      const mine = claimedPods(obs.pods, ds).filter((p) => !(p.terminating && isPodTerminal(p)));
+      return obs.nodes
+        .filter((n) => shouldRun(n, ds.spec.template) && !mine.some((p) => p.node === n.name))
+        .map((n) => violation('DS-ELIG-02', `node ${n.name} should run a pod but has none`, { node: n.name }));
+    },
+  },
+  {
+    id: 'DS-PLACE-01',
+    family: 'placement',
+    scope: 'quiescent',
+    statement: 'Every Ready node where shouldRun holds has exactly one live DaemonSet pod.',
+    properties: ['P2'],
+    upstream: [
+      'TestSimpleDaemonSetLaunchesPods',
+      'TestOneNodeDaemonLaunchesPod',
+      'TestDealsWithExistingPods',
+      'e2e: should run and stop simple daemon [Conformance] (DaemonSet-Creation)',
+    ],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds) return [];
+      return obs.nodes.flatMap((n) => {
+        if (n.ready !== 'True' || !shouldRun(n, ds.spec.template)) return [];
+        const count = liveOn(obs, ds, n.name).length;
+        return count === 1
+          ? []
+          : [violation('DS-PLACE-01', `node ${n.name} has ${count} live pods, expected 1`, { node: n.name })];
+      });
+    },
+  },
+  {
+    id: 'DS-PLACE-02',
+    family: 'placement',
+    scope: 'quiescent',
+    statement: 'No node where shouldContinueRunning is false has a live DaemonSet pod.',
+    properties: ['P3'],
+    upstream: [
+      'TestSelectorDaemonDeletesUnselectedPods',
+      'TestNoExecuteTaintedDoesEvicitRunningIntolerantPod',
+      'e2e: should run and stop complex daemon [Conformance] (DaemonSet-NodeSelection)',
+      'e2e: should run and stop complex daemon with node affinity',
+    ],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds) return [];
+      return obs.nodes.flatMap((n) => {
+        if (nodeShouldRunDaemonPod(n, ds.spec.template).shouldContinueRunning) return [];
+        return liveOn(obs, ds, n.name).map((p) =>
+          violation('DS-PLACE-02', `pod ${p.name} lives on ${n.name} where shouldContinueRunning is false`, {
+            node: n.name,
+            pod: p.name,
+          }),
+        );
+      });
+    },
+  },
+  {
+    id: 'DS-PLACE-03',
+    family: 'placement',
+    scope: 'step',
+    statement:
+      'A live pod on a node with shouldRun false but shouldContinueRunning true (e.g. an untolerated NoSchedule taint) is deleted only as a duplicate or, under RollingUpdate, as out of date.',
+    properties: ['P4'],
+    upstream: ['TestNoScheduleTaintedDoesntEvicitRunningIntolerantPod', 'kubernetes#31020', 'kubernetes#53556'],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step) return [];
+      const { prev, ds } = step;
+      return deletedPods(prev, step.writes).flatMap((pod) => {
+        const e = eligibility(prev, ds, pod.node);
+        if (!e || e.shouldRun || !e.shouldContinueRunning || !isPodLive(pod) || pod.controllerUid !== ds.uid) return [];
+        const duplicate = liveOn(prev, ds, pod.node).length > 1;
+        const outOfDate = ds.spec.updateStrategy.type === 'RollingUpdate' && !isPodUpdatedFor(pod, ds);
+        if (duplicate || outOfDate) return [];
+        return [
+          violation('DS-PLACE-03', `deleted ${pod.name} although it may continue running on ${pod.node}`, {
+            pod: pod.name,
+            node: pod.node,
+          }),
+        ];
+      });
+    },
+  },
+  {
+    id: 'DS-PLACE-04',
+    family: 'placement',
+    scope: 'quiescent',
+    statement:
+      'A quiescent cluster is its own expectedAtQuiescence: per node the live pod count, revision, readiness and availability, and the status block.',
+    properties: ['P2', 'P3', 'P7'],
+    upstream: [
+      'TestDealsWithExistingPods',
+      'TestSurgeDealsWithExistingPods',
+      'e2e: CheckRunningOnAllNodes, CheckDaemonStatus',
+    ],
+    check: ({ obs }) =>
+      compareWithExpectation(obs, expectedAtQuiescence(obs)).map((v) => ({ ...v, id: 'DS-PLACE-04' })),
+  },
+  {
+    id: 'DS-PLACE-05',
+    family: 'placement',
+    scope: 'step',
+    statement:
+      'The controller deletes a pod of a node that no longer exists only if the pod is unbound; bound ones are left to Pod GC.',
+    properties: ['P23'],
+    upstream: ['TestDeleteUnscheduledPodForNotExistingNode', 'kubernetes#22545'],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step) return [];
+      const nodes = new Set(step.prev.nodes.map((n) => n.name));
+      return deletedPods(step.prev, step.writes)
+        .filter((p) => !nodes.has(p.node) && p.bound && p.controllerUid === step.ds.uid && !isPodTerminal(p))
+        .map((p) =>
+          violation('DS-PLACE-05', `deleted bound pod ${p.name} of missing node ${p.node}`, {
+            pod: p.name,
+            node: p.node,
+          }),
+        );
+    },
+  },
+  {
+    id: 'DS-SAFE-01',
+    family: 'safety',
+    scope: 'step',
+    statement:
+      'The controller never creates a pod on a node that already has one: without surge, no live or still-terminating pod; with surge, no live up-to-date pod and at most one live pod.',
+    properties: ['P5', 'P6'],
+    upstream: [
+      'TestDaemonSetRespectsTermination',
+      'TestSurgeCreatesNewPodWhenAtMaxSurgeAndOldPodDeleted',
+      'kubernetes#54096',
+      'kubernetes#50477',
+    ],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step) return [];
+      const { prev, ds } = step;
+      const surge = allowsSurge(ds.spec.updateStrategy);
+      return step.writes.creates.flatMap((c) => {
+        const mine = prev.pods.filter((p) => p.controllerUid === ds.uid && p.node === c.node);
+        const live = mine.filter(isPodLive);
+        const blocking = surge
+          ? live.length > 1 || live.some((p) => p.hash !== undefined && p.hash === ds.currentHash)
+          : live.length > 0 || mine.some((p) => p.terminating && !isPodTerminal(p));
+        return blocking
+          ? [
+              violation(
+                'DS-SAFE-01',
+                `created a pod on ${c.node} which already has ${mine.map((p) => p.name).join(', ')}`,
+                { node: c.node },
+              ),
+            ]
+          : [];
+      });
+    },
+  },
+  {
+    id: 'DS-SAFE-02',
+    family: 'safety',
+    scope: 'step',
+    statement:
+      'Without surge, the controller never deletes and creates on the same node in one sync (a failed pod is replaced in a later sync).',
+    properties: ['P6'],
+    upstream: ['TestDaemonKillFailedPods/1 failed pod (kill 1), 0 normal pod (create 0; will create in the next sync)'],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step || allowsSurge(step.ds.spec.updateStrategy)) return [];
+      const deletedOn = new Set(deletedPods(step.prev, step.writes).map((p) => p.node));
+      return step.writes.creates
+        .filter((c) => deletedOn.has(c.node))
+        .map((c) => violation('DS-SAFE-02', `deleted and created on ${c.node} in the same sync`, { node: c.node }));
+    },
+  },
+  {
+    id: 'DS-SAFE-03',
+    family: 'safety',
+    scope: 'quiescent',
+    statement: 'At quiescence no node has more than one live pod of the DaemonSet.',
+    properties: ['P5'],
+    upstream: [
+      'TestDealsWithExistingPods',
+      'TestSurgeDealsWithExistingPods',
+      'e2e: should surge pods onto nodes … (≤1 live instance per version per node)',
+    ],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds) return [];
+      return obs.nodes.flatMap((n) => {
+        const live = liveOn(obs, ds, n.name);
+        return live.length > 1
+          ? [violation('DS-SAFE-03', `node ${n.name} has ${live.length} live pods`, { node: n.name })]
+          : [];
+      });
+    },
+  },
+  {
+    id: 'DS-STATUS-01',
+    family: 'status',
+    scope: 'always',
+    statement:
+      'Status equations: desired ≥ current ≥ ready ≥ available ≥ 0, current ≥ updated, unavailable = desired − available.',
+    properties: ['P7'],
+    upstream: [
+      'TestNumberReadyStatus',
+      'TestSimpleDaemonSetUpdatesStatusAfterLaunchingPods',
+      'ValidateDaemonSetStatusUpdate',
+    ],
+    check: ({ obs }) =>
+      obs.daemonSet ? statusEquationViolations(obs.daemonSet.status).map((m) => violation('DS-STATUS-01', m)) : [],
+  },
+  {
+    id: 'DS-STATUS-02',
+    family: 'status',
+    scope: 'quiescent',
+    statement:
+      'At quiescence the status counts what is there: desired = nodes with shouldRun, misscheduled = other nodes with a pod, per-node oldest pod for ready/available/updated, observedGeneration = generation.',
+    properties: ['P7', 'P23'],
+    upstream: [
+      'TestNumberReadyStatus',
+      'TestObservedGeneration',
+      'TestSimpleDaemonSetUpdatesStatusAfterLaunchingPods',
+      'e2e: CheckDaemonStatus',
+    ],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds) return [];
+      const want = computeStatus(obs, ds);
+      const out = STATUS_COUNTERS.filter((k) => ds.status[k] !== want[k]).map((k) =>
+        violation('DS-STATUS-02', `status.${k} is ${ds.status[k]}, the cluster shows ${want[k]}`),
+      );
+      if (ds.status.observedGeneration !== ds.generation) {
+        out.push(
+          violation('DS-STATUS-02', `observedGeneration ${ds.status.observedGeneration} ≠ generation ${ds.generation}`),
+        );
+      }
+      return out;
+    },
+  },
+  {
+    id: 'DS-STATUS-03',
+    family: 'status',
+    scope: 'step',
+    statement: 'observedGeneration never exceeds generation and never decreases.',
+    properties: ['P8'],
+    upstream: ['TestObservedGeneration', 'kubernetes#77203'],
+    check: ({ obs, prev }) => {
+      const ds = obs.daemonSet;
+      if (!ds) return [];
+      const out: Violation[] = [];
+      if (ds.status.observedGeneration > ds.generation) {
+        out.push(
+          violation('DS-STATUS-03', `observedGeneration ${ds.status.observedGeneration} > generation ${ds.generation}`),
+        );
+      }
+      const before = prev?.daemonSet;
+      if (before && before.uid === ds.uid && ds.status.observedGeneration < before.status.observedGeneration) {
+        out.push(
+          violation(
+            'DS-STATUS-03',
+            `observedGeneration went from ${before.status.observedGeneration} to ${ds.status.observedGeneration}`,
+          ),
+        );
+      }
+      return out;
+    },
+  },
+  {
+    id: 'DS-SYNC-01',
+    family: 'sync',
+    scope: 'step',
+    statement:
+      "A sync over a converged cluster (one where the model's own sync writes nothing) writes nothing: no pods, revisions or status.",
+    properties: ['P9'],
+    upstream: ['storeDaemonSetStatus skip rule', 'TestDaemonSetUpdatesNoTemplateChanged'],
+    check: ({ obs, prev }) => {
+      if (!prev?.daemonSet || obs.lastStep?.event.type !== 'CONTROLLER_SYNC') return [];
+      const written = writeCount(writesOf(obs));
+      if (written === 0) return [];
+      const model = syncDaemonSet(asWorld(prev));
+      if (writeCount(model.writes) > 0 || model.waitingForBackoff) return [];
+      return [violation('DS-SYNC-01', `a sync of a converged cluster made ${written} write(s)`)];
+    },
+  },
+  {
+    id: 'DS-SYNC-02',
+    family: 'sync',
+    scope: 'step',
+    statement: `One sync issues at most ${BURST_REPLICAS} pod creates and at most ${BURST_REPLICAS} pod deletes (BurstReplicas).`,
+    properties: ['P10'],
+    upstream: ['TestSimpleDaemonSetPodCreateErrors', 'BurstReplicas'],
+    check: ({ obs }) => {
+      const w = writesOf(obs);
+      const out: Violation[] = [];
+      if (w.creates.length > BURST_REPLICAS)
+        out.push(violation('DS-SYNC-02', `${w.creates.length} creates in one step`));
+      if (w.deletes.length > BURST_REPLICAS)
+        out.push(violation('DS-SYNC-02', `${w.deletes.length} deletes in one step`));
+      return out;
+    },
+  },
+  {
+    id: 'DS-SYNC-03',
+    family: 'sync',
+    scope: 'step',
+    statement:
+      'Creates go in slow-start batches of 1, 2, 4, …; after a batch with a failure no further create is attempted in that sync.',
+    properties: ['P11'],
+    upstream: ['TestSimpleDaemonSetPodCreateErrors', 'TestDaemonSetPodCreateExpectationsError'],
+    check: ({ obs }) => {
+      const attempts = writesOf(obs).createAttempts;
+      if (!attempts) return [];
+      const firstFailure = attempts.indexOf(false);
+      if (firstFailure < 0) return [];
+      // Batch k (from 0) ends after 2^(k+1) − 1 attempts in total.
+      let end = 1;
+      while (end <= firstFailure) end = end * 2 + 1;
+      return attempts.length > end
+        ? [
+            violation(
+              'DS-SYNC-03',
+              `${attempts.length} create attempts although the batch ending at ${end} had a failure`,
+            ),
+          ]
+        : [];
+    },
+  },
+  {
+    id: 'DS-SYNC-04',
+    family: 'sync',
+    scope: 'step',
+    statement: 'A DaemonSet whose selector is empty ({}) causes no writes (only a SelectingAll warning event).',
+    properties: ['P24'],
+    upstream: ['TestPodIsNotDeletedByDaemonsetWithEmptyLabelSelector'],
+    check: ({ obs, prev }) => {
+      const ds = prev?.daemonSet;
+      if (!ds?.selectsAll) return [];
+      const n = writeCount(writesOf(obs));
+      return n > 0 ? [violation('DS-SYNC-04', `${n} write(s) for a DaemonSet selecting everything`)] : [];
+    },
+  },
+  {
+    id: 'DS-ROLL-01',
+    family: 'rollout',
+    scope: 'step',
+    statement:
+      'Without surge, one sync deletes at most max(0, maxUnavailable − unavailable nodes) available out-of-date pods that are the only live pod on their node.',
+    properties: ['P12'],
+    upstream: [
+      'TestDaemonSetUpdatesPods',
+      'TestDaemonSetUpdatesWhenNewPodIsNotReady',
+      'TestDaemonSetUpdatesSomeOldPodsNotReady',
+      'TestDaemonSetUpdatesSaveOldHealthyPods',
+      'TestDaemonSetUpdatesAllOldPodsNotReady',
+      'e2e: should update pod when spec was updated and update strategy is RollingUpdate [Conformance] (DaemonSet-RollingUpdate)',
+    ],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (step?.ds.spec.updateStrategy.type !== 'RollingUpdate' || allowsSurge(step.ds.spec.updateStrategy)) return [];
+      const { prev, ds } = step;
+      const plan = planRollingUpdate(prev, ds);
+      const allowance = Math.max(0, plan.budgets.maxUnavailable - plan.numUnavailable);
+      const spent = deletedPods(prev, step.writes).filter(
+        (p) =>
+          p.controllerUid === ds.uid &&
+          isPodLive(p) &&
+          !isPodUpdatedFor(p, ds) &&
+          isPodAvailable(p, ds.spec.minReadySeconds, prev.time) &&
+          liveOn(prev, ds, p.node).length === 1 &&
+          eligibility(prev, ds, p.node)?.shouldContinueRunning !== false,
+      );
+      return spent.length > allowance
+        ? [
+            violation(
+              'DS-ROLL-01',
+              `deleted ${spent.length} available old pods; maxUnavailable ${plan.budgets.maxUnavailable}, ${plan.numUnavailable} unavailable`,
+            ),
+          ]
+        : [];
+    },
+  },
+  {
+    id: 'DS-ROLL-02',
+    family: 'rollout',
+    scope: 'step',
+    statement:
+      'With surge, one sync creates at most max(0, maxSurge − surging nodes) pods on nodes whose only live pod is an available out-of-date one.',
+    properties: ['P13'],
+    upstream: [
+      'TestDaemonSetUpdatesPodsWithMaxSurge',
+      'TestDaemonSetUpdatesAllOldPodsNotReadyMaxSurge',
+      'e2e: should surge pods onto nodes when spec was updated …',
+    ],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step || !allowsSurge(step.ds.spec.updateStrategy)) return [];
+      const { prev, ds } = step;
+      const plan = planRollingUpdate(prev, ds);
+      const allowance = Math.max(0, plan.budgets.maxSurge - plan.numSurge);
+      const surged = step.writes.creates.filter((c) => {
+        const live = liveOn(prev, ds, c.node);
+        const only = live[0];
+        return (
+          live.length === 1 &&
+          only !== undefined &&
+          !isPodUpdatedFor(only, ds) &&
+          isPodAvailable(only, ds.spec.minReadySeconds, prev.time)
+        );
+      });
+      return surged.length > allowance
+        ? [
+            violation(
+              'DS-ROLL-02',
+              `surged onto ${surged.length} nodes; maxSurge ${plan.budgets.maxSurge}, ${plan.numSurge} surging`,
+            ),
+          ]
+        : [];
+    },
+  },
+  {
+    id: 'DS-ROLL-03',
+    family: 'rollout',
+    scope: 'step',
+    statement:
+      "With surge, an available out-of-date pod on a node where shouldRun holds is deleted only once that node's up-to-date pod is available.",
+    properties: ['P13'],
+    upstream: [
+      'TestSurgePreservesReadyOldPods',
+      'TestSurgePreservesOldReadyWithUnsatisfiedMinReady',
+      'TestSurgeDeletesOldReadyWithUnsatisfiedMinReady',
+    ],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step || !allowsSurge(step.ds.spec.updateStrategy)) return [];
+      const { prev, ds } = step;
+      const available = (p: Pod) => isPodAvailable(p, ds.spec.minReadySeconds, prev.time);
+      return deletedPods(prev, step.writes).flatMap((p) => {
+        if (p.controllerUid !== ds.uid || !isPodLive(p) || isPodUpdatedFor(p, ds) || !available(p)) return [];
+        if (eligibility(prev, ds, p.node)?.shouldRun !== true) return [];
+        const live = liveOn(prev, ds, p.node);
+        if (live.filter((q) => !isPodUpdatedFor(q, ds)).length > 1) return []; // a duplicate old pod
+        if (live.some((q) => q.hash === ds.currentHash && available(q))) return [];
+        return [
+          violation('DS-ROLL-03', `deleted available old pod ${p.name} before a new pod on ${p.node} was available`, {
+            pod: p.name,
+            node: p.node,
+          }),
+        ];
+      });
+    },
+  },
+  {
+    id: 'DS-ROLL-04',
+    family: 'rollout',
+    scope: 'step',
+    statement:
+      'With surge, available out-of-date pods on nodes the DaemonSet is leaving (shouldRun false) are deleted only while more nodes are available than desired.',
+    properties: ['P14'],
+    upstream: ['TestDaemonSetUpdatesPodsNotMatchTainstWithMaxSurge', 'kubernetes#118823'],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step || !allowsSurge(step.ds.spec.updateStrategy)) return [];
+      const { prev, ds } = step;
+      const plan = planRollingUpdate(prev, ds);
+      const allowance = Math.max(0, plan.numAvailable - plan.budgets.desired);
+      const leaving = deletedPods(prev, step.writes).filter((p) => {
+        const e = eligibility(prev, ds, p.node);
+        return (
+          p.controllerUid === ds.uid &&
+          isPodLive(p) &&
+          !isPodUpdatedFor(p, ds) &&
+          isPodAvailable(p, ds.spec.minReadySeconds, prev.time) &&
+          e?.shouldRun === false &&
+          e.shouldContinueRunning &&
+          liveOn(prev, ds, p.node).length === 1
+        );
+      });
+      return leaving.length > allowance
+        ? [
+            violation(
+              'DS-ROLL-04',
+              `deleted ${leaving.length} available pods on leaving nodes; ${plan.numAvailable} available, ${plan.budgets.desired} desired`,
+            ),
+          ]
+        : [];
+    },
+  },
+  {
+    id: 'DS-ROLL-05',
+    family: 'rollout',
+    scope: 'quiescent',
+    statement:
+      'A RollingUpdate finishes: at quiescence no live pod on a Ready node where shouldRun holds is out of date, even when both budgets scale to 0 (maxUnavailable then defaults to 1).',
+    properties: ['P15'],
+    upstream: [
+      'TestGetUnavailableNumbers',
+      'TestDaemonSetUpdatesPods',
+      'e2e: RollingUpdate [Conformance] (DaemonSet-RollingUpdate)',
+    ],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (ds?.spec.updateStrategy.type !== 'RollingUpdate' || !expectedAtQuiescence(obs).exact) return [];
+      return obs.nodes.flatMap((n) =>
+        n.ready === 'True' && shouldRun(n, ds.spec.template)
+          ? liveOn(obs, ds, n.name)
+              .filter((p) => !isPodUpdatedFor(p, ds))
+              .map((p) =>
+                violation('DS-ROLL-05', `pod ${p.name} on ${n.name} is still out of date`, {
+                  pod: p.name,
+                  node: n.name,
+                }),
+              )
+          : [],
+      );
+    },
+  },
+  {
+    id: 'DS-ROLL-06',
+    family: 'rollout',
+    scope: 'step',
+    statement:
+      'With OnDelete the controller never deletes a pod for being out of date: a sole live pod on a node where it may continue running stays.',
+    properties: ['P16'],
+    upstream: ['e2e: should not update pod when spec was updated and update strategy is OnDelete'],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (step?.ds.spec.updateStrategy.type !== 'OnDelete') return [];
+      const { prev, ds } = step;
+      return deletedPods(prev, step.writes)
+        .filter(
+          (p) =>
+            p.controllerUid === ds.uid &&
+            isPodLive(p) &&
+            liveOn(prev, ds, p.node).length === 1 &&
+            eligibility(prev, ds, p.node)?.shouldContinueRunning === true,
+        )
+        .map((p) => violation('DS-ROLL-06', `OnDelete: deleted ${p.name} on ${p.node}`, { pod: p.name, node: p.node }));
+    },
+  },
+  {
+    id: 'DS-ROLL-07',
+    family: 'rollout',
+    scope: 'step',
+    statement:
+      'No unnecessary restarts: an up-to-date, available pod that is the only live pod on a node where it may continue running is never deleted.',
+    properties: ['P19'],
+    upstream: [
+      'e2e: should rollback without unnecessary restarts [Conformance] (DaemonSet-Rollback)',
+      'TestDaemonSetUpdatesSaveOldHealthyPods',
+    ],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step) return [];
+      const { prev, ds } = step;
+      return deletedPods(prev, step.writes)
+        .filter(
+          (p) =>
+            p.controllerUid === ds.uid &&
+            isPodLive(p) &&
+            isPodUpdatedFor(p, ds) &&
+            isPodAvailable(p, ds.spec.minReadySeconds, prev.time) &&
+            liveOn(prev, ds, p.node).length === 1 &&
+            eligibility(prev, ds, p.node)?.shouldContinueRunning === true,
+        )
+        .map((p) =>
+          violation('DS-ROLL-07', `deleted up-to-date available pod ${p.name} on ${p.node}`, {
+            pod: p.name,
+            node: p.node,
+          }),
+        );
+    },
+  },
+  {
+    id: 'DS-HIST-01',
+    family: 'history',
+    scope: 'quiescent',
+    statement:
+      'Exactly one ControllerRevision of the DaemonSet matches its template, and its revision number is higher than every other one.',
+    properties: ['P18'],
+    upstream: ['TestControlledHistories', 'e2e: OnDelete and RollingUpdate tests (revision 2, new hash)'],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds) return [];
+      const mine = obs.revisions.filter((r) => r.controllerUid === ds.uid);
+      const current = mine.filter((r) => r.hash === ds.currentHash);
+      if (ds.currentHash === undefined || current.length !== 1) {
+        return [
+          violation(
+            'DS-HIST-01',
+            `${current.length} revisions match the template (hash ${ds.currentHash ?? 'unknown'})`,
+          ),
+        ];
+      }
+      const top = current[0]?.revision ?? 0;
+      return mine
+        .filter((r) => r.hash !== ds.currentHash && r.revision >= top)
+        .map((r) => violation('DS-HIST-01', `old revision ${r.name} has number ${r.revision} ≥ current ${top}`));
+    },
+  },
+  {
+    id: 'DS-HIST-02',
+    family: 'history',
+    scope: 'quiescent',
+    statement:
+      'Old revisions number at most revisionHistoryLimit plus those whose hash a pod of the DaemonSet still carries.',
+    properties: ['P18'],
+    upstream: ['cleanupHistory', 'TestDaemonSetUpdatesPods (revisionHistoryLimit 2 via newDaemonSet)'],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds || ds.currentHash === undefined || historyWithinLimit(obs.revisions, obs.pods, ds)) return [];
+      return [
+        violation('DS-HIST-02', `more old revisions than revisionHistoryLimit ${ds.spec.revisionHistoryLimit} allows`),
+      ];
+    },
+  },
+  {
+    id: 'DS-HIST-03',
+    family: 'history',
+    scope: 'step',
+    statement:
+      'Returning the template to a stored revision (rollback) creates no new revision: the stored one is renumbered.',
+    properties: ['P19'],
+    upstream: [
+      'e2e: should rollback without unnecessary restarts [Conformance] (DaemonSet-Rollback)',
+      'constructHistory',
+    ],
+    check: ({ obs, prev }) => {
+      const ds = obs.daemonSet;
+      if (!prev || !ds || ds.currentHash === undefined) return [];
+      const before = prev.revisions.filter((r) => r.controllerUid === ds.uid);
+      if (!before.some((r) => r.hash === ds.currentHash)) return [];
+      const known = new Set(before.map((r) => r.name));
+      return obs.revisions
+        .filter((r) => r.controllerUid === ds.uid && !known.has(r.name))
+        .map((r) =>
+          violation('DS-HIST-03', `created revision ${r.name} although revision ${ds.currentHash} was stored`),
+        );
+    },
+  },
+  {
+    id: 'DS-OWN-01',
+    family: 'ownership',
+    scope: 'step',
+    statement: 'The controller never deletes a pod controlled by another owner.',
+    properties: ['P20'],
+    upstream: [
+      'TestInsufficientCapacityNodeDaemonDoesNotUnscheduleRunningPod',
+      'TestGetNodesToDaemonPods',
+      'kubernetes/website#53565',
+    ],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step) return [];
+      return deletedPods(step.prev, step.writes)
+        .filter((p) => p.controllerUid !== undefined && p.controllerUid !== step.ds.uid)
+        .map((p) => violation('DS-OWN-01', `deleted ${p.name}, which ${p.controllerUid} controls`, { pod: p.name }));
+    },
+  },
+  {
+    id: 'DS-OWN-02',
+    family: 'ownership',
+    scope: 'step',
+    statement:
+      'An orphan with a deletionTimestamp is never adopted, and nothing is adopted while the DaemonSet is being deleted.',
+    properties: ['P20'],
+    upstream: ['TestDontDoAnythingIfBeingDeletedRace', 'TestGetNodesToDaemonPods', 'claimObject'],
+    check: ({ obs, prev }) => {
+      const ds = prev?.daemonSet;
+      if (!prev || !ds) return [];
+      return prev.pods
+        .filter((p) => p.controllerUid === undefined && (p.terminating || ds.deleting !== undefined))
+        .filter((p) => podNamed(obs, p.name)?.controllerUid === ds.uid)
+        .map((p) =>
+          violation('DS-OWN-02', `adopted ${p.name} (${p.terminating ? 'terminating' : 'DaemonSet being deleted'})`, {
+            pod: p.name,
+          }),
+        );
+    },
+  },
+  {
+    id: 'DS-OWN-03',
+    family: 'ownership',
+    scope: 'quiescent',
+    statement: 'At quiescence no live orphan matching the selector is left: the DaemonSet has adopted it.',
+    properties: ['P20'],
+    upstream: ['TestGetNodesToDaemonPods', 'ClaimPods', 'kubernetes#23013'],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds) return [];
+      return obs.pods
+        .filter((p) => p.controllerUid === undefined && isPodLive(p))
+        .map((p) => violation('DS-OWN-03', `orphan ${p.name} was not adopted`, { pod: p.name }));
+    },
+  },
+  {
+    id: 'DS-DEL-01',
+    family: 'deletion',
+    scope: 'step',
+    statement:
+      'While the DaemonSet has a deletionTimestamp the controller writes nothing: no pods, revisions, adoption or status.',
+    properties: ['P8', 'P21'],
+    upstream: ['TestDontDoAnythingIfBeingDeleted', 'TestDontDoAnythingIfBeingDeletedRace'],
+    check: ({ obs, prev }) => {
+      if (!prev?.daemonSet?.deleting) return [];
+      const n = writeCount(writesOf(obs));
+      return n > 0 ? [violation('DS-DEL-01', `${n} controller write(s) while the DaemonSet is being deleted`)] : [];
+    },
+  },
+  {
+    id: 'DS-DEL-02',
+    family: 'deletion',
+    scope: 'quiescent',
+    statement:
+      'After Background or Foreground deletion settles, no pod or revision references a DaemonSet UID other than the existing DaemonSet (unless stuck terminating on a node that is not Ready).',
+    properties: ['P21'],
+    upstream: ['e2e: AfterEach waits for no daemon pods', 'garbagecollector attemptToDeleteItem'],
+    check: ({ obs }) => {
+      const live = obs.daemonSet?.uid;
+      const ready = new Set(obs.nodes.filter((n) => n.ready === 'True').map((n) => n.name));
+      const existing = new Set(obs.nodes.map((n) => n.name));
+      const stuck = (p: Pod) => p.terminating && p.bound && existing.has(p.node) && !ready.has(p.node);
+      return [
+        ...obs.pods
+          .filter((p) => p.controllerUid !== undefined && p.controllerUid !== live && !stuck(p))
+          .map((p) =>
+            violation('DS-DEL-02', `pod ${p.name} still references removed owner ${p.controllerUid}`, { pod: p.name }),
+          ),
+        ...obs.revisions
+          .filter((r) => r.controllerUid !== undefined && r.controllerUid !== live)
+          .map((r) => violation('DS-DEL-02', `revision ${r.name} still references removed owner ${r.controllerUid}`)),
+      ];
+    },
+  },
+  {
+    id: 'DS-DEL-03',
+    family: 'deletion',
+    scope: 'step',
+    statement: 'A Foreground-deleted DaemonSet disappears only once no pod or revision references it.',
+    properties: ['P21'],
+    upstream: ['garbagecollector processDeletingDependentsItem'],
+    check: ({ obs, prev }) => {
+      const ds = prev?.daemonSet;
+      if (ds?.deleting !== 'Foreground' || obs.daemonSet?.uid === ds.uid) return [];
+      const left =
+        obs.pods.filter((p) => p.controllerUid === ds.uid).length +
+        obs.revisions.filter((r) => r.controllerUid === ds.uid).length;
+      return left > 0 ? [violation('DS-DEL-03', `the DaemonSet went while ${left} dependents still reference it`)] : [];
+    },
+  },
+  {
+    id: 'DS-DEL-04',
+    family: 'deletion',
+    scope: 'step',
+    statement:
+      'When an Orphan-deleted DaemonSet disappears its live pods remain, and no pod or revision references it any more.',
+    properties: ['P21'],
+    upstream: ['garbagecollector orphanDependents', 'e2e: (kubectl delete --cascade=orphan) re-adoption'],
+    check: ({ obs, prev }) => {
+      const ds = prev?.daemonSet;
+      if (ds?.deleting !== 'Orphan' || obs.daemonSet?.uid === ds.uid) return [];
+      const out: Violation[] = [];
+      for (const p of prev?.pods ?? []) {
+        if (p.controllerUid !== ds.uid || !isPodLive(p)) continue;
+        if (!podNamed(obs, p.name))
+          out.push(violation('DS-DEL-04', `pod ${p.name} vanished in an orphan deletion`, { pod: p.name }));
+      }
+      const still =
+        obs.pods.filter((p) => p.controllerUid === ds.uid).length +
+        obs.revisions.filter((r) => r.controllerUid === ds.uid).length;
+      if (still > 0)
+        out.push(violation('DS-DEL-04', `${still} dependents still reference the orphan-deleted DaemonSet`));
+      return out;
+    },
+  },
+  {
+    id: 'DS-SHAPE-01',
+    family: 'shape',
+    scope: 'step',
+    statement:
+      'Every created pod is controlled by the DaemonSet (blockOwnerDeletion), carries the current revision hash and the default tolerations, is pinned by exactly one `metadata.name In [node]` term, and has no nodeName unless the template sets it.',
+    properties: ['P16', 'P17'],
+    upstream: [
+      'TestSimpleDaemonSetScheduleDaemonSetPodsLaunchesPods',
+      'TestCreatePodTemplate',
+      'TestReplaceDaemonSetPodNodeNameNodeAffinity',
+    ],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      const ds = ctx.obs.daemonSet;
+      if (!step || !ds) return [];
+      const out: Violation[] = [];
+      const bad = (node: string, what: string) =>
+        out.push(violation('DS-SHAPE-01', `pod created for ${node} ${what}`, { node }));
+      for (const c of step.writes.creates) {
+        const pod = c.pod !== undefined ? podNamed(ctx.obs, c.pod) : undefined;
+        const known = c.hash !== undefined || pod !== undefined;
+        const hash = c.hash ?? pod?.hash;
+        if (known && ds.currentHash !== undefined && hash !== ds.currentHash) {
+          bad(c.node, `has hash ${hash ?? 'none'}, not ${ds.currentHash}`);
+        }
+        if (pod && pod.controllerUid !== ds.uid) bad(c.node, 'is not controlled by the DaemonSet');
+        const shape = c.shape;
+        if (!shape) continue;
+        if (!shape.controllerRef || !shape.blockOwnerDeletion) bad(c.node, 'lacks a blocking controller reference');
+        const wantNodeName = ds.spec.template.nodeName;
+        if ((shape.nodeName ?? '') !== (wantNodeName ?? '')) bad(c.node, `has nodeName ${shape.nodeName ?? '(none)'}`);
+        const pinned =
+          shape.requiredTerms.length === 1 && shape.requiredTerms[0]?.join('|') === `metadata.name In ${c.node}`;
+        if (!pinned) bad(c.node, `has required terms ${JSON.stringify(shape.requiredTerms)}`);
+        for (const d of defaultDaemonTolerations(ds.spec.template.hostNetwork)) {
+          const has = shape.tolerations.some(
+            (t) =>
+              t.key === d.key &&
+              t.operator === d.operator &&
+              (t.effect ?? '') === d.effect &&
+              t.tolerationSeconds === undefined,
+          );
+          if (!has) bad(c.node, `lacks toleration ${d.key}:${d.effect}`);
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'DS-BACKOFF-01',
+    family: 'backoff',
+    scope: 'step',
+    statement:
+      'Failed pods on one node (same DaemonSet UID and observedGeneration) are deleted at least 1, 2, 4, … s apart (cap 15 min); a controller restart or 30 idle minutes start over.',
+    properties: ['P22'],
+    upstream: ['TestDaemonKillFailedPodsBackoff', 'kubernetes#65240', 'kubernetes#51884'],
+    check: ({ obs, history }) => {
+      if (!history || history.length < 2 || history[history.length - 1] !== obs) return [];
+      const entries = new Map<string, BackoffEntry>();
+      const out: Violation[] = [];
+      for (let i = 1; i < history.length; i++) {
+        const before = history[i - 1];
+        const after = history[i];
+        if (!before || !after) continue;
+        if (after.lastStep?.event.type === 'CONTROLLER_RESTARTED') entries.clear();
+        const ds = before.daemonSet;
+        if (!ds) continue;
+        for (const pod of deletedPods(before, writesOf(after))) {
+          if (pod.phase !== 'Failed' || pod.terminating || pod.controllerUid !== ds.uid) continue;
+          const key = failedPodsBackoffKey(ds, pod.node);
+          const entry = entries.get(key);
+          if (i === history.length - 1 && inBackoff(entry, after.time)) {
+            out.push(
+              violation(
+                'DS-BACKOFF-01',
+                `failed pod ${pod.name} deleted ${after.time - (entry?.lastUpdate ?? 0)} s after the previous one; backoff is ${entry?.delay} s`,
+                {
+                  node: pod.node,
+                  pod: pod.name,
+                },
+              ),
+            );
+          }
+          entries.set(key, nextBackoff(entry, after.time));
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'DS-BACKOFF-02',
+    family: 'backoff',
+    scope: 'quiescent',
+    statement:
+      'Failed pods do not stay: at quiescence no Failed pod of the DaemonSet remains on an existing node, and the node has a replacement.',
+    properties: ['P22'],
+    upstream: [
+      'TestDaemonKillFailedPods',
+      'e2e: should retry creating failed daemon pods [Conformance] (DaemonSet-FailedPodCreation)',
+      'kubernetes#40330',
+    ],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds) return [];
+      const nodes = new Set(obs.nodes.map((n) => n.name));
+      return obs.pods
+        .filter((p) => p.controllerUid === ds.uid && p.phase === 'Failed' && !p.terminating && nodes.has(p.node))
+        .map((p) =>
+          violation('DS-BACKOFF-02', `failed pod ${p.name} is still on ${p.node}`, { pod: p.name, node: p.node }),
+        );
+    },
+  },
+];
+
+export function invariantById(id: string): Invariant | undefined {
+  return INVARIANTS.find((i) => i.id === id);
+}
+
+/** Runs the invariants of the given scopes (all by default) and returns every violation. */
+export function checkInvariants(
+  ctx: CheckContext,
+  scopes: readonly InvariantScope[] = ['always', 'step', 'quiescent'],
+): Violation[] {
+  return INVARIANTS.filter((i) => scopes.includes(i.scope)).flatMap((i) => i.check(ctx));
+}
+
+/** The safety envelope: what must hold after every step (the `always` and `step` invariants). */
+export function safetyEnvelope(ctx: CheckContext): Violation[] {
+  return checkInvariants(ctx, ['always', 'step']);
+}
+
+/** What must hold once the harness has driven the system to quiescence (all invariants). */
+export function checkQuiescent(ctx: CheckContext): Violation[] {
+  return checkInvariants(ctx);
+}

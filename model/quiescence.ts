@@ -1,0 +1,145 @@
+/**
+ * Quiescence: what the cluster settles to when nothing but a healthy environment acts. A
+ * "healthy step" runs the garbage collector, scheduler, kubelets and controller once, lets
+ * every started pod on a Ready node pass its readiness probe, and, when nothing else moves,
+ * advances the clock to the next deadline (minReadySeconds, failed-pod backoff). Nodes, the
+ * DaemonSet spec and pod failures never change in a healthy step.
+ */
+import { syncDaemonSet } from './controller.ts';
+import { nodeShouldRunDaemonPod } from './eligibility.ts';
+import { garbageCollectorStep } from './garbageCollector.ts';
+import { kubeletStep } from './kubelet.ts';
+import { failedPodsBackoffKey } from './manage.ts';
+import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor } from './pods.ts';
+import { allowsSurge } from './rollout.ts';
+import { schedulerStep } from './scheduler.ts';
+import type { World } from './world.ts';
+
+/** Structural equality of JSON data (objects compare by own keys with defined values). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameData(x, b[i]));
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}
+
+/** Same cluster and controller memory (the last-step record does not count). */
+export function sameWorld(a: World, b: World): boolean {
+  if (a === b) return true;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  keys.delete('lastStep');
+  return [...keys].every((k) =>
+    sameData((a as unknown as Record<string, unknown>)[k], (b as unknown as Record<string, unknown>)[k]),
+  );
+}
+
+/** Every Running, not-ready, non-terminating pod on a Ready node becomes ready now. */
+export function readinessStep(world: World): World {
+  const ready = new Set(world.nodes.filter((n) => n.ready === 'True').map((n) => n.name));
+  let changed = false;
+  const pods = world.pods.map((p) => {
+    if (p.phase !== 'Running' || p.ready || p.terminating || !ready.has(p.node)) return p;
+    changed = true;
+    return { ...p, ready: true, readySince: world.time };
+  });
+  return changed ? { ...world, pods } : world;
+}
+
+/** The earliest future time at which availability or a failed-pod backoff changes, if any. */
+export function nextDeadline(world: World): number | undefined {
+  const ds = world.daemonSet;
+  if (!ds) return undefined;
+  const deadlines: number[] = [];
+  for (const p of world.pods) {
+    if (p.ready && p.readySince !== undefined && ds.spec.minReadySeconds > 0) {
+      const at = p.readySince + ds.spec.minReadySeconds;
+      if (at > world.time) deadlines.push(at);
+    }
+    if (p.phase === 'Failed' && !p.terminating && p.controllerUid === ds.uid) {
+      const entry = world.controller.backoff[failedPodsBackoffKey(ds, p.node)];
+      if (entry && entry.lastUpdate + entry.delay > world.time) deadlines.push(entry.lastUpdate + entry.delay);
+    }
+  }
+  return deadlines.length > 0 ? Math.min(...deadlines) : undefined;
+}
+
+export function healthyStep(world: World): World {
+  let next = garbageCollectorStep(world);
+  next = schedulerStep(next);
+  next = kubeletStep(next);
+  next = readinessStep(next);
+  next = syncDaemonSet(next).world;
+  if (!sameWorld(next, world)) return next;
+  const deadline = nextDeadline(world);
+  return deadline === undefined ? world : { ...world, time: deadline };
+}
+
+/** Nothing in a healthy environment would change this world. */
+export function isQuiet(world: World): boolean {
+  return sameWorld(healthyStep(world), world);
+}
+
+/** Repeats healthy steps until quiet (or `maxSteps`, which signals a bug in the model). */
+export function settle(world: World, maxSteps = 500): World {
+  let current = world;
+  for (let i = 0; i < maxSteps; i++) {
+    const next = healthyStep(current);
+    if (sameWorld(next, current)) return current;
+    current = next;
+  }
+  throw new Error(`model did not settle within ${maxSteps} healthy steps`);
+}
+
+/**
+ * The DaemonSet's goal: every node that should run it has exactly one live pod, available (and
+ * up to date under RollingUpdate); no node that must not run it has a live pod; no node has
+ * more than one; under RollingUpdate no live pod on an existing node is out of date.
+ */
+export function isIdeal(world: World): boolean {
+  const ds = world.daemonSet;
+  if (!ds || ds.deleting) return false;
+  const live = claimedPods(world.pods, ds).filter(isPodLive);
+  const rolling = ds.spec.updateStrategy.type === 'RollingUpdate';
+  for (const node of world.nodes) {
+    const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds.spec.template);
+    const here = live.filter((p) => p.node === node.name);
+    if (here.length > 1) return false;
+    if (!shouldContinueRunning && here.length > 0) return false;
+    if (rolling && here.some((p) => !isPodUpdatedFor(p, ds))) return false;
+    const pod = here[0];
+    if (shouldRun && (!pod || !isPodAvailable(pod, ds.spec.minReadySeconds, world.time))) return false;
+  }
+  return true;
+}
+
+export type ActivePhase = 'stable' | 'stalled' | 'rollingUpdate.surge' | 'rollingUpdate.noSurge' | 'progressing';
+
+/** A RollingUpdate DaemonSet with a live, out-of-date pod on an existing node. */
+export function rolloutInProgress(world: World): boolean {
+  const ds = world.daemonSet;
+  if (ds?.spec.updateStrategy.type !== 'RollingUpdate') return false;
+  const nodes = new Set(world.nodes.map((n) => n.name));
+  return claimedPods(world.pods, ds).some((p) => isPodLive(p) && nodes.has(p.node) && !isPodUpdatedFor(p, ds));
+}
+
+/**
+ * Where an existing DaemonSet is in its life: stable (quiet and ideal), stalled (quiet but not
+ * ideal: only a node recovering or a user acting can help), rolling out (with or without surge),
+ * or otherwise progressing.
+ */
+export function lifecyclePhase(world: World): ActivePhase {
+  const quiet = isQuiet(world);
+  if (quiet) return isIdeal(world) ? 'stable' : 'stalled';
+  if (rolloutInProgress(world)) {
+    return world.daemonSet && allowsSurge(world.daemonSet.spec.updateStrategy)
+      ? 'rollingUpdate.surge'
+      : 'rollingUpdate.noSurge';
+  }
+  return 'progressing';
+}
