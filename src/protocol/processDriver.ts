@@ -50,8 +50,13 @@ export class ProcessDriver implements ControllerDriver {
     const reply = await this.#process.request({ type: 'sync', id: 0, now, events, results: this.#results });
     if (reply.type !== 'sync_ok')
       throw new AdapterError('schema', `expected sync_ok in reply to sync, got ${reply.type}`);
+    // `now` goes over the wire with second precision, so a wake-up is only visible to the
+    // implementation once the second it falls in has begun: round up to it, or the clock would
+    // creep forward in sub-second steps the implementation never sees.
     this.#wakeAtMs =
-      reply.wakeAfterSeconds === undefined ? undefined : this.#cluster.clock.nowMs() + reply.wakeAfterSeconds * 1000;
+      reply.wakeAfterSeconds === undefined
+        ? undefined
+        : Math.ceil((this.#cluster.clock.nowMs() + reply.wakeAfterSeconds * 1000) / 1000) * 1000;
     this.#results = reply.writes.map((write) => this.#apply(write));
     return this.#results.some((r, i) => r.ok && reply.writes[i]?.op !== 'recordEvent');
   }
