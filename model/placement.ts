@@ -77,6 +77,13 @@ function survivor(ds: DaemonSet, live: readonly Pod[]): Pod | undefined {
 /** Expected placement at quiescence of an existing DaemonSet that is not being deleted. */
 export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
   const reasons = inexactReasons(cluster, ds);
+  const nodeByName = new Map(cluster.nodes.map((n) => [n.name, n]));
+  // An unbound pod that the scheduler will bind sorts after bound pods now and among them later.
+  const asBound = (p: Pod): Pod => {
+    const node = nodeByName.get(p.node);
+    const template = podTemplate(cluster, ds, p);
+    return !p.bound && node && template && schedulerFits(node, template) ? { ...p, bound: true } : p;
+  };
   const live = claimedPods(cluster.pods, ds).filter(isPodLive);
   const strategy = ds.spec.updateStrategy;
   const budgets = rolloutBudgets(strategy, desiredNodes(cluster, ds).length);
@@ -91,10 +98,14 @@ export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
       const base = { node: node.name, shouldRun, shouldContinueRunning };
       const none = { ...base, pods: 0 as const, updated: false, ready: false, available: false };
       if (!shouldContinueRunning) return none;
-      const kept = survivor(
-        ds,
-        live.filter((p) => p.node === node.name),
-      );
+      const here = live.filter((p) => p.node === node.name);
+      const kept = survivor(ds, here);
+      const keptOnceBound = survivor(ds, here.map(asBound));
+      if (kept && keptOnceBound && kept.name !== keptOnceBound.name) {
+        reasons.push(
+          `which of ${kept.name} and ${keptOnceBound.name} stays on ${node.name} depends on whether the scheduler binds first`,
+        );
+      }
       const keep = kept && !(replacesOutOfDate && !isPodUpdatedFor(kept, ds)) ? kept : undefined;
       if (keep) {
         return { ...base, pods: 1, keeps: keep.name, updated: isPodUpdatedFor(keep, ds), ready: true, available: true };
