@@ -10,7 +10,7 @@ import { type CampaignProgress, type CampaignResult, runCampaign } from '../harn
 import { counterexampleFile, type ImplementationRef, saveCounterexample } from '../harness/counterexample.js';
 import { type Implementation, processImplementation, referenceImplementation } from '../harness/implementation.js';
 import { MUTANTS, mutantByName, mutantOptionsForStore } from '../harness/mutants.js';
-import { PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
+import { ALL_FEATURES, PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import {
   type ConformanceReport,
@@ -147,19 +147,51 @@ export function formatCounterexample(profile: ProfileReport, replay: string): st
   return lines;
 }
 
+/** An adapter failure as the one line the CLI prints (implementations may put anything in their texts). */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/** Stands in for an implementation that failed to start: the report still says what was tried. */
+function unstarted(options: Pick<CheckOptions, 'controller' | 'kubeconfig'>): {
+  implementation: Implementation;
+  ref: ImplementationRef;
+} {
+  const name = options.controller ?? `cluster (${options.kubeconfig ?? 'kubeconfig'})`;
+  return {
+    implementation: {
+      name,
+      kind: 'process',
+      features: ALL_FEATURES,
+      makeSystem: () => {
+        throw new AdapterError('spawn', `${name} did not start`);
+      },
+      close: async () => {},
+    },
+    ref: { name, kind: 'process', ...(options.controller !== undefined ? { controller: options.controller } : {}) },
+  };
+}
+
 export async function runCheck(options: CheckOptions, context: CliContext): Promise<ExitCode> {
   const { io } = context;
+  let startError: AdapterError | undefined;
   let resolved: Awaited<ReturnType<typeof resolveImplementation>>;
   try {
     resolved = await resolveImplementation(options, io);
   } catch (e) {
-    if (e instanceof AdapterError) {
-      io.stderr(`dsconform: could not start the implementation: ${e.message}\n`);
-      return ExitCode.CouldNotCheck;
-    }
-    throw e;
+    if (!(e instanceof AdapterError)) throw e;
+    // Still write a report (verdict could-not-check): CI keeps what was tried and why it stopped.
+    startError = e;
+    resolved = unstarted(options);
   }
   const { implementation, ref } = resolved;
+  // Ctrl-C or a TERM must not leave the implementation's processes (or cluster objects) behind.
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    io.stderr(`\ndsconform: interrupted (${signal}); stopping ${implementation.name}\n`);
+    void implementation.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
   const runId = `${ref.mutant ? `mutant-${ref.mutant}` : ref.kind === 'reference' ? 'reference' : slug(implementation.name)}-${options.profile}-seed${options.seed}`;
   const runDir = join(options.reportDir, 'conformance', runId);
   io.stdout(
@@ -189,6 +221,7 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
     const started = performance.now();
     let result: CampaignResult;
     try {
+      if (startError) throw startError;
       const onProgress = progressLine(io, tty, options.runs);
       result = await runCampaign(implementation, {
         profile: options.profile,
@@ -235,20 +268,28 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
     const report = writeReports();
 
     io.stdout('\n');
-    const width = Math.max(...profile.invariants.map((i) => i.id.length), 9);
-    io.stdout(`${'INVARIANT'.padEnd(width)}  ${'CHECKS'.padStart(8)}  VERDICT\n`);
-    for (const inv of profile.invariants) {
-      io.stdout(`${inv.id.padEnd(width)}  ${String(inv.checks).padStart(8)}  ${inv.verdict}\n`);
+    if (!startError) {
+      const width = Math.max(...profile.invariants.map((i) => i.id.length), 9);
+      io.stdout(`${'INVARIANT'.padEnd(width)}  ${'CHECKS'.padStart(8)}  VERDICT\n`);
+      for (const inv of profile.invariants) {
+        io.stdout(`${inv.id.padEnd(width)}  ${String(inv.checks).padStart(8)}  ${inv.verdict}\n`);
+      }
+      io.stdout('\n');
     }
-    io.stdout('\n');
     const reportPath = relative(process.cwd(), join(runDir, 'report.json')) || join(runDir, 'report.json');
     if (profile.verdict === 'skipped') {
       io.stdout(`Verdict: skipped (${(profile.skippedBecause ?? []).join('; ')})\nReport: ${reportPath}\n`);
       return ExitCode.Ok;
     }
     if (profile.verdict === 'could-not-check') {
-      io.stdout(`Verdict: could not check after ${result.runs} runs\nReport: ${reportPath}\n`);
-      io.stderr(`dsconform: could not check ${implementation.name}: ${result.adapterError?.message}\n`);
+      const message = oneLine(result.adapterError?.message ?? 'unknown adapter failure');
+      if (startError) {
+        io.stdout(`Verdict: could not check (the implementation did not start)\nReport: ${reportPath}\n`);
+        io.stderr(`dsconform: could not start the implementation: ${message}\n`);
+      } else {
+        io.stdout(`Verdict: could not check after ${result.runs} runs\nReport: ${reportPath}\n`);
+        io.stderr(`dsconform: could not check ${implementation.name}: ${message}\n`);
+      }
       return ExitCode.CouldNotCheck;
     }
     if (profile.verdict === 'violation' && replay) {
@@ -263,6 +304,8 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
     );
     return report.verdict === 'conforms' ? ExitCode.Ok : ExitCode.Violation;
   } finally {
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
     await implementation.close();
   }
 }
