@@ -11,6 +11,7 @@ import { registerCheck } from './check.js';
 import { ExitCode } from './exitCodes.js';
 import { registerReferenceController } from './referenceController.js';
 import { registerReplay } from './replay.js';
+import { registerScenario } from './scenario.js';
 import { registerSimulate } from './simulate.js';
 
 /** Where a command writes; tests pass their own to capture output. */
@@ -45,6 +46,7 @@ export const processIO: CliIO = {
 const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
   registerReplay,
+  registerScenario,
   registerSimulate,
   registerReferenceController,
 ];

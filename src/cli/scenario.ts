@@ -1,0 +1,141 @@
+/**
+ * `dsconform scenario FILE|DIR...`: run deterministic scenarios against an implementation.
+ * Exit 0 = every scenario passed (or was skipped for a missing feature), 1 = a scenario failed,
+ * 2 = bad input (a malformed scenario) or the implementation could not be run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { createColors } from 'picocolors';
+import { MUTANTS } from '../harness/mutants.js';
+import { formatLocation } from '../manifests/inputError.js';
+import { AdapterError } from '../protocol/adapterError.js';
+import { discoverScenarios } from '../scenario/discover.js';
+import { loadScenario } from '../scenario/load.js';
+import { renderScenarioJunit, scenarioReport } from '../scenario/report.js';
+import { runScenario, type ScenarioResult, stepLabel } from '../scenario/run.js';
+import { positiveInt, resolveImplementation } from './check.js';
+import { ExitCode } from './exitCodes.js';
+import type { CliContext, RegisterCommand } from './main.js';
+
+export interface ScenarioOptions {
+  controller?: string;
+  kubeconfig?: string;
+  mutant?: string;
+  stepTimeout: number;
+  reportDir: string;
+}
+
+export const DEFAULT_SCENARIO_REPORT_DIR = join('reports', 'scenarios');
+
+export async function runScenarios(
+  paths: readonly string[],
+  options: ScenarioOptions,
+  context: CliContext,
+): Promise<ExitCode> {
+  const { io } = context;
+  const pc = createColors(io.color);
+  // Every scenario is read before anything runs: a malformed one is bad input (exit 2), not a failure.
+  const scenarios = discoverScenarios(paths).map(loadScenario);
+  let resolved: Awaited<ReturnType<typeof resolveImplementation>>;
+  try {
+    resolved = await resolveImplementation(options, io);
+  } catch (e) {
+    if (e instanceof AdapterError) {
+      io.stderr(`dsconform: could not start the implementation: ${e.message}\n`);
+      return ExitCode.CouldNotCheck;
+    }
+    throw e;
+  }
+  const { implementation, ref } = resolved;
+  const cwd = process.cwd();
+  const rel = (file: string) => relative(cwd, file) || file;
+  io.stdout(
+    `dsconform scenario: ${implementation.name}, ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}\n`,
+  );
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenario of scenarios) {
+      const result = await runScenario(scenario, implementation);
+      results.push(result);
+      const file = rel(scenario.file);
+      switch (result.verdict) {
+        case 'pass':
+          io.stdout(`${pc.green('PASS ')} ${file}\n`);
+          break;
+        case 'skipped':
+          io.stdout(`${pc.yellow('SKIP ')} ${file}  (${(result.skippedBecause ?? []).join('; ')})\n`);
+          break;
+        case 'error':
+          io.stdout(`${pc.red('ERROR')} ${file}\n      ${result.error}\n`);
+          break;
+        case 'fail': {
+          const f = result.failure;
+          io.stdout(`${pc.red('FAIL ')} ${file}\n`);
+          if (f) {
+            io.stdout(
+              `      ${stepLabel({ number: f.step, kind: f.kind })} at ${formatLocation({ ...f.location, file: rel(f.location.file) })}\n`,
+            );
+            io.stdout(`      ${f.message}\n`);
+            if (f.pods.length > 0) io.stdout(`      pods then:\n${f.pods.map((p) => `        ${p}\n`).join('')}`);
+          }
+          break;
+        }
+      }
+    }
+  } finally {
+    await implementation.close();
+  }
+  const report = scenarioReport(ref, results, cwd);
+  mkdirSync(options.reportDir, { recursive: true });
+  writeFileSync(join(options.reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(options.reportDir, 'junit.xml'), renderScenarioJunit(report));
+  const { summary } = report;
+  const parts = [`${summary.passed} passed`, `${summary.failed} failed`];
+  if (summary.skipped > 0) parts.push(`${summary.skipped} skipped`);
+  if (summary.errors > 0) parts.push(`${summary.errors} could not run`);
+  io.stdout(
+    `\n${summary.total} scenarios: ${parts.join(', ')}\nReport: ${rel(join(options.reportDir, 'report.json'))}\n`,
+  );
+  if (summary.errors > 0) return ExitCode.CouldNotCheck;
+  return summary.failed > 0 ? ExitCode.Violation : ExitCode.Ok;
+}
+
+export const registerScenario: RegisterCommand = (program: Command, context: CliContext) => {
+  program
+    .command('scenario')
+    .description('run scenarios (deterministic cases in YAML, docs/scenarios.md) against an implementation')
+    .argument('<paths...>', 'scenario files, or directories searched for *.yaml (skipping manifests/ and clusters/)')
+    .option(
+      '--controller <command>',
+      'an implementation speaking the controller protocol (docs/protocol.md); default: the reference implementation',
+    )
+    .option('--kubeconfig <file>', 'run against a real cluster (opt-in; see docs/real-cluster.md)')
+    .option('--mutant <name>', `a deliberately faulty reference controller: ${MUTANTS.map((m) => m.name).join(', ')}`)
+    .option(
+      '--step-timeout <ms>',
+      'how long a --controller may take to answer one message',
+      positiveInt('--step-timeout'),
+      10_000,
+    )
+    .option('--report-dir <dir>', 'where report.json and junit.xml are written', DEFAULT_SCENARIO_REPORT_DIR)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  dsconform scenario scenarios/
+  dsconform scenario scenarios/regressions/issue-54096-restart.yaml --controller "node my-controller.js"
+
+Exit codes: 0 all passed, 1 a scenario failed, 2 bad input or the implementation could not be run.`,
+    )
+    .action(async (paths: string[], raw: Partial<ScenarioOptions>) => {
+      const options: ScenarioOptions = {
+        stepTimeout: raw.stepTimeout ?? 10_000,
+        reportDir: raw.reportDir ?? DEFAULT_SCENARIO_REPORT_DIR,
+        ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
+        ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}),
+        ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
+      };
+      context.exit(await runScenarios(paths, options, context));
+    });
+};

@@ -1,0 +1,235 @@
+/**
+ * Checking an `expect` block against the cluster. Fields are checked in the order they are
+ * written, so the first difference reported is the first one a reader meets in the file.
+ */
+import type { DaemonSet } from '../cluster/objects.js';
+import type { PathSegment } from '../manifests/yamlFile.js';
+import { countMatches, show } from './matchers.js';
+import type { PodFacts } from './observe.js';
+import type { Count, Expectation, PodExpectation, StatusField } from './schema.js';
+
+/** The first expectation that does not hold: where it is written (inside the expect block) and why. */
+export interface Mismatch {
+  readonly path: PathSegment[];
+  readonly message: string;
+}
+
+/** The controller's writes during one step. */
+export interface Writes {
+  readonly creates: number;
+  readonly deletes: number;
+}
+
+/** Everything an expectation may look at, for one DaemonSet. */
+export interface Observed {
+  readonly ds: DaemonSet | undefined;
+  readonly pods: readonly PodFacts[];
+  readonly existingNodes: readonly string[];
+  readonly orphans: readonly { node: string }[];
+  readonly revisions: readonly number[];
+  readonly events: ReadonlyMap<string, number>;
+  readonly writes: Writes | undefined;
+  readonly snapshot: (name: string) => readonly PodFacts[] | undefined;
+}
+
+/** `pods.node-0.count`, as the failure names the expectation. */
+export function expectationName(path: readonly PathSegment[]): string {
+  return path.map((s) => (typeof s === 'number' ? `[${s}]` : s)).join('.');
+}
+
+function mismatch(path: PathSegment[], expected: unknown, actual: unknown, detail = ''): Mismatch {
+  return { path, message: `${expectationName(path)}: expected ${show(expected)}, got ${show(actual)}${detail}` };
+}
+
+function count(path: PathSegment[], expected: Count | undefined, actual: number): Mismatch | undefined {
+  return expected === undefined || countMatches(expected, actual) ? undefined : mismatch(path, expected, actual);
+}
+
+/** A single value: every counted pod has it (and there is one); a list: the sorted values are exactly these. */
+function values<T extends string | number>(
+  path: PathSegment[],
+  expected: T | T[] | undefined,
+  actual: (T | undefined)[],
+): Mismatch | undefined {
+  if (expected === undefined) return undefined;
+  const got = actual.map((v) => (v === undefined ? '?' : v));
+  const sorted = [...got].sort((a, b) =>
+    typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1,
+  );
+  if (Array.isArray(expected)) {
+    const want = [...expected].sort((a, b) =>
+      typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1,
+    );
+    return JSON.stringify(want) === JSON.stringify(sorted) ? undefined : mismatch(path, want, sorted);
+  }
+  if (got.length > 0 && got.every((v) => v === expected)) return undefined;
+  return got.length === 0
+    ? mismatch(path, expected, 'no pods')
+    : mismatch(path, expected, got.length === 1 ? got[0] : sorted);
+}
+
+function checkNode(
+  path: PathSegment[],
+  expected: Count | PodExpectation,
+  pods: readonly PodFacts[],
+): Mismatch | undefined {
+  const live = pods.filter((p) => !p.terminating);
+  if (typeof expected !== 'object') return count(path, expected, live.length);
+  const checks: Record<keyof PodExpectation, () => Mismatch | undefined> = {
+    count: () => count([...path, 'count'], expected.count, live.length),
+    ready: () => count([...path, 'ready'], expected.ready, live.filter((p) => p.ready).length),
+    available: () => count([...path, 'available'], expected.available, live.filter((p) => p.available).length),
+    terminating: () => count([...path, 'terminating'], expected.terminating, pods.filter((p) => p.terminating).length),
+    revision: () =>
+      values(
+        [...path, 'revision'],
+        expected.revision,
+        live.map((p) => p.revision),
+      ),
+    image: () =>
+      values(
+        [...path, 'image'],
+        expected.image,
+        live.map((p) => p.image),
+      ),
+    phase: () =>
+      values(
+        [...path, 'phase'],
+        expected.phase,
+        live.map((p) => p.phase),
+      ),
+  };
+  for (const key of Object.keys(expected) as (keyof PodExpectation)[]) {
+    const found = checks[key]();
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function checkPods(expected: NonNullable<Expectation['pods']>, observed: Observed): Mismatch | undefined {
+  const listed = new Set(Object.keys(expected).filter((k) => k !== '*'));
+  for (const [key, want] of Object.entries(expected)) {
+    const nodes = key === '*' ? observed.existingNodes.filter((n) => !listed.has(n)) : [key];
+    for (const node of nodes) {
+      const found = checkNode(
+        ['pods', node],
+        want,
+        observed.pods.filter((p) => p.node === node),
+      );
+      if (found) return key === '*' ? { ...found, path: ['pods', '*'] } : found;
+    }
+  }
+  return undefined;
+}
+
+function statusValue(ds: DaemonSet, field: StatusField): number {
+  const status = (ds.status ?? {}) as Partial<Record<StatusField, number>>;
+  return status[field] ?? 0;
+}
+
+/** The first expectation of `expected` that the observation contradicts, if any. */
+export function checkExpectation(expected: Expectation, observed: Observed): Mismatch | undefined {
+  const { ds } = observed;
+  const needDs = (path: PathSegment[]): Mismatch | undefined =>
+    ds === undefined ? { path, message: `${expectationName(path)}: the DaemonSet does not exist` } : undefined;
+  const live = observed.pods.filter((p) => !p.terminating);
+  for (const key of Object.keys(expected) as (keyof Expectation)[]) {
+    let found: Mismatch | undefined;
+    switch (key) {
+      case 'daemonSet':
+        break;
+      case 'exists':
+        if (expected.exists !== (ds !== undefined)) found = mismatch(['exists'], expected.exists, ds !== undefined);
+        break;
+      case 'deleting': {
+        const deleting = ds?.metadata?.deletionTimestamp != null;
+        found =
+          needDs(['deleting']) ??
+          (expected.deleting !== deleting ? mismatch(['deleting'], expected.deleting, deleting) : undefined);
+        break;
+      }
+      case 'generation':
+        found =
+          needDs(['generation']) ??
+          (expected.generation !== ds?.metadata?.generation
+            ? mismatch(['generation'], expected.generation, ds?.metadata?.generation)
+            : undefined);
+        break;
+      case 'pods':
+        found = checkPods(expected.pods ?? {}, observed);
+        break;
+      case 'podsTotal':
+        found = count(['podsTotal'], expected.podsTotal, live.length);
+        break;
+      case 'terminating':
+        found = count(['terminating'], expected.terminating, observed.pods.length - live.length);
+        break;
+      case 'orphans': {
+        const want = expected.orphans;
+        if (typeof want === 'object') {
+          for (const [node, n] of Object.entries(want)) {
+            found ??= count(['orphans', node], n, observed.orphans.filter((o) => o.node === node).length);
+          }
+        } else found = count(['orphans'], want, observed.orphans.length);
+        break;
+      }
+      case 'status':
+        for (const [field, want] of Object.entries(expected.status ?? {}) as [StatusField, Count][]) {
+          found ??= needDs(['status', field]) ?? count(['status', field], want, statusValue(ds as DaemonSet, field));
+        }
+        break;
+      case 'revisions': {
+        const want = expected.revisions;
+        const current = observed.revisions.length > 0 ? Math.max(...observed.revisions) : 0;
+        if (typeof want === 'object') {
+          found =
+            count(['revisions', 'count'], want.count, observed.revisions.length) ??
+            (want.current !== undefined && want.current !== current
+              ? mismatch(['revisions', 'current'], want.current, current)
+              : undefined);
+        } else found = count(['revisions'], want, observed.revisions.length);
+        break;
+      }
+      case 'events':
+        for (const [reason, want] of Object.entries(expected.events ?? {})) {
+          found ??= count(['events', reason], want, observed.events.get(reason) ?? 0);
+        }
+        break;
+      case 'writes': {
+        const writes = observed.writes ?? { creates: 0, deletes: 0 };
+        found =
+          count(['writes', 'creates'], expected.writes?.creates, writes.creates) ??
+          count(['writes', 'deletes'], expected.writes?.deletes, writes.deletes);
+        break;
+      }
+      case 'kept': {
+        const kept = expected.kept;
+        if (kept === undefined) break;
+        const before = observed.snapshot(kept.snapshot);
+        if (before === undefined) {
+          found = {
+            path: ['kept', 'snapshot'],
+            message: `kept.snapshot: no snapshot named "${kept.snapshot}" was taken`,
+          };
+          break;
+        }
+        const wanted = before.filter(
+          (p) =>
+            !p.terminating &&
+            (kept.image === undefined || p.image === kept.image) &&
+            (kept.revision === undefined || p.revision === kept.revision),
+        );
+        const now = new Set(live.map((p) => p.uid));
+        const gone = wanted.filter((p) => !now.has(p.uid)).map((p) => `${p.name} on ${p.node}`);
+        if (gone.length > 0)
+          found = {
+            path: ['kept'],
+            message: `kept: expected the ${wanted.length} pod(s) of snapshot "${kept.snapshot}" to be still running, but ${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} gone`,
+          };
+        break;
+      }
+    }
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,255 @@
+/**
+ * Reading a scenario file: one YAML document, checked field by field, every problem reported as
+ * `file:line:column: what was expected`. Manifest files are read relative to the scenario, node
+ * name ranges are expanded, and each step keeps its position for failure messages.
+ */
+import { basename, dirname, extname, resolve } from 'node:path';
+import type { Taint } from 'kubernetes-types/core/v1.js';
+import type { z } from 'zod';
+import type { ConditionStatus } from '../cluster/kubelet.js';
+import { loadClusterDescription } from '../manifests/clusterDescription.js';
+import type { DaemonSetManifest } from '../manifests/daemonSetManifest.js';
+import { InputError, type SourceLocation, startOf } from '../manifests/inputError.js';
+import { type PathSegment, readYamlFile, type YamlDocument } from '../manifests/yamlFile.js';
+import { describeProblem } from './issues.js';
+import { type ManifestRef, resolveManifest } from './manifests.js';
+import {
+  BARE_STEPS,
+  type nodeSchema,
+  type ScenarioHeader,
+  STEP_KINDS,
+  STEP_SCHEMAS,
+  type StepArgs,
+  type StepKind,
+  scenarioHeaderSchema,
+} from './schema.js';
+
+export interface ScenarioNode {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+  readonly unschedulable: boolean;
+  readonly ready: ConditionStatus;
+  readonly conditions: readonly { readonly type: string; readonly status: ConditionStatus }[];
+  /** Where the node is written, for API errors about it. */
+  readonly location: SourceLocation;
+}
+
+export type Step = { [K in StepKind]: StepBase<K> }[StepKind];
+interface StepBase<K extends StepKind> {
+  readonly kind: K;
+  readonly args: StepArgs[K];
+  /** 1-based position among the steps. */
+  readonly number: number;
+  readonly location: SourceLocation;
+  /** Where a field of the step's argument is written (e.g. ['pods', 'node-0', 'count']). */
+  locate(path: readonly PathSegment[]): SourceLocation;
+}
+
+export interface Scenario {
+  readonly file: string;
+  readonly name: string;
+  readonly description: string;
+  readonly upstream: readonly string[];
+  readonly issues: readonly string[];
+  readonly tags: readonly string[];
+  readonly requires: NonNullable<ScenarioHeader['requires']>;
+  readonly nodes: readonly ScenarioNode[];
+  readonly kubelet: NonNullable<ScenarioHeader['cluster']['kubelet']>;
+  readonly podGC: NonNullable<ScenarioHeader['cluster']['podGC']>;
+  readonly disabled: readonly string[];
+  readonly manifests: readonly DaemonSetManifest[];
+  readonly steps: readonly Step[];
+  /** The parsed file, for manifests that steps refer to. */
+  readonly document: YamlDocument;
+}
+
+const list = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : typeof value === 'string' ? [value] : value;
+
+/** `node-{0..4}` → node-0 … node-4 (one range per name). */
+export function expandRange(name: string): string[] {
+  const match = /\{(\d+)\.\.(\d+)\}/.exec(name);
+  if (match === null) return [name];
+  const from = Number(match[1]);
+  const to = Number(match[2]);
+  const names: string[] = [];
+  for (let i = from; from <= to ? i <= to : i >= to; i += from <= to ? 1 : -1) {
+    names.push(name.slice(0, match.index) + String(i) + name.slice(match.index + match[0].length));
+  }
+  return names;
+}
+
+type NodeInput = z.infer<typeof nodeSchema>;
+
+function readyOf(input: NodeInput): ConditionStatus {
+  if (input.ready === true) return 'True';
+  if (input.ready === false) return 'False';
+  if (input.ready !== undefined) return input.ready;
+  return input.conditions?.find((c) => c.type === 'Ready')?.status ?? 'True';
+}
+
+/** One node entry (a name range gives several), located at `at`. */
+export function scenarioNodes(input: NodeInput, location: SourceLocation): ScenarioNode[] {
+  return expandRange(input.name).map((name) => ({
+    name,
+    labels: { ...(input.labels ?? {}) },
+    taints: (input.taints ?? []).map(({ key, value, effect }) => ({
+      key,
+      effect,
+      ...(value !== undefined ? { value } : {}),
+    })),
+    unschedulable: input.unschedulable ?? false,
+    ready: readyOf(input),
+    conditions: (input.conditions ?? []).filter((c) => c.type !== 'Ready'),
+    location,
+  }));
+}
+
+function fail(document: YamlDocument, path: PathSegment[], problem: string): never {
+  throw new InputError(document.locate(path).location, problem);
+}
+
+/** The closest known step names, for "did you mean". */
+function suggestion(word: string): string {
+  const lower = word.toLowerCase();
+  const close = STEP_KINDS.filter((k) => {
+    const kl = k.toLowerCase();
+    return kl.includes(lower) || lower.includes(kl) || editDistance(kl, lower) <= 2;
+  });
+  return close.length > 0 ? ` (did you mean ${close.map((c) => `"${c}"`).join(' or ')}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/** Checks one step against its action's schema. */
+function parseStep(document: YamlDocument, raw: unknown, index: number): Step {
+  const path: PathSegment[] = ['steps', index];
+  const known = `one of ${STEP_KINDS.join(', ')}`;
+  let kind: string;
+  let data: unknown;
+  if (typeof raw === 'string') {
+    if (!(STEP_KINDS as readonly string[]).includes(raw))
+      fail(document, path, `unknown step "${raw}"${suggestion(raw)}; expected ${known}`);
+    if (!BARE_STEPS.includes(raw as StepKind))
+      fail(document, path, `step "${raw}" needs an argument: write "${raw}: ..."`);
+    kind = raw;
+    data = null;
+  } else if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const keys = Object.keys(raw);
+    if (keys.length !== 1) {
+      fail(
+        document,
+        keys.length > 1 ? [...path, keys[1] as string] : path,
+        keys.length === 0
+          ? `empty step; expected ${known}`
+          : `a step does one thing, but this one has ${keys.map((k) => `"${k}"`).join(' and ')}: make them separate steps`,
+      );
+    }
+    kind = keys[0] as string;
+    if (!(STEP_KINDS as readonly string[]).includes(kind))
+      fail(document, [...path, kind], `unknown step "${kind}"${suggestion(kind)}; expected ${known}`);
+    data = (raw as Record<string, unknown>)[kind];
+  } else {
+    fail(document, path, `expected a step (a mapping such as "taint: {...}", or a word such as "settle")`);
+  }
+  const schema = STEP_SCHEMAS[kind as StepKind] as z.ZodType;
+  const parsed = schema.safeParse(data);
+  const argPath: PathSegment[] = typeof raw === 'string' ? path : [...path, kind];
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const { path: at, problem } = issue
+      ? describeProblem(issue, data, argPath)
+      : { path: argPath, problem: parsed.error.message };
+    fail(document, at, `step ${index + 1} (${kind}): ${problem}`);
+  }
+  return {
+    kind: kind as StepKind,
+    args: parsed.data,
+    number: index + 1,
+    location: document.locate(path).location,
+    locate: (sub) => document.locate([...argPath, ...sub]).location,
+  } as Step;
+}
+
+/** The scenario's nodes: a cluster description file's, then those written inline. */
+function loadNodes(document: YamlDocument, header: ScenarioHeader): ScenarioNode[] {
+  const nodes: ScenarioNode[] = [];
+  if (header.cluster.file !== undefined) {
+    const file = resolve(dirname(document.file), header.cluster.file);
+    const description = loadClusterDescription(file);
+    description.nodes.forEach((node, i) => {
+      nodes.push({ ...node, location: description.locateNodeField(i, 'metadata.name') ?? startOf(file) });
+    });
+  }
+  (header.cluster.nodes ?? []).forEach((input, i) => {
+    nodes.push(...scenarioNodes(input, document.locate(['cluster', 'nodes', i]).location));
+  });
+  const seen = new Set<string>();
+  for (const node of nodes) {
+    if (seen.has(node.name)) throw new InputError(node.location, `duplicate node name "${node.name}"`);
+    seen.add(node.name);
+  }
+  return nodes;
+}
+
+/** Reads a scenario; any problem is an InputError at its line. */
+export function loadScenario(file: string): Scenario {
+  const documents = readYamlFile(file).filter((d) => d.toJS() != null);
+  const [document, extra] = documents;
+  if (document === undefined) throw new InputError(startOf(file), 'the scenario is empty');
+  if (extra !== undefined)
+    throw new InputError(extra.start, 'a scenario is a single YAML document, but this file has more');
+  const data = document.toJS();
+  const parsed = scenarioHeaderSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const { path, problem } = issue ? describeProblem(issue, data, []) : { path: [], problem: parsed.error.message };
+    fail(document, path, problem);
+  }
+  const header = parsed.data;
+  const steps = header.steps.map((raw, i) => parseStep(document, raw, i));
+  const manifests = (header.manifests ?? []).flatMap((ref, i) =>
+    resolveManifest(ref as ManifestRef, document, ['manifests', i]),
+  );
+  for (const step of steps) {
+    // Manifests named by steps are read now, so that a missing file is bad input, not a failed run.
+    if (step.kind === 'createDaemonSet')
+      resolveManifest(step.args as ManifestRef, document, ['steps', step.number - 1, 'createDaemonSet']);
+    if (step.kind === 'updateDaemonSet' && step.args.manifest !== undefined)
+      resolveManifest(step.args.manifest as ManifestRef, document, [
+        'steps',
+        step.number - 1,
+        'updateDaemonSet',
+        'manifest',
+      ]);
+  }
+  return {
+    file,
+    name: header.name ?? basename(file, extname(file)),
+    description: header.description,
+    upstream: list(header.upstream),
+    issues: list(header.issue),
+    tags: header.tags ?? [],
+    requires: header.requires ?? [],
+    nodes: loadNodes(document, header),
+    kubelet: header.cluster.kubelet ?? {},
+    podGC: header.cluster.podGC ?? {},
+    disabled: header.cluster.disable ?? [],
+    manifests,
+    steps,
+    document,
+  };
+}

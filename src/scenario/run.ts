@@ -1,0 +1,673 @@
+/**
+ * Running one scenario against an implementation: build its cluster on a fresh simulated system,
+ * create its manifests, then perform the steps in order. User actions are followed by the rest
+ * of the cluster catching up (scheduler, kubelet, node lifecycle, GC), never by the controller:
+ * the controller runs only in `sync` and `settle`, so a scenario states exactly when it acts.
+ */
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { isApiError } from '../cluster/apiError.js';
+import type { SimulatedCluster } from '../cluster/cluster.js';
+import type { ControllerRevision, DaemonSet } from '../cluster/objects.js';
+import { ControllerRevisionHashLabel, deepCopy, newControllerRef } from '../cluster/objects.js';
+import type { WatchEvent } from '../cluster/store.js';
+import type { Implementation } from '../harness/implementation.js';
+import { type SimulatedSystem, summarizeWrites } from '../harness/system.js';
+import type { DaemonSetManifest } from '../manifests/daemonSetManifest.js';
+import { InputError, type SourceLocation } from '../manifests/inputError.js';
+import type { PathSegment } from '../manifests/yamlFile.js';
+import { AdapterError } from '../protocol/adapterError.js';
+import { checkExpectation, expectationName, type Mismatch, type Observed, type Writes } from './expectations.js';
+import { type Scenario, type Step, scenarioNodes } from './load.js';
+import { type ManifestRef, resolveManifest } from './manifests.js';
+import { type DaemonSetRef, orphansOf, type PodFacts, podsOf, podTable, refText, revisionsOf } from './observe.js';
+import type { Count, StepArgs } from './schema.js';
+
+/** Why a scenario failed: the step, and the first expectation that did not hold there. */
+export interface ScenarioFailure {
+  /** 1-based step number. */
+  readonly step: number;
+  readonly kind: string;
+  /** Where the failing expectation (or the step) is written. */
+  readonly location: SourceLocation;
+  /** The expectation's name, e.g. `pods.node-0.count`, when an expectation failed. */
+  readonly expectation?: string;
+  readonly message: string;
+  /** The DaemonSet's pods at that moment, one line each. */
+  readonly pods: readonly string[];
+}
+
+export type ScenarioVerdict = 'pass' | 'fail' | 'skipped' | 'error';
+
+export interface ScenarioResult {
+  readonly scenario: Scenario;
+  readonly verdict: ScenarioVerdict;
+  readonly durationMs: number;
+  readonly failure?: ScenarioFailure;
+  readonly skippedBecause?: readonly string[];
+  /** For 'error': bad input found while running, or the implementation could not be run. */
+  readonly error?: string;
+  readonly errorKind?: 'input' | 'implementation';
+}
+
+/** An expectation or a step that could not do what it says because of what the controller did. */
+class StepFailure extends Error {
+  readonly path: PathSegment[] | undefined;
+  readonly expectation: string | undefined;
+
+  constructor(message: string, path?: PathSegment[], expectation?: string) {
+    super(message);
+    this.path = path;
+    this.expectation = expectation;
+  }
+}
+
+interface Known {
+  ref: DaemonSetRef;
+  /** The last DaemonSet object seen under this name: pods and orphans are found through it after deletion. */
+  last: DaemonSet | undefined;
+}
+
+const DEFAULT_SETTLE_ROUNDS = 500;
+const CATCH_UP_ROUNDS = 1000;
+
+/** Runs one scenario on a fresh system of `implementation`. Never throws for a failing scenario. */
+export async function runScenario(scenario: Scenario, implementation: Implementation): Promise<ScenarioResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const missing = scenario.requires.filter((f) => !implementation.features[f]);
+  if (missing.length > 0) {
+    return {
+      scenario,
+      verdict: 'skipped',
+      durationMs: 0,
+      skippedBecause: missing.map((f) => `the implementation does not support ${f}`),
+    };
+  }
+  let system: SimulatedSystem | undefined;
+  let run: ScenarioRun | undefined;
+  let current: Step | undefined;
+  try {
+    system = await implementation.makeSystem();
+    run = new ScenarioRun(scenario, system);
+    run.setUp();
+    for (const step of scenario.steps) {
+      current = step;
+      await run.perform(step);
+    }
+    return { scenario, verdict: 'pass', durationMs: elapsed() };
+  } catch (e) {
+    if (e instanceof StepFailure && current !== undefined) {
+      const location = e.path ? current.locate(e.path) : current.location;
+      return {
+        scenario,
+        verdict: 'fail',
+        durationMs: elapsed(),
+        failure: {
+          step: current.number,
+          kind: current.kind,
+          location,
+          ...(e.expectation !== undefined ? { expectation: e.expectation } : {}),
+          message: e.message,
+          pods: run?.podLines() ?? [],
+        },
+      };
+    }
+    if (e instanceof InputError)
+      return { scenario, verdict: 'error', errorKind: 'input', error: e.message, durationMs: elapsed() };
+    if (e instanceof AdapterError)
+      return { scenario, verdict: 'error', errorKind: 'implementation', error: e.message, durationMs: elapsed() };
+    throw e;
+  } finally {
+    await system?.dispose();
+  }
+}
+
+/** `steps[3] (taint)`-style label of a step for messages. */
+export function stepLabel(step: { number: number; kind: string }): string {
+  return `step ${step.number} (${step.kind})`;
+}
+
+class ScenarioRun {
+  readonly #scenario: Scenario;
+  readonly #system: SimulatedSystem;
+  readonly #cluster: SimulatedCluster;
+  readonly #disabled: ReadonlySet<string>;
+  readonly #known = new Map<string, Known>();
+  #default: DaemonSetRef | undefined;
+  #lastWrites: Writes | undefined;
+  readonly #snapshots = new Map<string, PodFacts[]>();
+
+  constructor(scenario: Scenario, system: SimulatedSystem) {
+    this.#scenario = scenario;
+    this.#system = system;
+    this.#cluster = system.cluster;
+    this.#disabled = new Set(scenario.disabled);
+    const { kubelet, podGC } = scenario;
+    // The harness's systems default to event-driven readiness; a scenario chooses.
+    this.#cluster.kubelet.readiness = kubelet.readiness === 'manual' ? 'events' : 'auto';
+    if (kubelet.readyAfterSeconds !== undefined) this.#cluster.kubelet.readyAfterSeconds = kubelet.readyAfterSeconds;
+    if (kubelet.terminationSeconds !== undefined) this.#cluster.kubelet.terminationSeconds = kubelet.terminationSeconds;
+    if (podGC.quarantineSeconds !== undefined) this.#cluster.podGC.quarantineSeconds = podGC.quarantineSeconds;
+  }
+
+  /** Nodes, then (once node lifecycle has turned conditions into taints) the manifests' DaemonSets. */
+  setUp(): void {
+    for (const node of this.#scenario.nodes) {
+      try {
+        this.#cluster.addNode(node.name, {
+          labels: { ...node.labels },
+          taints: [...node.taints],
+          unschedulable: node.unschedulable,
+          ready: node.ready,
+        });
+        for (const c of node.conditions) this.#cluster.setNodeCondition(node.name, c.type, c.status);
+      } catch (e) {
+        if (!isApiError(e)) throw e;
+        throw new InputError(node.location, e.message);
+      }
+    }
+    this.#catchUp();
+    for (const manifest of this.#scenario.manifests) this.#create(manifest);
+    this.#catchUp();
+  }
+
+  /** The default DaemonSet's pods, for a failure message. */
+  podLines(): string[] {
+    if (this.#default === undefined) return [];
+    return podTable(this.#podsOf(this.#default));
+  }
+
+  async perform(step: Step): Promise<void> {
+    const cluster = this.#cluster;
+    switch (step.kind) {
+      case 'sync': {
+        // Like upstream's tests calling syncHandler: every DaemonSet is synced, queued or not.
+        this.#system.driver.resync();
+        const writes = await this.#controllerStep();
+        this.#catchUp();
+        this.#lastWrites = writes;
+        if (step.args) this.#checkWrites(step.args);
+        return;
+      }
+      case 'settle':
+        await this.#settle(step);
+        return;
+      case 'advance':
+        cluster.advance(step.args);
+        break;
+      case 'label':
+        for (const node of this.#nodes(step, step.args.node))
+          for (const [key, value] of Object.entries(step.args.labels)) cluster.setNodeLabel(node, key, value);
+        break;
+      case 'unlabel': {
+        const keys = typeof step.args.key === 'string' ? [step.args.key] : step.args.key;
+        for (const node of this.#nodes(step, step.args.node))
+          for (const key of keys) cluster.setNodeLabel(node, key, undefined);
+        break;
+      }
+      case 'taint': {
+        const { key, value, effect } = step.args;
+        for (const node of this.#nodes(step, step.args.node))
+          cluster.addTaint(node, { key, effect, ...(value !== undefined ? { value } : {}) });
+        break;
+      }
+      case 'untaint':
+        for (const node of this.#nodes(step, step.args.node))
+          cluster.removeTaint(node, step.args.key, step.args.effect);
+        break;
+      case 'cordon':
+        for (const node of this.#nodes(step, step.args)) cluster.cordon(node);
+        break;
+      case 'uncordon':
+        for (const node of this.#nodes(step, step.args)) cluster.uncordon(node);
+        break;
+      case 'addNode':
+        for (const node of scenarioNodes(step.args, step.location)) {
+          if (cluster.store.get('Node', undefined, node.name))
+            throw new InputError(step.location, `${stepLabel(step)}: node "${node.name}" already exists`);
+          this.#api(step, () => {
+            cluster.addNode(node.name, {
+              labels: { ...node.labels },
+              taints: [...node.taints],
+              unschedulable: node.unschedulable,
+              ready: node.ready,
+            });
+            for (const c of node.conditions) cluster.setNodeCondition(node.name, c.type, c.status);
+          });
+        }
+        break;
+      case 'removeNode':
+        for (const node of this.#nodes(step, step.args)) cluster.removeNode(node);
+        break;
+      case 'nodeReady':
+        for (const node of this.#nodes(step, step.args)) cluster.setNodeReady(node, 'True');
+        break;
+      case 'nodeNotReady': {
+        const { node, status } = typeof step.args === 'string' ? { node: step.args, status: undefined } : step.args;
+        for (const name of this.#nodes(step, node)) cluster.setNodeReady(name, status ?? 'False');
+        break;
+      }
+      case 'nodeCondition':
+        for (const node of this.#nodes(step, step.args.node))
+          cluster.setNodeCondition(node, step.args.type, step.args.status);
+        break;
+      case 'createDaemonSet':
+        for (const manifest of this.#manifests(step, step.args as ManifestRef, [])) this.#create(manifest);
+        break;
+      case 'updateDaemonSet':
+        this.#update(step as Step & { kind: 'updateDaemonSet' });
+        break;
+      case 'deleteDaemonSet': {
+        const ref = this.#ref(step, step.args?.daemonSet);
+        if (cluster.store.get('DaemonSet', ref.namespace, ref.name) === undefined)
+          throw new StepFailure(`${stepLabel(step)}: DaemonSet ${refText(ref)} does not exist`);
+        this.#remember();
+        cluster.deleteDaemonSet(ref.namespace, ref.name, step.args?.propagationPolicy);
+        break;
+      }
+      case 'markReady':
+      case 'markNotReady': {
+        const ready = step.kind === 'markReady';
+        for (const p of this.#pick(step, step.args, (p) => p.phase === 'Running' || p.phase === 'Pending', 'mark'))
+          cluster.kubelet.setPodReady(p.pod.metadata?.namespace ?? '', p.name, ready);
+        break;
+      }
+      case 'failPod':
+      case 'succeedPod':
+        for (const p of this.#pick(step, step.args, (p) => p.phase === 'Running' || p.phase === 'Pending', 'end')) {
+          const ns = p.pod.metadata?.namespace ?? '';
+          if (step.kind === 'failPod') cluster.kubelet.failPod(ns, p.name);
+          else cluster.kubelet.succeedPod(ns, p.name);
+        }
+        break;
+      case 'deletePod': {
+        const args = step.args;
+        const grace = typeof args === 'object' ? args.gracePeriodSeconds : undefined;
+        for (const p of this.#pick(step, args, () => true, 'delete'))
+          cluster.deletePod(
+            p.pod.metadata?.namespace ?? '',
+            p.name,
+            grace !== undefined ? { gracePeriodSeconds: grace } : {},
+          );
+        break;
+      }
+      case 'createPod':
+        this.#createPod(step as Step & { kind: 'createPod' });
+        break;
+      case 'restartController':
+        await this.#system.driver.restart();
+        return;
+      case 'snapshot':
+        this.#remember();
+        this.#snapshots.set(step.args, this.#podsOf(this.#ref(step, undefined)));
+        return;
+      case 'expect':
+        this.#expect(step as Step & { kind: 'expect' });
+        return;
+    }
+    this.#catchUp();
+  }
+
+  // --- the controller and the cluster ------------------------------------------------------------
+
+  /** One controller step, with what it wrote. */
+  async #controllerStep(): Promise<Writes & { wrote: boolean }> {
+    const events: WatchEvent[] = [];
+    const unwatch = this.#cluster.store.watch((e) => events.push(e));
+    let wrote: boolean;
+    try {
+      wrote = await this.#system.driver.step();
+    } finally {
+      unwatch();
+    }
+    const summary = summarizeWrites(events);
+    return { wrote, creates: summary.creates.length, deletes: summary.deletes.length };
+  }
+
+  /** One pass of every enabled cluster component; true if any changed something. */
+  #componentsRound(): boolean {
+    let changed = false;
+    for (const component of this.#cluster.components()) {
+      if (this.#disabled.has(component.name)) continue;
+      if (component.step()) changed = true;
+    }
+    return changed;
+  }
+
+  /** The cluster without the controller runs until quiet. */
+  #catchUp(): void {
+    for (let i = 0; i < CATCH_UP_ROUNDS; i++) if (!this.#componentsRound()) return;
+    throw new StepFailure(`the cluster did not settle within ${CATCH_UP_ROUNDS} rounds`);
+  }
+
+  async #settle(step: Step & { kind: 'settle' }): Promise<void> {
+    const args = step.args ?? {};
+    const maxRounds = args.maxRounds ?? DEFAULT_SETTLE_ROUNDS;
+    const budgetMs = (args.advanceTime ?? 0) * 1000;
+    let advancedMs = 0;
+    let creates = 0;
+    let deletes = 0;
+    for (let round = 1; round <= maxRounds; round++) {
+      const writes = await this.#controllerStep();
+      creates += writes.creates;
+      deletes += writes.deletes;
+      const changed = this.#componentsRound() || writes.wrote;
+      if (changed) continue;
+      const now = this.#cluster.clock.nowMs();
+      const wake = this.#system.driver.nextWakeupMs();
+      if (wake !== undefined && wake > now && advancedMs + (wake - now) <= budgetMs) {
+        this.#cluster.clock.advance(wake - now);
+        advancedMs += wake - now;
+        continue;
+      }
+      this.#lastWrites = { creates, deletes };
+      this.#checkWrites(args);
+      return;
+    }
+    this.#lastWrites = { creates, deletes };
+    throw new StepFailure(
+      `${stepLabel(step)}: the controller and the cluster were still changing after ${maxRounds} rounds`,
+    );
+  }
+
+  /** `sync: {creates, deletes}`: the writes of the step just done. */
+  #checkWrites(args: { creates?: Count | undefined; deletes?: Count | undefined }): void {
+    if (args.creates === undefined && args.deletes === undefined) return;
+    const writes: { creates?: Count; deletes?: Count } = {};
+    if (args.creates !== undefined) writes.creates = args.creates;
+    if (args.deletes !== undefined) writes.deletes = args.deletes;
+    const found = checkExpectation({ writes }, this.#observed(undefined));
+    // Written on the step itself: located without the `writes` prefix, named with it.
+    if (found) throw new StepFailure(found.message, found.path.slice(1), expectationName(found.path));
+  }
+
+  #failExpectation(found: Mismatch): never {
+    throw new StepFailure(found.message, found.path, expectationName(found.path));
+  }
+
+  // --- DaemonSets --------------------------------------------------------------------------------
+
+  #manifests(step: Step, ref: ManifestRef, sub: PathSegment[]): DaemonSetManifest[] {
+    return resolveManifest(ref, this.#scenario.document, ['steps', step.number - 1, step.kind, ...sub]);
+  }
+
+  #create(manifest: DaemonSetManifest): void {
+    let created: DaemonSet;
+    try {
+      created = this.#cluster.createDaemonSet(manifest.daemonSet);
+    } catch (e) {
+      if (!isApiError(e)) throw e;
+      const field = e.causes[0]?.field;
+      const where =
+        field !== undefined
+          ? manifest.locate(field)
+          : e.reason === 'AlreadyExists'
+            ? manifest.locate('metadata.name')
+            : manifest.location;
+      throw new InputError(where, e.message);
+    }
+    const ref = { namespace: created.metadata?.namespace ?? 'default', name: created.metadata?.name ?? '' };
+    this.#known.set(refText(ref), { ref, last: created });
+    this.#default ??= ref;
+  }
+
+  #update(step: Step & { kind: 'updateDaemonSet' }): void {
+    const args = step.args;
+    const ref = this.#ref(step, args.daemonSet);
+    if (this.#cluster.store.get('DaemonSet', ref.namespace, ref.name) === undefined)
+      throw new StepFailure(`${stepLabel(step)}: DaemonSet ${refText(ref)} does not exist`);
+    const replacement = args.manifest
+      ? this.#manifests(step, args.manifest as ManifestRef, ['manifest'])[0]
+      : undefined;
+    const mutate = (ds: DaemonSet) => {
+      if (replacement) {
+        const source = replacement.daemonSet;
+        (ds as { spec?: unknown }).spec = deepCopy(source.spec);
+        ds.metadata ??= {};
+        if (source.metadata?.labels) ds.metadata.labels = { ...source.metadata.labels };
+        else delete ds.metadata.labels;
+        ds.metadata.annotations = { ...(source.metadata?.annotations ?? {}) };
+      }
+      if (args.patch) {
+        const patched = mergePatch(ds, args.patch) as DaemonSet;
+        for (const key of Object.keys(ds)) delete (ds as Record<string, unknown>)[key];
+        Object.assign(ds, patched);
+      }
+      const containers = ds.spec?.template?.spec?.containers ?? [];
+      if (args.image !== undefined) {
+        const first = containers[0];
+        if (first === undefined) throw new InputError(step.locate(['image']), 'the template has no containers');
+        first.image = args.image;
+      }
+      for (const [name, image] of Object.entries(args.images ?? {})) {
+        const all = [...containers, ...(ds.spec?.template?.spec?.initContainers ?? [])];
+        const container = all.find((c) => c.name === name);
+        if (container === undefined)
+          throw new InputError(step.locate(['images', name]), `the template has no container named "${name}"`);
+        container.image = image;
+      }
+    };
+    try {
+      this.#cluster.updateDaemonSet(ref.namespace, ref.name, mutate);
+    } catch (e) {
+      if (!isApiError(e)) throw e;
+      if (args.expectError === undefined)
+        throw new InputError(step.location, `${stepLabel(step)}: the API server refused the update: ${e.message}`);
+      if (!e.message.includes(args.expectError))
+        throw new StepFailure(
+          `expectError: expected a refusal containing ${JSON.stringify(args.expectError)}, got: ${e.message}`,
+          ['expectError'],
+          'expectError',
+        );
+      return;
+    }
+    if (args.expectError !== undefined)
+      throw new StepFailure(
+        `expectError: expected the API server to refuse the update (${JSON.stringify(args.expectError)}), but it was accepted`,
+        ['expectError'],
+        'expectError',
+      );
+  }
+
+  /** `name`, `namespace/name`, or the default DaemonSet. */
+  #ref(step: Step, text: string | undefined): DaemonSetRef {
+    if (text === undefined) {
+      if (this.#default === undefined)
+        throw new InputError(step.location, `${stepLabel(step)}: no DaemonSet yet (add one under manifests)`);
+      return this.#default;
+    }
+    const slash = text.indexOf('/');
+    if (slash >= 0) return { namespace: text.slice(0, slash), name: text.slice(slash + 1) };
+    const named = [...this.#known.values()].filter((k) => k.ref.name === text);
+    if (named.length > 1)
+      throw new InputError(
+        step.location,
+        `${stepLabel(step)}: several DaemonSets are named "${text}": write namespace/name`,
+      );
+    return named[0]?.ref ?? { namespace: 'default', name: text };
+  }
+
+  /** Keeps the latest object of every known DaemonSet, so that its pods can be found after it is gone. */
+  #remember(): void {
+    for (const known of this.#known.values()) {
+      const ds = this.#cluster.store.get('DaemonSet', known.ref.namespace, known.ref.name);
+      if (ds !== undefined) known.last = ds;
+    }
+  }
+
+  #lastSeen(ref: DaemonSetRef): DaemonSet | undefined {
+    this.#remember();
+    return this.#cluster.store.get('DaemonSet', ref.namespace, ref.name) ?? this.#known.get(refText(ref))?.last;
+  }
+
+  #podsOf(ref: DaemonSetRef): PodFacts[] {
+    const ds = this.#lastSeen(ref);
+    return podsOf(this.#cluster, ref, ds?.metadata?.uid, ds);
+  }
+
+  // --- pods --------------------------------------------------------------------------------------
+
+  /** The pods a pod step acts on; fails when a step aimed at a node finds none there. */
+  #pick(
+    step: Step,
+    arg: StepArgs['markReady'] | StepArgs['deletePod'],
+    qualifies: (p: PodFacts) => boolean,
+    verb: string,
+  ): PodFacts[] {
+    const pick = typeof arg === 'string' ? (arg === 'all' ? { all: true } : { node: arg }) : arg;
+    const ref = this.#ref(step, pick.daemonSet);
+    const candidates = this.#podsOf(ref).filter(
+      (p) =>
+        !p.terminating &&
+        qualifies(p) &&
+        (pick.node === undefined || p.node === pick.node) &&
+        (pick.revision === undefined || p.revision === pick.revision) &&
+        (pick.image === undefined || p.image === pick.image),
+    );
+    const all = pick.all ?? pick.node === undefined;
+    if (all) return candidates;
+    const oldest = candidates[0];
+    if (oldest === undefined) {
+      const which = [
+        pick.revision !== undefined ? ` of revision ${pick.revision}` : '',
+        pick.image !== undefined ? ` with image ${pick.image}` : '',
+      ].join('');
+      throw new StepFailure(`${stepLabel(step)}: no pod${which} of ${refText(ref)} on ${pick.node} to ${verb}`);
+    }
+    return [oldest];
+  }
+
+  #createPod(step: Step & { kind: 'createPod' }): void {
+    const args = step.args;
+    const ref = this.#ref(step, args.daemonSet);
+    const ds = this.#lastSeen(ref);
+    if (ds === undefined)
+      throw new InputError(step.location, `${stepLabel(step)}: no DaemonSet ${refText(ref)} to copy`);
+    const template = ds.spec?.template;
+    const labels: Record<string, string> = { ...(args.labels ?? template?.metadata?.labels ?? {}) };
+    const revisions = revisionsOf(this.#cluster, ref, ds.metadata?.uid);
+    const wanted = args.revision ?? 'current';
+    if (wanted !== 'none') {
+      const revision: ControllerRevision | undefined =
+        wanted === 'current' ? revisions.at(-1) : revisions.find((r) => r.revision === wanted);
+      if (revision === undefined && wanted !== 'current')
+        throw new StepFailure(`${stepLabel(step)}: ${refText(ref)} has no revision ${wanted}`, ['revision']);
+      const hash = revision?.metadata?.labels?.[ControllerRevisionHashLabel];
+      if (hash !== undefined) labels[ControllerRevisionHashLabel] = hash;
+    }
+    const spec = deepCopy(template?.spec ?? { containers: [{ name: 'app', image: 'pause' }] });
+    const first = spec.containers[0];
+    if (args.image !== undefined && first !== undefined) first.image = args.image;
+    if (args.bound === false) {
+      spec.affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [args.node] }] }],
+          },
+        },
+      };
+    } else spec.nodeName = args.node;
+    const phase = args.phase ?? 'Running';
+    const ready = args.ready ?? phase === 'Running';
+    const now = this.#cluster.clock.nowTimestamp();
+    const pod: Pod = {
+      metadata: {
+        ...(args.name !== undefined ? { name: args.name } : { generateName: `${ref.name}-` }),
+        namespace: ref.namespace,
+        labels,
+        ...(args.owner === 'daemonSet' ? { ownerReferences: [newControllerRef(ds)] } : {}),
+        ...(args.finalizers ? { finalizers: [...args.finalizers] } : {}),
+      },
+      spec,
+      status: {
+        phase,
+        ...(phase !== 'Pending' ? { startTime: now } : {}),
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: now }],
+      },
+    };
+    const created = this.#api(step, () => this.#cluster.store.create('Pod', pod));
+    // Pin readiness so that the kubelet keeps what the scenario said.
+    if (phase === 'Running' || phase === 'Pending')
+      this.#cluster.kubelet.setPodReady(ref.namespace, created.metadata?.name ?? '', ready);
+  }
+
+  // --- expectations ------------------------------------------------------------------------------
+
+  #observed(ref: DaemonSetRef | undefined): Observed {
+    const empty: Observed = {
+      ds: undefined,
+      pods: [],
+      existingNodes: [],
+      orphans: [],
+      revisions: [],
+      events: new Map(),
+      writes: this.#lastWrites,
+      snapshot: (name) => this.#snapshots.get(name),
+    };
+    if (ref === undefined) return empty;
+    const ds = this.#cluster.store.get('DaemonSet', ref.namespace, ref.name);
+    const last = this.#lastSeen(ref);
+    const events = new Map<string, number>();
+    for (const e of this.#cluster.store.events) {
+      const o = e.involvedObject;
+      if (o.kind === 'DaemonSet' && o.name === ref.name && (o.namespace ?? 'default') === ref.namespace)
+        events.set(e.reason, (events.get(e.reason) ?? 0) + 1);
+    }
+    return {
+      ...empty,
+      ds,
+      pods: podsOf(this.#cluster, ref, last?.metadata?.uid, last),
+      existingNodes: this.#cluster
+        .nodes()
+        .map((n) => n.metadata?.name ?? '')
+        .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
+      orphans: orphansOf(this.#cluster, ref, last?.spec?.selector).map((p) => ({
+        node: p.spec?.nodeName ?? '',
+      })),
+      revisions: revisionsOf(this.#cluster, ref, ds?.metadata?.uid).map((r) => r.revision ?? 0),
+      events,
+    };
+  }
+
+  #expect(step: Step & { kind: 'expect' }): void {
+    const ref = this.#ref(step, step.args.daemonSet);
+    const found = checkExpectation(step.args, this.#observed(ref));
+    if (found) this.#failExpectation(found);
+  }
+
+  // --- helpers -----------------------------------------------------------------------------------
+
+  /** Node names of a step; a node that does not exist is a mistake in the scenario. */
+  #nodes(step: Step, names: string | string[]): string[] {
+    const list = typeof names === 'string' ? [names] : names;
+    for (const name of list) {
+      if (this.#cluster.store.get('Node', undefined, name) === undefined)
+        throw new InputError(step.location, `${stepLabel(step)}: there is no node "${name}"`);
+    }
+    return list;
+  }
+
+  /** A user action the API server may refuse: that is a mistake in the scenario. */
+  #api<T>(step: Step, action: () => T): T {
+    try {
+      return action();
+    } catch (e) {
+      if (!isApiError(e)) throw e;
+      throw new InputError(step.location, `${stepLabel(step)}: the API server refused it: ${e.message}`);
+    }
+  }
+}
+
+/** RFC 7386 JSON merge patch: mappings merge, anything else replaces, null removes. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return deepCopy(patch);
+  const out: Record<string, unknown> =
+    target !== null && typeof target === 'object' && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = mergePatch(out[key], value);
+  }
+  return out;
+}

@@ -1,0 +1,422 @@
+/**
+ * The scenario format, as zod schemas: one source for validation and for the JSON Schema editors
+ * use for completion (docs/scenario.schema.json). Steps are single-key mappings (`- taint: {...}`)
+ * or bare words (`- settle`); each action's argument has its own schema so that a mistake is
+ * reported against that action, not as "no union member matched".
+ */
+import { z } from 'zod';
+import { clusterDescriptionSchema } from '../manifests/clusterDescription.js';
+
+// --- shared pieces -----------------------------------------------------------------------------
+
+/** `3`, or a comparison such as `">= 1"`, `"<2"`, `"=0"`. */
+export const COUNT_PATTERN = /^\s*(>=|<=|>|<|=)?\s*(\d+)\s*$/;
+export const countSchema = z
+  .union([z.number().int().nonnegative(), z.string().regex(COUNT_PATTERN)], {
+    error: 'expected a whole number or a comparison such as ">= 1"',
+  })
+  .describe('A whole number, or a comparison such as ">= 1", "< 3".');
+export type Count = z.infer<typeof countSchema>;
+
+const nodeName = z.string().min(1).describe('A node name.');
+
+/** Which DaemonSet a step or expectation is about: `name` or `namespace/name`; default: the first one in `manifests`. */
+const daemonSetRef = z
+  .string()
+  .min(1)
+  .describe('The DaemonSet: `name` or `namespace/name`. Default: the first DaemonSet of `manifests`.');
+
+const taintEffect = z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+const conditionStatus = z.enum(['True', 'False', 'Unknown']);
+const podPhase = z.enum(['Pending', 'Running', 'Succeeded', 'Failed']);
+const propagationPolicy = z.enum(['Background', 'Foreground', 'Orphan']);
+
+/** One node, as in a cluster description (`dsconform simulate --cluster`); `name` may hold a range `node-{0..4}`. */
+export const nodeSchema = clusterDescriptionSchema.shape.nodes.element;
+
+/** A Kubernetes object written inline: anything with apiVersion and kind. */
+const inlineObject = z
+  .looseObject({ apiVersion: z.string(), kind: z.string() })
+  .describe('A Kubernetes object written inline (only DaemonSets are used; other kinds are skipped).');
+
+/** A manifest: a path relative to the scenario file, `{file: path}`, or an object written inline. */
+export const manifestRefSchema = z.union([
+  z.string().min(1).describe('A YAML file (multi-document) relative to the scenario file.'),
+  z.strictObject({ file: z.string().min(1).describe('A YAML file relative to the scenario file.') }),
+  inlineObject,
+]);
+
+// --- the cluster -------------------------------------------------------------------------------
+
+export const kubeletSchema = z.strictObject({
+  readiness: z
+    .enum(['auto', 'manual'])
+    .optional()
+    .describe(
+      "auto (default): started pods become Ready after readyAfterSeconds. manual: pods become Ready only through markReady, as in upstream's unit tests.",
+    ),
+  readyAfterSeconds: z.number().int().nonnegative().optional().describe('Delay of the readiness probe (auto).'),
+  terminationSeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('How long a deleted pod takes to shut down (capped by its grace period). Default 0.'),
+});
+
+/** The simulated cluster's components besides the controller, by name. */
+export const CLUSTER_COMPONENTS = [
+  'scheduler',
+  'kubelet',
+  'node-lifecycle',
+  'taint-eviction',
+  'garbage-collector',
+  'pod-gc',
+] as const;
+
+export const clusterSchema = z.strictObject({
+  file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A cluster description file (the `dsconform simulate --cluster` format), relative to the scenario.'),
+  nodes: z
+    .array(nodeSchema)
+    .optional()
+    .describe('Nodes, in order. `name: node-{0..4}` is five nodes with the same labels, taints and conditions.'),
+  kubelet: kubeletSchema.optional(),
+  disable: z
+    .array(z.enum(CLUSTER_COMPONENTS))
+    .optional()
+    .describe(
+      "Cluster components that do not run, e.g. taint-eviction to see the DaemonSet controller's own deletions as upstream's unit tests do.",
+    ),
+  podGC: z
+    .strictObject({
+      quarantineSeconds: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe('How long a node must be gone before Pod GC deletes its pods (upstream: 40). Default 0.'),
+    })
+    .optional(),
+});
+
+// --- steps -------------------------------------------------------------------------------------
+
+/** The controller writes of the step just before (sync or settle). */
+export const writesSchema = z.strictObject({
+  creates: countSchema.optional().describe('Pods the controller created.'),
+  deletes: countSchema.optional().describe('Pods the controller deleted (a deletionTimestamp set counts).'),
+});
+
+/** Picks pods of a DaemonSet on a node: the oldest matching one unless `all`. */
+const podPick = {
+  daemonSet: daemonSetRef.optional(),
+  node: nodeName.optional().describe('The node; without it every node.'),
+  revision: z.number().int().positive().optional().describe('Only pods of this ControllerRevision number.'),
+  image: z.string().optional().describe("Only pods whose first container's image is this."),
+  all: z.boolean().optional().describe('Every matching pod instead of the oldest one (default: all when no node).'),
+};
+const podPickSchema = z.strictObject(podPick);
+
+const nodeOrPick = z.union([
+  z.literal('all').describe('Every pod of the DaemonSet.'),
+  nodeName.describe('The oldest pod of the DaemonSet on this node.'),
+  podPickSchema,
+]);
+
+const labelsStep = z.strictObject({
+  node: z.union([nodeName, z.array(nodeName)]),
+  labels: z.record(z.string(), z.string()).describe('Labels to set (overwriting).'),
+});
+const unlabelStep = z.strictObject({
+  node: z.union([nodeName, z.array(nodeName)]),
+  key: z.union([z.string().min(1), z.array(z.string().min(1))]),
+});
+const taintStep = z.strictObject({
+  node: z.union([nodeName, z.array(nodeName)]),
+  key: z.string().min(1),
+  value: z.string().optional(),
+  effect: taintEffect,
+});
+const untaintStep = z.strictObject({
+  node: z.union([nodeName, z.array(nodeName)]),
+  key: z.string().min(1),
+  effect: taintEffect.optional().describe('Without it, every effect.'),
+});
+const nodeList = z.union([nodeName, z.array(nodeName)]);
+
+const syncStep = z.union([z.null(), writesSchema]);
+const settleStep = z.union([
+  z.null(),
+  z.strictObject({
+    ...writesSchema.shape,
+    maxRounds: z.number().int().positive().optional().describe('Give up after this many rounds (default 500).'),
+    advanceTime: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe(
+        'While quiet, let the clock jump to the controller’s next wake-up (backoff, minReadySeconds), up to this many seconds in all.',
+      ),
+  }),
+]);
+
+const updateStep = z.strictObject({
+  daemonSet: daemonSetRef.optional(),
+  image: z.string().optional().describe('New image of the first container of the template.'),
+  images: z.record(z.string(), z.string()).optional().describe('New images by container name.'),
+  patch: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('A JSON merge patch (RFC 7386) of the DaemonSet object: maps merge, lists are replaced, null removes.'),
+  manifest: manifestRefSchema.optional().describe('A full replacement: spec, labels and annotations of this manifest.'),
+  expectError: z
+    .string()
+    .optional()
+    .describe('The API server must refuse the update with a message containing this text.'),
+});
+
+const deleteStep = z.union([
+  z.null(),
+  z.strictObject({
+    daemonSet: daemonSetRef.optional(),
+    propagationPolicy: propagationPolicy.optional().describe('Default: Background (apps/v1).'),
+  }),
+]);
+
+const deletePodStep = z.union([
+  nodeName,
+  z.strictObject({
+    ...podPick,
+    gracePeriodSeconds: z.number().int().nonnegative().optional(),
+  }),
+]);
+
+const createPodStep = z.strictObject({
+  node: nodeName,
+  daemonSet: daemonSetRef.optional().describe('The DaemonSet whose template, labels and revision the pod copies.'),
+  name: z.string().min(1).optional().describe('Default: generated from the DaemonSet name.'),
+  owner: z
+    .enum(['none', 'daemonSet'])
+    .optional()
+    .describe('none (default): an orphan. daemonSet: controlled by the DaemonSet, as if it had created it.'),
+  labels: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Default: the template labels (so the selector matches).'),
+  revision: z
+    .union([z.literal('current'), z.literal('none'), z.number().int().positive()])
+    .optional()
+    .describe('controller-revision-hash label: the current revision (default), none, or a revision number.'),
+  image: z.string().optional(),
+  phase: podPhase.optional().describe('Default Running.'),
+  ready: z.boolean().optional().describe('Default: true when Running.'),
+  bound: z
+    .boolean()
+    .optional()
+    .describe(
+      'true (default): spec.nodeName is set. false: pinned by node affinity only, as the controller creates pods.',
+    ),
+  finalizers: z.array(z.string()).optional(),
+});
+
+const nodeNotReadyStep = z.union([
+  nodeName,
+  z.strictObject({ node: nodeName, status: z.enum(['False', 'Unknown']).optional() }),
+]);
+
+const nodeConditionStep = z.strictObject({
+  node: nodeName,
+  type: z.enum(['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable']),
+  status: conditionStatus,
+});
+
+// --- expectations ------------------------------------------------------------------------------
+
+export const podExpectationSchema = z.strictObject({
+  count: countSchema.optional().describe('Pods of the DaemonSet targeting the node, not terminating.'),
+  ready: countSchema.optional().describe('Of those, Ready.'),
+  available: countSchema.optional().describe('Of those, Ready for at least minReadySeconds.'),
+  terminating: countSchema.optional().describe('Pods with a deletionTimestamp.'),
+  revision: z
+    .union([z.number().int().positive(), z.array(z.number().int().positive())])
+    .optional()
+    .describe('ControllerRevision number of every counted pod, or of each (a sorted list) when several.'),
+  image: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe("First container's image, like revision."),
+  phase: z
+    .union([podPhase, z.array(podPhase)])
+    .optional()
+    .describe('Phase of every counted pod, like revision.'),
+});
+
+const podsByNode = z
+  .record(z.string(), z.union([countSchema, podExpectationSchema]))
+  .describe('Per node: a count, or details. The key "*" applies to every existing node not listed.');
+
+const statusFields = [
+  'currentNumberScheduled',
+  'desiredNumberScheduled',
+  'numberMisscheduled',
+  'numberReady',
+  'numberAvailable',
+  'numberUnavailable',
+  'updatedNumberScheduled',
+  'observedGeneration',
+  'collisionCount',
+] as const;
+export type StatusField = (typeof statusFields)[number];
+
+export const expectSchema = z.strictObject({
+  daemonSet: daemonSetRef.optional(),
+  exists: z.boolean().optional().describe('The DaemonSet object exists (it may be deleting).'),
+  deleting: z.boolean().optional().describe('The DaemonSet has a deletionTimestamp.'),
+  generation: z.number().int().positive().optional(),
+  pods: podsByNode.optional(),
+  podsTotal: countSchema.optional().describe('Pods of the DaemonSet, not terminating, on any node.'),
+  terminating: countSchema.optional().describe('Pods of the DaemonSet with a deletionTimestamp.'),
+  orphans: z
+    .union([countSchema, z.record(z.string(), countSchema)])
+    .optional()
+    .describe(
+      "Pods without a controller whose labels match the DaemonSet's selector (not terminating), in all or per node.",
+    ),
+  status: z
+    .partialRecord(z.enum(statusFields), countSchema)
+    .optional()
+    .describe('DaemonSet status fields; an absent field reads as 0.'),
+  revisions: z
+    .union([
+      countSchema,
+      z.strictObject({
+        count: countSchema.optional(),
+        current: z.number().int().positive().optional().describe('The highest revision number.'),
+      }),
+    ])
+    .optional()
+    .describe('ControllerRevisions the DaemonSet controls.'),
+  events: z
+    .record(z.string(), countSchema)
+    .optional()
+    .describe('Events about the DaemonSet by reason, counted since the scenario started.'),
+  writes: writesSchema.optional().describe('What the controller wrote during the step just before.'),
+  kept: z
+    .strictObject({
+      snapshot: z.string().min(1),
+      image: z.string().optional(),
+      revision: z.number().int().positive().optional(),
+    })
+    .optional()
+    .describe(
+      'Every pod of the DaemonSet live at the snapshot (optionally only those of an image/revision) still exists, not terminating.',
+    ),
+});
+export type Expectation = z.infer<typeof expectSchema>;
+export type PodExpectation = z.infer<typeof podExpectationSchema>;
+
+// --- the step table ----------------------------------------------------------------------------
+
+/** Every step, by its key. A step written as a bare word (`- settle`) has a null argument. */
+export const STEP_SCHEMAS = {
+  sync: syncStep.describe(
+    'One controller step: it sees every change so far and syncs every DaemonSet once; then the rest of the cluster (scheduler, kubelet, GC) catches up.',
+  ),
+  settle: settleStep.describe('Controller and cluster run until nothing changes.'),
+  advance: z.number().positive().describe('Move the virtual clock forward by this many seconds.'),
+  label: labelsStep,
+  unlabel: unlabelStep,
+  taint: taintStep,
+  untaint: untaintStep,
+  cordon: nodeList,
+  uncordon: nodeList,
+  addNode: nodeSchema,
+  removeNode: nodeList,
+  nodeReady: nodeList,
+  nodeNotReady: nodeNotReadyStep,
+  nodeCondition: nodeConditionStep,
+  createDaemonSet: manifestRefSchema.describe('Create the DaemonSets of a manifest (e.g. again, after a deletion).'),
+  updateDaemonSet: updateStep,
+  deleteDaemonSet: deleteStep,
+  markReady: nodeOrPick.describe('Running pods pass their readiness probe (kubelet readiness: manual).'),
+  markNotReady: nodeOrPick,
+  failPod: nodeOrPick.describe('The pod’s containers fail: phase Failed.'),
+  succeedPod: nodeOrPick.describe('The pod’s containers exit 0: phase Succeeded.'),
+  deletePod: deletePodStep.describe('A user deletes the pod (gracefully).'),
+  createPod: createPodStep,
+  restartController: z.null().describe('The controller restarts: expectations, backoff and queues are lost.'),
+  snapshot: z.string().min(1).describe('Remember the pods now, under this name (see expect.kept).'),
+  expect: expectSchema,
+} as const;
+export type StepKind = keyof typeof STEP_SCHEMAS;
+export const STEP_KINDS = Object.keys(STEP_SCHEMAS) as StepKind[];
+/** Steps that may be written as a bare word. */
+export const BARE_STEPS: readonly StepKind[] = ['sync', 'settle', 'restartController', 'deleteDaemonSet'];
+
+export type StepArgs = { [K in StepKind]: z.infer<(typeof STEP_SCHEMAS)[K]> };
+
+// --- the document ------------------------------------------------------------------------------
+
+/** Everything but the steps, which are checked one by one against STEP_SCHEMAS. */
+export const scenarioHeaderSchema = z.strictObject({
+  name: z.string().min(1).optional().describe('Default: the file name without extension.'),
+  description: z.string().min(1).describe('What the scenario pins, in a sentence or two.'),
+  upstream: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe('The upstream test(s) it is taken from, e.g. "TestDaemonSetUpdatesPods (update_test.go)".'),
+  issue: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe('Issue(s) it is a regression case for, e.g. "kubernetes/kubernetes#54096".'),
+  tags: z.array(z.string()).optional(),
+  requires: z
+    .array(z.enum(['taints', 'rollingUpdate', 'surge', 'revisions']))
+    .optional()
+    .describe('Implementation features the scenario needs; skipped where one is missing.'),
+  cluster: clusterSchema,
+  manifests: z.array(manifestRefSchema).optional(),
+  steps: z.array(z.unknown()),
+});
+export type ScenarioHeader = z.infer<typeof scenarioHeaderSchema>;
+
+/** The whole document, steps included, for the JSON Schema only. */
+function documentSchema() {
+  const step = z.union(
+    STEP_KINDS.map((kind) => {
+      const object = z.strictObject({ [kind]: STEP_SCHEMAS[kind] });
+      return BARE_STEPS.includes(kind) ? z.union([z.literal(kind), object]) : object;
+    }) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]],
+  );
+  return scenarioHeaderSchema.extend({ steps: z.array(step) });
+}
+
+/** Schemas used in many places get a name in the JSON Schema's $defs. */
+function definitions() {
+  const defs = z.registry<{ id: string; description?: string }>();
+  defs.add(countSchema, { id: 'count', description: countSchema.description ?? '' });
+  defs.add(nodeSchema, { id: 'node' });
+  defs.add(manifestRefSchema, { id: 'manifest' });
+  defs.add(podPickSchema, { id: 'podPick' });
+  defs.add(writesSchema, { id: 'writes' });
+  defs.add(podExpectationSchema, { id: 'podExpectation' });
+  defs.add(expectSchema, { id: 'expect' });
+  return defs;
+}
+
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(documentSchema(), { io: 'input', unrepresentable: 'any', metadata: definitions() }),
+    $id: 'https://dsconform.dev/scenario.schema.json',
+    title: 'dsconform scenario',
+  };
+}
+
+/** The exact text of docs/scenario.schema.json. */
+export function scenarioSchemaText(): string {
+  return `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
+}
