@@ -92,17 +92,11 @@ function factsOf(pod: Pod, byHash: ReadonlyMap<string, number>, minReady: number
   };
 }
 
-/** Pods without a controller, not terminating, whose labels the selector matches. */
-export function orphansOf(cluster: SimulatedCluster, ref: DaemonSetRef, selector: LabelSelector | undefined): Pod[] {
+/** Pods in the DaemonSet's namespace that no controller owns, not terminating (released or orphaned pods). */
+export function orphansOf(cluster: SimulatedCluster, ref: DaemonSetRef): Pod[] {
   return cluster
     .pods(ref.namespace)
-    .filter(
-      (p) =>
-        controllerRefOf(p) === undefined &&
-        p.metadata?.deletionTimestamp == null &&
-        Object.keys(p.metadata?.labels ?? {}).length > 0 &&
-        selectorMatches(selector, p.metadata?.labels),
-    );
+    .filter((p) => controllerRefOf(p) === undefined && p.metadata?.deletionTimestamp == null);
 }
 
 /** One line per pod, for failure messages: `node-0  ds-abc12  rev 2  Running  ready`. */

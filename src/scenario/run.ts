@@ -621,7 +621,7 @@ class ScenarioRun {
         .nodes()
         .map((n) => n.metadata?.name ?? '')
         .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
-      orphans: orphansOf(this.#cluster, ref, last?.spec?.selector).map((p) => ({
+      orphans: orphansOf(this.#cluster, ref).map((p) => ({
         node: p.spec?.nodeName ?? '',
       })),
       revisions: revisionsOf(this.#cluster, ref, ds?.metadata?.uid).map((r) => r.revision ?? 0),

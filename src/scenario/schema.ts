@@ -284,7 +284,7 @@ export const expectSchema = z.strictObject({
     .union([countSchema, z.record(z.string(), countSchema)])
     .optional()
     .describe(
-      "Pods without a controller whose labels match the DaemonSet's selector (not terminating), in all or per node.",
+      "Pods in the DaemonSet's namespace that no controller owns (released or orphaned), not terminating; in all or per node.",
     ),
   status: z
     .partialRecord(z.enum(statusFields), countSchema)
