@@ -10,6 +10,7 @@
  * recorder, and a greedy set cover keeps the fewest paths that reach every transition, guard
  * outcome and state node any candidate reaches.
  */
+import { readFileSync } from 'node:fs';
 import { initialTransition, transition } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { createCoverageRecorder } from './coverage.ts';
@@ -91,6 +92,20 @@ export function seeds(options: UniverseOptions = {}): Seed[] {
   return [
     { name: 'fresh', description: 'no DaemonSet yet', events: [] },
     {
+      name: 'orphans',
+      description: 'no DaemonSet; an orphan that lost readiness while its node was NotReady',
+      events: [
+        { type: 'ORPHAN_POD_APPEARED', node: 'node-0', revision: 'none' },
+        { type: 'NODE_NOT_READY', node: 'node-0' },
+        { type: 'NODE_READY', node: 'node-0' },
+      ],
+    },
+    {
+      name: 'inFlight',
+      description: 'RollingUpdate DaemonSet whose first pods are created but not yet scheduled',
+      events: [{ type: 'DS_CREATED', spec: SPECS.rolling }, { type: 'CONTROLLER_SYNC' }],
+    },
+    {
       name: 'rolling',
       description: 'RollingUpdate (maxUnavailable 1) DaemonSet, converged',
       events: converged(SPECS.rolling),
@@ -118,10 +133,10 @@ export interface PathSuiteOptions extends UniverseOptions {
   readonly limit?: number;
 }
 
-/** Candidate paths: every shortest path from every seed. */
-export function candidatePaths(options: PathSuiteOptions = {}): Array<{ seed: string; events: DsEvent[] }> {
+/** Candidate paths: every shortest path from every seed (the seed's prefix, then a continuation). */
+export function candidatePaths(options: PathSuiteOptions = {}): Array<{ seed: Seed; continuation: DsEvent[] }> {
   const input = universeInput(options);
-  const out: Array<{ seed: string; events: DsEvent[] }> = [];
+  const out: Array<{ seed: Seed; continuation: DsEvent[] }> = [];
   for (const seed of seeds(options)) {
     let [snapshot] = initialTransition(daemonSetMachine, input);
     for (const e of seed.events) [snapshot] = transition(daemonSetMachine, snapshot, e);
@@ -135,7 +150,7 @@ export function candidatePaths(options: PathSuiteOptions = {}): Array<{ seed: st
         `${JSON.stringify(s.value)}|${e?.type ?? ''}|${prev ? JSON.stringify(prev.value) : ''}`,
       limit: options.limit ?? 100_000,
     });
-    for (const p of paths) out.push({ seed: seed.name, events: [...seed.events, ...p.steps.map((s) => s.event)] });
+    for (const p of paths) out.push({ seed, continuation: p.steps.map((s) => s.event) });
   }
   return out;
 }
@@ -143,16 +158,31 @@ export function candidatePaths(options: PathSuiteOptions = {}): Array<{ seed: st
 /** The transition-covering suite: the fewest candidates (greedy) that keep every item any candidate covers. */
 export function transitionCoveringPaths(options: PathSuiteOptions = {}): ModelPath[] {
   const input = universeInput(options);
-  const candidates = candidatePaths(options).map((c) => {
+  const items = (r: ReturnType<typeof createCoverageRecorder>) => {
+    const { transitions, guards, stateNodes, phaseEvents } = r.hits;
+    return [...transitions, ...guards, ...stateNodes, ...phaseEvents];
+  };
+  // Each seed's prefix is replayed once; candidates resume from its persisted snapshot.
+  const prefixes = new Map<
+    string,
+    { items: string[]; persisted: ReturnType<typeof daemonSetMachine.getPersistedSnapshot> }
+  >();
+  const candidates = candidatePaths(options).map(({ seed, continuation }) => {
+    let prefix = prefixes.get(seed.name);
+    if (!prefix) {
+      const r = createCoverageRecorder();
+      r.run(seed.events, input);
+      prefix = { items: items(r), persisted: daemonSetMachine.getPersistedSnapshot(r.snapshot()) };
+      prefixes.set(seed.name, prefix);
+    }
     const recorder = createCoverageRecorder();
-    recorder.run(c.events, input);
-    const { transitions, guards, stateNodes } = recorder.hits;
-    let [snapshot] = initialTransition(daemonSetMachine, input);
-    for (const e of c.events) [snapshot] = transition(daemonSetMachine, snapshot, e);
+    recorder.start(input, prefix.persisted);
+    for (const e of continuation) recorder.send(e);
     return {
-      ...c,
-      items: new Set([...transitions, ...guards, ...stateNodes]),
-      finalState: JSON.stringify(snapshot.value),
+      seed: seed.name,
+      events: [...seed.events, ...continuation],
+      items: new Set([...prefix.items, ...items(recorder)]),
+      finalState: JSON.stringify(recorder.snapshot().value),
     };
   });
   const covered = new Set<string>();
@@ -188,4 +218,34 @@ export function transitionCoveringPaths(options: PathSuiteOptions = {}): ModelPa
       covers: [...c.gain].sort(),
     };
   });
+}
+
+/** Where the committed suite lives (regenerate with `npx tsx scripts/gen-paths.ts`). */
+export const pathSuiteFile = new URL('./paths.json', import.meta.url);
+
+interface PathSuiteFile {
+  readonly seeds: Readonly<Record<string, readonly DsEvent[]>>;
+  readonly paths: ReadonlyArray<Omit<ModelPath, 'events'> & { readonly continuation: readonly DsEvent[] }>;
+}
+
+/** The suite as JSON: each seed's prefix once, each path as its seed plus a continuation. */
+export function serializePathSuite(paths: readonly ModelPath[], options: UniverseOptions = {}): string {
+  const prefixes = Object.fromEntries(seeds(options).map((s) => [s.name, s.events]));
+  const file: PathSuiteFile = {
+    seeds: Object.fromEntries(Object.entries(prefixes).filter(([name]) => paths.some((p) => p.seed === name))),
+    paths: paths.map(({ events, ...rest }) => ({
+      ...rest,
+      continuation: events.slice(prefixes[rest.seed]?.length ?? 0),
+    })),
+  };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/** The committed path suite (fast: no graph traversal). */
+export function committedPathSuite(): ModelPath[] {
+  const file = JSON.parse(readFileSync(pathSuiteFile, 'utf8')) as PathSuiteFile;
+  return file.paths.map(({ continuation, ...rest }) => ({
+    ...rest,
+    events: [...(file.seeds[rest.seed] ?? []), ...continuation],
+  }));
 }
