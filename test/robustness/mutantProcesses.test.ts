@@ -1,0 +1,77 @@
+/**
+ * Issue 6, part 4: every mutant, run as a separate process speaking the controller protocol
+ * (`dsconform reference-controller --mutant <name>`), makes `dsconform check` exit 1 and write a
+ * counterexample. One process per mutant serves its whole campaign, shrinking included.
+ *
+ * This asserts only the verdict and the file, as the issue states: which invariant catches a
+ * mutant is the property self-test's business (properties/mutants.test.ts), which also checks
+ * that the reference passes the same events.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MUTANTS } from '../../src/harness/mutants.js';
+import { dsconform, ROOT } from './support.js';
+
+const SEED = '6';
+/** Enough for every mutant at this seed (the last to be caught needs about 90). */
+const RUNS = '500';
+
+/** Two campaigns at a time: each is one process pair, and the machine may have two cores. */
+const lanes = (() => {
+  let free = 2;
+  const waiting: (() => void)[] = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (free === 0) await new Promise<void>((resolve) => waiting.push(resolve));
+    else free--;
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+})();
+
+describe('mutants as processes', () => {
+  for (const mutant of MUTANTS) {
+    it.concurrent(`${mutant.name} (${mutant.profile}): exit 1 with a counterexample`, async () => {
+      const controller = `node bin/dsconform.mjs reference-controller --mutant ${mutant.name}`;
+      const run = await lanes(() =>
+        dsconform(
+          [
+            'check',
+            '--controller',
+            controller,
+            '--profile',
+            mutant.profile,
+            '--seed',
+            SEED,
+            '--runs',
+            RUNS,
+            '--report-dir',
+            '<report-dir>',
+          ],
+          240_000,
+        ),
+      );
+      const context = `stdout:\n${run.stdout.slice(-3000)}\nstderr:\n${run.stderr}`;
+      expect(run.code, context).toBe(1);
+      const file = /^Counterexample: (.+)$/m.exec(run.stdout)?.[1];
+      expect(file, context).toBeDefined();
+      const path = join(ROOT, file ?? '');
+      expect(existsSync(path), `${path} exists`).toBe(true);
+      const counterexample = JSON.parse(readFileSync(path, 'utf8')) as {
+        format: string;
+        implementation: { controller?: string };
+        profile: string;
+        events: unknown[];
+      };
+      expect(counterexample.format).toBe('dsconform/counterexample@1');
+      expect(counterexample.implementation.controller).toBe(controller);
+      expect(counterexample.profile).toBe(mutant.profile);
+      expect(counterexample.events.length).toBeGreaterThan(0);
+    }, 600_000);
+  }
+});
