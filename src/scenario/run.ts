@@ -516,16 +516,19 @@ class ScenarioRun {
   ): PodFacts[] {
     const pick = typeof arg === 'string' ? (arg === 'all' ? { all: true } : { node: arg }) : arg;
     const ref = this.#ref(step, pick.daemonSet);
-    const candidates = this.#podsOf(ref).filter(
+    const pods = this.#podsOf(ref);
+    const liveOn = (node: string) => pods.filter((p) => !p.terminating && p.node === node).length;
+    const candidates = pods.filter(
       (p) =>
         !p.terminating &&
+        (pick.alone !== true || liveOn(p.node) === 1) &&
         qualifies(p) &&
         (pick.node === undefined || p.node === pick.node) &&
         (pick.revision === undefined || p.revision === pick.revision) &&
         (pick.image === undefined || p.image === pick.image),
     );
     const all = pick.all ?? pick.node === undefined;
-    if (all) return candidates;
+    if (all) return pick.limit !== undefined ? candidates.slice(0, pick.limit) : candidates;
     const oldest = candidates[0];
     if (oldest === undefined) {
       const which = [

@@ -118,6 +118,11 @@ const podPick = {
   revision: z.number().int().positive().optional().describe('Only pods of this ControllerRevision number.'),
   image: z.string().optional().describe("Only pods whose first container's image is this."),
   all: z.boolean().optional().describe('Every matching pod instead of the oldest one (default: all when no node).'),
+  alone: z
+    .boolean()
+    .optional()
+    .describe('Only pods that are the single live pod of the DaemonSet on their node (e.g. nodes a rollout has not reached).'),
+  limit: z.number().int().positive().optional().describe('At most this many of the matching pods, oldest first.'),
 };
 const podPickSchema = z.strictObject(podPick);
 
