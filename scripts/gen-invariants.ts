@@ -1,0 +1,20 @@
+/**
+ * Writes docs/invariants.md from the invariant catalogue (model/invariants.ts).
+ * Usage: npx tsx scripts/gen-invariants.ts [--check]   (--check: exit 1 if the committed file is stale)
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { invariantsMarkdown } from '../model/render.ts';
+
+const target = fileURLToPath(new URL('../docs/invariants.md', import.meta.url));
+const text = invariantsMarkdown();
+if (process.argv.includes('--check')) {
+  if (readFileSync(target, 'utf8') !== text) {
+    console.error(`${target} is stale: run npx tsx scripts/gen-invariants.ts`);
+    process.exit(1);
+  }
+  console.log(`${target} is current`);
+} else {
+  writeFileSync(target, text);
+  console.log(`wrote ${target}`);
+}
