@@ -9,6 +9,7 @@ import pc from 'picocolors';
 import { InputError } from '../manifests/inputError.js';
 import { registerCheck } from './check.js';
 import { ExitCode } from './exitCodes.js';
+import { registerMatrix } from './matrix.js';
 import { registerReferenceController } from './referenceController.js';
 import { registerReplay } from './replay.js';
 import { registerScenario } from './scenario.js';
@@ -45,6 +46,7 @@ export const processIO: CliIO = {
  */
 const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
+  registerMatrix,
   registerReplay,
   registerScenario,
   registerSimulate,
