@@ -13,7 +13,7 @@ import { AdapterError } from '../protocol/adapterError.js';
 import { discoverScenarios } from '../scenario/discover.js';
 import { loadScenario } from '../scenario/load.js';
 import { renderScenarioJunit, scenarioReport } from '../scenario/report.js';
-import { runScenario, type ScenarioResult, stepLabel } from '../scenario/run.js';
+import { type RunOptions, runScenario, type ScenarioResult, stepLabel } from '../scenario/run.js';
 import { positiveInt, resolveImplementation } from './check.js';
 import { ExitCode } from './exitCodes.js';
 import type { CliContext, RegisterCommand } from './main.js';
@@ -24,6 +24,8 @@ export interface ScenarioOptions {
   mutant?: string;
   stepTimeout: number;
   reportDir: string;
+  /** Print the pods after every step. */
+  trace?: boolean;
 }
 
 export const DEFAULT_SCENARIO_REPORT_DIR = join('reports', 'scenarios');
@@ -56,7 +58,12 @@ export async function runScenarios(
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of scenarios) {
-      const result = await runScenario(scenario, implementation);
+      const onStep: RunOptions['onStep'] = (step, pods, writes) => {
+        const line = step.location.line;
+        const wrote = writes && (step.kind === 'sync' || step.kind === 'settle') ? `  (creates ${writes.creates}, deletes ${writes.deletes})` : '';
+        io.stdout(`  ${stepLabel(step)} line ${line}${wrote}\n${pods.map((p) => `      ${p}\n`).join('')}`);
+      };
+      const result = await runScenario(scenario, implementation, options.trace ? { onStep } : {});
       results.push(result);
       const file = rel(scenario.file);
       switch (result.verdict) {
@@ -119,6 +126,7 @@ export const registerScenario: RegisterCommand = (program: Command, context: Cli
       10_000,
     )
     .option('--report-dir <dir>', 'where report.json and junit.xml are written', DEFAULT_SCENARIO_REPORT_DIR)
+    .option('--trace', "print the DaemonSet's pods after every step (for writing and debugging scenarios)")
     .addHelpText(
       'after',
       `
@@ -135,6 +143,7 @@ Exit codes: 0 all passed, 1 a scenario failed, 2 bad input or the implementation
         ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
         ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}),
         ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
+        ...(raw.trace ? { trace: true } : {}),
       };
       context.exit(await runScenarios(paths, options, context));
     });

@@ -6,6 +6,7 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { isApiError } from '../cluster/apiError.js';
+import { parseTimestamp } from '../cluster/clock.js';
 import type { SimulatedCluster } from '../cluster/cluster.js';
 import type { ControllerRevision, DaemonSet } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, deepCopy, newControllerRef } from '../cluster/objects.js';
@@ -70,8 +71,17 @@ interface Known {
 const DEFAULT_SETTLE_ROUNDS = 500;
 const CATCH_UP_ROUNDS = 1000;
 
+export interface RunOptions {
+  /** Called after each step that completed, with the default DaemonSet's pods and the controller's last writes. */
+  onStep?: (step: Step, pods: readonly string[], writes: Writes | undefined) => void;
+}
+
 /** Runs one scenario on a fresh system of `implementation`. Never throws for a failing scenario. */
-export async function runScenario(scenario: Scenario, implementation: Implementation): Promise<ScenarioResult> {
+export async function runScenario(
+  scenario: Scenario,
+  implementation: Implementation,
+  options: RunOptions = {},
+): Promise<ScenarioResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const missing = scenario.requires.filter((f) => !implementation.features[f]);
@@ -93,6 +103,7 @@ export async function runScenario(scenario: Scenario, implementation: Implementa
     for (const step of scenario.steps) {
       current = step;
       await run.perform(step);
+      options.onStep?.(step, run.podLines(), run.lastWrites);
     }
     return { scenario, verdict: 'pass', durationMs: elapsed() };
   } catch (e) {
@@ -169,6 +180,10 @@ class ScenarioRun {
     this.#catchUp();
     for (const manifest of this.#scenario.manifests) this.#create(manifest);
     this.#catchUp();
+  }
+
+  get lastWrites(): Writes | undefined {
+    return this.#lastWrites;
   }
 
   /** The default DaemonSet's pods, for a failure message. */
@@ -354,8 +369,8 @@ class ScenarioRun {
       const changed = this.#componentsRound() || writes.wrote;
       if (changed) continue;
       const now = this.#cluster.clock.nowMs();
-      const wake = this.#system.driver.nextWakeupMs();
-      if (wake !== undefined && wake > now && advancedMs + (wake - now) <= budgetMs) {
+      const wake = this.#nextDeadlineMs(now);
+      if (wake !== undefined && advancedMs + (wake - now) <= budgetMs) {
         this.#cluster.clock.advance(wake - now);
         advancedMs += wake - now;
         continue;
@@ -368,6 +383,30 @@ class ScenarioRun {
     throw new StepFailure(
       `${stepLabel(step)}: the controller and the cluster were still changing after ${maxRounds} rounds`,
     );
+  }
+
+  /**
+   * The next moment something happens by itself: the controller's own wake-up (failed-pod
+   * backoff, minReadySeconds), a pod passing its readiness delay, a pod finishing its shutdown.
+   */
+  #nextDeadlineMs(now: number): number | undefined {
+    const candidates: number[] = [];
+    const wake = this.#system.driver.nextWakeupMs();
+    if (wake !== undefined) candidates.push(wake);
+    const { kubelet } = this.#cluster;
+    for (const pod of this.#cluster.pods()) {
+      const meta = pod.metadata ?? {};
+      const deletion = parseTimestamp(meta.deletionTimestamp ?? undefined);
+      if (deletion !== undefined) {
+        const start = deletion - (meta.deletionGracePeriodSeconds ?? 0) * 1000;
+        candidates.push(Math.min(start + kubelet.terminationSeconds * 1000, deletion));
+      } else if (kubelet.readiness === 'auto' && pod.status?.phase === 'Running') {
+        const started = parseTimestamp(pod.status.startTime);
+        if (started !== undefined) candidates.push(started + kubelet.readyAfterSeconds * 1000);
+      }
+    }
+    const future = candidates.filter((t) => t > now);
+    return future.length > 0 ? Math.min(...future) : undefined;
   }
 
   /** `sync: {creates, deletes}`: the writes of the step just done. */

@@ -164,7 +164,7 @@ const settleStep = z.union([
       .nonnegative()
       .optional()
       .describe(
-        'While quiet, let the clock jump to the controller’s next wake-up (backoff, minReadySeconds), up to this many seconds in all.',
+        'While quiet, let the clock jump to the next thing that happens by itself (the controller’s wake-up for backoff or minReadySeconds, a readiness delay, a pod’s shutdown), up to this many seconds in all.',
       ),
   }),
 ]);
