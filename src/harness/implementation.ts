@@ -1,7 +1,7 @@
 /**
  * The implementation under test, whatever it is: the in-process reference controller (optionally
- * a mutant of it), or a process speaking the controller protocol. Each gives fresh simulated
- * systems, one per case, and declares the features it supports.
+ * a mutant of it), a process speaking the controller protocol, or a real cluster (src/k8s). Each
+ * gives a fresh system under test per case, and declares the features it supports.
  */
 
 import { CLOCK_ORIGIN_MS, toTimestamp } from '../cluster/clock.js';
@@ -12,13 +12,18 @@ import { ProcessDriver } from '../protocol/processDriver.js';
 import { ALL_FEATURES, type Features } from './profiles.js';
 import { ReferenceDriver } from './referenceDriver.js';
 import { SimulatedSystem } from './system.js';
+import type { SystemUnderTest } from './systemUnderTest.js';
 
-export interface Implementation {
+/**
+ * `S` is what one case runs on: the simulated implementations give a SimulatedSystem (scenario
+ * runs need its cluster); campaigns accept any SystemUnderTest, a real cluster's included.
+ */
+export interface Implementation<S extends SystemUnderTest = SimulatedSystem> {
   /** For reports: "reference", a mutant's name, or the command line. */
   readonly name: string;
-  readonly kind: 'reference' | 'process';
+  readonly kind: 'reference' | 'process' | 'cluster';
   readonly features: Features;
-  makeSystem(): SimulatedSystem | Promise<SimulatedSystem>;
+  makeSystem(): S | Promise<S>;
   close(): Promise<void>;
 }
 

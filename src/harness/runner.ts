@@ -7,7 +7,8 @@ import type { DsEvent } from '../../model/events.ts';
 import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
 import type { Observation } from '../../model/observation.ts';
 import { compareWithExpectation, expectedAtQuiescence, type Violation } from '../../model/oracle.ts';
-import type { ApplyOutcome, SimulatedSystem } from './system.js';
+import type { ApplyOutcome } from './system.js';
+import type { SystemUnderTest } from './systemUnderTest.js';
 import { describeEvent, podTable } from './trace.js';
 
 export interface TraceEntry {
@@ -49,7 +50,7 @@ export interface RunOptions {
 
 export async function runCase(
   events: readonly DsEvent[],
-  makeSystem: () => SimulatedSystem | Promise<SimulatedSystem>,
+  makeSystem: () => SystemUnderTest | Promise<SystemUnderTest>,
   options: RunOptions = {},
 ): Promise<CaseResult> {
   const system = await makeSystem();
