@@ -14,6 +14,8 @@ type NodeTest = (node: Node) => boolean;
 
 /** nodeSelector AND required node affinity; a term that fails to parse never matches. */
 export function matchesRequiredNodeAffinity(spec: PodSpec | undefined, node: Node): boolean {
+  const compiled = spec !== undefined && Object.isFrozen(spec) ? compiledFor(spec) : undefined;
+  if (compiled !== undefined) return compiled(node);
   const nodeLabels = node.metadata?.labels ?? {};
   for (const [key, value] of Object.entries(spec?.nodeSelector ?? {})) {
     if (nodeLabels[key] !== value) return false;
@@ -21,6 +23,61 @@ export function matchesRequiredNodeAffinity(spec: PodSpec | undefined, node: Nod
   const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (required == null) return true;
   return matchesNodeSelector(required, node);
+}
+
+/**
+ * matchesRequiredNodeAffinity for one fixed spec, compiled once: the returned test gives exactly
+ * the same answer for every node, without re-reading the spec (hot loops over thousands of nodes).
+ * Throws where matchesRequiredNodeAffinity would throw on a malformed spec; callers fall back then.
+ */
+export function compileRequiredNodeAffinity(spec: PodSpec | undefined): NodeTest {
+  const selector = Object.entries(spec?.nodeSelector ?? {});
+  const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  // Terms compile eagerly here, lazily in matchesNodeSelector: compiling is pure, so only the
+  // timing differs.
+  const terms = required == null ? undefined : required.nodeSelectorTerms.map(compileTerm);
+  return (node) => {
+    if (selector.length > 0) {
+      const nodeLabels = node.metadata?.labels ?? {};
+      for (const [key, value] of selector) {
+        if (nodeLabels[key] !== value) return false;
+      }
+    }
+    if (terms === undefined) return true;
+    for (const test of terms) {
+      if (test?.(node)) return true;
+    }
+    return false;
+  };
+}
+
+/**
+ * Compiled tests of stored (deep-frozen, so never changing) pod specs: the scheduler and the
+ * kubelet ask about the same spec for node after node. null: not cacheable, take the slow path.
+ */
+const compiledSpecs = new WeakMap<PodSpec, NodeTest | null>();
+
+function compiledFor(spec: PodSpec): NodeTest | undefined {
+  let compiled = compiledSpecs.get(spec);
+  if (compiled === undefined) {
+    try {
+      compiled = isDeepFrozen(spec) ? compileRequiredNodeAffinity(spec) : null;
+    } catch {
+      compiled = null; // malformed: the uncached path fails (or not) exactly where it always did
+    }
+    compiledSpecs.set(spec, compiled);
+  }
+  return compiled ?? undefined;
+}
+
+/** True when `value` and everything reachable from it is frozen (so it can never change). */
+export function isDeepFrozen(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (!Object.isFrozen(value)) return false;
+  for (const child of Object.values(value)) {
+    if (!isDeepFrozen(child)) return false;
+  }
+  return true;
 }
 
 /** Terms are ORed; an empty term selects nothing (nodeaffinity.NewLazyErrorNodeSelector). */

@@ -483,17 +483,33 @@ export class DaemonSetController implements ClusterComponent {
 
   #context(ds: DaemonSet, key: string, nodes: readonly Node[]): SyncContext {
     const namespace = ds.metadata?.namespace ?? 'default';
-    const daemonPods = (): Pod[] =>
-      claimObjects(
+    // A sync claims its pods several times (manage, rolling update, status), as upstream does.
+    // Over an unchanged cache a claim that adopted and released nothing gives the same pods
+    // again, so that result is reused; one that wrote is always repeated, writes and all.
+    let claimed: { version: number; pods: Pod[] } | undefined;
+    const daemonPods = (): Pod[] => {
+      const version = this.cache.version;
+      if (claimed !== undefined && claimed.version === version) return claimed.pods.slice();
+      let wrote = false;
+      const pods = claimObjects(
         ds,
         ds.spec?.selector,
         this.cache.podsOwnedByOrOrphan(ds.metadata?.uid ?? '', namespace),
         {
-          adopt: (p) => this.#control.adoptPod(namespace, p.metadata?.name ?? '', p.metadata?.uid ?? '', ds),
-          release: (p) => this.#control.releasePod(namespace, p.metadata?.name ?? '', p.metadata?.uid ?? '', ds),
+          adopt: (p) => {
+            wrote = true;
+            this.#control.adoptPod(namespace, p.metadata?.name ?? '', p.metadata?.uid ?? '', ds);
+          },
+          release: (p) => {
+            wrote = true;
+            this.#control.releasePod(namespace, p.metadata?.name ?? '', p.metadata?.uid ?? '', ds);
+          },
         },
         () => this.#recheckDeletionTimestamp(ds),
       );
+      claimed = wrote ? undefined : { version, pods: pods.slice() };
+      return pods;
+    };
     return {
       ds,
       key,

@@ -9,12 +9,18 @@ import type { WatchEvent } from '../cluster/store.js';
 class KindCache<T extends { metadata?: { name?: string; namespace?: string } }> {
   #items = new Map<string, T>();
   #sorted: T[] | undefined;
+  readonly #changed: () => void;
+
+  constructor(changed: () => void) {
+    this.#changed = changed;
+  }
 
   get(key: string): T | undefined {
     return this.#items.get(key);
   }
 
   set(key: string, obj: T): void {
+    this.#changed();
     if (!this.#items.has(key)) this.#sorted = undefined;
     else if (this.#sorted) {
       const old = this.#items.get(key) as T;
@@ -26,6 +32,7 @@ class KindCache<T extends { metadata?: { name?: string; namespace?: string } }> 
   }
 
   delete(key: string): void {
+    this.#changed();
     if (this.#items.delete(key)) this.#sorted = undefined;
   }
 
@@ -41,10 +48,17 @@ class KindCache<T extends { metadata?: { name?: string; namespace?: string } }> 
 }
 
 export class InformerCache {
-  readonly nodes = new KindCache<Node>();
-  readonly pods = new KindCache<Pod>();
-  readonly daemonSets = new KindCache<DaemonSet>();
-  readonly revisions = new KindCache<ControllerRevision>();
+  #version = 0;
+  readonly nodes = new KindCache<Node>(() => this.#version++);
+  readonly pods = new KindCache<Pod>(() => this.#version++);
+  readonly daemonSets = new KindCache<DaemonSet>(() => this.#version++);
+  readonly revisions = new KindCache<ControllerRevision>(() => this.#version++);
+
+  /** Moves on every change to any of the caches: what was computed from them holds while it stays. */
+  get version(): number {
+    return this.#version;
+  }
+
   /** Pods by the uid of their controller (the upstream "controllerUID" index), plus orphans under ''. */
   #podsByOwner = new Map<string, Set<string>>();
 

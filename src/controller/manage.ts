@@ -113,8 +113,8 @@ export function podsShouldBeOnNode(
 export function unscheduledPodsWithoutNode(nodes: readonly Node[], nodeToDaemonPods: Map<string, Pod[]>): string[] {
   const known = new Set(nodes.map((n) => n.metadata?.name ?? ''));
   const result: string[] = [];
-  for (const nodeName of [...nodeToDaemonPods.keys()].sort()) {
-    if (known.has(nodeName)) continue;
+  // Only the unknown names need sorting (sorting a subset keeps their relative order).
+  for (const nodeName of [...nodeToDaemonPods.keys()].filter((name) => !known.has(name)).sort()) {
     for (const pod of nodeToDaemonPods.get(nodeName) ?? []) {
       if (!pod.spec?.nodeName) result.push(pod.metadata?.name ?? '');
     }

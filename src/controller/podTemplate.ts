@@ -74,9 +74,8 @@ export function getTargetNodeName(pod: Pod): string | undefined {
 /** IsPodUpdated: the revision hash matches, or (legacy) the template generation label does. */
 export function isPodUpdated(pod: Pod, hash: string, generation: bigint | number | undefined): boolean {
   const labels = pod.metadata?.labels ?? {};
-  const hashMatches = hash !== '' && labels[ControllerRevisionHashLabel] === hash;
-  const generationMatches = generation !== undefined && labels[PodTemplateGenerationLabel] === String(generation);
-  return hashMatches || generationMatches;
+  if (hash !== '' && labels[ControllerRevisionHashLabel] === hash) return true;
+  return generation !== undefined && labels[PodTemplateGenerationLabel] === String(generation);
 }
 
 export function readyCondition(pod: Pod) {

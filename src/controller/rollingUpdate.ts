@@ -55,8 +55,9 @@ export function updatedDesiredNodeCounts(
       seen.add(name);
     }
   }
-  for (const name of [...nodeToDaemonPods.keys()].sort()) {
-    if (!seen.has(name)) ordered.push([name, nodeToDaemonPods.get(name) as Pod[]]);
+  // Only the names not listed yet need sorting (sorting a subset keeps their relative order).
+  for (const name of [...nodeToDaemonPods.keys()].filter((n) => !seen.has(n)).sort()) {
+    ordered.push([name, nodeToDaemonPods.get(name) as Pod[]]);
   }
   return { maxSurge, maxUnavailable, desired, entries: ordered };
 }

@@ -1,8 +1,8 @@
 /**
  * Which nodes should run a daemon pod: NodeShouldRunDaemonPod and its `predicates`.
  */
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { matchesRequiredNodeAffinity } from '../cluster/nodeAffinity.js';
+import type { Node, Pod, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
+import { compileRequiredNodeAffinity, isDeepFrozen, matchesRequiredNodeAffinity } from '../cluster/nodeAffinity.js';
 import type { DaemonSet } from '../cluster/objects.js';
 import { deepCopy } from '../cluster/objects.js';
 import { findUntoleratedTaint } from '../cluster/taints.js';
@@ -30,6 +30,43 @@ export function newPod(ds: DaemonSet, nodeName: string): Pod {
 }
 
 /**
+ * What the decision needs from a pod template (its nodeSelector/affinity test and the pod's
+ * tolerations after the defaults are merged), worked out once per template object. Only
+ * deep-frozen templates are cached (the store and the informer caches hold nothing else), so an
+ * entry can never go stale; anything else takes the uncached path, which builds newPod per node.
+ */
+interface CompiledTemplate {
+  matches: (node: Node) => boolean;
+  tolerations: Toleration[] | undefined;
+}
+
+/** null: looked at once and not cacheable (not deep-frozen, or malformed). */
+const compiledTemplates = new WeakMap<PodTemplateSpec, CompiledTemplate | null>();
+
+function compileTemplate(template: PodTemplateSpec): CompiledTemplate | null {
+  if (!isDeepFrozen(template)) return null;
+  try {
+    // Exactly what newPod does to the spec (the nodeName it sets plays no part in either answer).
+    const spec = deepCopy(template.spec ?? { containers: [] });
+    addOrUpdateDaemonPodTolerations(spec);
+    return { matches: compileRequiredNodeAffinity(spec), tolerations: spec.tolerations };
+  } catch {
+    return null; // malformed: let the uncached path fail (or not) exactly where it always did
+  }
+}
+
+function compiledTemplateOf(ds: DaemonSet): CompiledTemplate | undefined {
+  const template = ds.spec?.template;
+  if (template == null || typeof template !== 'object' || !Object.isFrozen(template)) return undefined;
+  let compiled = compiledTemplates.get(template);
+  if (compiled === undefined) {
+    compiled = compileTemplate(template);
+    compiledTemplates.set(template, compiled);
+  }
+  return compiled ?? undefined;
+}
+
+/**
  * NodeShouldRunDaemonPod. NoSchedule and NoExecute taints decide shouldRun; only NoExecute decides
  * shouldContinueRunning; PreferNoSchedule, node conditions, unschedulable and resources play no part.
  */
@@ -39,12 +76,24 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): ShouldRunResu
   if (templateNodeName && templateNodeName !== nodeName) {
     return { shouldRun: false, shouldContinueRunning: false, reason: `template nodeName is ${templateNodeName}` };
   }
-  const pod = newPod(ds, nodeName);
-  if (!matchesRequiredNodeAffinity(pod.spec, node)) {
+  let matches: boolean;
+  let tolerations: Toleration[] | undefined;
+  const compiled = compiledTemplateOf(ds);
+  if (compiled !== undefined) {
+    matches = compiled.matches(node);
+    tolerations = compiled.tolerations;
+  } else {
+    const pod = newPod(ds, nodeName);
+    matches = matchesRequiredNodeAffinity(pod.spec, node);
+    tolerations = pod.spec?.tolerations;
+  }
+  if (!matches) {
     return { shouldRun: false, shouldContinueRunning: false, reason: 'nodeSelector/affinity does not match' };
   }
   const taints = node.spec?.taints;
-  const tolerations = pod.spec?.tolerations;
+  // No taints, nothing to tolerate (the common case: skips two searches of an empty list).
+  if (taints == null || (Array.isArray(taints) && taints.length === 0))
+    return { shouldRun: true, shouldContinueRunning: true };
   const blocking = findUntoleratedTaint(taints, tolerations, ['NoSchedule', 'NoExecute']);
   if (blocking === undefined) return { shouldRun: true, shouldContinueRunning: true };
   const evicting = findUntoleratedTaint(taints, tolerations, ['NoExecute']);

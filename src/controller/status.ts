@@ -49,7 +49,8 @@ export function computeStatus(ctx: SyncContext, hash: string): StatusCounters {
     s.desiredNumberScheduled++;
     if (pods.length === 0) continue;
     s.currentNumberScheduled++;
-    const oldest = [...pods].sort(comparePodsOldestFirst)[0];
+    // One pod (the usual case) is its own oldest: no copy, no sort.
+    const oldest = pods.length === 1 ? pods[0] : [...pods].sort(comparePodsOldestFirst)[0];
     if (oldest === undefined) continue;
     if (isPodReady(oldest)) {
       s.numberReady++;
