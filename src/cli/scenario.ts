@@ -60,7 +60,10 @@ export async function runScenarios(
     for (const scenario of scenarios) {
       const onStep: RunOptions['onStep'] = (step, pods, writes) => {
         const line = step.location.line;
-        const wrote = writes && (step.kind === 'sync' || step.kind === 'settle') ? `  (creates ${writes.creates}, deletes ${writes.deletes})` : '';
+        const wrote =
+          writes && (step.kind === 'sync' || step.kind === 'settle')
+            ? `  (creates ${writes.creates}, deletes ${writes.deletes})`
+            : '';
         io.stdout(`  ${stepLabel(step)} line ${line}${wrote}\n${pods.map((p) => `      ${p}\n`).join('')}`);
       };
       const result = await runScenario(scenario, implementation, options.trace ? { onStep } : {});

@@ -41,8 +41,14 @@ function mismatch(path: PathSegment[], expected: unknown, actual: unknown, detai
   return { path, message: `${expectationName(path)}: expected ${show(expected)}, got ${show(actual)}${detail}` };
 }
 
-function count(path: PathSegment[], expected: Count | undefined, actual: number): Mismatch | undefined {
-  return expected === undefined || countMatches(expected, actual) ? undefined : mismatch(path, expected, actual);
+function count(path: PathSegment[], expected: Count | undefined, actual: number, detail = ''): Mismatch | undefined {
+  return expected === undefined || countMatches(expected, actual)
+    ? undefined
+    : mismatch(path, expected, actual, detail);
+}
+
+function byValue(a: string | number, b: string | number): number {
+  return typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1;
 }
 
 /** A single value: every counted pod has it (and there is one); a list: the sorted values are exactly these. */
@@ -50,53 +56,54 @@ function values<T extends string | number>(
   path: PathSegment[],
   expected: T | T[] | undefined,
   actual: (T | undefined)[],
+  detail: string,
 ): Mismatch | undefined {
   if (expected === undefined) return undefined;
   const got = actual.map((v) => (v === undefined ? '?' : v));
-  const sorted = [...got].sort((a, b) =>
-    typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1,
-  );
+  const sorted = [...got].sort(byValue);
   if (Array.isArray(expected)) {
-    const want = [...expected].sort((a, b) =>
-      typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1,
-    );
-    return JSON.stringify(want) === JSON.stringify(sorted) ? undefined : mismatch(path, want, sorted);
+    const want = [...expected].sort(byValue);
+    return JSON.stringify(want) === JSON.stringify(sorted) ? undefined : mismatch(path, want, sorted, detail);
   }
   if (got.length > 0 && got.every((v) => v === expected)) return undefined;
-  return got.length === 0
-    ? mismatch(path, expected, 'no pods')
-    : mismatch(path, expected, got.length === 1 ? got[0] : sorted);
+  return mismatch(path, expected, got.length === 0 ? 'no pods' : got.length === 1 ? got[0] : sorted, detail);
 }
 
+/** One node's pods; `detail` names the node when the expectation is written for every node (`*`). */
 function checkNode(
   path: PathSegment[],
   expected: Count | PodExpectation,
   pods: readonly PodFacts[],
+  detail: string,
 ): Mismatch | undefined {
   const live = pods.filter((p) => !p.terminating);
-  if (typeof expected !== 'object') return count(path, expected, live.length);
+  if (typeof expected !== 'object') return count(path, expected, live.length, detail);
+  const at = (key: keyof PodExpectation) => [...path, key];
   const checks: Record<keyof PodExpectation, () => Mismatch | undefined> = {
-    count: () => count([...path, 'count'], expected.count, live.length),
-    ready: () => count([...path, 'ready'], expected.ready, live.filter((p) => p.ready).length),
-    available: () => count([...path, 'available'], expected.available, live.filter((p) => p.available).length),
-    terminating: () => count([...path, 'terminating'], expected.terminating, pods.filter((p) => p.terminating).length),
+    count: () => count(at('count'), expected.count, live.length, detail),
+    ready: () => count(at('ready'), expected.ready, live.filter((p) => p.ready).length, detail),
+    available: () => count(at('available'), expected.available, live.filter((p) => p.available).length, detail),
+    terminating: () => count(at('terminating'), expected.terminating, pods.length - live.length, detail),
     revision: () =>
       values(
-        [...path, 'revision'],
+        at('revision'),
         expected.revision,
         live.map((p) => p.revision),
+        detail,
       ),
     image: () =>
       values(
-        [...path, 'image'],
+        at('image'),
         expected.image,
         live.map((p) => p.image),
+        detail,
       ),
     phase: () =>
       values(
-        [...path, 'phase'],
+        at('phase'),
         expected.phase,
         live.map((p) => p.phase),
+        detail,
       ),
   };
   for (const key of Object.keys(expected) as (keyof PodExpectation)[]) {
@@ -111,12 +118,14 @@ function checkPods(expected: NonNullable<Expectation['pods']>, observed: Observe
   for (const [key, want] of Object.entries(expected)) {
     const nodes = key === '*' ? observed.existingNodes.filter((n) => !listed.has(n)) : [key];
     for (const node of nodes) {
+      const detail = key === '*' ? ` on ${node}` : '';
       const found = checkNode(
-        ['pods', node],
+        ['pods', key],
         want,
         observed.pods.filter((p) => p.node === node),
+        detail,
       );
-      if (found) return key === '*' ? { ...found, path: ['pods', '*'] } : found;
+      if (found) return found;
     }
   }
   return undefined;

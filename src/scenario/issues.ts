@@ -19,18 +19,27 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** Whether `value` is of the JSON type a zod `invalid_type` issue expected (an int is a number). */
+function sameKind(expected: string, value: unknown): boolean {
+  if (expected === 'int' || expected === 'number') return typeof value === 'number';
+  if (expected === 'array') return Array.isArray(value);
+  if (expected === 'object') return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return typeof value === expected;
+}
+
 /** For a failed union: the alternative whose complaint is not merely "wrong type here", if any. */
-function narrowUnion(issue: Issue): Issue | undefined {
+function narrowUnion(issue: Issue, data: unknown): Issue | undefined {
   if (issue.code !== 'invalid_union' || !('errors' in issue)) return issue;
+  const here = valueAt(data, issue.path);
   const candidates = issue.errors
     .map((branch) => branch[0])
     .filter((first): first is Issue => first !== undefined)
-    .filter((first) => !(first.code === 'invalid_type' && first.path.length === 0))
+    .filter((first) => !(first.code === 'invalid_type' && first.path.length === 0 && !sameKind(first.expected, here)))
     .filter((first) => !(first.code === 'invalid_value' && first.path.length === 0));
   // The deepest complaint is the branch that matched furthest.
   const best = candidates.sort((a, b) => b.path.length - a.path.length)[0];
   if (best === undefined) return undefined;
-  return narrowUnion({ ...best, path: [...issue.path, ...best.path] } as Issue);
+  return narrowUnion({ ...best, path: [...issue.path, ...best.path] } as Issue, data);
 }
 
 /** What the alternatives of a union accept, for the message when none came close. */
@@ -51,7 +60,7 @@ export function describeProblem(
   data: unknown,
   base: readonly PathSegment[],
 ): { path: PathSegment[]; problem: string } {
-  const narrowed = narrowUnion(issue);
+  const narrowed = narrowUnion(issue, data);
   if (narrowed === undefined) {
     const path = issue.path.map((s) => (typeof s === 'number' ? s : String(s)));
     const where = path.length > 0 ? `${formatFieldPath(path)}: ` : '';

@@ -1,12 +1,9 @@
 /**
  * What an expectation looks at: a DaemonSet's pods grouped by the node they target, each with
  * its revision number (through the ControllerRevision that carries its hash), readiness and
- * image; the DaemonSet's revisions; orphans its selector matches.
+ * image; the DaemonSet's revisions; the unowned pods of its namespace.
  */
-
-import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { SimulatedCluster } from '../cluster/cluster.js';
-import { selectorMatches } from '../cluster/labels.js';
 import type { ControllerRevision, DaemonSet, Pod } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, controllerRefOf } from '../cluster/objects.js';
 import { comparePodsOldestFirst, getTargetNodeName, isPodAvailable, isPodReady } from '../controller/podTemplate.js';

@@ -11,10 +11,15 @@ import { clusterDescriptionSchema } from '../manifests/clusterDescription.js';
 
 /** `3`, or a comparison such as `">= 1"`, `"<2"`, `"=0"`. */
 export const COUNT_PATTERN = /^\s*(>=|<=|>|<|=)?\s*(\d+)\s*$/;
+const COUNT_EXPECTED = 'expected a whole number or a comparison such as ">= 1"';
 export const countSchema = z
-  .union([z.number().int().nonnegative(), z.string().regex(COUNT_PATTERN)], {
-    error: 'expected a whole number or a comparison such as ">= 1"',
-  })
+  .union(
+    [
+      z.number().int({ error: COUNT_EXPECTED }).nonnegative({ error: COUNT_EXPECTED }),
+      z.string().regex(COUNT_PATTERN, { error: COUNT_EXPECTED }),
+    ],
+    { error: COUNT_EXPECTED },
+  )
   .describe('A whole number, or a comparison such as ">= 1", "< 3".');
 export type Count = z.infer<typeof countSchema>;
 
@@ -121,7 +126,9 @@ const podPick = {
   alone: z
     .boolean()
     .optional()
-    .describe('Only pods that are the single live pod of the DaemonSet on their node (e.g. nodes a rollout has not reached).'),
+    .describe(
+      'Only pods that are the single live pod of the DaemonSet on their node (e.g. nodes a rollout has not reached).',
+    ),
   limit: z.number().int().positive().optional().describe('At most this many of the matching pods, oldest first.'),
 };
 const podPickSchema = z.strictObject(podPick);

@@ -1,0 +1,161 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Implementation, referenceImplementation } from '../harness/implementation.js';
+import { loadScenario } from './load.js';
+import { countMatches } from './matchers.js';
+import { mergePatch, runScenario, type ScenarioResult } from './run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dsconform-scenario-run-'));
+let counter = 0;
+
+const AGENT = `  - apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: { name: agent, namespace: default }
+    spec:
+      selector: { matchLabels: { app: agent } }
+      template:
+        metadata: { labels: { app: agent } }
+        spec: { containers: [{ name: agent, image: agent:1 }] }`;
+
+/** Runs a scenario with three nodes and the agent DaemonSet, whose steps are the given lines. */
+async function run(
+  steps: string[],
+  implementation: Implementation = referenceImplementation(),
+): Promise<ScenarioResult> {
+  const file = join(dir, `r${counter++}.yaml`);
+  writeFileSync(
+    file,
+    [
+      'description: t',
+      'cluster:',
+      '  nodes:',
+      '    - name: node-{0..2}',
+      'manifests:',
+      AGENT,
+      'steps:',
+      ...steps,
+      '',
+    ].join('\n'),
+  );
+  return runScenario(loadScenario(file), implementation);
+}
+
+describe('runScenario', () => {
+  it('passes when every expectation holds', async () => {
+    const result = await run([
+      '  - settle: { creates: 3, deletes: 0 }',
+      '  - expect:',
+      "      pods: { '*': { count: 1, available: 1, revision: 1, image: agent:1, phase: Running } }",
+      '      status: { desiredNumberScheduled: 3, numberAvailable: ">= 3" }',
+      '      revisions: { count: 1, current: 1 }',
+    ]);
+    expect(result.verdict).toBe('pass');
+    expect(result.failure).toBeUndefined();
+  });
+
+  it('fails at the first differing expectation, naming the step, the expectation and its line', async () => {
+    const result = await run([
+      '  - settle',
+      '  - expect:',
+      '      podsTotal: 3',
+      '      pods:',
+      '        node-1: { count: 1, ready: 2 }',
+      '      status: { desiredNumberScheduled: 4 }',
+    ]);
+    expect(result.verdict).toBe('fail');
+    expect(result.failure).toMatchObject({
+      step: 2,
+      kind: 'expect',
+      expectation: 'pods.node-1.ready',
+      message: 'pods.node-1.ready: expected 2, got 1',
+    });
+    expect(result.failure?.location.line).toBe(19);
+    expect(result.failure?.pods).toHaveLength(3);
+  });
+
+  it('checks the writes of a sync written on the step itself', async () => {
+    const result = await run(['  - sync: { creates: 2 }']);
+    expect(result.failure).toMatchObject({ step: 1, kind: 'sync', message: 'writes.creates: expected 2, got 3' });
+    expect(result.failure?.location).toMatchObject({ line: 15, column: 13 });
+  });
+
+  it('a step aimed at a node without a pod fails, naming the step', async () => {
+    const result = await run(['  - failPod: node-0']);
+    expect(result.verdict).toBe('fail');
+    expect(result.failure?.message).toBe('step 1 (failPod): no pod of default/agent on node-0 to end');
+  });
+
+  it('a step on a node that does not exist is bad input', async () => {
+    const result = await run(['  - cordon: node-9']);
+    expect(result.verdict).toBe('error');
+    expect(result.errorKind).toBe('input');
+    expect(result.error).toMatch(/r\d+\.yaml:15:5: step 1 \(cordon\): there is no node "node-9"$/);
+  });
+
+  it('expectError: the API server must refuse the update', async () => {
+    const refused = await run([
+      '  - updateDaemonSet:',
+      '      patch: { spec: { updateStrategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } } }',
+      '      expectError: may not be set when maxUnavailable is non-zero',
+    ]);
+    expect(refused.verdict).toBe('pass');
+    const accepted = await run(['  - updateDaemonSet: { image: agent:2, expectError: invalid }']);
+    expect(accepted.failure?.expectation).toBe('expectError');
+    const unexpected = await run(['  - updateDaemonSet: { patch: { spec: { minReadySeconds: -1 } } }']);
+    expect(unexpected.verdict).toBe('error');
+    expect(unexpected.error).toContain('the API server refused the update');
+  });
+
+  it('a scenario needing a feature the implementation lacks is skipped', async () => {
+    const reference = referenceImplementation();
+    const noSurge: Implementation = { ...reference, features: { ...reference.features, surge: false } };
+    const file = join(dir, 'needs-surge.yaml');
+    writeFileSync(file, `description: t\nrequires: [surge]\ncluster: { nodes: [] }\nsteps: []\n`);
+    const result = await runScenario(loadScenario(file), noSurge);
+    expect(result.verdict).toBe('skipped');
+    expect(result.skippedBecause).toEqual(['the implementation does not support surge']);
+  });
+
+  it('snapshots, orphans, events and deletion', async () => {
+    const result = await run([
+      '  - settle',
+      '  - snapshot: before',
+      '  - deleteDaemonSet: { propagationPolicy: Orphan }',
+      '  - settle',
+      '  - expect: { exists: false, orphans: { node-0: 1 }, podsTotal: 0 }',
+      '  - createDaemonSet:',
+      AGENT.replace(/^ {2}- /, '      ').replace(/\n {4}/g, '\n      '),
+      '  - settle: { creates: 0, deletes: 0 }',
+      '  - expect: { kept: { snapshot: before }, orphans: 0, podsTotal: 3, events: { SelectingAll: 0 } }',
+    ]);
+    expect(result.failure?.message).toBeUndefined();
+    expect(result.verdict).toBe('pass');
+  });
+});
+
+describe('countMatches', () => {
+  it.each([
+    [3, 3, true],
+    [3, 2, false],
+    ['>= 2', 2, true],
+    ['> 2', 2, false],
+    ['<3', 2, true],
+    ['<= 1', 2, false],
+    ['=0', 0, true],
+  ] as const)('%s against %i', (expected, actual, ok) => {
+    expect(countMatches(expected, actual)).toBe(ok);
+  });
+});
+
+describe('mergePatch (RFC 7386)', () => {
+  it('merges mappings, replaces lists and scalars, removes on null', () => {
+    expect(
+      mergePatch(
+        { spec: { a: 1, list: [1, 2], nested: { keep: true, drop: 1 } } },
+        { spec: { list: [3], nested: { drop: null, add: 'x' }, b: 2 } },
+      ),
+    ).toEqual({ spec: { a: 1, list: [3], nested: { keep: true, add: 'x' }, b: 2 } });
+  });
+});
