@@ -9,7 +9,7 @@ import { AdapterError } from '../protocol/adapterError.js';
 import { eventSequence, type Scope } from './arbitraries.js';
 import type { Implementation } from './implementation.js';
 import { type Features, missingFeatures, PROFILES, type ProfileName, weightsFor } from './profiles.js';
-import { type CaseFailure, type RunOptions, runCase } from './runner.js';
+import { type CaseFailure, type CaseResult, type RunOptions, runCase } from './runner.js';
 
 export interface CampaignOptions {
   profile: ProfileName;
@@ -29,6 +29,8 @@ export interface CampaignOptions {
   run?: RunOptions;
   /** Called after every case with the running totals (progress lines). */
   onProgress?: (progress: CampaignProgress) => void;
+  /** Called after every case that ran to its end, in index order, with its own counts (reports). */
+  onCase?: (index: number, counts: Pick<CaseResult, 'events' | 'checks' | 'checksById'>) => void;
 }
 
 export interface CampaignProgress {
@@ -66,6 +68,11 @@ export interface CampaignResult {
   counterexample?: Counterexample;
   /** The implementation could not be checked (it crashed, hung, broke the protocol). */
   adapterError?: AdapterError;
+  /**
+   * The case index the campaign stopped at before its end: the failing case (it counts as run),
+   * or the one on which the implementation broke down (it does not).
+   */
+  stoppedAt?: number;
 }
 
 class CaseFailed extends Error {
@@ -83,6 +90,11 @@ export function caseSeed(seed: number, index: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
   return (h ^ (h >>> 16)) | 0;
+}
+
+/** The events of case `index` of the campaign with this seed (the same on every machine and worker). */
+export function generateCase(arbitrary: fc.Arbitrary<DsEvent[]>, seed: number, index: number): DsEvent[] {
+  return fc.sample(arbitrary, { seed: caseSeed(seed, index), numRuns: 1 })[0] as DsEvent[];
 }
 
 export function campaignArbitrary(implementation: Implementation, options: CampaignOptions): fc.Arbitrary<DsEvent[]> {
@@ -120,16 +132,18 @@ export async function runCampaign(implementation: Implementation, options: Campa
   const first = options.caseIndex ?? (options.shard ? options.shard.index - 1 : 0);
   const last = options.caseIndex ?? options.runs - 1;
   let failedAt: number | undefined;
+  let stoppedAt: number | undefined;
   let adapterError: AdapterError | undefined;
   let lastRun = first - stride;
   for (let index = first; index <= last; index += stride) {
-    const events = fc.sample(arbitrary, { seed: caseSeed(options.seed, index), numRuns: 1 })[0] as DsEvent[];
+    const events = generateCase(arbitrary, options.seed, index);
     let result: Awaited<ReturnType<typeof runCase>>;
     try {
       result = await runOne(events);
     } catch (e) {
       if (e instanceof AdapterError) {
         adapterError = e;
+        stoppedAt = index;
         break;
       }
       throw e;
@@ -139,9 +153,11 @@ export async function runCampaign(implementation: Implementation, options: Campa
     totals.checks += result.checks;
     totals.events += result.events;
     for (const [id, n] of Object.entries(result.checksById ?? {})) checksById[id] = (checksById[id] ?? 0) + n;
+    options.onCase?.(index, result);
     options.onProgress?.(totals);
     if (result.failure) {
       failedAt = index;
+      stoppedAt = index;
       break;
     }
   }
@@ -152,6 +168,7 @@ export async function runCampaign(implementation: Implementation, options: Campa
     checks: totals.checks,
     events: totals.events,
     checksById,
+    ...(stoppedAt !== undefined ? { stoppedAt } : {}),
   };
   if (adapterError) return { ...result, adapterError };
   if (failedAt === undefined) return result;
