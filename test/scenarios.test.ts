@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isMap, isScalar, isSeq, type Node, parseDocument, type YAMLMap } from 'yaml';
 import { type CliIO, main } from '../src/cli/main.js';
-import { referenceImplementation } from '../src/harness/implementation.js';
+import { processImplementation, referenceImplementation } from '../src/harness/implementation.js';
+import { mutantByName, mutantOptionsForStore } from '../src/harness/mutants.js';
 import { discoverScenarios } from '../src/scenario/discover.js';
 import { loadScenario, type Scenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/scenario/run.js';
@@ -141,6 +142,53 @@ describe('each scenario, broken once', () => {
   });
 });
 
+// --- mutants and the process path -------------------------------------------------------------
+
+/** For each mutant of the reference controller, a scenario that catches it (the corpus has more). */
+const CAUGHT_BY: Record<string, string> = {
+  'ignores-noexecute': 'upstream/unit/no-execute-taint-evicts-pod.yaml',
+  'evicts-on-noschedule': 'regressions/issue-21714-misscheduled-with-no-schedule-taint.yaml',
+  'forgets-default-tolerations': 'real-world/flannel-network-unavailable-node.yaml',
+  'duplicate-pods': 'upstream/unit/simple-daemonset-launches-pods.yaml',
+  'rounds-percent-down': 'upstream/unit/max-unavailable-percent-rounds-up.yaml',
+  'ignores-max-surge': 'regressions/issue-118823-surge-rollout-untolerated-node.yaml',
+  'writes-while-deleting': 'upstream/unit/being-deleted-does-nothing.yaml',
+  'never-adopts': 'upstream/unit/add-pod-orphan-adopted.yaml',
+  'keeps-failed-pods': 'upstream/e2e/retry-failed-daemon-pods.yaml',
+};
+
+describe('mutants of the reference controller', () => {
+  it.each(Object.entries(CAUGHT_BY))('%s fails %s', async (name, file) => {
+    const mutant = mutantByName(name);
+    if (mutant === undefined) return; // retired since
+    const implementation = referenceImplementation(`mutant ${name}`, mutantOptionsForStore(mutant));
+    const result = await runScenario(loadScenario(join(CORPUS, file)), implementation);
+    expect(result.verdict).toBe('fail');
+  });
+});
+
+describe('the process path (--controller)', () => {
+  it('the reference controller behind the protocol passes scenarios too', { timeout: 60_000 }, async () => {
+    const implementation = await processImplementation(`"${process.execPath}" bin/dsconform.mjs reference-controller`, {
+      cwd: ROOT,
+      startTimeoutMs: 30_000,
+    });
+    try {
+      for (const file of [
+        'real-world/kube-proxy-mixed-cluster.yaml',
+        'upstream/unit/deals-with-existing-pods.yaml',
+        'regressions/issue-54096-no-second-pod-after-restart.yaml',
+      ]) {
+        const result = await runScenario(loadScenario(join(CORPUS, file)), implementation);
+        expect(result.failure?.message ?? result.error, file).toBeUndefined();
+        expect(result.verdict, file).toBe('pass');
+      }
+    } finally {
+      await implementation.close();
+    }
+  });
+});
+
 // --- the command -----------------------------------------------------------------------------
 
 function captured(): CliIO & { out: string; err: string } {
@@ -222,6 +270,6 @@ describe('dsconform scenario', () => {
       io,
     );
     expect(code).toBe(2);
-    expect(io.err).toMatch(/could not start the implementation/);
+    expect(io.err).toMatch(/^dsconform: .*kubeconfig/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { createColors } from 'picocolors';
 import { MUTANTS } from '../harness/mutants.js';
 import { formatLocation } from '../manifests/inputError.js';
@@ -45,6 +45,11 @@ export async function runScenarios(
   } catch (e) {
     if (e instanceof AdapterError) {
       io.stderr(`dsconform: could not start the implementation: ${e.message}\n`);
+      return ExitCode.CouldNotCheck;
+    }
+    // e.g. --mutant with --controller, or --kubeconfig (scenarios need the simulated cluster)
+    if (e instanceof CommanderError) {
+      io.stderr(`dsconform: ${e.message}\n`);
       return ExitCode.CouldNotCheck;
     }
     throw e;
