@@ -33,7 +33,8 @@ export function expectedAfterDeletion(cluster: Cluster, uid: string, policy: Del
   if (policy === 'Orphan') {
     return {
       daemonSetRemoved: true,
-      orphanedPods: owned.filter((p) => !p.terminating).map((p) => p.name),
+      // Pod GC still removes pods bound to nodes that no longer exist.
+      orphanedPods: owned.filter((p) => !p.terminating && !(p.bound && !existing.has(p.node))).map((p) => p.name),
       orphanedRevisions: cluster.revisions.filter((r) => r.controllerUid === uid).map((r) => r.name),
       exact: true,
       reasons: [],

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DsEvent } from './events.ts';
 import { checkQuiescent, safetyEnvelope } from './invariants.ts';
-import { observe } from './observation.ts';
-import { compareWithExpectation, expectedAtQuiescence } from './oracle.ts';
+import { type Observation, observe } from './observation.ts';
+import { compareWithExpectation, expectedAtQuiescence, type QuiescenceExpectation } from './oracle.ts';
 import { isIdeal, isQuiet, settle } from './quiescence.ts';
 import { applyEvent } from './step.ts';
+import type { DaemonSetSpec } from './types.ts';
 import { SPECS, TEMPLATE_B, universeEvents, universeInput } from './universe.ts';
 import { initialWorld, type World } from './world.ts';
 
@@ -111,6 +112,107 @@ describe('expectedAtQuiescence', () => {
       policy: 'Foreground',
     });
     expect(expectedAtQuiescence(observe(stuck))).toMatchObject({ daemonSet: 'deleting', exact: false });
+  });
+});
+
+/** Runs `events` after creating a DaemonSet; every invariant and the expectation must hold. */
+function verify(spec: DaemonSetSpec, events: readonly DsEvent[]): { expected: QuiescenceExpectation; settled: World } {
+  let world = applyEvent(initialWorld(universeInput(OPTIONS)), { type: 'DS_CREATED', spec });
+  const history = [observe(world)];
+  for (const event of events) {
+    const prev = history[history.length - 1] as Observation;
+    world = applyEvent(world, event);
+    const obs = observe(world);
+    history.push(obs);
+    expect(safetyEnvelope({ obs, prev, history }), JSON.stringify(event)).toEqual([]);
+  }
+  const expected = expectedAtQuiescence(observe(world));
+  const settled = settle(world);
+  expect(checkQuiescent({ obs: observe(settled) })).toEqual([]);
+  if (expected.exact) expect(compareWithExpectation(observe(settled), expected)).toEqual([]);
+  return { expected, settled };
+}
+
+const taint = (node: string, effect: 'NoSchedule' | 'NoExecute'): DsEvent => ({
+  type: 'TAINT_ADDED',
+  node,
+  taint: { key: 'dedicated', value: 'infra', effect },
+});
+
+describe('regressions found by long random campaigns', () => {
+  it('an orphan and an unscheduled pod on one node: the survivor depends on the scheduler (inexact)', () => {
+    const { expected } = verify(SPECS.rolling, [
+      { type: 'NODE_CORDONED', node: 'node-0' },
+      { type: 'CONTROLLER_SYNC' },
+      { type: 'ORPHAN_POD_APPEARED', node: 'node-2', revision: 'current' },
+    ]);
+    expect(expected.exact).toBe(false);
+    expect(expected.reasons.join()).toContain('depends on whether the scheduler binds first');
+  });
+
+  it('a RollingUpdate may delete a bound out-of-date pod of a node that is gone (DS-PLACE-05)', () => {
+    verify(SPECS.rolling, [
+      { type: 'CONTROLLER_SYNC' },
+      { type: 'SCHEDULER_STEP' },
+      { type: 'KUBELET_STEP' },
+      { type: 'NODE_REMOVED', node: 'node-0' },
+      { type: 'TEMPLATE_UPDATED', template: TEMPLATE_B },
+      { type: 'CONTROLLER_SYNC' },
+    ]);
+  });
+
+  it('a surge whose new pod can never be scheduled keeps old and new pods (DS-SAFE-03)', () => {
+    const { settled } = verify(SPECS.surge, [
+      { type: 'CONTROLLER_SYNC' },
+      taint('node-2', 'NoSchedule'),
+      { type: 'ORPHAN_POD_APPEARED', node: 'node-2', revision: 'none' },
+    ]);
+    expect(settled.pods.filter((p) => p.node === 'node-2' && !p.terminating)).toHaveLength(2);
+  });
+
+  it('an orphan deletion while Pod GC removes pods of a vanished node (DS-DEL-04)', () => {
+    verify(SPECS.rolling, [
+      { type: 'ORPHAN_POD_APPEARED', node: 'node-0', revision: 'current' },
+      { type: 'NODE_REMOVED', node: 'node-0' },
+      { type: 'CONTROLLER_SYNC' },
+      { type: 'DS_DELETED', policy: 'Orphan' },
+      { type: 'GC_STEP' },
+    ]);
+  });
+
+  it('percent budgets scale to 0 when no node is desired: out-of-date pods stay', () => {
+    const { expected } = verify(SPECS.surge, [
+      { type: 'STRATEGY_CHANGED', updateStrategy: { type: 'RollingUpdate', maxUnavailable: 0, maxSurge: '50%' } },
+      taint('node-0', 'NoSchedule'),
+      taint('node-1', 'NoSchedule'),
+      taint('node-2', 'NoSchedule'),
+      { type: 'ORPHAN_POD_APPEARED', node: 'node-1', revision: 'none' },
+    ]);
+    expect(expected.nodes.find((n) => n.node === 'node-1')).toMatchObject({ pods: 1, updated: false });
+  });
+
+  it('an out-of-date pod not yet available races the sync when budgets are 0 (inexact)', () => {
+    const { expected } = verify(SPECS.rolling, [
+      taint('node-0', 'NoExecute'),
+      taint('node-1', 'NoExecute'),
+      taint('node-2', 'NoSchedule'),
+      { type: 'ORPHAN_POD_APPEARED', node: 'node-2', revision: 'none' },
+      {
+        type: 'STRATEGY_CHANGED',
+        updateStrategy: { type: 'RollingUpdate', maxUnavailable: '50%', maxSurge: 0 },
+        minReadySeconds: 5,
+      },
+    ]);
+    expect(expected.exact).toBe(false);
+  });
+
+  it('an adopted orphan makes the unscheduled DaemonSet pod a duplicate (OnDelete)', () => {
+    verify(SPECS.onDelete, [
+      { type: 'CONTROLLER_SYNC' },
+      taint('node-1', 'NoSchedule'),
+      { type: 'ORPHAN_POD_APPEARED', node: 'node-1', revision: 'none' },
+      { type: 'CONTROLLER_SYNC' },
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@
  * test checks that the two agree.
  */
 import { nodeShouldRunDaemonPod, schedulerFits } from './eligibility.ts';
-import { claimedPods, isPodLive, isPodUpdatedFor, oldestPod } from './pods.ts';
+import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor, oldestPod } from './pods.ts';
 import { allowsSurge, desiredNodes, rolloutBudgets } from './rollout.ts';
 import type { Cluster, DaemonSet, Pod, PodTemplate } from './types.ts';
 
@@ -87,10 +87,10 @@ export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
   const live = claimedPods(cluster.pods, ds).filter(isPodLive);
   const strategy = ds.spec.updateStrategy;
   const budgets = rolloutBudgets(strategy, desiredNodes(cluster, ds).length);
-  const replacesOutOfDate =
-    strategy.type === 'RollingUpdate' &&
-    // Without surge an available old pod needs maxUnavailable ≥ 1; with surge old pods always go.
-    (allowsSurge(strategy) || budgets.maxUnavailable > 0);
+  // rollingUpdate picks its branch by maxSurge scaled against desired (not AllowsSurge): with
+  // surge old pods always go; without, an available old pod needs maxUnavailable ≥ 1. Both are
+  // 0 only when no node is desired and the budgets are percentages.
+  const replacesOutOfDate = strategy.type === 'RollingUpdate' && (budgets.maxSurge > 0 || budgets.maxUnavailable > 0);
   const nodes = [...cluster.nodes]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((node): NodeExpectation => {
@@ -107,6 +107,15 @@ export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
         );
       }
       const keep = kept && !(replacesOutOfDate && !isPodUpdatedFor(kept, ds)) ? kept : undefined;
+      if (
+        keep &&
+        strategy.type === 'RollingUpdate' &&
+        !isPodUpdatedFor(keep, ds) &&
+        !isPodAvailable(keep, ds.spec.minReadySeconds, cluster.time)
+      ) {
+        // rollingUpdate deletes an out-of-date pod that is not available whatever the budget.
+        reasons.push(`out-of-date pod ${keep.name} stays only if it becomes available before a sync`);
+      }
       if (keep) {
         return { ...base, pods: 1, keeps: keep.name, updated: isPodUpdatedFor(keep, ds), ready: true, available: true };
       }

@@ -66,7 +66,10 @@ export interface UniverseOptions {
   readonly nodes?: number;
   /** Further node names NODE_ADDED may add (default 1). */
   readonly extraNodes?: number;
-  /** `full` adds PreferNoSchedule taints, Unknown readiness, orphans without hash and a second clock step. */
+  /**
+   * `full` adds PreferNoSchedule taints, Unknown readiness, orphans without hash, a longer clock
+   * step, minReadySeconds 5, percent budgets and revisionHistoryLimit 0.
+   */
   readonly size?: 'small' | 'full';
   /** Which event types to offer (default: all). */
   readonly eventTypes?: readonly DsEvent['type'][];
@@ -125,7 +128,22 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
     { type: 'CONTROLLER_RESTARTED' },
     { type: 'TIME_ADVANCED', seconds: 1 },
   );
-  if (full) events.push({ type: 'TIME_ADVANCED', seconds: 60 });
+  if (full) {
+    events.push(
+      { type: 'TIME_ADVANCED', seconds: 60 },
+      { type: 'DS_CREATED', spec: { ...SPECS.surge, minReadySeconds: 5 } },
+      {
+        type: 'STRATEGY_CHANGED',
+        updateStrategy: { type: 'RollingUpdate', maxUnavailable: '50%', maxSurge: 0 },
+        minReadySeconds: 5,
+      },
+      {
+        type: 'STRATEGY_CHANGED',
+        updateStrategy: { type: 'RollingUpdate', maxUnavailable: 0, maxSurge: '50%' },
+        revisionHistoryLimit: 0,
+      },
+    );
+  }
   events.push({ type: 'CONTROLLER_SYNC' }, { type: 'KUBELET_STEP' }, { type: 'SCHEDULER_STEP' }, { type: 'GC_STEP' });
   const allowed = options.eventTypes;
   return allowed ? events.filter((e) => allowed.includes(e.type)) : events;
