@@ -16,6 +16,7 @@ import { mutantByName, mutantOptionsForStore } from '../src/harness/mutants.js';
 import { discoverScenarios } from '../src/scenario/discover.js';
 import { loadScenario, type Scenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/scenario/run.js';
+import { scenarioDocumentSchema } from '../src/scenario/schema.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CORPUS = join(ROOT, 'scenarios');
@@ -35,6 +36,15 @@ describe('the scenario corpus', () => {
         expect(s.issues.length, `${where} names its issue`).toBeGreaterThan(0);
         expect(readFileSync(s.file, 'utf8'), `${where} states the behaviour it pins`).toMatch(/^# Pins/m);
       }
+    }
+  });
+
+  it('every scenario is valid for the JSON Schema editors use (its zod source)', () => {
+    const schema = scenarioDocumentSchema();
+    for (const file of files) {
+      const data = parseDocument(readFileSync(file, 'utf8'), { version: '1.1' }).toJS();
+      const parsed = schema.safeParse(data);
+      expect(parsed.success ? [] : parsed.error.issues.slice(0, 1), rel(file)).toEqual([]);
     }
   });
 

@@ -396,8 +396,8 @@ export const scenarioHeaderSchema = z.strictObject({
 });
 export type ScenarioHeader = z.infer<typeof scenarioHeaderSchema>;
 
-/** The whole document, steps included, for the JSON Schema only. */
-function documentSchema() {
+/** The whole document, steps included: the source of the JSON Schema (the loader checks steps one by one). */
+export function scenarioDocumentSchema() {
   const step = z.union(
     STEP_KINDS.map((kind) => {
       const object = z.strictObject({ [kind]: STEP_SCHEMAS[kind] });
@@ -422,8 +422,7 @@ function definitions() {
 
 export function scenarioJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(documentSchema(), { io: 'input', unrepresentable: 'any', metadata: definitions() }),
-    $id: 'https://dsconform.dev/scenario.schema.json',
+    ...z.toJSONSchema(scenarioDocumentSchema(), { io: 'input', unrepresentable: 'any', metadata: definitions() }),
     title: 'dsconform scenario',
   };
 }
