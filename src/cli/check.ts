@@ -6,12 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { invariantById } from '../../model/invariants.ts';
-import { type CampaignProgress, type CampaignResult, runCampaign } from '../harness/campaign.js';
+import { type CampaignOptions, type CampaignProgress, type CampaignResult, runCampaign } from '../harness/campaign.js';
 import { counterexampleFile, type ImplementationRef, saveCounterexample } from '../harness/counterexample.js';
 import { type Implementation, processImplementation, referenceImplementation } from '../harness/implementation.js';
 import { MUTANTS, mutantByName, mutantOptionsForStore } from '../harness/mutants.js';
 import { ALL_FEATURES, PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
+import { runCampaignInWorkers } from '../harness/workers.js';
 import { AdapterError } from '../protocol/adapterError.js';
+import { CaseLogBuilder } from '../report/caseLog.js';
 import {
   type ConformanceReport,
   overallVerdict,
@@ -37,6 +39,10 @@ export interface CheckOptions {
   reportDir: string;
   nodes: number;
   maxEvents: number;
+  /** Worker threads that run the cases (the result is the single-process one). */
+  workers?: number;
+  /** Run only shard `index` of `count` (cases i with i mod count = index - 1), for merging later. */
+  shard?: { index: number; count: number };
 }
 
 export function positiveInt(name: string) {
@@ -45,6 +51,24 @@ export function positiveInt(name: string) {
       throw new InvalidArgumentError(`${name} must be a positive whole number`);
     return Number(value);
   };
+}
+
+function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, 0 or more`);
+    return Number(value);
+  };
+}
+
+/** `--shard i/n`: 1 <= i <= n. */
+export function shardValue(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new InvalidArgumentError('--shard must be i/n with 1 <= i <= n, e.g. 2/4');
+  }
+  return { index, count };
 }
 
 function seedValue(value: string): number {
@@ -193,11 +217,14 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   const runId = `${ref.mutant ? `mutant-${ref.mutant}` : ref.kind === 'reference' ? 'reference' : slug(implementation.name)}-${options.profile}-seed${options.seed}`;
-  const runDir = join(options.reportDir, 'conformance', runId);
+  // Shards of one campaign share its run id (merge groups by it), not its folder.
+  const shardSuffix = options.shard ? `-shard${options.shard.index}of${options.shard.count}` : '';
+  const runDir = join(options.reportDir, 'conformance', `${runId}${shardSuffix}`);
   io.stdout(
-    `dsconform check: ${implementation.name}, profile ${options.profile}, seed ${options.seed}, ${options.runs} runs\n`,
+    `dsconform check: ${implementation.name}, profile ${options.profile}, seed ${options.seed}, ${options.runs} runs${options.shard ? `, shard ${options.shard.index}/${options.shard.count}` : ''}${(options.workers ?? 1) > 1 ? `, ${options.workers} workers` : ''}\n`,
   );
   const profiles: ProfileReport[] = [];
+  const caseLog = new CaseLogBuilder();
   let replay: string | undefined;
   const writeReports = (): ConformanceReport => {
     const report: ConformanceReport = {
@@ -209,6 +236,7 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
       verdict: overallVerdict(profiles),
       profiles,
       ...(replay ? { replay } : {}),
+      ...(options.shard ? { shard: options.shard } : {}),
     };
     mkdirSync(runDir, { recursive: true });
     writeFileSync(join(runDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -223,7 +251,15 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
     try {
       if (startError) throw startError;
       const onProgress = progressLine(io, tty, options.runs);
-      result = await runCampaign(implementation, {
+      // --workers N: the same cases and the same result, on N threads (src/harness/workers.ts).
+      const runCampaignHere = (campaign: CampaignOptions) =>
+        (options.workers ?? 1) > 1
+          ? runCampaignInWorkers(implementation, campaign, {
+              workers: options.workers ?? 1,
+              spec: { ref, stepTimeoutMs: options.stepTimeout },
+            })
+          : runCampaign(implementation, campaign);
+      result = await runCampaignHere({
         profile: options.profile,
         runs: options.runs,
         seed: options.seed,
@@ -232,6 +268,8 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
         ...(options.caseIndex !== undefined ? { caseIndex: options.caseIndex } : {}),
         ...(options.path !== undefined ? { path: options.path } : {}),
         ...(onProgress ? { onProgress } : {}),
+        ...(options.shard ? { shard: options.shard } : {}),
+        onCase: (_index, counts) => caseLog.add(counts),
       });
       if (tty) io.stderr('\r\x1b[K');
     } catch (e) {
@@ -263,7 +301,7 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
       saved = { file, path };
       replay = `npx dsconform replay ${path}`;
     }
-    const profile = profileReport(result, durationMs, saved);
+    const profile = profileReport(result, durationMs, saved, caseLog.build());
     profiles.push(profile);
     const report = writeReports();
 
@@ -335,6 +373,22 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
     .option('--report-dir <dir>', 'where reports and counterexamples are written', 'reports')
     .option('--nodes <n>', 'nodes in the generated clusters', positiveInt('--nodes'), 3)
     .option('--max-events <n>', 'longest generated event sequence', positiveInt('--max-events'), 30)
+    .option(
+      '--case <n>',
+      "run only this case of the campaign (0-based), as a failure's rerun line prints it",
+      nonNegativeInt('--case'),
+    )
+    .option(
+      '--workers <n>',
+      'worker threads running the cases; the result is the same as with one',
+      positiveInt('--workers'),
+      1,
+    )
+    .option(
+      '--shard <i/n>',
+      'run only shard i of n of the campaign (merge the reports with dsconform merge)',
+      shardValue,
+    )
     .action(async (raw: Partial<CheckOptions>) => {
       const options: CheckOptions = {
         profile: raw.profile ?? 'all',
@@ -348,8 +402,17 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
         ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}),
         ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
         ...(raw.path !== undefined ? { path: raw.path } : {}),
+        ...(raw.workers !== undefined && raw.workers > 1 ? { workers: raw.workers } : {}),
+        ...(raw.shard !== undefined ? { shard: raw.shard } : {}),
         ...((raw as { case?: number }).case !== undefined ? { caseIndex: (raw as { case?: number }).case } : {}),
       };
+      if (options.workers !== undefined && options.kubeconfig !== undefined) {
+        context.io.stderr(
+          'dsconform: --workers runs simulated clusters in parallel; a real cluster is checked by one\n',
+        );
+        context.exit(ExitCode.CouldNotCheck);
+        return;
+      }
       context.exit(await runCheck(options, context));
     });
 };

@@ -10,6 +10,7 @@ import { InputError } from '../manifests/inputError.js';
 import { registerCheck } from './check.js';
 import { ExitCode } from './exitCodes.js';
 import { registerMatrix } from './matrix.js';
+import { registerMerge } from './merge.js';
 import { registerReferenceController } from './referenceController.js';
 import { registerReplay } from './replay.js';
 import { registerScenario } from './scenario.js';
@@ -47,6 +48,7 @@ export const processIO: CliIO = {
 const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
   registerMatrix,
+  registerMerge,
   registerReplay,
   registerScenario,
   registerSimulate,

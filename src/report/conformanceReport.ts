@@ -5,6 +5,7 @@
 import { INVARIANTS } from '../../model/invariants.ts';
 import type { CampaignResult } from '../harness/campaign.js';
 import type { CounterexampleFile, ImplementationRef } from '../harness/counterexample.js';
+import type { CaseLog } from './caseLog.js';
 
 export const REPORT_SCHEMA = 'dsconform/conformance-report@1';
 
@@ -33,6 +34,14 @@ export interface ProfileReport {
   counterexample?: CounterexampleFile;
   /** Wall-clock duration; the only field that differs between two runs with the same seed. */
   durationMs: number;
+  /** Nodes and longest event sequence of the generated cases (shards of other scopes never merge). */
+  scope?: { nodes: number; maxEvents: number };
+  /** The case indexes run: first, first + stride, ... up to last (a shard i/n: first i-1, stride n). */
+  caseIndexes?: { first: number; last: number; stride: number };
+  /** The case the campaign stopped at early: its failing case, or the one the implementation broke down on. */
+  stoppedAt?: number;
+  /** Each case's counts, so that shard reports merge into exactly the single run's report (merge.ts). */
+  caseLog?: CaseLog;
 }
 
 export interface ConformanceReport {
@@ -44,7 +53,19 @@ export interface ConformanceReport {
   verdict: 'conforms' | 'violation' | 'could-not-check';
   profiles: ProfileReport[];
   replay?: string;
+  /** Set when this run is one shard of a campaign (`--shard index/count`); absent once merged. */
+  shard?: { index: number; count: number };
 }
+
+/** What a profile report is made from: a campaign's result, or the merged results of its shards. */
+export type CampaignOutcome = Pick<
+  CampaignResult,
+  'profile' | 'runs' | 'checks' | 'events' | 'checksById' | 'skipped' | 'caseIndexes' | 'stoppedAt'
+> & {
+  scope?: CampaignResult['scope'];
+  counterexample?: { failure: { invariant: string } };
+  adapterError?: { message: string };
+};
 
 const QUIESCENCE_CHECKS: { id: string; statement: string }[] = [
   {
@@ -59,9 +80,10 @@ const QUIESCENCE_CHECKS: { id: string; statement: string }[] = [
 ];
 
 export function profileReport(
-  result: CampaignResult,
+  result: CampaignOutcome,
   durationMs: number,
   counterexample?: { file: CounterexampleFile; path: string },
+  caseLog?: CaseLog,
 ): ProfileReport {
   const failedId = result.counterexample?.failure.invariant;
   const catalogue = [
@@ -101,6 +123,10 @@ export function profileReport(
     invariants,
     ...(counterexample ? { counterexampleFile: counterexample.path, counterexample: counterexample.file } : {}),
     durationMs,
+    ...(result.scope ? { scope: { nodes: result.scope.nodes, maxEvents: result.scope.maxEvents } } : {}),
+    ...(result.caseIndexes ? { caseIndexes: result.caseIndexes } : {}),
+    ...(result.stoppedAt !== undefined ? { stoppedAt: result.stoppedAt } : {}),
+    ...(caseLog ? { caseLog } : {}),
   };
 }
 
