@@ -19,6 +19,7 @@ export * from './paths.ts';
 export * from './placement.ts';
 export * from './pods.ts';
 export * from './quiescence.ts';
+export * from './render.ts';
 export * from './rollout.ts';
 export * from './scheduler.ts';
 export * from './status.ts';

@@ -8,11 +8,13 @@
 import { syncDaemonSet } from './controller.ts';
 import { nodeShouldRunDaemonPod } from './eligibility.ts';
 import { garbageCollectorStep } from './garbageCollector.ts';
+import { templateHash } from './history.ts';
 import { kubeletStep } from './kubelet.ts';
 import { failedPodsBackoffKey } from './manage.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor } from './pods.ts';
 import { allowsSurge } from './rollout.ts';
 import { schedulerStep } from './scheduler.ts';
+import type { PodTemplate } from './types.ts';
 import type { World } from './world.ts';
 
 /** Structural equality of JSON data (objects compare by own keys with defined values). */
@@ -142,4 +144,74 @@ export function lifecyclePhase(world: World): ActivePhase {
       : 'rollingUpdate.noSurge';
   }
   return 'progressing';
+}
+
+const templateHashes = new WeakMap<object, string>();
+
+/** templateHash, remembered per template object (templates are shared between worlds). */
+function hashOf(template: PodTemplate): string {
+  let h = templateHashes.get(template);
+  if (h === undefined) {
+    h = templateHash(template);
+    templateHashes.set(template, h);
+  }
+  return h;
+}
+
+/**
+ * A key that is equal for worlds that behave the same from now on: pod names and UIDs replaced
+ * by their rank, the template by its hash, times made relative to the clock and capped beyond
+ * every deadline the model knows (backoff forgets after 2 × 15 min), the serial and the
+ * last-step record dropped. For deduplicating states in bounded exploration.
+ */
+export function canonicalWorldKey(world: World): string {
+  const cap = 2 * 15 * 60 + 1;
+  const ago = (t: number | undefined) => (t === undefined ? '' : String(Math.min(world.time - t, cap)));
+  const uids = new Map<string, string>();
+  const uid = (u: string | undefined) => {
+    if (u === undefined) return '';
+    let r = uids.get(u);
+    if (r === undefined) {
+      r = `u${uids.size}`;
+      uids.set(u, r);
+    }
+    return r;
+  };
+  const parts: string[] = [];
+  for (const n of [...world.nodes].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const labels = Object.entries(n.labels)
+      .sort()
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const taints = n.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(',');
+    parts.push(`N${n.name};${labels};${taints};${n.unschedulable ? 'U' : ''};${n.ready}`);
+  }
+  const ds = world.daemonSet;
+  if (ds) {
+    const { spec, status } = ds;
+    parts.push(
+      `D${uid(ds.uid)};${ds.generation};${ds.templateGeneration};${hashOf(spec.template)};${ds.currentHash ?? ''};` +
+        `${JSON.stringify(spec.updateStrategy)};${spec.minReadySeconds};${spec.revisionHistoryLimit};` +
+        `${Object.values(status).join(',')};${ds.deleting ?? ''};${ds.selectsAll ? 'A' : ''}`,
+    );
+  }
+  const pods = [...world.pods].sort(
+    (a, b) =>
+      Number(b.bound) - Number(a.bound) ||
+      a.createdAt - b.createdAt ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+  for (const p of pods) {
+    parts.push(
+      `P${p.node};${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${uid(p.controllerUid)};` +
+        `${p.phase};${p.ready ? 'R' : ''};${ago(p.readySince)};${p.terminating ? 'T' : ''};${ago(p.createdAt)}`,
+    );
+  }
+  for (const r of [...world.revisions].sort((a, b) => a.revision - b.revision || (a.hash < b.hash ? -1 : 1))) {
+    parts.push(`R${r.hash};${r.revision};${uid(r.controllerUid)}`);
+  }
+  for (const [key, e] of Object.entries(world.controller.backoff).sort()) {
+    parts.push(`B${key.replace(/^[^/]+/, (u) => uid(u))};${e.delay};${ago(e.lastUpdate)}`);
+  }
+  return parts.join('|');
 }
