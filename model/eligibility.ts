@@ -202,10 +202,12 @@ export function shouldContinueRunning(node: Node, template: PodTemplate): boolea
 }
 
 /**
- * Whether the default scheduler can bind a daemon pod made from `template` to `node`: the pod is
- * pinned there, so only its nodeSelector, required affinity and NoSchedule/NoExecute taints can
- * refuse it. This is the same predicate as `shouldRun` (resources and ports are not modelled).
+ * Whether the default scheduler can bind a daemon pod made from `template` to `node`. The
+ * created pod's required affinity is only the `metadata.name In [node]` pin (the template's terms
+ * were replaced, ReplaceDaemonSetPodNodeNameNodeAffinity), so only its nodeSelector and
+ * untolerated NoSchedule/NoExecute taints can refuse it (resources and ports are not modelled).
  */
 export function schedulerFits(node: Node, template: PodTemplate): boolean {
-  return nodeShouldRunDaemonPod(node, { ...template, nodeName: node.name }).shouldRun;
+  const { requiredNodeAffinity: _replaced, ...pinned } = template;
+  return nodeShouldRunDaemonPod(node, { ...pinned, nodeName: node.name }).shouldRun;
 }

@@ -15,10 +15,10 @@ import type {
 } from './types.ts';
 
 /**
- * Picks one pod on `node`: the DaemonSet's pods there (owned by the current DaemonSet, or
- * orphans when `orphan` is true), optionally only those whose revision is current or old, that
+ * Picks one pod on `node` among the observed pods there (see `Observation.pods`), optionally
+ * only those whose revision is current or old (IsPodUpdated against the current revision), that
  * the event can apply to; among them the oldest (bound first, then creation time, then name).
- * When no pod qualifies the event does nothing.
+ * When no pod qualifies the event does nothing. Without a DaemonSet every pod counts as old.
  */
 export interface PodSelector {
   readonly node: string;

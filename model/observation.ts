@@ -11,8 +11,8 @@
  *   spec in the model's terms (types.ts), the status, `deleting` when a deletionTimestamp is set
  *   (with the finalizer that says which policy), and `currentHash`: the hash label of the
  *   ControllerRevision whose stored template equals `spec.template`, when one exists.
- * - `pods`: every pod controlled by a DaemonSet (any UID) plus every pod without controller
- *   whose labels match the DaemonSet's selector. `node` is `spec.nodeName`, or for an unbound
+ * - `pods`: every pod controlled by this DaemonSet or by an earlier DaemonSet of the same name
+ *   (any UID), plus every pod without controller whose labels match the selector. `node` is `spec.nodeName`, or for an unbound
  *   pod the value of its `metadata.name In [..]` node-affinity field requirement. Times in seconds.
  * - `revisions`: every ControllerRevision of the DaemonSet's name prefix or selector, with its
  *   hash label, revision number and controller UID; `template` when it can be decoded.

@@ -172,7 +172,7 @@ export interface Cluster {
   readonly nodes: readonly Node[];
   /** Absent when no DaemonSet object exists (never created, or removed). */
   readonly daemonSet?: DaemonSet;
-  /** Every pod controlled by a DaemonSet, plus orphans matching the DaemonSet's selector. */
+  /** Pods controlled by the DaemonSet or an earlier one of the same name, plus orphans matching its selector. */
   readonly pods: readonly Pod[];
   readonly revisions: readonly Revision[];
 }
