@@ -163,6 +163,14 @@ describe('each check catches the fault it is about', () => {
         return faultyStep(w, (x) => x, { statusWritten: true });
       },
     ],
+    [
+      'DS-SAFE-04',
+      () => {
+        const w = converged(2);
+        const ctx = faultyStep(w, creating('node-1', { bound: true, createdAt: 0 }), { creates: [{ node: 'node-1' }] });
+        return ctx;
+      },
+    ],
     ['DS-SYNC-03', () => faultyStep(converged(1), (x) => x, { createAttempts: [true, false, true, true] })],
     [
       'DS-STATUS-01',

@@ -360,6 +360,34 @@ export const INVARIANTS: readonly Invariant[] = [
     },
   },
   {
+    id: 'DS-SAFE-04',
+    family: 'safety',
+    scope: 'step',
+    statement:
+      'Right after a controller sync no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without).',
+    properties: ['P5'],
+    upstream: [
+      'TestDealsWithExistingPods',
+      'TestSurgeDealsWithExistingPods',
+      'TestSurgePreservesReadyOldPods',
+      'kubernetes#54096',
+    ],
+    check: ({ obs, prev }) => {
+      const ds = prev?.daemonSet;
+      if (obs.lastStep?.event.type !== 'CONTROLLER_SYNC' || !ds || ds.deleting || ds.selectsAll) return [];
+      const after = obs.daemonSet?.uid === ds.uid ? obs.daemonSet : ds;
+      const surge = allowsSurge(after.spec.updateStrategy);
+      return obs.nodes.flatMap((n) => {
+        const live = liveOn(obs, after, n.name);
+        const current = live.filter((p) => p.hash !== undefined && p.hash === after.currentHash).length;
+        const ok = surge ? live.length <= 2 && current <= 1 && live.length - current <= 1 : live.length <= 1;
+        return ok
+          ? []
+          : [violation('DS-SAFE-04', `node ${n.name} has ${live.length} live pods after a sync`, { node: n.name })];
+      });
+    },
+  },
+  {
     id: 'DS-STATUS-01',
     family: 'status',
     scope: 'always',
