@@ -1,0 +1,92 @@
+/** The shape of bench/results.json and the targets of issue 9, checked against it. */
+import type { DetectionFigure } from './detect.js';
+import type { ExploreFigure } from './explore.js';
+import type { Machine } from './machine.js';
+import type { NpmTestFigure } from './npmTest.js';
+import type { StatusLoopFigure } from './statusLoop.js';
+import type { SyncFigure } from './sync.js';
+import type { ThroughputFigure } from './throughput.js';
+
+export const RESULTS_SCHEMA = 'dsconform/bench-results@1';
+
+export interface BenchResults {
+  schema: typeof RESULTS_SCHEMA;
+  /** When each section was last measured (sections can be rerun alone with --only). */
+  measuredAt: Record<string, string>;
+  quick: boolean;
+  machine: Machine;
+  /** 1-minute load average when each section started: other processes slow wall time down. */
+  loadAverage: Record<string, number>;
+  throughput?: ThroughputFigure[];
+  statusLoop?: StatusLoopFigure[];
+  sync?: SyncFigure[];
+  detect?: DetectionFigure[];
+  explore?: ExploreFigure;
+  npmTest?: NpmTestFigure;
+  targets?: Target[];
+}
+
+export interface Target {
+  target: string;
+  threshold: string;
+  measured: string;
+  met: boolean | null;
+}
+
+const ns = (v: number) => `${v} ns/node`;
+
+export function evaluateTargets(r: BenchResults): Target[] {
+  const targets: Target[] = [];
+  const loop = (affinity: string, nodes: number) =>
+    r.statusLoop?.find((f) => f.affinity === affinity && f.nodes === nodes);
+  for (const [affinity, limit, label] of [
+    ['none', 100, 'no affinity'],
+    ['exclusion', 500, 'exclusion affinity'],
+  ] as const) {
+    for (const nodes of [1000, 10000]) {
+      const f = loop(affinity, nodes);
+      targets.push({
+        target: `status loop, ${label}, ${nodes.toLocaleString('en-US')} nodes`,
+        threshold: `≤ ${limit} ns/node`,
+        measured: f ? ns(f.nsPerNode) : 'not measured',
+        met: f ? f.nsPerNode <= limit : null,
+      });
+    }
+    const small = loop(affinity, 1000);
+    const large = loop(affinity, 10000);
+    const growth = small && large ? large.msPerCall / small.msPerCall : undefined;
+    targets.push({
+      target: `status loop growth, ${label}: 10,000-node time over 1,000-node time`,
+      threshold: '≤ 12×',
+      measured: growth === undefined ? 'not measured' : `${growth.toFixed(1)}×`,
+      met: growth === undefined ? null : growth <= 12,
+    });
+  }
+  const steady = r.sync?.find((f) => f.nodes === 5000);
+  targets.push({
+    target: 'steady-state sync, 5,000 nodes',
+    threshold: '≤ 50 ms',
+    measured: steady ? `${steady.steady.ms} ms` : 'not measured',
+    met: steady ? steady.steady.ms <= 50 : null,
+  });
+  for (const d of r.detect ?? []) {
+    targets.push({
+      target: `mutant ${d.mutant} detected (median over ${d.seeds} seeds)`,
+      threshold: '< 1 s',
+      measured:
+        d.detected === d.seeds || Number.isFinite(d.medianSecondsToFailure)
+          ? `${d.medianSecondsToFailure} s (${d.medianRuns} runs)`
+          : `not detected in most seeds (${d.detected}/${d.seeds})`,
+      met: Number.isFinite(d.medianSecondsToFailure) ? d.medianSecondsToFailure < 1 : false,
+    });
+  }
+  targets.push({
+    target: 'the whole npm test, 2 cores',
+    threshold: '≤ 5 min',
+    measured: r.npmTest
+      ? `${(r.npmTest.seconds / 60).toFixed(1)} min (${r.npmTest.passed}/${r.npmTest.tests} tests passed)`
+      : 'not measured (npm run bench -- --npm-test)',
+    met: r.npmTest ? r.npmTest.seconds <= 300 : null,
+  });
+  return targets;
+}
