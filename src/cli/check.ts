@@ -11,6 +11,7 @@ import { counterexampleFile, type ImplementationRef, saveCounterexample } from '
 import { type Implementation, processImplementation, referenceImplementation } from '../harness/implementation.js';
 import { MUTANTS, mutantByName, mutantOptionsForStore } from '../harness/mutants.js';
 import { ALL_FEATURES, PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
+import type { SystemUnderTest } from '../harness/systemUnderTest.js';
 import { runCampaignInWorkers } from '../harness/workers.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { CaseLogBuilder } from '../report/caseLog.js';
@@ -29,6 +30,13 @@ import type { CliContext, CliIO, RegisterCommand } from './main.js';
 export interface CheckOptions {
   controller?: string;
   kubeconfig?: string;
+  /** With --kubeconfig: the context to use instead of the file's current one. */
+  context?: string;
+  /** With --kubeconfig: skip the "is this a throwaway test cluster" check. */
+  allowAnyCluster?: boolean;
+  /** With --kubeconfig: longest wait for the cluster to settle (ms), and how long it must stay unchanged. */
+  convergenceTimeout?: number;
+  stableFor?: number;
   mutant?: string;
   profile: ProfileName;
   runs: number;
@@ -98,16 +106,46 @@ function slug(text: string): string {
   );
 }
 
-/** Resolves --controller / --kubeconfig / --mutant to an implementation; the reference by default. */
+/** What `dsconform check` runs against: a real cluster with --kubeconfig, else as resolveImplementation says. */
+export async function resolveCheckTarget(
+  options: Pick<
+    CheckOptions,
+    | 'controller'
+    | 'kubeconfig'
+    | 'mutant'
+    | 'stepTimeout'
+    | 'context'
+    | 'allowAnyCluster'
+    | 'convergenceTimeout'
+    | 'stableFor'
+  >,
+  io: CliIO,
+): Promise<{ implementation: Implementation<SystemUnderTest>; ref: ImplementationRef }> {
+  if (options.kubeconfig === undefined) return resolveImplementation(options, io);
+  if (options.controller !== undefined || options.mutant !== undefined)
+    throw new InvalidArgumentError('--kubeconfig checks a cluster; it does not combine with --controller or --mutant');
+  // Loaded only here: nothing else in dsconform needs the Kubernetes client.
+  const { clusterImplementation } = await import('../k8s/clusterImplementation.js');
+  const implementation = await clusterImplementation({
+    kubeconfig: options.kubeconfig,
+    ...(options.context !== undefined ? { context: options.context } : {}),
+    ...(options.allowAnyCluster ? { allowAnyCluster: true } : {}),
+    timing: {
+      ...(options.convergenceTimeout !== undefined ? { convergenceTimeoutMs: options.convergenceTimeout } : {}),
+      ...(options.stableFor !== undefined ? { stableForMs: options.stableFor } : {}),
+    },
+    log: (line) => io.stderr(`dsconform: ${line}\n`),
+  });
+  return { implementation, ref: { name: implementation.name, kind: 'process' } };
+}
+
+/** Resolves --controller / --mutant to an implementation; the reference by default. */
 export async function resolveImplementation(
   options: Pick<CheckOptions, 'controller' | 'kubeconfig' | 'mutant' | 'stepTimeout'>,
   io: CliIO,
 ): Promise<{ implementation: Implementation; ref: ImplementationRef }> {
   if (options.kubeconfig !== undefined) {
-    throw new AdapterError(
-      'spawn',
-      `--kubeconfig: the real-cluster adapter is not available in this version (${options.kubeconfig} not used)`,
-    );
+    throw new InvalidArgumentError('--kubeconfig is for dsconform check (a real cluster is not a simulated system)');
   }
   if (options.controller !== undefined) {
     if (options.mutant !== undefined)
@@ -199,9 +237,9 @@ function unstarted(options: Pick<CheckOptions, 'controller' | 'kubeconfig'>): {
 export async function runCheck(options: CheckOptions, context: CliContext): Promise<ExitCode> {
   const { io } = context;
   let startError: AdapterError | undefined;
-  let resolved: Awaited<ReturnType<typeof resolveImplementation>>;
+  let resolved: Awaited<ReturnType<typeof resolveCheckTarget>>;
   try {
-    resolved = await resolveImplementation(options, io);
+    resolved = await resolveCheckTarget(options, io);
   } catch (e) {
     if (!(e instanceof AdapterError)) throw e;
     // Still write a report (verdict could-not-check): CI keeps what was tried and why it stopped.
@@ -259,7 +297,12 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
               spec: { ref, stepTimeoutMs: options.stepTimeout },
             })
           : runCampaign(implementation, campaign);
+      // A real cluster gets the events it can do and the invariants it can be checked for (src/k8s/profile.ts).
+      const cluster = implementation.kind === 'cluster' ? await import('../k8s/profile.js') : undefined;
       result = await runCampaignHere({
+        ...(cluster
+          ? { weights: cluster.CLUSTER_EVENT_WEIGHTS, run: { invariants: cluster.clusterInvariants() } }
+          : {}),
         profile: options.profile,
         runs: options.runs,
         seed: options.seed,
@@ -359,6 +402,21 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
       'an implementation speaking the controller protocol (docs/protocol.md); default: the reference implementation',
     )
     .option('--kubeconfig <file>', 'check a real cluster (opt-in; see docs/real-cluster.md)')
+    .option('--context <name>', 'with --kubeconfig: the context to use (default: the current one)')
+    .option(
+      '--i-know-this-is-a-test-cluster',
+      'with --kubeconfig: allow a context that does not look like kind, kwok, minikube, k3d or docker-desktop',
+    )
+    .option(
+      '--convergence-timeout <ms>',
+      'with --kubeconfig: longest wait for the cluster to settle',
+      positiveInt('--convergence-timeout'),
+    )
+    .option(
+      '--stable-for <ms>',
+      'with --kubeconfig: how long nothing may change to count as settled',
+      positiveInt('--stable-for'),
+    )
     .option('--mutant <name>', `a deliberately faulty reference controller: ${MUTANTS.map((m) => m.name).join(', ')}`)
     .addOption(new Option('--profile <name>', 'which behaviour to exercise').choices(PROFILE_NAMES).default('all'))
     .option('--runs <n>', 'number of generated cases (env DSCONFORM_RUNS)', positiveInt('--runs'))
@@ -392,7 +450,8 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
     .action(async (raw: Partial<CheckOptions>) => {
       const options: CheckOptions = {
         profile: raw.profile ?? 'all',
-        runs: raw.runs ?? defaultRuns(300),
+        // A real cluster takes seconds per event: fewer cases unless asked.
+        runs: raw.runs ?? defaultRuns(raw.kubeconfig !== undefined ? 10 : 300),
         seed: raw.seed ?? defaultSeed(),
         stepTimeout: raw.stepTimeout ?? 10_000,
         reportDir: raw.reportDir ?? 'reports',
@@ -400,6 +459,10 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
         maxEvents: raw.maxEvents ?? 30,
         ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
         ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}),
+        ...(raw.context !== undefined ? { context: raw.context } : {}),
+        ...((raw as { iKnowThisIsATestCluster?: boolean }).iKnowThisIsATestCluster ? { allowAnyCluster: true } : {}),
+        ...(raw.convergenceTimeout !== undefined ? { convergenceTimeout: raw.convergenceTimeout } : {}),
+        ...(raw.stableFor !== undefined ? { stableFor: raw.stableFor } : {}),
         ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
         ...(raw.path !== undefined ? { path: raw.path } : {}),
         ...(raw.workers !== undefined && raw.workers > 1 ? { workers: raw.workers } : {}),

@@ -1,0 +1,417 @@
+/**
+ * One case on a real cluster, as the case runner drives it (SystemUnderTest). The model's
+ * environment events become API requests through the RunScope (which only ever touches the
+ * run's own objects); the actors' steps (CONTROLLER_SYNC, KUBELET_STEP, SCHEDULER_STEP, GC_STEP)
+ * cannot be triggered on a real cluster, so they become waits: poll until the observation stops
+ * changing. What needs a simulated kubelet or a simulated clock (a pod becoming ready or failing,
+ * a node's Ready condition, a controller restart, a jump in time) is not applied: the outcome
+ * says so, and since the model predicts from what it observes, a skipped event never makes a
+ * verdict wrong; the real-cluster profile (profile.ts) leaves these events out.
+ *
+ * Observations are polled (four LISTs), translated back into the model's names (ModelView) and
+ * cached: observe() returns the last one.
+ */
+import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { DsEvent, PodSelector } from '../../model/events.ts';
+import type { Observation } from '../../model/observation.ts';
+import { CLOCK_ORIGIN_MS } from '../cluster/clock.js';
+import { ControllerRevisionHashLabel, controllerRefOf } from '../cluster/objects.js';
+import {
+  comparePodsOldestFirst,
+  getTargetNodeName,
+  getTemplateGeneration,
+  isPodUpdated,
+} from '../controller/podTemplate.js';
+import type { ApplyOutcome, SystemSettleResult } from '../harness/system.js';
+import type { SystemUnderTest } from '../harness/systemUnderTest.js';
+import {
+  APP_LABEL,
+  DEFAULT_DS_NAME,
+  daemonSetManifestFor,
+  observeCluster,
+  podTemplateSpecFor,
+  updateStrategyFor,
+} from '../harness/translate.js';
+import { clusterCall } from './failure.js';
+import { isKubeError } from './kubeApi.js';
+import { ModelView } from './modelView.js';
+import { type CaseNames, RESYNC_ANNOTATION } from './names.js';
+import type { RunScope } from './runScope.js';
+
+export interface KubeSystemTiming {
+  /** Milliseconds between two polls. */
+  pollIntervalMs: number;
+  /** The observation must not change for this long to count as settled. */
+  stableForMs: number;
+  /** Longest wait for an actor's step (CONTROLLER_SYNC and the others). */
+  stepWaitMs: number;
+  /** Longest wait for quiescence; past it the case fails with DS-LIVE-01. */
+  convergenceTimeoutMs: number;
+  /** The cluster's clock (ms); the API server's clock is assumed to agree with this machine's. */
+  now: () => number;
+}
+
+export const REAL_CLUSTER_TIMING: KubeSystemTiming = {
+  pollIntervalMs: 250,
+  stableForMs: 3000,
+  stepWaitMs: 10_000,
+  convergenceTimeoutMs: 60_000,
+  now: () => Date.now(),
+};
+
+/** Events a real cluster cannot be made to do, and why (the outcome's note). */
+const NOT_ON_A_REAL_CLUSTER: Partial<Record<DsEvent['type'], string>> = {
+  NODE_READY: "a node's Ready condition belongs to its kubelet (kwok)",
+  NODE_NOT_READY: "a node's Ready condition belongs to its kubelet (kwok)",
+  POD_BECAME_READY: "a pod's readiness belongs to its kubelet (kwok)",
+  POD_FAILED: "a pod's phase belongs to its kubelet (kwok)",
+  CONTROLLER_RESTARTED: "dsconform cannot restart the cluster's kube-controller-manager",
+};
+
+/** Events that are steps of the cluster's own actors: wait for them. */
+const WAIT_EVENTS: ReadonlySet<DsEvent['type']> = new Set([
+  'CONTROLLER_SYNC',
+  'KUBELET_STEP',
+  'SCHEDULER_STEP',
+  'GC_STEP',
+  'TIME_ADVANCED',
+]);
+
+export class KubeSystem implements SystemUnderTest {
+  readonly #scope: RunScope;
+  readonly #view: ModelView;
+  readonly #timing: KubeSystemTiming;
+  readonly #dsName = DEFAULT_DS_NAME;
+  #last!: Observation;
+  onControllerStep: ((before: Observation) => void | Promise<void>) | undefined;
+
+  private constructor(scope: RunScope, names: CaseNames, timing: KubeSystemTiming) {
+    this.#scope = scope;
+    this.#view = new ModelView(names);
+    this.#timing = timing;
+  }
+
+  /** Creates the case's namespace and takes the first observation (no nodes, no DaemonSet). */
+  static async create(scope: RunScope, names: CaseNames, timing: KubeSystemTiming): Promise<KubeSystem> {
+    const system = new KubeSystem(scope, names, timing);
+    await clusterCall(async () => {
+      await scope.createNamespace(names);
+      system.#last = await system.#poll();
+    });
+    return system;
+  }
+
+  get names(): CaseNames {
+    return this.#view.names;
+  }
+
+  observe(): Observation {
+    return this.#last;
+  }
+
+  /** Deletes the case's namespace and nodes; what fails here is retried when the run is closed. */
+  async dispose(): Promise<void> {
+    await this.#scope.cleanupCase(this.#view.names);
+  }
+
+  apply(event: DsEvent): Promise<ApplyOutcome> {
+    return clusterCall(() => this.#applyEvent(event));
+  }
+
+  async #applyEvent(event: DsEvent): Promise<ApplyOutcome> {
+    const unsupported = NOT_ON_A_REAL_CLUSTER[event.type];
+    if (unsupported !== undefined) return { applied: false, note: `not on a real cluster: ${unsupported}` };
+    if (WAIT_EVENTS.has(event.type)) {
+      const waited = await this.#waitForQuiet(this.#timing.stepWaitMs, false);
+      const jump = event.type === 'TIME_ADVANCED' ? `; real time cannot jump ${event.seconds} s` : '';
+      return {
+        applied: waited.changes > 0,
+        note: `waited ${waited.ms} ms for the cluster (${waited.changes} changes${waited.settled ? '' : ', still changing'})${jump}`,
+      };
+    }
+    let outcome: ApplyOutcome;
+    try {
+      outcome = await this.#apply(event);
+    } catch (e) {
+      // A refusal by the API server is an outcome (as in the simulated cluster); anything else ends the run.
+      if (!isKubeError(e) || ![404, 409, 422].includes(e.code)) throw e;
+      outcome = { applied: false, note: e.message };
+    }
+    this.#last = await this.#poll();
+    return outcome;
+  }
+
+  /**
+   * Waits until the cluster stops changing. Then, as the simulated cluster's quiescence ends with
+   * the informers' periodic resync (12 to 24 h in kube-controller-manager), the DaemonSet is
+   * touched (an annotation only the adapter reads), so that the controller syncs it once more,
+   * and the wait starts again; it ends when a resync changes nothing.
+   */
+  async quiesce(): Promise<SystemSettleResult> {
+    return clusterCall(async () => {
+      const { now, convergenceTimeoutMs } = this.#timing;
+      const started = now();
+      let polls = 0;
+      for (let resyncs = 0; ; resyncs++) {
+        const waited = await this.#waitForQuiet(Math.max(0, convergenceTimeoutMs - (now() - started)), true);
+        polls += waited.polls;
+        const ms = now() - started;
+        if (!waited.settled) {
+          const last = waited.lastChange ? `; last change: ${waited.lastChange}` : '';
+          return {
+            converged: false,
+            rounds: polls,
+            advancedSeconds: ms / 1000,
+            stillChanging: [`the cluster, still changing after ${ms} ms${last}`],
+          };
+        }
+        const quiet = { converged: true, rounds: polls, advancedSeconds: ms / 1000, stillChanging: [] };
+        if (resyncs > 0 && waited.changes === 0) return quiet;
+        if (!(await this.#resync(resyncs + 1))) return quiet;
+      }
+    });
+  }
+
+  /** Touches the DaemonSet so that its controller syncs it (an informer resync); false if there is none. */
+  async #resync(count: number): Promise<boolean> {
+    return this.#scope.annotateDaemonSet(this.#view.names.namespace, this.#dsName, {
+      [RESYNC_ANNOTATION]: String(count),
+    });
+  }
+
+  // --- observing ---------------------------------------------------------------------------------
+
+  async #poll(): Promise<Observation> {
+    const { api } = this.#scope;
+    const { namespace } = this.#view.names;
+    const [nodes, daemonSets, pods, revisions] = await Promise.all([
+      api.listNodes(this.#view.nodeSelector),
+      api.listDaemonSets(namespace),
+      api.listPods(namespace),
+      api.listControllerRevisions(namespace),
+    ]);
+    const byName = <T extends { metadata?: { name?: string } }>(a: T, b: T) =>
+      (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
+    return observeCluster(
+      {
+        nowMs: this.#timing.now(),
+        nodes: nodes.map((n) => this.#view.nodeToModelView(n)).sort(byName),
+        daemonSets: daemonSets.map((d) => this.#view.daemonSetToModelView(d)),
+        pods: pods.map((p) => this.#view.podToModelView(p)).sort(byName),
+        revisions: revisions.map((r) => this.#view.revisionToModelView(r)).sort(byName),
+      },
+      this.#dsName,
+    );
+  }
+
+  /**
+   * Polls until the observation has not changed for `stableForMs` and no pod is about to become
+   * available (minReadySeconds), or until `limitMs`. With `report`, every change is shown to the
+   * runner as a controller step (it checks the per-step invariants there).
+   */
+  async #waitForQuiet(
+    limitMs: number,
+    report: boolean,
+  ): Promise<{ settled: boolean; ms: number; polls: number; changes: number; lastChange?: string }> {
+    const { now, pollIntervalMs, stableForMs } = this.#timing;
+    const started = now();
+    let lastChangeAt = started;
+    let polls = 0;
+    let changes = 0;
+    let lastChange: string | undefined;
+    for (;;) {
+      await sleep(pollIntervalMs);
+      const before = this.#last;
+      const after = await this.#poll();
+      polls++;
+      this.#last = after;
+      const what = difference(before, after);
+      if (what !== undefined) {
+        changes++;
+        lastChange = what;
+        lastChangeAt = now();
+        if (report) await this.onControllerStep?.(before);
+      }
+      const t = now();
+      const pending = availabilityDeadlineMs(after);
+      if (t - lastChangeAt >= stableForMs && (pending === undefined || t > pending)) {
+        return { settled: true, ms: t - started, polls, changes, ...(lastChange ? { lastChange } : {}) };
+      }
+      if (t - started >= limitMs) {
+        return { settled: false, ms: t - started, polls, changes, ...(lastChange ? { lastChange } : {}) };
+      }
+    }
+  }
+
+  // --- acting --------------------------------------------------------------------------------------
+
+  async #apply(event: DsEvent): Promise<ApplyOutcome> {
+    const scope = this.#scope;
+    const view = this.#view;
+    const { namespace } = view.names;
+    const noNode = (name: string): ApplyOutcome => ({ applied: false, note: `no node ${name}` });
+    const onNode = async (name: string, change: Parameters<RunScope['patchNode']>[1]): Promise<ApplyOutcome> =>
+      (await scope.patchNode(view.nodeToCluster(name), change)) ? { applied: true } : noNode(name);
+    switch (event.type) {
+      case 'NODE_ADDED': {
+        if (this.#last.nodes.some((n) => n.name === event.node))
+          return { applied: false, note: `node ${event.node} exists` };
+        await scope.createNode(
+          view.newNode(
+            event.node,
+            event.labels ?? {},
+            (event.taints ?? []).map((t) => this.#stamped(t)),
+          ),
+        );
+        return { applied: true };
+      }
+      case 'NODE_REMOVED':
+        return (await scope.deleteNode(view.nodeToCluster(event.node))) ? { applied: true } : noNode(event.node);
+      case 'NODE_LABEL_SET':
+        return onNode(event.node, () => ({ metadata: { labels: { [event.key]: event.value } } }));
+      case 'NODE_LABEL_REMOVED':
+        return onNode(event.node, () => ({ metadata: { labels: { [event.key]: null } } }));
+      case 'TAINT_ADDED':
+        return onNode(event.node, (node) => {
+          const taints = (node.spec?.taints ?? []).filter(
+            (t) => !(t.key === event.taint.key && t.effect === event.taint.effect),
+          );
+          return { spec: { taints: [...taints, this.#stamped(event.taint)] } };
+        });
+      case 'TAINT_REMOVED':
+        return onNode(event.node, (node) => {
+          const taints = (node.spec?.taints ?? []).filter((t) => !(t.key === event.key && t.effect === event.effect));
+          return { spec: { taints } };
+        });
+      case 'NODE_CORDONED':
+        return onNode(event.node, () => ({ spec: { unschedulable: true } }));
+      case 'NODE_UNCORDONED':
+        // The node-lifecycle controller removes the unschedulable taint, as the model says.
+        return onNode(event.node, () => ({ spec: { unschedulable: null } }));
+      case 'DS_CREATED': {
+        const manifest = view.daemonSetToCluster(daemonSetManifestFor(event.spec, event.name ?? this.#dsName));
+        await scope.createDaemonSet(namespace, manifest);
+        return { applied: true };
+      }
+      case 'TEMPLATE_UPDATED':
+        return this.#updateDaemonSet((ds) => {
+          const spec = ds.spec as NonNullable<DaemonSet['spec']>;
+          spec.template = view.templateToCluster(podTemplateSpecFor(event.template, this.#dsName));
+        });
+      case 'STRATEGY_CHANGED':
+        return this.#updateDaemonSet((ds) => {
+          const spec = ds.spec as NonNullable<DaemonSet['spec']>;
+          spec.updateStrategy = updateStrategyFor(event.updateStrategy);
+          if (event.minReadySeconds !== undefined) spec.minReadySeconds = event.minReadySeconds;
+          if (event.revisionHistoryLimit !== undefined) spec.revisionHistoryLimit = event.revisionHistoryLimit;
+        });
+      case 'DS_DELETED': {
+        const ds = (await scope.api.listDaemonSets(namespace)).find((d) => d.metadata?.name === this.#dsName);
+        if (ds === undefined) return { applied: false, note: 'no DaemonSet' };
+        await scope.deleteDaemonSet(namespace, ds, event.policy);
+        return { applied: true };
+      }
+      case 'POD_DELETED_BY_USER': {
+        const pod = await this.#selectPod(event, (p) => p.metadata?.deletionTimestamp == null);
+        if (pod === undefined) return { applied: false, note: 'no pod to delete' };
+        await scope.deletePod(namespace, pod);
+        return { applied: true, note: pod.metadata?.name ?? '' };
+      }
+      case 'ORPHAN_POD_APPEARED':
+        return this.#orphanPodAppeared(event.node, event.revision);
+      default:
+        return { applied: false, note: `not on a real cluster: ${event.type}` };
+    }
+  }
+
+  /** kubectl taint stamps NoExecute taints with the time they were added; the taint manager reads it. */
+  #stamped<T extends { effect: string }>(taint: T): T & { timeAdded?: string } {
+    if (taint.effect !== 'NoExecute') return { ...taint };
+    return {
+      ...taint,
+      timeAdded: new Date(Math.floor(this.#timing.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+    };
+  }
+
+  async #updateDaemonSet(mutate: (ds: DaemonSet) => void): Promise<ApplyOutcome> {
+    const updated = await this.#scope.updateDaemonSet(this.#view.names.namespace, this.#dsName, mutate);
+    return updated === undefined ? { applied: false, note: 'no DaemonSet' } : { applied: true };
+  }
+
+  /** The DaemonSet's pods on the node (optionally of one revision class) that qualify; the oldest. Real objects. */
+  async #selectPod(selector: PodSelector, qualifies: (pod: Pod) => boolean): Promise<Pod | undefined> {
+    const { api } = this.#scope;
+    const { namespace } = this.#view.names;
+    const ds = (await api.listDaemonSets(namespace)).find((d) => d.metadata?.name === this.#dsName);
+    const uid = ds?.metadata?.uid;
+    if (ds === undefined || uid === undefined) return undefined;
+    const hash = this.#last.daemonSet?.currentHash ?? '';
+    const generation = getTemplateGeneration(ds);
+    const pods = (await api.listPods(namespace)).filter((real) => {
+      const p = this.#view.podToModelView(real);
+      if (controllerRefOf(p)?.uid !== uid || getTargetNodeName(p) !== selector.node) return false;
+      if (selector.revision !== undefined && (selector.revision === 'current') !== isPodUpdated(p, hash, generation))
+        return false;
+      return qualifies(p);
+    });
+    return [...pods].sort(comparePodsOldestFirst)[0];
+  }
+
+  async #orphanPodAppeared(node: string, revision: 'current' | 'none'): Promise<ApplyOutcome> {
+    const { api } = this.#scope;
+    const view = this.#view;
+    const { namespace } = view.names;
+    const ds = (await api.listDaemonSets(namespace)).find((d) => d.metadata?.name === this.#dsName);
+    const labels: Record<string, string> = { [APP_LABEL]: this.#dsName, ...view.runLabels };
+    const hash = ds ? this.#last.daemonSet?.currentHash : undefined;
+    if (revision === 'current' && hash !== undefined) labels[ControllerRevisionHashLabel] = hash;
+    const spec =
+      ds?.spec?.template?.spec ?? view.templateToCluster(podTemplateSpecFor(ORPHAN_TEMPLATE, this.#dsName)).spec;
+    // Bound at once, as the model's orphan is; its kubelet (kwok) starts it and makes it ready.
+    await this.#scope.createPod(namespace, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { generateName: `${this.#dsName}-orphan-`, labels },
+      spec: { ...(spec ?? { containers: [{ name: 'app', image: 'orphan' }] }), nodeName: view.nodeToCluster(node) },
+    });
+    return { applied: true };
+  }
+}
+
+const ORPHAN_TEMPLATE = { image: 'orphan', nodeSelector: {}, tolerations: [], hostNetwork: false } as const;
+
+/** What differs between two observations, ignoring the clock; undefined if nothing does. */
+function difference(a: Observation, b: Observation): string | undefined {
+  const { time: _a, lastStep: _la, ...restA } = a;
+  const { time: _b, lastStep: _lb, ...restB } = b;
+  for (const key of ['nodes', 'daemonSet', 'pods', 'revisions'] as const) {
+    if (JSON.stringify(restA[key]) !== JSON.stringify(restB[key])) return key;
+  }
+  return JSON.stringify(restA) === JSON.stringify(restB) ? undefined : 'observation';
+}
+
+/**
+ * When the next ready pod becomes available (minReadySeconds after it became ready), as
+ * milliseconds on the cluster's clock; the status changes then without any event.
+ */
+function availabilityDeadlineMs(obs: Observation): number | undefined {
+  const minReady = obs.daemonSet?.spec.minReadySeconds ?? 0;
+  if (minReady <= 0) return undefined;
+  let latest: number | undefined;
+  for (const pod of obs.pods) {
+    if (!pod.ready || pod.readySince === undefined) continue;
+    const at = pod.readySince + minReady;
+    if (at >= obs.time && (latest === undefined || at > latest)) latest = at;
+  }
+  // Model seconds → ms, plus a second for the controller's requeue to land.
+  return latest === undefined ? undefined : modelSecondsToMs(latest) + 1000;
+}
+
+function modelSecondsToMs(seconds: number): number {
+  return CLOCK_ORIGIN_MS + seconds * 1000;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,34 @@
+/**
+ * What a campaign on a real cluster generates and checks.
+ *
+ * Events: no event that needs a simulated kubelet or clock (a pod becoming ready or failing, a
+ * node's Ready condition, a jump in time) and no controller restart: a real cluster cannot be
+ * made to do them (KubeSystem would skip them). The actors' steps are waits there, so fewer of
+ * them are drawn; every other event is kept with the profile's weight.
+ *
+ * Invariants: a real cluster has no step boundaries (the controller runs on its own, and its
+ * writes cannot be told apart from the garbage collector's or the kubelet's), so the invariants
+ * about one controller step's writes cannot be checked. Those that hold of every observation
+ * ("always") are checked after every event and every change seen while waiting; those of a
+ * settled cluster ("quiescent"), with the comparison against the model's prediction (DS-EXPECT)
+ * and convergence within the timeout (DS-LIVE-01), once the cluster stops changing.
+ */
+import type { DsEventType } from '../../model/events.ts';
+import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
+
+export const CLUSTER_EVENT_WEIGHTS: Partial<Record<DsEventType, number>> = {
+  POD_BECAME_READY: 0,
+  POD_FAILED: 0,
+  NODE_READY: 0,
+  NODE_NOT_READY: 0,
+  CONTROLLER_RESTARTED: 0,
+  TIME_ADVANCED: 0,
+  KUBELET_STEP: 0,
+  SCHEDULER_STEP: 0,
+  GC_STEP: 0,
+  CONTROLLER_SYNC: 3,
+};
+
+export function clusterInvariants(): Invariant[] {
+  return INVARIANTS.filter((i) => i.scope !== 'step');
+}
