@@ -10,6 +10,7 @@ import { eventSequence, type Scope } from './arbitraries.js';
 import type { Implementation } from './implementation.js';
 import { type Features, missingFeatures, PROFILES, type ProfileName, weightsFor } from './profiles.js';
 import { type CaseFailure, type CaseResult, type RunOptions, runCase } from './runner.js';
+import type { SystemUnderTest } from './systemUnderTest.js';
 
 export interface CampaignOptions {
   profile: ProfileName;
@@ -97,7 +98,10 @@ export function generateCase(arbitrary: fc.Arbitrary<DsEvent[]>, seed: number, i
   return fc.sample(arbitrary, { seed: caseSeed(seed, index), numRuns: 1 })[0] as DsEvent[];
 }
 
-export function campaignArbitrary(implementation: Implementation, options: CampaignOptions): fc.Arbitrary<DsEvent[]> {
+export function campaignArbitrary(
+  implementation: Implementation<SystemUnderTest>,
+  options: CampaignOptions,
+): fc.Arbitrary<DsEvent[]> {
   const profile = PROFILES[options.profile];
   const features = implementation.features;
   return eventSequence({
@@ -108,7 +112,10 @@ export function campaignArbitrary(implementation: Implementation, options: Campa
   });
 }
 
-export async function runCampaign(implementation: Implementation, options: CampaignOptions): Promise<CampaignResult> {
+export async function runCampaign(
+  implementation: Implementation<SystemUnderTest>,
+  options: CampaignOptions,
+): Promise<CampaignResult> {
   const profile = PROFILES[options.profile];
   const scope = { nodes: options.nodes ?? 3, maxEvents: options.maxEvents ?? 30 };
   const base: CampaignResult = {
