@@ -52,7 +52,7 @@ export async function clusterImplementation(options: ClusterOptions): Promise<Cl
   if (!verdict.ok && options.allowAnyCluster !== true) {
     throw new AdapterError(
       'spawn',
-      `refusing to create and delete nodes on ${verdict.reason}; if it is one, add --i-know-this-is-a-test-cluster`,
+      `refusing to create and delete nodes: ${verdict.reason}; if it is one, add --i-know-this-is-a-test-cluster`,
     );
   }
   let version: string;

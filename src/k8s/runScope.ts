@@ -36,6 +36,12 @@ export class RunScope {
   /** name → uid of what this process created. */
   readonly #nodes = new Map<string, string>();
   readonly #namespaces = new Map<string, string>();
+  /** Creates under way: cleanup waits for them, or what they create would be missed. */
+  readonly #inflight = new Set<Promise<unknown>>();
+  /** Set when the run is being cleaned up (Ctrl-C may come mid-case): nothing more is created. */
+  #closing = false;
+  /** No default ServiceAccount appeared in a namespace of this run: do not wait for one again. */
+  #noServiceAccounts = false;
 
   constructor(api: KubeApi, runId: string) {
     this.api = api;
@@ -44,20 +50,29 @@ export class RunScope {
 
   // --- namespaces --------------------------------------------------------------------------------
 
-  /** Creates the case's namespace and waits (up to `timeoutMs`) for its default ServiceAccount. */
-  async createNamespace(names: CaseNames, timeoutMs = 20_000): Promise<void> {
+  /**
+   * Creates the case's namespace and waits (up to `timeoutMs`) for its default ServiceAccount,
+   * which the ServiceAccount admission plugin wants before it admits a pod. A cluster where it
+   * never appears (no such controller) is not waited for again.
+   */
+  async createNamespace(names: CaseNames, timeoutMs = 5000): Promise<void> {
     if (!isRunNamespace(this.runId, names.namespace))
       throw new UnsafeOperation(`namespace ${names.namespace} is not named for run ${this.runId}`);
-    const created = await this.api.createNamespace({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: names.namespace, labels: { [RUN_LABEL]: this.runId, [CASE_LABEL]: names.caseId } },
-    });
+    const created = await this.#creating(`namespace ${names.namespace}`, () =>
+      this.api.createNamespace({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: names.namespace, labels: { [RUN_LABEL]: this.runId, [CASE_LABEL]: names.caseId } },
+      }),
+    );
     this.#namespaces.set(names.namespace, created.metadata?.uid ?? '');
-    // The ServiceAccount admission plugin refuses pods until the namespace's `default` account exists.
+    if (this.#noServiceAccounts) return;
     const deadline = Date.now() + timeoutMs;
     while (!(await this.api.hasDefaultServiceAccount(names.namespace))) {
-      if (Date.now() > deadline) return; // pods will be retried by the controller; nothing unsafe about it
+      if (Date.now() > deadline) {
+        this.#noServiceAccounts = true;
+        return;
+      }
       await sleep(100);
     }
   }
@@ -76,7 +91,7 @@ export class RunScope {
 
   async createNode(node: Node): Promise<Node> {
     this.#ownObject(`node ${node.metadata?.name}`, node.metadata?.labels);
-    const created = await this.api.createNode(node);
+    const created = await this.#creating(`node ${node.metadata?.name}`, () => this.api.createNode(node));
     this.#nodes.set(created.metadata?.name ?? '', created.metadata?.uid ?? '');
     return created;
   }
@@ -144,7 +159,7 @@ export class RunScope {
   async createDaemonSet(namespace: string, ds: DaemonSet): Promise<DaemonSet> {
     this.#ownNamespace(namespace);
     this.#ownObject(`daemonset ${namespace}/${ds.metadata?.name}`, ds.metadata?.labels);
-    return this.api.createDaemonSet(namespace, ds);
+    return this.#creating(`daemonset ${namespace}/${ds.metadata?.name}`, () => this.api.createDaemonSet(namespace, ds));
   }
 
   /** Read-modify-write with the read's resourceVersion; undefined when there is no such DaemonSet. */
@@ -202,7 +217,7 @@ export class RunScope {
   async createPod(namespace: string, pod: Pod): Promise<Pod> {
     this.#ownNamespace(namespace);
     this.#ownObject(`pod in ${namespace}`, pod.metadata?.labels);
-    return this.api.createPod(namespace, pod);
+    return this.#creating(`pod in ${namespace}`, () => this.api.createPod(namespace, pod));
   }
 
   /** Pods of the run's DaemonSets carry the run label through the pod template. */
@@ -219,9 +234,22 @@ export class RunScope {
     return this.#cleanup(`${RUN_LABEL}=${this.runId},${CASE_LABEL}=${names.caseId}`);
   }
 
-  /** Deletes every namespace and node of the run that still exists. */
+  /** Deletes every namespace and node of the run that still exists; nothing is created after it starts. */
   async cleanupRun(): Promise<CleanupReport> {
+    this.#closing = true;
+    await Promise.allSettled([...this.#inflight]);
     return this.#cleanup(`${RUN_LABEL}=${this.runId}`);
+  }
+
+  async #creating<T>(what: string, create: () => Promise<T>): Promise<T> {
+    if (this.#closing) throw new UnsafeOperation(`not creating ${what}: run ${this.runId} is being cleaned up`);
+    const pending = create();
+    this.#inflight.add(pending);
+    try {
+      return await pending;
+    } finally {
+      this.#inflight.delete(pending);
+    }
   }
 
   async #cleanup(selector: string): Promise<CleanupReport> {
