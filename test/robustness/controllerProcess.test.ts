@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdapterError } from '../../src/protocol/adapterError.js';
 import { ControllerProcess } from '../../src/protocol/controllerProcess.js';
+import type { Request } from '../../src/protocol/messages.js';
 import { ROOT, stillRunningAfter } from './support.js';
 
 const NOW = '2025-01-01T00:00:00Z';
@@ -22,7 +23,7 @@ async function withProcess<T>(
   }
 }
 
-const sync = { type: 'sync', id: 0, now: NOW, events: [], results: [] } as const;
+const sync: Request = { type: 'sync', id: 0, now: NOW, events: [], results: [] };
 
 describe('ControllerProcess', () => {
   it('reassembles replies written in pieces', async () => {
