@@ -5,7 +5,7 @@
  * implementation the process adapter is tested with, and (with a mutant) the faulty ones.
  */
 import { createInterface } from 'node:readline';
-import { parseTimestamp, VirtualClock } from '../cluster/clock.js';
+import { CLOCK_ORIGIN_MS, parseTimestamp, VirtualClock } from '../cluster/clock.js';
 import type { AnyObject } from '../cluster/objects.js';
 import { ObjectStore } from '../cluster/store.js';
 import { DaemonSetController, type DaemonSetControllerOptions } from '../controller/controller.js';
@@ -36,7 +36,10 @@ export class ReferenceServer {
 
   #reset(): void {
     this.#controller.stop();
-    this.#clock = new VirtualClock(this.#clock.nowMs());
+    // A reset may start a new case, whose clock starts over: keeping this one would leave the
+    // controller ahead of the cluster (and each case dependent on the ones before). The next
+    // sync's `now` moves it forward from the origin.
+    this.#clock = new VirtualClock(CLOCK_ORIGIN_MS);
     this.#mirror = new ObjectStore(this.#clock);
     this.#control = new RecordingControl(this.#mirror);
     this.#controller = this.#newController();
