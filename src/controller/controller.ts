@@ -485,11 +485,12 @@ export class DaemonSetController implements ClusterComponent {
     const namespace = ds.metadata?.namespace ?? 'default';
     // A sync claims its pods several times (manage, rolling update, status), as upstream does.
     // Over an unchanged cache a claim that adopted and released nothing gives the same pods
-    // again, so that result is reused; one that wrote is always repeated, writes and all.
-    let claimed: { version: number; pods: Pod[] } | undefined;
-    const daemonPods = (): Pod[] => {
+    // again, so that result (and its grouping by node) is reused; one that wrote is always
+    // repeated, writes and all.
+    let claimed: { version: number; pods: Pod[]; grouped: Map<boolean, Map<string, Pod[]>> } | undefined;
+    const claim = (): { pods: Pod[]; reused: boolean } => {
       const version = this.cache.version;
-      if (claimed !== undefined && claimed.version === version) return claimed.pods.slice();
+      if (claimed !== undefined && claimed.version === version) return { pods: claimed.pods, reused: true };
       let wrote = false;
       const pods = claimObjects(
         ds,
@@ -507,9 +508,16 @@ export class DaemonSetController implements ClusterComponent {
         },
         () => this.#recheckDeletionTimestamp(ds),
       );
-      claimed = wrote ? undefined : { version, pods: pods.slice() };
-      return pods;
+      claimed = wrote ? undefined : { version, pods: pods.slice(), grouped: new Map() };
+      return { pods, reused: false };
     };
+    const daemonPods = (): Pod[] => {
+      const { pods, reused } = claim();
+      return reused ? pods.slice() : pods;
+    };
+    // Callers get their own copies (maps and lists): they add entries to them.
+    const copyGrouping = (grouped: Map<string, Pod[]>) =>
+      new Map(Array.from(grouped, ([node, pods]) => [node, pods.slice()] as const));
     return {
       ds,
       key,
@@ -524,8 +532,12 @@ export class DaemonSetController implements ClusterComponent {
       enqueueAfter: (k, ms) => this.enqueueAfter(k, ms),
       daemonPods,
       nodesToDaemonPods: (includeDeletedTerminal) => {
+        const { pods, reused } = claim();
+        const memo = claimed;
+        const known = reused ? memo?.grouped.get(includeDeletedTerminal) : undefined;
+        if (known !== undefined) return copyGrouping(known);
         const grouped = new Map<string, Pod[]>();
-        for (const pod of daemonPods()) {
+        for (const pod of pods) {
           // Terminal pods that are already being deleted no longer block a replacement (#118587).
           if (!includeDeletedTerminal && isPodTerminal(pod) && pod.metadata?.deletionTimestamp != null) continue;
           const nodeName = getTargetNodeName(pod);
@@ -534,6 +546,7 @@ export class DaemonSetController implements ClusterComponent {
           if (list) list.push(pod);
           else grouped.set(nodeName, [pod]);
         }
+        memo?.grouped.set(includeDeletedTerminal, copyGrouping(grouped));
         return grouped;
       },
       nodeByName: (name) => this.cache.nodes.get(name),
