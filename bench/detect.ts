@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { runCampaign } from '../src/harness/campaign.js';
 import { referenceImplementation } from '../src/harness/implementation.js';
 import { MUTANTS, type Mutant, mutantByName, mutantOptionsForStore } from '../src/harness/mutants.js';
-import { median, round } from './stats.js';
+import { cpuMs, median, round } from './stats.js';
 
 const MAX_RUNS = 3000;
 
@@ -41,10 +41,7 @@ export interface DetectionFigure {
   samples: DetectionSample[];
 }
 
-const cpuSeconds = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
+const cpuSeconds = () => cpuMs() / 1000;
 
 export async function detectOnce(mutant: Mutant, seed: number): Promise<DetectionSample> {
   const implementation = referenceImplementation(`mutant ${mutant.name}`, mutantOptionsForStore(mutant));

@@ -15,6 +15,8 @@ export interface BenchResults {
   measuredAt: Record<string, string>;
   quick: boolean;
   machine: Machine;
+  /** What the CPU times are (stats.ts CPU_CLOCK). */
+  cpuClock: string;
   /** 1-minute load average when each section started: other processes slow wall time down. */
   loadAverage: Record<string, number>;
   throughput?: ThroughputFigure[];

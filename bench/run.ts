@@ -16,6 +16,7 @@ import { describeMachine } from './machine.js';
 import { measureNpmTest } from './npmTest.js';
 import { renderBenchmarks } from './report.js';
 import { type BenchResults, evaluateTargets, RESULTS_SCHEMA } from './results.js';
+import { CPU_CLOCK } from './stats.js';
 import { measureStatusLoop } from './statusLoop.js';
 import { measureSync } from './sync.js';
 import { measureThroughput } from './throughput.js';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     measuredAt: { ...(previous.measuredAt ?? {}) },
     quick,
     machine: describeMachine(),
+    cpuClock: CPU_CLOCK,
     loadAverage: { ...(previous.loadAverage ?? {}) },
   };
   const started = performance.now();

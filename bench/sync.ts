@@ -5,7 +5,7 @@
  * the steady-state sync (one syncDaemonSet pass over a settled, healthy cluster: nothing to write).
  */
 import { controllerWorld } from './fixtures.js';
-import { measure, median, medianSample, retainedHeapBytes, round, type Sample, timeRepeated } from './stats.js';
+import { measure, median, medianSample, retainedHeapBytes, round, type Sample, timePerCall } from './stats.js';
 
 export interface SyncFigure {
   nodes: number;
@@ -50,21 +50,27 @@ export function measureSync(nodes: number, repeats: number): SyncFigure {
   const first = runs[0] as (typeof runs)[number];
   const full = medianSample(runs.map((r) => r.sample));
 
-  const heapBefore = retainedHeapBytes();
-  const world = controllerWorld(nodes, 'none');
-  const settled = world.cluster.settle({ maxRounds: 10_000 });
-  if (!settled.converged) throw new Error(`a ${nodes}-node cluster did not settle`);
-  const available = world.cluster.store.list('DaemonSet')[0]?.status?.numberAvailable;
-  if (available !== nodes) throw new Error(`${available} of ${nodes} daemon pods available after settling`);
-  const worldBytes = retainedHeapBytes() - heapBefore;
-  world.controller.processEvents();
-  const rv = world.cluster.store.resourceVersion;
-  const sync = () => world.controller.syncDaemonSet(world.key);
-  // Warm up for a fixed time: small clusters need many passes before V8 has optimised them.
-  const warmupEnd = performance.now() + 300;
-  while (performance.now() < warmupEnd) sync();
-  const steady = medianSample(timeRepeated(sync, Math.max(repeats * 5, 15), 0));
-  if (world.cluster.store.resourceVersion !== rv) throw new Error('the steady-state sync wrote something');
+  // The settled world lives only inside this function, so that its heap can be measured as the
+  // heap in use with it minus the heap in use once it is gone (both late, when everything else
+  // this process keeps has been allocated).
+  let withWorld = 0;
+  const steady = ((): Sample => {
+    const world = controllerWorld(nodes, 'none');
+    const settled = world.cluster.settle({ maxRounds: 10_000 });
+    if (!settled.converged) throw new Error(`a ${nodes}-node cluster did not settle`);
+    const available = world.cluster.store.list('DaemonSet')[0]?.status?.numberAvailable;
+    if (available !== nodes) throw new Error(`${available} of ${nodes} daemon pods available after settling`);
+    world.controller.processEvents();
+    const rv = world.cluster.store.resourceVersion;
+    // Short passes are batched so that each sample lasts long enough for the clocks (timePerCall).
+    const sample = medianSample(
+      timePerCall(() => world.controller.syncDaemonSet(world.key), Math.max(repeats * 5, 15)),
+    );
+    if (world.cluster.store.resourceVersion !== rv) throw new Error('the steady-state sync wrote something');
+    withWorld = retainedHeapBytes();
+    return sample;
+  })();
+  const worldBytes = withWorld - retainedHeapBytes();
   return {
     nodes,
     full: {
