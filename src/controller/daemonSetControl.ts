@@ -6,7 +6,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { ApiError, isApiError } from '../cluster/apiError.js';
 import type { ControllerRevision, DaemonSet } from '../cluster/objects.js';
-import { ControllerRevisionHashLabel, deepCopy, newControllerRef } from '../cluster/objects.js';
+import { ControllerRevisionHashLabel, deepCopy, newControllerRef, type OwnerReference } from '../cluster/objects.js';
 import type { ObjectStore } from '../cluster/store.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -95,7 +95,7 @@ export class StoreDaemonSetControl implements DaemonSetControl {
   }
 
   adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet): void {
-    this.#patchOwner('Pod', namespace, name, podUid, (refs) => [...refs, newControllerRef(owner)]);
+    this.#patchOwner('Pod', namespace, name, podUid, (refs) => withControllerRef(refs, owner));
   }
 
   releasePod(namespace: string, name: string, podUid: string, owner: DaemonSet): void {
@@ -128,7 +128,7 @@ export class StoreDaemonSetControl implements DaemonSetControl {
   }
 
   adoptRevision(namespace: string, name: string, revisionUid: string, owner: DaemonSet): void {
-    this.#patchOwner('ControllerRevision', namespace, name, revisionUid, (refs) => [...refs, newControllerRef(owner)]);
+    this.#patchOwner('ControllerRevision', namespace, name, revisionUid, (refs) => withControllerRef(refs, owner));
   }
 
   releaseRevision(namespace: string, name: string, revisionUid: string, owner: DaemonSet): void {
@@ -186,4 +186,12 @@ export class StoreDaemonSetControl implements DaemonSetControl {
     if (kind === 'Pod') this.#store.update('Pod', copy as Pod);
     else this.#store.update('ControllerRevision', copy as ControllerRevision);
   }
+}
+
+/**
+ * The adoption patch is a strategic merge keyed by uid: an existing reference to the same owner
+ * is replaced, never duplicated (a second claim in the same sync must not add a second controller).
+ */
+function withControllerRef(refs: readonly OwnerReference[], owner: DaemonSet): OwnerReference[] {
+  return [...refs.filter((r) => r.uid !== owner.metadata?.uid), newControllerRef(owner)];
 }
