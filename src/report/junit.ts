@@ -4,7 +4,7 @@
  */
 import type { ConformanceReport } from './conformanceReport.js';
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return (
     text
       .replace(/&/g, '&amp;')

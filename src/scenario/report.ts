@@ -5,6 +5,7 @@
 import { relative } from 'node:path';
 import type { ImplementationRef } from '../harness/counterexample.js';
 import { formatLocation } from '../manifests/inputError.js';
+import { escapeXml } from '../report/junit.js';
 import { type ScenarioResult, stepLabel } from './run.js';
 
 export const SCENARIO_REPORT_SCHEMA = 'dsconform/scenario-report@1';
@@ -88,19 +89,6 @@ export function scenarioReport(
       };
     }),
   };
-}
-
-function escapeXml(text: string): string {
-  return (
-    text
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      .replace(/'/g, '&apos;')
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 cannot carry them
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-  );
 }
 
 /** One <testsuite>, one <testcase> per scenario (classname: its directory). */
