@@ -9,6 +9,7 @@ import pc from 'picocolors';
 import { InputError } from '../manifests/inputError.js';
 import { registerCheck } from './check.js';
 import { ExitCode } from './exitCodes.js';
+import { registerExplore } from './explore.js';
 import { registerMatrix } from './matrix.js';
 import { registerMerge } from './merge.js';
 import { registerReferenceController } from './referenceController.js';
@@ -47,6 +48,7 @@ export const processIO: CliIO = {
  */
 const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
+  registerExplore,
   registerMatrix,
   registerMerge,
   registerReplay,

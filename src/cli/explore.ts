@@ -1,0 +1,72 @@
+/**
+ * `dsconform explore`: bounded exhaustive exploration of the model (src/harness/explore.ts).
+ * Exit 0 when no invariant is violated, 1 with a numbered trace when one is, 2 on bad usage.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+import { type ExploreOptions, explore, formatExploreResult, type StartStrategy } from '../harness/explore.js';
+import { ExitCode } from './exitCodes.js';
+import type { RegisterCommand } from './main.js';
+
+function count(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export const registerExplore: RegisterCommand = (program, { io, exit }) => {
+  program
+    .command('explore')
+    .description(
+      'Bounded exhaustive exploration: every event sequence of the model universe up to --depth from a created DaemonSet on --nodes nodes, invariants checked on every transition',
+    )
+    .option('--nodes <n>', 'ready nodes at the start', count(1, 6), 3)
+    .option('--depth <k>', 'events after the start state', count(0, 50), 5)
+    .option('--extra-nodes <n>', 'further node names NODE_ADDED may use', count(0, 3), 0)
+    .addOption(
+      new Option('--size <size>', 'universe size (model/universe.ts)').choices(['small', 'full']).default('small'),
+    )
+    .addOption(
+      new Option('--strategy <strategy>', 'the DaemonSet strategy at the start')
+        .choices(['rolling', 'surge', 'onDelete'])
+        .default('rolling'),
+    )
+    .addOption(
+      new Option('--target <target>', 'also replay every new state on the reference implementation')
+        .choices(['model', 'reference'])
+        .default('model'),
+    )
+    .option('--no-symmetry', 'do not merge states equal up to a renaming of the nodes')
+    .option('--no-quiescent', 'skip the quiescent invariants on quiet states')
+    .option('--max-states <n>', 'stop after this many states', count(1, 100_000_000))
+    .action(
+      async (opts: {
+        nodes: number;
+        depth: number;
+        extraNodes: number;
+        size: 'small' | 'full';
+        strategy: StartStrategy;
+        target: 'model' | 'reference';
+        symmetry: boolean;
+        quiescent: boolean;
+        maxStates?: number;
+      }) => {
+        const options: ExploreOptions = {
+          nodes: opts.nodes,
+          depth: opts.depth,
+          extraNodes: opts.extraNodes,
+          size: opts.size,
+          strategy: opts.strategy,
+          target: opts.target,
+          symmetry: opts.symmetry,
+          quiescent: opts.quiescent,
+          ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+        };
+        const result = await explore(options);
+        io.stdout(formatExploreResult(result, options));
+        exit(result.violation ? ExitCode.Violation : ExitCode.Ok);
+      },
+    );
+};

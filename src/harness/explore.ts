@@ -1,0 +1,322 @@
+/**
+ * Bounded exhaustive exploration of the model (`dsconform explore`): breadth-first over model
+ * worlds from a start state (N ready nodes, then one DaemonSet created), every event of a finite
+ * universe (model/universe.ts universeEvents) tried in every state, states deduplicated by
+ * canonicalWorldKey (optionally up to a renaming of the nodes). The `always` and `step`
+ * invariants are checked on every transition, the `quiescent` ones on every new quiet state.
+ * With target `reference`, each new state's path is also replayed on the in-process reference
+ * implementation and the same per-step invariants are checked on its observations.
+ */
+import type { DsEvent } from '../../model/events.ts';
+import { checkInvariants, type Violation } from '../../model/invariants.ts';
+import { type Observation, observe } from '../../model/observation.ts';
+import { canonicalWorldKey, isQuiet } from '../../model/quiescence.ts';
+import { applyEvent } from '../../model/step.ts';
+import { SPECS, type UniverseOptions, universeEvents, universeInput } from '../../model/universe.ts';
+import { initialWorld, type World } from '../../model/world.ts';
+import { referenceImplementation } from './implementation.js';
+import { describeEvent, podTable } from './trace.js';
+
+export type StartStrategy = keyof Omit<typeof SPECS, 'invalid'>;
+
+export interface ExploreOptions {
+  /** Ready nodes at the start (node-0 … node-(N-1)). */
+  readonly nodes: number;
+  /** Maximum number of events after the start state. */
+  readonly depth: number;
+  /** Further node names NODE_ADDED may use (default 0: only removed nodes come back). */
+  readonly extraNodes?: number;
+  /** Universe size (default small). */
+  readonly size?: 'small' | 'full';
+  /** The DaemonSet's strategy at the start (default rolling). */
+  readonly strategy?: StartStrategy;
+  /** Deduplicate states up to a renaming of the nodes (default true). */
+  readonly symmetry?: boolean;
+  /** Check the quiescent invariants on quiet states (default true). */
+  readonly quiescent?: boolean;
+  /** Also replay each new state's path on the reference implementation. */
+  readonly target?: 'model' | 'reference';
+  /** Stop after this many states (the result says it was cut). */
+  readonly maxStates?: number;
+  /** For tests: the step function (default applyEvent). */
+  readonly step?: (world: World, event: DsEvent) => World;
+  /** For tests: the invariant check (default checkInvariants). */
+  readonly check?: typeof checkInvariants;
+}
+
+export interface ExploreTraceStep {
+  readonly event: DsEvent;
+  readonly description: string;
+  readonly table: string[];
+}
+
+export interface ExploreViolation {
+  readonly violation: Violation;
+  /** `model` or `reference`: where the observation that broke the invariant came from. */
+  readonly on: 'model' | 'reference';
+  /** The start events (nodes, DS_CREATED) and then the explored path, each with its pod table. */
+  readonly trace: readonly ExploreTraceStep[];
+  /** How many trace entries are the start state's setup. */
+  readonly setupLength: number;
+}
+
+export interface ExploreResult {
+  readonly states: number;
+  readonly transitions: number;
+  /** Deepest level fully expanded. */
+  readonly depth: number;
+  readonly nodes: number;
+  readonly quietStates: number;
+  readonly referenceReplays: number;
+  readonly violation?: ExploreViolation;
+  /** True when maxStates stopped the search early. */
+  readonly truncated: boolean;
+  readonly elapsedMs: number;
+  readonly universe: string;
+}
+
+const nodeName = (i: number) => `node-${i}`;
+
+/** The setup events of the start state: the nodes (for the reference), then DS_CREATED. */
+export function startEvents(options: Pick<ExploreOptions, 'nodes' | 'strategy'>): DsEvent[] {
+  return [
+    ...Array.from({ length: options.nodes }, (_, i): DsEvent => ({ type: 'NODE_ADDED', node: nodeName(i) })),
+    { type: 'DS_CREATED', spec: SPECS[options.strategy ?? 'rolling'] },
+  ];
+}
+
+export function universeOptions(options: ExploreOptions): UniverseOptions {
+  return { nodes: options.nodes, extraNodes: options.extraNodes ?? 0, size: options.size ?? 'small' };
+}
+
+/** One line saying exactly what was explored. */
+export function describeUniverse(options: ExploreOptions): string {
+  const u = universeOptions(options);
+  const extra = u.extraNodes ?? 0;
+  return (
+    `start: ${options.nodes} Ready untainted nodes (node-0..node-${options.nodes - 1}), DaemonSet created with ` +
+    `${options.strategy ?? 'rolling'} strategy (template A), before any controller sync; ` +
+    `events: model/universeEvents size=${u.size}, nodes=${options.nodes}, extraNodes=${extra}, all event types; ` +
+    `dedup: canonicalWorldKey${options.symmetry === false ? '' : ' up to node renaming'}`
+  );
+}
+
+/**
+ * canonicalWorldKey of `world` with its nodes renamed in an order given by what is on them, so that
+ * worlds equal up to a renaming of the nodes usually share a key (nodes with equal signatures may
+ * still give different keys: then fewer states merge, never more).
+ */
+export function symmetricWorldKey(world: World, names: readonly string[]): string {
+  const sig = new Map<string, string>();
+  for (const name of names) {
+    const n = world.nodes.find((x) => x.name === name);
+    const nodePart = n
+      ? `${JSON.stringify(Object.entries(n.labels).sort())};${n.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(',')};${n.unschedulable};${n.ready}`
+      : 'absent';
+    const pods = world.pods
+      .filter((p) => p.node === name)
+      .map(
+        (p) =>
+          `${p.bound};${p.hash ?? ''};${p.phase};${p.ready};${p.terminating};${world.time - p.createdAt};${p.readySince === undefined ? '' : world.time - p.readySince};${p.controllerUid === undefined}`,
+      )
+      .sort()
+      .join('+');
+    const backoff = Object.entries(world.controller.backoff)
+      .filter(([k]) => k.endsWith(`/${name}`))
+      .map(([, e]) => `${e.delay}@${world.time - e.lastUpdate}`)
+      .sort()
+      .join('+');
+    sig.set(name, `${nodePart}|${pods}|${backoff}`);
+  }
+  const order = [...names].sort((a, b) => {
+    const sa = sig.get(a) ?? '';
+    const sb = sig.get(b) ?? '';
+    return sa < sb ? -1 : sa > sb ? 1 : 0;
+  });
+  const rename = new Map(order.map((name, i) => [name, nodeName(i)]));
+  const to = (name: string) => rename.get(name) ?? name;
+  const renamed: World = {
+    ...world,
+    nodes: world.nodes.map((n) => ({ ...n, name: to(n.name) })),
+    pods: world.pods.map((p) => ({ ...p, node: to(p.node) })),
+    controller: {
+      ...world.controller,
+      backoff: Object.fromEntries(
+        Object.entries(world.controller.backoff).map(([k, e]) => [k.replace(/[^/]+$/, (n) => to(n)), e]),
+      ),
+    },
+  };
+  return canonicalWorldKey(renamed);
+}
+
+interface Entry {
+  readonly world: World;
+  /** Index of the parent state, -1 for the start. */
+  readonly parent: number;
+  readonly event: DsEvent | undefined;
+}
+
+/** Explores the universe breadth-first; stops at the first violation. */
+export async function explore(options: ExploreOptions): Promise<ExploreResult> {
+  const started = performance.now();
+  const step = options.step ?? applyEvent;
+  const check = options.check ?? checkInvariants;
+  const uOptions = universeOptions(options);
+  const names = Array.from({ length: options.nodes + (uOptions.extraNodes ?? 0) }, (_, i) => nodeName(i));
+  const keyOf =
+    options.symmetry === false ? (w: World) => canonicalWorldKey(w) : (w: World) => symmetricWorldKey(w, names);
+  const setup = startEvents(options);
+  const createEvent = setup[setup.length - 1] as DsEvent;
+  const start = step(initialWorld(universeInput({ nodes: options.nodes })), createEvent);
+  const checkQuiet = options.quiescent !== false;
+
+  // Parent pointers for every state (worlds are kept only for the frontier).
+  const parents: number[] = [-1];
+  const events: (DsEvent | undefined)[] = [undefined];
+  const seen = new Set<string>([keyOf(start)]);
+  let transitions = 0;
+  let quietStates = 0;
+  let referenceReplays = 0;
+  let depthDone = 0;
+  let truncated = false;
+
+  const pathTo = (index: number): DsEvent[] => {
+    const path: DsEvent[] = [];
+    for (let i = index; i > 0; i = parents[i] ?? -1) path.push(events[i] as DsEvent);
+    return path.reverse();
+  };
+  const modelTrace = (path: readonly DsEvent[]): ExploreTraceStep[] => {
+    // The nodes exist in the start world; their NODE_ADDED lines show it before the DaemonSet.
+    let w = initialWorld(universeInput({ nodes: options.nodes }));
+    const out: ExploreTraceStep[] = setup
+      .slice(0, -1)
+      .map((event) => ({ event, description: describeEvent(event), table: podTable(observe(w)) }));
+    for (const event of [createEvent, ...path]) {
+      w = step(w, event);
+      out.push({ event, description: describeEvent(event), table: podTable(observe(w)) });
+    }
+    return out;
+  };
+  const finish = (violation?: ExploreViolation): ExploreResult => ({
+    states: parents.length,
+    transitions,
+    depth: depthDone,
+    nodes: options.nodes,
+    quietStates,
+    referenceReplays,
+    ...(violation ? { violation } : {}),
+    truncated,
+    elapsedMs: performance.now() - started,
+    universe: describeUniverse(options),
+  });
+  const modelViolation = (v: Violation, path: readonly DsEvent[]): ExploreResult =>
+    finish({ violation: v, on: 'model', trace: modelTrace(path), setupLength: setup.length });
+
+  // The start state itself.
+  {
+    const obs = observe(start);
+    const [v] = check({ obs }, ['always']);
+    if (v) return modelViolation(v, []);
+    if (checkQuiet && isQuiet(start)) {
+      quietStates++;
+      const [q] = check({ obs }, ['quiescent']);
+      if (q) return modelViolation(q, []);
+    }
+  }
+
+  const reference = options.target === 'reference' ? referenceImplementation() : undefined;
+  const replayOnReference = async (path: readonly DsEvent[]): Promise<ExploreResult | undefined> => {
+    if (!reference) return undefined;
+    referenceReplays++;
+    const system = await reference.makeSystem();
+    const trace: ExploreTraceStep[] = [];
+    try {
+      let before = system.observe();
+      const all = [...setup, ...path];
+      for (const [i, event] of all.entries()) {
+        await system.apply(event);
+        const after = system.observe();
+        trace.push({ event, description: describeEvent(event), table: podTable(after) });
+        // Earlier transitions were checked when the parent state was replayed.
+        if (i === all.length - 1) {
+          const [v] = check({ obs: after, prev: before, history: [before, after] }, ['always', 'step']);
+          if (v) return finish({ violation: v, on: 'reference', trace, setupLength: setup.length });
+        }
+        before = after;
+      }
+    } finally {
+      await system.dispose();
+    }
+    return undefined;
+  };
+  if (reference) {
+    const r = await replayOnReference([]);
+    if (r) return r;
+  }
+
+  let frontier: number[] = [0];
+  const worlds = new Map<number, World>([[0, start]]);
+  for (let level = 0; level < options.depth && frontier.length > 0; level++) {
+    const next: number[] = [];
+    for (const index of frontier) {
+      const world = worlds.get(index) as World;
+      worlds.delete(index);
+      const prev = observe(world);
+      for (const event of universeEvents(world, uOptions)) {
+        const after = step(world, event);
+        transitions++;
+        const obs = observe(after);
+        const [v] = check({ obs, prev, history: [prev, obs] }, ['always', 'step']);
+        if (v) return modelViolation(v, [...pathTo(index), event]);
+        const key = keyOf(after);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const child = parents.length;
+        parents.push(index);
+        events.push(event);
+        if (checkQuiet && isQuiet(after)) {
+          quietStates++;
+          const [q] = check({ obs }, ['quiescent']);
+          if (q) return modelViolation(q, [...pathTo(index), event]);
+        }
+        if (reference) {
+          const r = await replayOnReference(pathTo(child));
+          if (r) return r;
+        }
+        worlds.set(child, after);
+        next.push(child);
+        if (options.maxStates !== undefined && parents.length >= options.maxStates) {
+          truncated = true;
+          return finish();
+        }
+      }
+    }
+    depthDone = level + 1;
+    frontier = next;
+  }
+  return finish();
+}
+
+/** The human-readable report of a result. */
+export function formatExploreResult(result: ExploreResult, options: ExploreOptions): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const lines = [`universe: ${result.universe}`];
+  if (options.target === 'reference') lines.push(`target: reference (${n(result.referenceReplays)} paths replayed)`);
+  if (result.violation) {
+    const { violation, on, trace, setupLength } = result.violation;
+    lines.push(
+      `VIOLATION ${violation.id} on ${on}${violation.node ? ` (node ${violation.node})` : ''}: ${violation.message}`,
+    );
+    lines.push('trace:');
+    for (const [i, s] of trace.entries()) {
+      lines.push(`${String(i + 1).padStart(3)}. ${s.description}${i < setupLength ? '   (start state)' : ''}`);
+      for (const row of s.table) lines.push(`       ${row}`);
+    }
+  }
+  lines.push(
+    `explored ${n(result.states)} states, ${n(result.transitions)} transitions, depth ${result.depth}${result.truncated ? ' (cut by --max-states)' : ''}, ` +
+      `${result.nodes} nodes, ${result.violation ? 1 : 0} violations in ${(result.elapsedMs / 1000).toFixed(1)} s` +
+      ` (${n(result.quietStates)} quiet states checked at quiescence)`,
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,80 @@
+/**
+ * Bounded exploration (src/harness/explore.ts): a small exploration of the model finds no
+ * violation and counts states and transitions; a deliberately faulty step or invariant check is
+ * reported with a numbered trace and exit code 1.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkInvariants } from '../model/invariants.ts';
+import { applyEvent } from '../model/step.ts';
+import { type CliIO, main } from '../src/cli/main.js';
+import { explore, formatExploreResult } from '../src/harness/explore.js';
+
+function capture(): CliIO & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, color: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
+}
+
+describe('explore', () => {
+  it('explores 2 nodes to depth 3 without a violation', async () => {
+    const result = await explore({ nodes: 2, depth: 3 });
+    expect(result.violation).toBeUndefined();
+    expect(result.states).toBeGreaterThan(10);
+    expect(result.transitions).toBeGreaterThan(result.states - 1);
+    expect(result.depth).toBe(3);
+    expect(result.quietStates).toBeGreaterThan(0);
+  });
+
+  it('merges states equal up to a renaming of the nodes', async () => {
+    const sym = await explore({ nodes: 2, depth: 3 });
+    const plain = await explore({ nodes: 2, depth: 3, symmetry: false });
+    expect(plain.violation).toBeUndefined();
+    expect(sym.states).toBeLessThan(plain.states);
+  });
+
+  it('replays new states on the reference implementation without a violation', async () => {
+    const result = await explore({ nodes: 2, depth: 2, target: 'reference' });
+    expect(result.violation).toBeUndefined();
+    expect(result.referenceReplays).toBe(result.states);
+  });
+
+  it('reports a faulty step (a sync that leaves a second pod on a node) with a trace', async () => {
+    const result = await explore({
+      nodes: 2,
+      depth: 3,
+      step: (world, event) => {
+        const next = applyEvent(world, event);
+        if (event.type !== 'CONTROLLER_SYNC' || next.pods.length === 0) return next;
+        const [pod] = next.pods;
+        if (!pod) return next;
+        return { ...next, pods: [...next.pods, { ...pod, name: `${pod.name}-dup` }] };
+      },
+    });
+    expect(result.violation).toBeDefined();
+    const text = formatExploreResult(result, { nodes: 2, depth: 3 });
+    expect(text).toMatch(/VIOLATION DS-/);
+    expect(text).toMatch(/ {2}1\. NODE_ADDED node=node-0/);
+    expect(text).toMatch(/CONTROLLER_SYNC/);
+  });
+
+  it('reports a broken invariant check', async () => {
+    const result = await explore({
+      nodes: 2,
+      depth: 2,
+      check: (ctx, scopes) => {
+        const found = checkInvariants(ctx, scopes);
+        if (ctx.obs.pods.length >= 2) found.push({ id: 'TEST-BROKEN', message: 'two pods' });
+        return found;
+      },
+    });
+    expect(result.violation?.violation.id).toBe('TEST-BROKEN');
+    expect(result.violation?.trace.length).toBeGreaterThan(3);
+  });
+
+  it('runs as a command: exit 0 and a summary line', async () => {
+    const io = capture();
+    const code = await main(['node', 'dsconform', 'explore', '--nodes', '2', '--depth', '2'], io);
+    expect(code).toBe(0);
+    expect(io.out.join('')).toMatch(/explored [\d,]+ states, [\d,]+ transitions, depth 2, 2 nodes, 0 violations in/);
+  });
+});
