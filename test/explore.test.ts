@@ -6,8 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { checkInvariants } from '../model/invariants.ts';
 import { applyEvent } from '../model/step.ts';
+import { universeEvents } from '../model/universe.ts';
+import type { World } from '../model/world.ts';
 import { type CliIO, main } from '../src/cli/main.js';
-import { explore, formatExploreResult } from '../src/harness/explore.js';
+import { explore, formatExploreResult, universeTransitions } from '../src/harness/explore.js';
 
 function capture(): CliIO & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -23,6 +25,24 @@ describe('explore', () => {
     expect(result.transitions).toBeGreaterThan(result.states - 1);
     expect(result.depth).toBe(3);
     expect(result.quietStates).toBeGreaterThan(0);
+  });
+
+  it('offers exactly the events of universeEvents, in its order', async () => {
+    const options = { nodes: 2, extraNodes: 1 };
+    const worlds: World[] = [];
+    await explore({
+      nodes: 2,
+      depth: 3,
+      extraNodes: 1,
+      step: (world, event) => {
+        if (worlds.length < 400) worlds.push(world);
+        return applyEvent(world, event);
+      },
+    });
+    expect(worlds.length).toBeGreaterThan(100);
+    for (const world of worlds) {
+      expect(universeTransitions(world, options).map((t) => t.event)).toEqual(universeEvents(world, options));
+    }
   });
 
   it('merges states equal up to a renaming of the nodes', async () => {

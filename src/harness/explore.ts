@@ -9,11 +9,11 @@
  */
 import type { DsEvent } from '../../model/events.ts';
 import { checkInvariants, type Violation } from '../../model/invariants.ts';
-import { type Observation, observe } from '../../model/observation.ts';
-import { canonicalWorldKey, isQuiet } from '../../model/quiescence.ts';
+import { observe } from '../../model/observation.ts';
+import { canonicalWorldKey, isQuiet, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
-import { SPECS, type UniverseOptions, universeEvents, universeInput } from '../../model/universe.ts';
-import { initialWorld, type World } from '../../model/world.ts';
+import { candidateEvents, SPECS, type UniverseOptions, universeInput } from '../../model/universe.ts';
+import { initialWorld, rejection, type World } from '../../model/world.ts';
 import { referenceImplementation } from './implementation.js';
 import { describeEvent, podTable } from './trace.js';
 
@@ -149,11 +149,38 @@ export function symmetricWorldKey(world: World, names: readonly string[]): strin
   return canonicalWorldKey(renamed);
 }
 
-interface Entry {
-  readonly world: World;
-  /** Index of the parent state, -1 for the start. */
-  readonly parent: number;
-  readonly event: DsEvent | undefined;
+/**
+ * The transitions of `world`: exactly the events model/universe.ts universeEvents offers, in its
+ * order, each with the world after it. The same filter as universeEvents, written out so that each
+ * event is applied once (universeEvents applies it to decide, the exploration again to step).
+ */
+export function universeTransitions(
+  world: World,
+  options: UniverseOptions,
+  step: (world: World, event: DsEvent) => World = applyEvent,
+): { event: DsEvent; next: World }[] {
+  let alreadyExists = false;
+  const out: { event: DsEvent; next: World }[] = [];
+  for (const event of candidateEvents(world, options)) {
+    let keep: boolean | undefined;
+    if (event.type === 'CONTROLLER_SYNC' || event.type === 'CONTROLLER_RESTARTED') keep = true;
+    else if (event.type === 'DS_DELETED' && world.daemonSet?.deleting !== undefined)
+      keep = event.policy === 'Background';
+    else if (event.type === 'DS_CREATED' || event.type === 'STRATEGY_CHANGED') {
+      const why = rejection(world, event);
+      if (why?.startsWith('AlreadyExists') && !alreadyExists) {
+        alreadyExists = true;
+        keep = true;
+      } else if (why !== undefined) keep = why.startsWith('Invalid');
+    } else if (event.type === 'TIME_ADVANCED') {
+      keep = world.pods.some((p) => p.phase === 'Failed') || (world.daemonSet?.spec.minReadySeconds ?? 0) > 0;
+    }
+    if (keep === false) continue;
+    const next = step(world, event);
+    if (keep === undefined && sameWorld(next, world)) continue;
+    out.push({ event, next });
+  }
+  return out;
 }
 
 /** Explores the universe breadth-first; stops at the first violation. */
@@ -262,8 +289,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       const world = worlds.get(index) as World;
       worlds.delete(index);
       const prev = observe(world);
-      for (const event of universeEvents(world, uOptions)) {
-        const after = step(world, event);
+      for (const { event, next: after } of universeTransitions(world, uOptions, step)) {
         transitions++;
         const obs = observe(after);
         const [v] = check({ obs, prev, history: [prev, obs] }, ['always', 'step']);
