@@ -73,7 +73,9 @@ describe('explore', () => {
     expect(result.violation).toBeDefined();
     const text = formatExploreResult(result, { nodes: 2, depth: 3 });
     expect(text).toMatch(/VIOLATION DS-/);
-    expect(text).toMatch(/ {2}1\. NODE_ADDED node=node-0/);
+    expect(text).toMatch(/ {2}1\. NODE_ADDED node=node-0 {3}\(start state\)/);
+    expect(text).toMatch(/DS_CREATED spec=rolling/);
+    expect(text).toMatch(/1 violation in/);
     expect(text).toMatch(/CONTROLLER_SYNC/);
   });
 
@@ -89,6 +91,13 @@ describe('explore', () => {
     });
     expect(result.violation?.violation.id).toBe('TEST-BROKEN');
     expect(result.violation?.trace.length).toBeGreaterThan(3);
+  });
+
+  it('stops at --max-states and says so', async () => {
+    const result = await explore({ nodes: 2, depth: 5, maxStates: 50 });
+    expect(result.truncated).toBe(true);
+    expect(result.states).toBe(50);
+    expect(formatExploreResult(result, { nodes: 2, depth: 5 })).toMatch(/of 5 \(cut by --max-states\)/);
   });
 
   it('runs as a command: exit 0 and a summary line', async () => {

@@ -12,7 +12,14 @@ import { checkInvariants, type Violation } from '../../model/invariants.ts';
 import { observe } from '../../model/observation.ts';
 import { canonicalWorldKey, isQuiet, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
-import { candidateEvents, SPECS, type UniverseOptions, universeInput } from '../../model/universe.ts';
+import {
+  candidateEvents,
+  SPECS,
+  TEMPLATE_A,
+  TEMPLATE_B,
+  type UniverseOptions,
+  universeInput,
+} from '../../model/universe.ts';
 import { initialWorld, rejection, type World } from '../../model/world.ts';
 import { referenceImplementation } from './implementation.js';
 import { describeEvent, podTable } from './trace.js';
@@ -63,8 +70,10 @@ export interface ExploreViolation {
 export interface ExploreResult {
   readonly states: number;
   readonly transitions: number;
-  /** Deepest level fully expanded. */
+  /** Deepest level fully expanded; with a violation or a cut, the depth where it happened. */
   readonly depth: number;
+  /** The bound asked for. */
+  readonly maxDepth: number;
   readonly nodes: number;
   readonly quietStates: number;
   readonly referenceReplays: number;
@@ -76,6 +85,24 @@ export interface ExploreResult {
 }
 
 const nodeName = (i: number) => `node-${i}`;
+
+/** describeEvent, with the universe's specs and templates by name. */
+export function describeExploreEvent(event: DsEvent): string {
+  if (event.type === 'DS_CREATED') {
+    const name = Object.entries(SPECS).find(([, spec]) => JSON.stringify(spec) === JSON.stringify(event.spec))?.[0];
+    if (name) return `DS_CREATED spec=${name} (SPECS.${name})`;
+  }
+  if (event.type === 'TEMPLATE_UPDATED') {
+    const name =
+      JSON.stringify(event.template) === JSON.stringify(TEMPLATE_A)
+        ? 'A'
+        : JSON.stringify(event.template) === JSON.stringify(TEMPLATE_B)
+          ? 'B'
+          : undefined;
+    if (name) return `TEMPLATE_UPDATED template=${name} (${event.template.image})`;
+  }
+  return describeEvent(event);
+}
 
 /** The setup events of the start state: the nodes (for the reference), then DS_CREATED. */
 export function startEvents(options: Pick<ExploreOptions, 'nodes' | 'strategy'>): DsEvent[] {
@@ -205,6 +232,8 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   let quietStates = 0;
   let referenceReplays = 0;
   let depthDone = 0;
+  // The level being expanded: a violation or a cut happens at depth currentLevel + 1.
+  let currentLevel = -1;
   let truncated = false;
 
   const pathTo = (index: number): DsEvent[] => {
@@ -217,17 +246,18 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     let w = initialWorld(universeInput({ nodes: options.nodes }));
     const out: ExploreTraceStep[] = setup
       .slice(0, -1)
-      .map((event) => ({ event, description: describeEvent(event), table: podTable(observe(w)) }));
+      .map((event) => ({ event, description: describeExploreEvent(event), table: podTable(observe(w)) }));
     for (const event of [createEvent, ...path]) {
       w = step(w, event);
-      out.push({ event, description: describeEvent(event), table: podTable(observe(w)) });
+      out.push({ event, description: describeExploreEvent(event), table: podTable(observe(w)) });
     }
     return out;
   };
   const finish = (violation?: ExploreViolation): ExploreResult => ({
     states: parents.length,
     transitions,
-    depth: depthDone,
+    depth: violation || truncated ? currentLevel + 1 : depthDone,
+    maxDepth: options.depth,
     nodes: options.nodes,
     quietStates,
     referenceReplays,
@@ -263,7 +293,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       for (const [i, event] of all.entries()) {
         await system.apply(event);
         const after = system.observe();
-        trace.push({ event, description: describeEvent(event), table: podTable(after) });
+        trace.push({ event, description: describeExploreEvent(event), table: podTable(after) });
         // Earlier transitions were checked when the parent state was replayed.
         if (i === all.length - 1) {
           const [v] = check({ obs: after, prev: before, history: [before, after] }, ['always', 'step']);
@@ -284,6 +314,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   let frontier: number[] = [0];
   const worlds = new Map<number, World>([[0, start]]);
   for (let level = 0; level < options.depth && frontier.length > 0; level++) {
+    currentLevel = level;
     const next: number[] = [];
     for (const index of frontier) {
       const world = worlds.get(index) as World;
@@ -340,8 +371,8 @@ export function formatExploreResult(result: ExploreResult, options: ExploreOptio
     }
   }
   lines.push(
-    `explored ${n(result.states)} states, ${n(result.transitions)} transitions, depth ${result.depth}${result.truncated ? ' (cut by --max-states)' : ''}, ` +
-      `${result.nodes} nodes, ${result.violation ? 1 : 0} violations in ${(result.elapsedMs / 1000).toFixed(1)} s` +
+    `explored ${n(result.states)} states, ${n(result.transitions)} transitions, depth ${result.depth}${result.violation || result.truncated ? ` of ${result.maxDepth}` : ''}${result.truncated ? ' (cut by --max-states)' : ''}, ` +
+      `${result.nodes} nodes, ${result.violation ? '1 violation' : '0 violations'} in ${(result.elapsedMs / 1000).toFixed(1)} s` +
       ` (${n(result.quietStates)} quiet states checked at quiescence)`,
   );
   return `${lines.join('\n')}\n`;
