@@ -93,6 +93,21 @@ describe('explore', () => {
     expect(result.violation?.trace.length).toBeGreaterThan(3);
   });
 
+  it('checks deletions of failed pods against the whole path (DS-BACKOFF-01)', async () => {
+    let longest = 0;
+    const result = await explore({
+      nodes: 1,
+      depth: 5,
+      check: (ctx, scopes) => {
+        longest = Math.max(longest, ctx.history?.length ?? 0);
+        return checkInvariants(ctx, scopes);
+      },
+    });
+    expect(result.violation).toBeUndefined();
+    expect(result.backoffChecks).toBeGreaterThan(0);
+    expect(longest).toBeGreaterThan(2);
+  });
+
   it('stops at --max-states and says so', async () => {
     const result = await explore({ nodes: 2, depth: 5, maxStates: 50 });
     expect(result.truncated).toBe(true);

@@ -9,7 +9,7 @@
  */
 import type { DsEvent } from '../../model/events.ts';
 import { checkInvariants, type Violation } from '../../model/invariants.ts';
-import { observe } from '../../model/observation.ts';
+import { type Observation, observe } from '../../model/observation.ts';
 import { canonicalWorldKey, isQuiet, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
 import {
@@ -76,6 +76,8 @@ export interface ExploreResult {
   readonly maxDepth: number;
   readonly nodes: number;
   readonly quietStates: number;
+  /** Transitions that deleted a failed pod, checked with the whole path's history (DS-BACKOFF-01). */
+  readonly backoffChecks: number;
   readonly referenceReplays: number;
   readonly violation?: ExploreViolation;
   /** True when maxStates stopped the search early. */
@@ -210,6 +212,11 @@ export function universeTransitions(
   return out;
 }
 
+function deletesFailedPod(prev: Observation, obs: Observation): boolean {
+  const deletes = obs.lastStep?.controller.deletes ?? [];
+  return deletes.some((name) => prev.pods.some((p) => p.name === name && p.phase === 'Failed'));
+}
+
 /** Explores the universe breadth-first; stops at the first violation. */
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const started = performance.now();
@@ -230,6 +237,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const seen = new Set<string>([keyOf(start)]);
   let transitions = 0;
   let quietStates = 0;
+  let backoffChecks = 0;
   let referenceReplays = 0;
   let depthDone = 0;
   // The level being expanded: a violation or a cut happens at depth currentLevel + 1.
@@ -253,6 +261,16 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     }
     return out;
   };
+  /** The observations along a path from the start world (start included). */
+  const modelHistory = (path: readonly DsEvent[]): Observation[] => {
+    let w = start;
+    const out = [observe(w)];
+    for (const event of path) {
+      w = step(w, event);
+      out.push(observe(w));
+    }
+    return out;
+  };
   const finish = (violation?: ExploreViolation): ExploreResult => ({
     states: parents.length,
     transitions,
@@ -260,6 +278,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     maxDepth: options.depth,
     nodes: options.nodes,
     quietStates,
+    backoffChecks,
     referenceReplays,
     ...(violation ? { violation } : {}),
     truncated,
@@ -325,6 +344,13 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         const obs = observe(after);
         const [v] = check({ obs, prev, history: [prev, obs] }, ['always', 'step']);
         if (v) return modelViolation(v, [...pathTo(index), event]);
+        // DS-BACKOFF-01 needs the run's history; only deletions of failed pods can break it.
+        if (deletesFailedPod(prev, obs)) {
+          const history = [...modelHistory(pathTo(index)), obs];
+          backoffChecks++;
+          const [b] = check({ obs, prev, history }, ['step']);
+          if (b) return modelViolation(b, [...pathTo(index), event]);
+        }
         const key = keyOf(after);
         if (seen.has(key)) continue;
         seen.add(key);
@@ -373,7 +399,7 @@ export function formatExploreResult(result: ExploreResult, options: ExploreOptio
   lines.push(
     `explored ${n(result.states)} states, ${n(result.transitions)} transitions, depth ${result.depth}${result.violation || result.truncated ? ` of ${result.maxDepth}` : ''}${result.truncated ? ' (cut by --max-states)' : ''}, ` +
       `${result.nodes} nodes, ${result.violation ? '1 violation' : '0 violations'} in ${(result.elapsedMs / 1000).toFixed(1)} s` +
-      ` (${n(result.quietStates)} quiet states checked at quiescence)`,
+      ` (${n(result.quietStates)} quiet states checked at quiescence, ${n(result.backoffChecks)} failed-pod deletions checked against the path's backoff history)`,
   );
   return `${lines.join('\n')}\n`;
 }
