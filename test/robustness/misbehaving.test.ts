@@ -28,6 +28,8 @@ interface Case {
   runsBefore: 'none' | 'some';
   /** Longest acceptable wall-clock time, start-up of the fixture included. */
   limitMs: number;
+  /** --step-timeout for this case; 1000 ms unless the misbehaviour needs time to show. */
+  stepTimeout?: string;
   /** The fixture writes its process ids down (a command that does not exist cannot). */
   recordsPids?: false;
 }
@@ -93,6 +95,8 @@ const CASES: Case[] = [
   {
     name: 'writes megabytes on one line',
     controller: `${RELAY} megabytes 40`,
+    // Writing 16 MiB through a pipe can take more than a second on a loaded machine (coverage, CI).
+    stepTimeout: '15000',
     message:
       /^dsconform: could not check .*: stdout line longer than the 8388608-byte limit and still without a newline while dsconform waited for the reply to sync #\d+$/,
     runsBefore: 'some',
@@ -129,7 +133,7 @@ describe('an implementation that misbehaves: exit 2, one line, report kept, no p
           '--seed',
           '1',
           '--step-timeout',
-          '1000',
+          c.stepTimeout ?? '1000',
           '--report-dir',
           '<report-dir>',
         ],
