@@ -14,6 +14,7 @@ import { registerMatrix } from './matrix.js';
 import { registerMerge } from './merge.js';
 import { registerReferenceController } from './referenceController.js';
 import { registerReplay } from './replay.js';
+import { registerReport } from './report.js';
 import { registerScenario } from './scenario.js';
 import { registerSimulate } from './simulate.js';
 
@@ -42,16 +43,14 @@ export const processIO: CliIO = {
   color: process.stdout.isTTY === true && pc.isColorSupported,
 };
 
-/**
- * Every subcommand, in the order `--help` lists them. Still to come, each in its own module
- * registered here: explore, replay, scenario, matrix, report, merge.
- */
+/** Every subcommand, in the order `--help` lists them; each lives in its own module. */
 const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
   registerExplore,
   registerMatrix,
   registerMerge,
   registerReplay,
+  registerReport,
   registerScenario,
   registerSimulate,
   registerReferenceController,
