@@ -212,6 +212,18 @@ export function universeTransitions(
   return out;
 }
 
+/** Whether everything canonicalWorldKey reads is the same object in both worlds. */
+function sameKeyInputs(a: World, b: World): boolean {
+  return (
+    a.nodes === b.nodes &&
+    a.pods === b.pods &&
+    a.daemonSet === b.daemonSet &&
+    a.revisions === b.revisions &&
+    a.controller === b.controller &&
+    a.time === b.time
+  );
+}
+
 function deletesFailedPod(prev: Observation, obs: Observation): boolean {
   const deletes = obs.lastStep?.controller.deletes ?? [];
   return deletes.some((name) => prev.pods.some((p) => p.name === name && p.phase === 'Failed'));
@@ -351,6 +363,8 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
           const [b] = check({ obs, prev, history }, ['step']);
           if (b) return modelViolation(b, [...pathTo(index), event]);
         }
+        // Nothing the key reads changed (a sync that wrote nothing, a refused write): the parent's state.
+        if (sameKeyInputs(world, after)) continue;
         const key = keyOf(after);
         if (seen.has(key)) continue;
         seen.add(key);
