@@ -19,7 +19,8 @@ export default defineConfig({
       // statements 86.5%, functions 89.0%, branches 72.7%; model: lines 94.3%, statements 92.9%,
       // functions 94.6%, branches 89.3%), so a change that drops coverage noticeably fails the run.
       thresholds: {
-        'src/**/*.ts': { lines: 87, statements: 85, functions: 87, branches: 71 },
+        // A little below what a full run measures (src 88.6/86.5/89.0/72.7, model 94.3/92.9/94.6/89.3): raise as tests grow.
+        'src/**/*.ts': { lines: 86, statements: 84, functions: 86, branches: 70 },
         'model/**/*.ts': { lines: 93, statements: 91, functions: 93, branches: 88 },
       },
     },

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { type CliIO, main } from './main.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FLANNEL = '../shared/examples/kube-flannel-ds.yaml';
+const FLANNEL = 'scenarios/manifests/kube-flannel-ds.yaml'; // the repository's copy of ../shared/examples' flannel manifest
 
 interface Run {
   code: number | null;

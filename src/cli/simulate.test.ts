@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../manifests/inputError.js';
 import { formatToleration, renderSimulation, simulateFiles, simulationJson } from './simulate.js';
 
-const FLANNEL = fileURLToPath(new URL('../../../shared/examples/kube-flannel-ds.yaml', import.meta.url));
+const FLANNEL = fileURLToPath(new URL('../../scenarios/manifests/kube-flannel-ds.yaml', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const SMALL_CLUSTER = join(EXAMPLES, 'clusters', 'small.yaml');
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDaemonSetManifests } from './daemonSetManifest.js';
 import { InputError } from './inputError.js';
 
-const FLANNEL = fileURLToPath(new URL('../../../shared/examples/kube-flannel-ds.yaml', import.meta.url));
+const FLANNEL = fileURLToPath(new URL('../../scenarios/manifests/kube-flannel-ds.yaml', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../examples/manifests/', import.meta.url));
 
 const dir = mkdtempSync(join(tmpdir(), 'dsconform-manifest-'));
