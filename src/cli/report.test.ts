@@ -10,7 +10,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function run(...args: string[]) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), color: false };
+  const io: CliIO = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    color: false,
+  };
   const code = await main(['node', 'dsconform', ...args], io);
   return { code, stdout, stderr };
 }
