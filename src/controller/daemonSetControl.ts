@@ -192,6 +192,6 @@ export class StoreDaemonSetControl implements DaemonSetControl {
  * The adoption patch is a strategic merge keyed by uid: an existing reference to the same owner
  * is replaced, never duplicated (a second claim in the same sync must not add a second controller).
  */
-function withControllerRef(refs: readonly OwnerReference[], owner: DaemonSet): OwnerReference[] {
+export function withControllerRef(refs: readonly OwnerReference[], owner: DaemonSet): OwnerReference[] {
   return [...refs.filter((r) => r.uid !== owner.metadata?.uid), newControllerRef(owner)];
 }

@@ -7,7 +7,7 @@ import { ApiError } from '../cluster/apiError.js';
 import type { ControllerRevision, DaemonSet, OwnerReference } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, newControllerRef } from '../cluster/objects.js';
 import type { ObjectStore } from '../cluster/store.js';
-import type { DaemonSetControl, EventType } from '../controller/daemonSetControl.js';
+import { type DaemonSetControl, type EventType, withControllerRef } from '../controller/daemonSetControl.js';
 import type { Write } from './messages.js';
 
 type WireObject = Extract<Write, { op: 'createPod' }>['pod'];
@@ -39,20 +39,11 @@ export class RecordingControl implements DaemonSetControl {
   }
 
   adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet): void {
-    const refs = this.#mirror.get('Pod', namespace, name)?.metadata?.ownerReferences ?? [];
-    this.writes.push({
-      op: 'patchPod',
-      namespace,
-      name,
-      uid: podUid,
-      ownerReferences: wireRefs([...refs, newControllerRef(owner)]),
-    });
+    this.#patchOwner('Pod', namespace, name, podUid, (refs) => withControllerRef(refs, owner));
   }
 
   releasePod(namespace: string, name: string, podUid: string, owner: DaemonSet): void {
-    const refs = this.#mirror.get('Pod', namespace, name)?.metadata?.ownerReferences ?? [];
-    const kept = refs.filter((r) => r.uid !== owner.metadata?.uid);
-    this.writes.push({ op: 'patchPod', namespace, name, uid: podUid, ownerReferences: wireRefs(kept) });
+    this.#patchOwner('Pod', namespace, name, podUid, (refs) => refs.filter((r) => r.uid !== owner.metadata?.uid));
   }
 
   labelPodHash(namespace: string, name: string, hash: string): void {
@@ -84,25 +75,13 @@ export class RecordingControl implements DaemonSetControl {
   }
 
   adoptRevision(namespace: string, name: string, revisionUid: string, owner: DaemonSet): void {
-    const refs = this.#mirror.get('ControllerRevision', namespace, name)?.metadata?.ownerReferences ?? [];
-    this.writes.push({
-      op: 'patchControllerRevision',
-      namespace,
-      name,
-      uid: revisionUid,
-      ownerReferences: wireRefs([...refs, newControllerRef(owner)]),
-    });
+    this.#patchOwner('ControllerRevision', namespace, name, revisionUid, (refs) => withControllerRef(refs, owner));
   }
 
   releaseRevision(namespace: string, name: string, revisionUid: string, owner: DaemonSet): void {
-    const refs = this.#mirror.get('ControllerRevision', namespace, name)?.metadata?.ownerReferences ?? [];
-    this.writes.push({
-      op: 'patchControllerRevision',
-      namespace,
-      name,
-      uid: revisionUid,
-      ownerReferences: wireRefs(refs.filter((r) => r.uid !== owner.metadata?.uid)),
-    });
+    this.#patchOwner('ControllerRevision', namespace, name, revisionUid, (refs) =>
+      refs.filter((r) => r.uid !== owner.metadata?.uid),
+    );
   }
 
   getDaemonSet(namespace: string, name: string): DaemonSet | undefined {
@@ -131,6 +110,19 @@ export class RecordingControl implements DaemonSetControl {
       reason,
       message,
     });
+  }
+
+  /** An ownerReferences patch computed from the mirror's current references. */
+  #patchOwner(
+    kind: 'Pod' | 'ControllerRevision',
+    namespace: string,
+    name: string,
+    uid: string,
+    edit: (refs: readonly OwnerReference[]) => OwnerReference[],
+  ): void {
+    const refs = this.#mirror.get(kind, namespace, name)?.metadata?.ownerReferences ?? [];
+    const op = kind === 'Pod' ? 'patchPod' : 'patchControllerRevision';
+    this.writes.push({ op, namespace, name, uid, ownerReferences: wireRefs(edit(refs)) });
   }
 }
 
