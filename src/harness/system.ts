@@ -5,7 +5,7 @@
  * vocabulary.
  */
 import type { Pod as K8sPod } from 'kubernetes-types/core/v1.js';
-import type { DsEvent, PodSelector } from '../../model/events.ts';
+import type { DsEvent, DsEventType, PodSelector } from '../../model/events.ts';
 import type { ControllerWrites, CreatedPod, Observation, StepRecord } from '../../model/observation.ts';
 import { isApiError } from '../cluster/apiError.js';
 import { SimulatedCluster } from '../cluster/cluster.js';
@@ -56,7 +56,7 @@ export type DriverFactory = (cluster: SimulatedCluster) => ControllerDriver;
 export class SimulatedSystem {
   readonly cluster: SimulatedCluster;
   #driver: ControllerDriver;
-  readonly #dsName: string;
+  #dsName: string;
   /** Watch events seen while the controller steps: exactly its writes. */
   #recording: WatchEvent[] | undefined;
   #lastStep: StepRecord | undefined;
@@ -67,6 +67,14 @@ export class SimulatedSystem {
     this.#driver = factory(this.cluster);
     this.#dsName = options.dsName ?? DEFAULT_DS_NAME;
     this.cluster.store.watch((event) => this.#recording?.push(event));
+  }
+
+  /** The DaemonSet (in the harness namespace) that observations and the model's events address. */
+  get daemonSetName(): string {
+    return this.#dsName;
+  }
+  set daemonSetName(name: string) {
+    this.#dsName = name;
   }
 
   get driver(): ControllerDriver {
@@ -226,6 +234,27 @@ export class SimulatedSystem {
     const refusedByApi =
       !outcome.applied && outcome.note !== undefined && /invalid|not found|already exists/i.test(outcome.note);
     if (refusedByApi && outcome.note) this.#lastStep = { ...this.#lastStep, rejected: outcome.note };
+    return outcome;
+  }
+
+  /**
+   * A user action outside the model's vocabulary (a scenario step such as creating a DaemonSet
+   * from a hand-written manifest), recorded like an event of that type: no controller writes,
+   * and an API refusal makes it a no-op. Invariants read only the type of `lastStep.event`.
+   */
+  async applyAction(type: DsEventType, action: () => void | Promise<void>): Promise<ApplyOutcome> {
+    let outcome: ApplyOutcome = { applied: true };
+    try {
+      await action();
+    } catch (e) {
+      if (!isApiError(e)) throw e;
+      outcome = { applied: false, note: e.message };
+    }
+    this.#lastStep = {
+      event: { type } as DsEvent,
+      controller: summarizeWrites([]),
+      ...(outcome.note !== undefined ? { rejected: outcome.note } : {}),
+    };
     return outcome;
   }
 
