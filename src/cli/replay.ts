@@ -3,11 +3,17 @@
  * implementation it was found on (or another one), and say whether the violation is still there.
  * Exit 1 = it fails again, 0 = it passes now, 2 = could not replay.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type CounterexampleFile, loadCounterexample } from '../harness/counterexample.js';
+import { type Implementation, referenceImplementation } from '../harness/implementation.js';
 import { runCase } from '../harness/runner.js';
 import { podTable } from '../harness/trace.js';
 import { AdapterError } from '../protocol/adapterError.js';
+import { loadScenario } from '../scenario/load.js';
+import { runScenario, stepLabel } from '../scenario/run.js';
+import { scenarioFromRun } from '../scenario/savedRun.js';
 import { positiveInt, resolveImplementation } from './check.js';
 import { ExitCode } from './exitCodes.js';
 import type { CliContext, RegisterCommand } from './main.js';
@@ -16,6 +22,8 @@ export interface ReplayOptions {
   controller?: string;
   mutant?: string;
   stepTimeout: number;
+  /** Also write the run as a stepwise scenario here, and check that it reproduces. */
+  saveScenario?: string;
 }
 
 export async function runReplay(path: string, options: ReplayOptions, context: CliContext): Promise<ExitCode> {
@@ -26,6 +34,29 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
   } catch (e) {
     io.stderr(`dsconform: ${(e as Error).message}\n`);
     return ExitCode.CouldNotCheck;
+  }
+  if (options.saveScenario !== undefined) {
+    // Written before anything runs: the regression case is on disk even if the implementation crashes.
+    const out = options.saveScenario;
+    const saved = scenarioFromRun(file.events, {
+      name: basename(out, extname(out)),
+      source: path,
+      implementation: file.implementation.name,
+      invariant: file.invariant,
+      message: file.message,
+      step: file.step,
+      profile: file.profile,
+      seed: file.seed,
+      caseIndex: file.caseIndex,
+    });
+    try {
+      mkdirSync(dirname(resolve(out)), { recursive: true });
+      writeFileSync(out, saved.text);
+    } catch (e) {
+      io.stderr(`dsconform: ${out}: could not write the scenario (${(e as Error).message})\n`);
+      return ExitCode.CouldNotCheck;
+    }
+    io.stdout(`dsconform replay: saved ${file.events.length} events as scenario ${out} (${saved.quiesceStep} steps)\n`);
   }
   // By default, the implementation the counterexample was found on.
   const target = {
@@ -67,6 +98,7 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     }
     if (!failure) {
       io.stdout(`\nResult: passes now (the recorded violation was ${file.invariant}: ${file.message})\n`);
+      if (options.saveScenario !== undefined) await checkSavedScenario(options.saveScenario, implementation, io);
       return ExitCode.Ok;
     }
     if (failure.step === -1) {
@@ -77,6 +109,7 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     io.stdout(
       `\nResult: fails${same ? ' again' : ' differently'}: ${failure.invariant}: ${failure.message}${failure.node ? ` [node ${failure.node}]` : ''}${same ? '' : ` (recorded: ${file.invariant})`}\n`,
     );
+    if (options.saveScenario !== undefined) await checkSavedScenario(options.saveScenario, implementation, io);
     return ExitCode.Violation;
   } catch (e) {
     if (e instanceof AdapterError) {
@@ -89,6 +122,27 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
   }
 }
 
+/** Runs the saved scenario on the implementation and, for another one, on the reference: the regression case must tell them apart. */
+async function checkSavedScenario(out: string, implementation: Implementation, io: CliContext['io']): Promise<void> {
+  const scenario = loadScenario(out);
+  const targets =
+    implementation.kind === 'reference' && implementation.name === 'reference'
+      ? [implementation]
+      : [implementation, referenceImplementation()];
+  for (const target of targets) {
+    const result = await runScenario(scenario, target);
+    const verdict =
+      result.verdict === 'fail' && result.failure
+        ? `fails at ${stepLabel({ number: result.failure.step, kind: result.failure.kind })}: ${result.failure.message}`
+        : result.verdict === 'error'
+          ? `could not run: ${result.error}`
+          : result.verdict === 'skipped'
+            ? `skipped: ${(result.skippedBecause ?? []).join('; ')}`
+            : 'passes';
+    io.stdout(`Scenario ${out} on ${target.name}: ${verdict}\n`);
+  }
+}
+
 export const registerReplay: RegisterCommand = (program: Command, context: CliContext) => {
   program
     .command('replay')
@@ -96,6 +150,10 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
     .argument('<file>', 'a counterexample written by dsconform check')
     .option('--controller <command>', 'replay against this implementation instead of the recorded one')
     .option('--mutant <name>', 'replay against a reference mutant instead of the recorded implementation')
+    .option(
+      '--save-scenario <file>',
+      'also write the run as a scenario (YAML), a regression case for `dsconform scenario`',
+    )
     .option(
       '--step-timeout <ms>',
       'how long a --controller may take to answer one message',
@@ -110,6 +168,7 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
             stepTimeout: raw.stepTimeout ?? 10_000,
             ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
             ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
+            ...(raw.saveScenario !== undefined ? { saveScenario: raw.saveScenario } : {}),
           },
           context,
         ),

@@ -30,7 +30,7 @@ export interface Profile {
 const off = (types: DsEventType[]): Partial<Record<DsEventType, number>> =>
   Object.fromEntries(types.map((t) => [t, 0]));
 
-const TAINT_EVENTS: DsEventType[] = [
+export const TAINT_EVENTS: DsEventType[] = [
   'TAINT_ADDED',
   'TAINT_REMOVED',
   'NODE_CORDONED',
@@ -38,7 +38,7 @@ const TAINT_EVENTS: DsEventType[] = [
   'NODE_READY',
   'NODE_NOT_READY',
 ];
-const ROLLOUT_EVENTS: DsEventType[] = ['TEMPLATE_UPDATED', 'STRATEGY_CHANGED'];
+export const ROLLOUT_EVENTS: DsEventType[] = ['TEMPLATE_UPDATED', 'STRATEGY_CHANGED'];
 const DELETION_EVENTS: DsEventType[] = ['DS_DELETED'];
 
 function weights(changes: Partial<Record<DsEventType, number>>): Record<DsEventType, number> {

@@ -77,6 +77,11 @@ export class SimulatedSystem {
     this.#dsName = name;
   }
 
+  /** The last event or controller step, with the controller's writes during it. */
+  get lastStep(): StepRecord | undefined {
+    return this.#lastStep;
+  }
+
   get driver(): ControllerDriver {
     return this.#driver;
   }

@@ -199,7 +199,7 @@ export function observeStrategy(ds: DaemonSet): ModelStrategy {
 }
 
 /** The hash of the newest revision whose stored template equals the DaemonSet's template. */
-function currentHashOf(ds: DaemonSet, revisions: readonly ControllerRevision[]): string | undefined {
+export function currentHashOf(ds: DaemonSet, revisions: readonly ControllerRevision[]): string | undefined {
   const wanted = JSON.stringify(observeTemplate(ds.spec?.template));
   let best: ControllerRevision | undefined;
   for (const r of revisions) {

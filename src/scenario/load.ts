@@ -6,6 +6,7 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Taint } from 'kubernetes-types/core/v1.js';
 import type { z } from 'zod';
+import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
 import type { ConditionStatus } from '../cluster/kubelet.js';
 import { loadClusterDescription } from '../manifests/clusterDescription.js';
 import type { DaemonSetManifest } from '../manifests/daemonSetManifest.js';
@@ -17,6 +18,7 @@ import {
   BARE_STEPS,
   type nodeSchema,
   type ScenarioHeader,
+  type ScenarioStyle,
   STEP_KINDS,
   STEP_SCHEMAS,
   type StepArgs,
@@ -59,6 +61,9 @@ export interface Scenario {
   readonly podGC: NonNullable<ScenarioHeader['cluster']['podGC']>;
   readonly disabled: readonly string[];
   readonly manifests: readonly DaemonSetManifest[];
+  readonly style: ScenarioStyle;
+  /** The model's invariants checked after every step (empty: none). */
+  readonly invariants: readonly Invariant[];
   readonly steps: readonly Step[];
   /** The parsed file, for manifests that steps refer to. */
   readonly document: YamlDocument;
@@ -205,6 +210,18 @@ function loadNodes(document: YamlDocument, header: ScenarioHeader): ScenarioNode
   return nodes;
 }
 
+/** `invariants: all` or a list of IDs from the model's catalogue. */
+function invariantsOf(document: YamlDocument, wanted: ScenarioHeader['invariants']): Invariant[] {
+  if (wanted === undefined) return [];
+  if (wanted === 'all') return [...INVARIANTS];
+  return wanted.map((id, i) => {
+    const found = INVARIANTS.find((inv) => inv.id === id);
+    if (found === undefined)
+      fail(document, ['invariants', i], `unknown invariant "${id}"; the catalogue is in docs/invariants.md`);
+    return found;
+  });
+}
+
 /** Reads a scenario; any problem is an InputError at its line. */
 export function loadScenario(file: string): Scenario {
   const documents = readYamlFile(file).filter((d) => d.toJS() != null);
@@ -236,9 +253,27 @@ export function loadScenario(file: string): Scenario {
         'manifest',
       ]);
   }
+  const style = header.style ?? 'catch-up';
+  if (style === 'stepwise') {
+    // Stepwise runs move only when a step says so; these settings would contradict that.
+    if (header.cluster.kubelet?.readiness === 'auto')
+      fail(
+        document,
+        ['cluster', 'kubelet', 'readiness'],
+        'a stepwise scenario has readiness manual (pods become Ready in markReady and quiesce)',
+      );
+    if (header.cluster.disable !== undefined)
+      fail(
+        document,
+        ['cluster', 'disable'],
+        'a stepwise scenario runs components only in its steps; disable has no meaning there',
+      );
+  }
   return {
     file,
     name: header.name ?? basename(file, extname(file)),
+    style,
+    invariants: invariantsOf(document, header.invariants),
     description: header.description,
     upstream: list(header.upstream),
     issues: list(header.issue),

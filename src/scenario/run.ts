@@ -4,15 +4,21 @@
  * of the cluster catching up (scheduler, kubelet, node lifecycle, GC), never by the controller:
  * the controller runs only in `sync` and `settle`, so a scenario states exactly when it acts.
  */
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import type { DsEvent, PodSelector } from '../../model/events.ts';
+import type { Observation } from '../../model/observation.ts';
+import type { Violation } from '../../model/oracle.ts';
+import type { TaintEffect } from '../../model/types.ts';
 import { isApiError } from '../cluster/apiError.js';
 import { parseTimestamp } from '../cluster/clock.js';
 import type { SimulatedCluster } from '../cluster/cluster.js';
 import type { ControllerRevision, DaemonSet } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, deepCopy, newControllerRef } from '../cluster/objects.js';
-import type { WatchEvent } from '../cluster/store.js';
+import { getTemplateGeneration, isPodUpdated } from '../controller/podTemplate.js';
 import type { Implementation } from '../harness/implementation.js';
-import { type SimulatedSystem, summarizeWrites } from '../harness/system.js';
+import { InvariantMonitor } from '../harness/monitor.js';
+import type { ApplyOutcome, SimulatedSystem, SystemSettleResult } from '../harness/system.js';
+import { currentHashOf, HARNESS_NAMESPACE } from '../harness/translate.js';
 import type { DaemonSetManifest } from '../manifests/daemonSetManifest.js';
 import { InputError, type SourceLocation } from '../manifests/inputError.js';
 import type { PathSegment } from '../manifests/yamlFile.js';
@@ -74,6 +80,8 @@ const CATCH_UP_ROUNDS = 1000;
 export interface RunOptions {
   /** Called after each step that completed, with the default DaemonSet's pods and the controller's last writes. */
   onStep?: (step: Step, pods: readonly string[], writes: Writes | undefined) => void;
+  /** Called after each step that completed, with the system's observation in the model's terms. */
+  onObservation?: (step: Step, observation: Observation) => void;
 }
 
 /** Runs one scenario on a fresh system of `implementation`. Never throws for a failing scenario. */
@@ -104,6 +112,7 @@ export async function runScenario(
       current = step;
       await run.perform(step);
       options.onStep?.(step, run.podLines(), run.lastWrites);
+      options.onObservation?.(step, system.observe());
     }
     return { scenario, verdict: 'pass', durationMs: elapsed() };
   } catch (e) {
@@ -147,6 +156,8 @@ class ScenarioRun {
   #default: DaemonSetRef | undefined;
   #lastWrites: Writes | undefined;
   readonly #snapshots = new Map<string, PodFacts[]>();
+  /** The model's invariants, when the scenario asks for them. */
+  #monitor: InvariantMonitor | undefined;
 
   constructor(scenario: Scenario, system: SimulatedSystem) {
     this.#scenario = scenario;
@@ -155,7 +166,8 @@ class ScenarioRun {
     this.#disabled = new Set(scenario.disabled);
     const { kubelet, podGC } = scenario;
     // The harness's systems default to event-driven readiness; a scenario chooses.
-    this.#cluster.kubelet.readiness = kubelet.readiness === 'manual' ? 'events' : 'auto';
+    this.#cluster.kubelet.readiness =
+      kubelet.readiness === 'manual' || scenario.style === 'stepwise' ? 'events' : 'auto';
     if (kubelet.readyAfterSeconds !== undefined) this.#cluster.kubelet.readyAfterSeconds = kubelet.readyAfterSeconds;
     if (kubelet.terminationSeconds !== undefined) this.#cluster.kubelet.terminationSeconds = kubelet.terminationSeconds;
     if (podGC.quarantineSeconds !== undefined) this.#cluster.podGC.quarantineSeconds = podGC.quarantineSeconds;
@@ -178,8 +190,10 @@ class ScenarioRun {
       }
     }
     this.#catchUp();
-    for (const manifest of this.#scenario.manifests) this.#create(manifest);
+    for (const manifest of this.#scenario.manifests) this.#create(manifest, 'input');
     this.#catchUp();
+    if (this.#scenario.invariants.length > 0)
+      this.#monitor = new InvariantMonitor(this.#system.observe(), this.#scenario.invariants);
   }
 
   get lastWrites(): Writes | undefined {
@@ -193,124 +207,24 @@ class ScenarioRun {
   }
 
   async perform(step: Step): Promise<void> {
-    const cluster = this.#cluster;
     switch (step.kind) {
       case 'sync': {
         // Like upstream's tests calling syncHandler: every DaemonSet is synced, queued or not.
-        this.#system.driver.resync();
+        // A stepwise run syncs what the controller's queue holds, as a random run's CONTROLLER_SYNC.
+        if (!this.#stepwise) this.#system.driver.resync();
         const writes = await this.#controllerStep();
-        this.#catchUp();
+        if (!this.#stepwise) this.#catchUp();
         this.#lastWrites = writes;
         if (step.args) this.#checkWrites(step.args);
+        this.#checkInvariants();
         return;
       }
       case 'settle':
-        await this.#settle(step);
+        if (this.#stepwise) await this.#settleStepwise(step);
+        else await this.#settle(step);
         return;
-      case 'advance':
-        cluster.advance(step.args);
-        break;
-      case 'label':
-        for (const node of this.#nodes(step, step.args.node))
-          for (const [key, value] of Object.entries(step.args.labels)) cluster.setNodeLabel(node, key, value);
-        break;
-      case 'unlabel': {
-        const keys = typeof step.args.key === 'string' ? [step.args.key] : step.args.key;
-        for (const node of this.#nodes(step, step.args.node))
-          for (const key of keys) cluster.setNodeLabel(node, key, undefined);
-        break;
-      }
-      case 'taint': {
-        const { key, value, effect } = step.args;
-        for (const node of this.#nodes(step, step.args.node))
-          cluster.addTaint(node, { key, effect, ...(value !== undefined ? { value } : {}) });
-        break;
-      }
-      case 'untaint':
-        for (const node of this.#nodes(step, step.args.node))
-          cluster.removeTaint(node, step.args.key, step.args.effect);
-        break;
-      case 'cordon':
-        for (const node of this.#nodes(step, step.args)) cluster.cordon(node);
-        break;
-      case 'uncordon':
-        for (const node of this.#nodes(step, step.args)) cluster.uncordon(node);
-        break;
-      case 'addNode':
-        for (const node of scenarioNodes(step.args, step.location)) {
-          if (cluster.store.get('Node', undefined, node.name))
-            throw new InputError(step.location, `${stepLabel(step)}: node "${node.name}" already exists`);
-          this.#api(step, () => {
-            cluster.addNode(node.name, {
-              labels: { ...node.labels },
-              taints: [...node.taints],
-              unschedulable: node.unschedulable,
-              ready: node.ready,
-            });
-            for (const c of node.conditions) cluster.setNodeCondition(node.name, c.type, c.status);
-          });
-        }
-        break;
-      case 'removeNode':
-        for (const node of this.#nodes(step, step.args)) cluster.removeNode(node);
-        break;
-      case 'nodeReady':
-        for (const node of this.#nodes(step, step.args)) cluster.setNodeReady(node, 'True');
-        break;
-      case 'nodeNotReady': {
-        const { node, status } = typeof step.args === 'string' ? { node: step.args, status: undefined } : step.args;
-        for (const name of this.#nodes(step, node)) cluster.setNodeReady(name, status ?? 'False');
-        break;
-      }
-      case 'nodeCondition':
-        for (const node of this.#nodes(step, step.args.node))
-          cluster.setNodeCondition(node, step.args.type, step.args.status);
-        break;
-      case 'createDaemonSet':
-        for (const manifest of this.#manifests(step, step.args as ManifestRef, [])) this.#create(manifest);
-        break;
-      case 'updateDaemonSet':
-        this.#update(step as Step & { kind: 'updateDaemonSet' });
-        break;
-      case 'deleteDaemonSet': {
-        const ref = this.#ref(step, step.args?.daemonSet);
-        if (cluster.store.get('DaemonSet', ref.namespace, ref.name) === undefined)
-          throw new StepFailure(`${stepLabel(step)}: DaemonSet ${refText(ref)} does not exist`);
-        this.#remember();
-        cluster.deleteDaemonSet(ref.namespace, ref.name, step.args?.propagationPolicy);
-        break;
-      }
-      case 'markReady':
-      case 'markNotReady': {
-        const ready = step.kind === 'markReady';
-        for (const p of this.#pick(step, step.args, (p) => p.phase === 'Running' || p.phase === 'Pending', 'mark'))
-          cluster.kubelet.setPodReady(p.pod.metadata?.namespace ?? '', p.name, ready);
-        break;
-      }
-      case 'failPod':
-      case 'succeedPod':
-        for (const p of this.#pick(step, step.args, (p) => p.phase === 'Running' || p.phase === 'Pending', 'end')) {
-          const ns = p.pod.metadata?.namespace ?? '';
-          if (step.kind === 'failPod') cluster.kubelet.failPod(ns, p.name);
-          else cluster.kubelet.succeedPod(ns, p.name);
-        }
-        break;
-      case 'deletePod': {
-        const args = step.args;
-        const grace = typeof args === 'object' ? args.gracePeriodSeconds : undefined;
-        for (const p of this.#pick(step, args, () => true, 'delete'))
-          cluster.deletePod(
-            p.pod.metadata?.namespace ?? '',
-            p.name,
-            grace !== undefined ? { gracePeriodSeconds: grace } : {},
-          );
-        break;
-      }
-      case 'createPod':
-        this.#createPod(step as Step & { kind: 'createPod' });
-        break;
-      case 'restartController':
-        await this.#system.driver.restart();
+      case 'quiesce':
+        await this.#quiesce(step);
         return;
       case 'snapshot':
         this.#remember();
@@ -320,23 +234,278 @@ class ScenarioRun {
         this.#expect(step as Step & { kind: 'expect' });
         return;
     }
-    this.#catchUp();
+    const outcome = await this.#act(step);
+    if (!this.#stepwise) {
+      // In catch-up style a refused action is a mistake in the scenario; stepwise it does nothing.
+      if (!outcome.applied && outcome.note !== undefined)
+        throw new InputError(step.location, `${stepLabel(step)}: the API server refused it: ${outcome.note}`);
+      this.#catchUp();
+    }
+    this.#checkInvariants();
+  }
+
+  get #stepwise(): boolean {
+    return this.#scenario.style === 'stepwise';
+  }
+
+  /**
+   * A user action or an actor's step. Where a step has the form of one of the model's events it
+   * goes through the same code as `dsconform check` (SimulatedSystem.apply); anything else is
+   * recorded as a user action of the nearest event type.
+   */
+  async #act(step: Step): Promise<ApplyOutcome> {
+    const system = this.#system;
+    const cluster = this.#cluster;
+    const each = async (events: DsEvent[]): Promise<ApplyOutcome> => {
+      let applied = false;
+      for (const event of events) applied = (await system.apply(event)).applied || applied;
+      return { applied };
+    };
+    switch (step.kind) {
+      case 'advance':
+        return system.apply({ type: 'TIME_ADVANCED', seconds: step.args });
+      case 'kubelet':
+        return system.apply({ type: 'KUBELET_STEP' });
+      case 'schedule':
+        return system.apply({ type: 'SCHEDULER_STEP' });
+      case 'collectGarbage':
+        return system.apply({ type: 'GC_STEP' });
+      case 'restartController':
+        return system.apply({ type: 'CONTROLLER_RESTARTED' });
+      case 'label':
+        return each(
+          this.#nodes(step, step.args.node).flatMap((node) =>
+            Object.entries(step.args.labels).map(
+              ([key, value]): DsEvent => ({ type: 'NODE_LABEL_SET', node, key, value }),
+            ),
+          ),
+        );
+      case 'unlabel': {
+        const keys = typeof step.args.key === 'string' ? [step.args.key] : step.args.key;
+        return each(
+          this.#nodes(step, step.args.node).flatMap((node) =>
+            keys.map((key): DsEvent => ({ type: 'NODE_LABEL_REMOVED', node, key })),
+          ),
+        );
+      }
+      case 'taint': {
+        const { key, value, effect } = step.args;
+        return each(
+          this.#nodes(step, step.args.node).map(
+            (node): DsEvent => ({
+              type: 'TAINT_ADDED',
+              node,
+              taint: { key, effect, value: value ?? '' },
+            }),
+          ),
+        );
+      }
+      case 'untaint': {
+        const { key, effect } = step.args;
+        const nodes = this.#nodes(step, step.args.node);
+        if (effect !== undefined)
+          return each(nodes.map((node): DsEvent => ({ type: 'TAINT_REMOVED', node, key, effect })));
+        return system.applyAction('TAINT_REMOVED', () => {
+          for (const node of nodes) cluster.removeTaint(node, key, undefined);
+        });
+      }
+      case 'cordon':
+      case 'uncordon': {
+        const type = step.kind === 'cordon' ? 'NODE_CORDONED' : 'NODE_UNCORDONED';
+        return each(this.#nodes(step, step.args).map((node): DsEvent => ({ type, node })));
+      }
+      case 'removeNode':
+        return each(this.#nodes(step, step.args).map((node): DsEvent => ({ type: 'NODE_REMOVED', node })));
+      case 'nodeReady':
+        return each(this.#nodes(step, step.args).map((node): DsEvent => ({ type: 'NODE_READY', node })));
+      case 'nodeNotReady': {
+        const { node, status } = typeof step.args === 'string' ? { node: step.args, status: undefined } : step.args;
+        return each(
+          this.#nodes(step, node).map(
+            (name): DsEvent => ({ type: 'NODE_NOT_READY', node: name, ...(status ? { status } : {}) }),
+          ),
+        );
+      }
+      case 'nodeCondition': {
+        const nodes = this.#nodes(step, step.args.node);
+        return system.applyAction(step.args.status === 'True' ? 'NODE_READY' : 'NODE_NOT_READY', () => {
+          for (const node of nodes) cluster.setNodeCondition(node, step.args.type, step.args.status);
+          if (this.#stepwise) cluster.nodeLifecycle.step(); // conditions turn into taints at once
+        });
+      }
+      case 'addNode':
+        return this.#addNode(step as Step & { kind: 'addNode' });
+      case 'createDaemonSet': {
+        const manifests = this.#manifests(step, step.args as ManifestRef, []);
+        return system.applyAction('DS_CREATED', () => {
+          for (const manifest of manifests) this.#create(manifest, this.#stepwise ? 'no-op' : 'input');
+        });
+      }
+      case 'updateDaemonSet': {
+        const args = step.args;
+        const spec = args.template !== undefined || args.image !== undefined || args.images !== undefined;
+        return system.applyAction(spec ? 'TEMPLATE_UPDATED' : 'STRATEGY_CHANGED', () =>
+          this.#update(step as Step & { kind: 'updateDaemonSet' }),
+        );
+      }
+      case 'deleteDaemonSet': {
+        const ref = this.#ref(step, step.args?.daemonSet);
+        if (cluster.store.get('DaemonSet', ref.namespace, ref.name) === undefined) {
+          if (this.#stepwise) return system.applyAction('DS_DELETED', () => {});
+          throw new StepFailure(`${stepLabel(step)}: DaemonSet ${refText(ref)} does not exist`);
+        }
+        this.#remember();
+        return system.applyAction('DS_DELETED', () => {
+          cluster.deleteDaemonSet(ref.namespace, ref.name, step.args?.propagationPolicy);
+        });
+      }
+      case 'markReady':
+      case 'failPod':
+      case 'deletePod': {
+        const type =
+          step.kind === 'markReady'
+            ? 'POD_BECAME_READY'
+            : step.kind === 'failPod'
+              ? 'POD_FAILED'
+              : 'POD_DELETED_BY_USER';
+        const selector = this.#modelPodSelector(step, step.args);
+        if (selector !== undefined) return system.apply({ type, ...selector });
+        return system.applyAction(type, () => this.#podAction(step as Step & { kind: typeof step.kind }));
+      }
+      case 'markNotReady':
+      case 'succeedPod':
+        return system.applyAction(step.kind === 'markNotReady' ? 'NODE_NOT_READY' : 'POD_FAILED', () =>
+          this.#podAction(step as Step & { kind: typeof step.kind }),
+        );
+      case 'createPod': {
+        const orphan = this.#modelOrphan(step as Step & { kind: 'createPod' });
+        if (orphan !== undefined) return system.apply(orphan);
+        return system.applyAction('ORPHAN_POD_APPEARED', () => this.#createPod(step as Step & { kind: 'createPod' }));
+      }
+      default:
+        throw new Error(`unhandled step ${step.kind}`);
+    }
+  }
+
+  #addNode(step: Step & { kind: 'addNode' }): Promise<ApplyOutcome> {
+    const cluster = this.#cluster;
+    const nodes = scenarioNodes(step.args, step.location);
+    for (const node of nodes) {
+      if (cluster.store.get('Node', undefined, node.name))
+        throw new InputError(step.location, `${stepLabel(step)}: node "${node.name}" already exists`);
+    }
+    const { unschedulable, ready, conditions } = step.args;
+    if (unschedulable === undefined && ready === undefined && conditions === undefined) {
+      const events = nodes.map(
+        (node): DsEvent => ({
+          type: 'NODE_ADDED',
+          node: node.name,
+          ...(Object.keys(node.labels).length > 0 ? { labels: node.labels } : {}),
+          ...(node.taints.length > 0
+            ? {
+                taints: node.taints.map((t) => ({ key: t.key, value: t.value ?? '', effect: t.effect as TaintEffect })),
+              }
+            : {}),
+        }),
+      );
+      return (async () => {
+        for (const event of events) await this.#system.apply(event);
+        return { applied: true };
+      })();
+    }
+    return this.#system.applyAction('NODE_ADDED', () => {
+      for (const node of nodes) {
+        cluster.addNode(node.name, {
+          labels: { ...node.labels },
+          taints: [...node.taints],
+          unschedulable: node.unschedulable,
+          ready: node.ready,
+        });
+        for (const c of node.conditions) cluster.setNodeCondition(node.name, c.type, c.status);
+      }
+      if (this.#stepwise) cluster.nodeLifecycle.step(); // conditions turn into taints at once
+    });
+  }
+
+  /** A pod step in the model's form (a node, perhaps `revision: current|old`) on the observed DaemonSet. */
+  #modelPodSelector(step: Step, arg: StepArgs['markReady'] | StepArgs['deletePod']): PodSelector | undefined {
+    if (!this.#stepwise) return undefined;
+    const pick = typeof arg === 'string' ? (arg === 'all' ? undefined : { node: arg }) : arg;
+    if (pick === undefined || pick.node === undefined) return undefined;
+    const extra = Object.entries(pick).filter(
+      ([k, v]) => v !== undefined && !['node', 'revision', 'daemonSet'].includes(k),
+    );
+    if (extra.length > 0 || typeof pick.revision === 'number') return undefined;
+    if (!this.#observes(this.#ref(step, pick.daemonSet))) return undefined;
+    return { node: pick.node, ...(pick.revision !== undefined ? { revision: pick.revision } : {}) };
+  }
+
+  /** `createPod: {node, owner: none, revision: current|none}` of the observed DaemonSet: ORPHAN_POD_APPEARED. */
+  #modelOrphan(step: Step & { kind: 'createPod' }): DsEvent | undefined {
+    if (!this.#stepwise) return undefined;
+    const { node, revision, owner, daemonSet, ...rest } = step.args;
+    if (Object.values(rest).some((v) => v !== undefined) || owner === 'daemonSet') return undefined;
+    if (revision !== undefined && revision !== 'current' && revision !== 'none') return undefined;
+    if (this.#default !== undefined && !this.#observes(this.#ref(step, daemonSet))) return undefined;
+    return { type: 'ORPHAN_POD_APPEARED', node, revision: revision ?? 'current' };
+  }
+
+  /** True when `ref` is the DaemonSet the system observes (the model's events address it). */
+  #observes(ref: DaemonSetRef): boolean {
+    return ref.namespace === HARNESS_NAMESPACE && ref.name === this.#system.daemonSetName;
+  }
+
+  #podAction(step: Step & { kind: 'markReady' | 'markNotReady' | 'failPod' | 'succeedPod' | 'deletePod' }): void {
+    const cluster = this.#cluster;
+    const running = (p: PodFacts) => p.phase === 'Running' || p.phase === 'Pending';
+    switch (step.kind) {
+      case 'markReady':
+      case 'markNotReady': {
+        const ready = step.kind === 'markReady';
+        for (const p of this.#pick(step, step.args, running, 'mark'))
+          cluster.kubelet.setPodReady(p.pod.metadata?.namespace ?? '', p.name, ready);
+        return;
+      }
+      case 'failPod':
+      case 'succeedPod':
+        for (const p of this.#pick(step, step.args, running, 'end')) {
+          const ns = p.pod.metadata?.namespace ?? '';
+          if (step.kind === 'failPod') cluster.kubelet.failPod(ns, p.name);
+          else cluster.kubelet.succeedPod(ns, p.name);
+        }
+        return;
+      case 'deletePod': {
+        const args = step.args;
+        const grace = typeof args === 'object' ? args.gracePeriodSeconds : undefined;
+        for (const p of this.#pick(step, args, () => true, 'delete'))
+          cluster.deletePod(
+            p.pod.metadata?.namespace ?? '',
+            p.name,
+            grace !== undefined ? { gracePeriodSeconds: grace } : {},
+          );
+        return;
+      }
+    }
   }
 
   // --- the controller and the cluster ------------------------------------------------------------
 
+  /** The model's invariants after a step (when the scenario asks for them). */
+  #checkInvariants(prev?: Observation): void {
+    if (this.#monitor === undefined) return;
+    const violation = this.#monitor.afterStep(this.#system.observe(), prev);
+    if (violation) this.#failInvariant(violation);
+  }
+
+  #failInvariant(v: Violation): never {
+    throw new StepFailure(`${v.id}: ${v.message}${v.node ? ` [node ${v.node}]` : ''}`, undefined, v.id);
+  }
+
   /** One controller step, with what it wrote. */
   async #controllerStep(): Promise<Writes & { wrote: boolean }> {
-    const events: WatchEvent[] = [];
-    const unwatch = this.#cluster.store.watch((e) => events.push(e));
-    let wrote: boolean;
-    try {
-      wrote = await this.#system.driver.step();
-    } finally {
-      unwatch();
-    }
-    const summary = summarizeWrites(events);
-    return { wrote, creates: summary.creates.length, deletes: summary.deletes.length };
+    const { applied } = await this.#system.apply({ type: 'CONTROLLER_SYNC' });
+    const writes = this.#system.lastStep?.controller;
+    return { wrote: applied, creates: writes?.creates.length ?? 0, deletes: writes?.deletes.length ?? 0 };
   }
 
   /** One pass of every enabled cluster component; true if any changed something. */
@@ -363,7 +532,9 @@ class ScenarioRun {
     let creates = 0;
     let deletes = 0;
     for (let round = 1; round <= maxRounds; round++) {
+      const before = this.#monitor ? this.#system.observe() : undefined;
       const writes = await this.#controllerStep();
+      if (writes.wrote) this.#checkInvariants(before);
       creates += writes.creates;
       deletes += writes.deletes;
       const changed = this.#componentsRound() || writes.wrote;
@@ -383,6 +554,53 @@ class ScenarioRun {
     throw new StepFailure(
       `${stepLabel(step)}: the controller and the cluster were still changing after ${maxRounds} rounds`,
     );
+  }
+
+  /** `settle` in a stepwise run: the system's own rounds (controller, then every component), as while a random run settles. */
+  async #settleStepwise(step: Step & { kind: 'settle' }): Promise<void> {
+    const args = step.args ?? {};
+    let creates = 0;
+    let deletes = 0;
+    let found: Violation | undefined;
+    this.#system.onControllerStep = (before) => {
+      const writes = this.#system.lastStep?.controller;
+      creates += writes?.creates.length ?? 0;
+      deletes += writes?.deletes.length ?? 0;
+      if (found === undefined && this.#monitor) found = this.#monitor.afterStep(this.#system.observe(), before);
+    };
+    let settled: SystemSettleResult;
+    try {
+      settled = await this.#system.settle({
+        maxRounds: args.maxRounds ?? DEFAULT_SETTLE_ROUNDS,
+        maxAdvanceSeconds: args.advanceTime ?? 0,
+      });
+    } finally {
+      this.#system.onControllerStep = undefined;
+    }
+    this.#lastWrites = { creates, deletes };
+    if (found) this.#failInvariant(found);
+    if (!settled.converged)
+      throw new StepFailure(
+        `${stepLabel(step)}: the controller and the cluster were still changing after ${settled.rounds} rounds`,
+      );
+    this.#checkWrites(args);
+  }
+
+  /** `quiesce`: the end of a random run; with invariants, the model's prediction and liveness too. */
+  async #quiesce(step: Step & { kind: 'quiesce' }): Promise<void> {
+    if (this.#disabled.size > 0)
+      throw new InputError(step.location, `${stepLabel(step)}: quiesce runs every component; remove cluster.disable`);
+    const maxAdvanceSeconds = step.args?.maxAdvanceSeconds ?? 3600;
+    if (this.#monitor) {
+      const found = await this.#monitor.quiesce(this.#system, { maxAdvanceSeconds });
+      if (found) this.#failInvariant(found.violation);
+      return;
+    }
+    const settled = await this.#system.quiesce({ maxAdvanceSeconds });
+    if (!settled.converged)
+      throw new StepFailure(
+        `${stepLabel(step)}: the cluster did not settle after ${settled.rounds} rounds; still changing: ${settled.stillChanging.join(', ')}`,
+      );
   }
 
   /**
@@ -430,12 +648,13 @@ class ScenarioRun {
     return resolveManifest(ref, this.#scenario.document, ['steps', step.number - 1, step.kind, ...sub]);
   }
 
-  #create(manifest: DaemonSetManifest): void {
+  /** Creates a manifest's DaemonSet; a refusal is bad input, or (stepwise) lets the API error through to make the step a no-op. */
+  #create(manifest: DaemonSetManifest, refusal: 'input' | 'no-op'): void {
     let created: DaemonSet;
     try {
       created = this.#cluster.createDaemonSet(manifest.daemonSet);
     } catch (e) {
-      if (!isApiError(e)) throw e;
+      if (!isApiError(e) || refusal === 'no-op') throw e;
       const field = e.causes[0]?.field;
       const where =
         field !== undefined
@@ -447,14 +666,25 @@ class ScenarioRun {
     }
     const ref = { namespace: created.metadata?.namespace ?? 'default', name: created.metadata?.name ?? '' };
     this.#known.set(refText(ref), { ref, last: created });
-    this.#default ??= ref;
+    if (this.#default === undefined) {
+      this.#default = ref;
+      if (this.#scenario.invariants.length > 0 && ref.namespace !== HARNESS_NAMESPACE)
+        throw new InputError(
+          manifest.locate('metadata.namespace'),
+          `invariants observe a DaemonSet in namespace ${HARNESS_NAMESPACE}, but the first one is in ${ref.namespace}`,
+        );
+      // The model's events and observations address the scenario's first DaemonSet.
+      this.#system.daemonSetName = ref.name;
+    }
   }
 
   #update(step: Step & { kind: 'updateDaemonSet' }): void {
     const args = step.args;
     const ref = this.#ref(step, args.daemonSet);
-    if (this.#cluster.store.get('DaemonSet', ref.namespace, ref.name) === undefined)
+    if (this.#cluster.store.get('DaemonSet', ref.namespace, ref.name) === undefined) {
+      if (this.#stepwise) return; // as TEMPLATE_UPDATED without a DaemonSet
       throw new StepFailure(`${stepLabel(step)}: DaemonSet ${refText(ref)} does not exist`);
+    }
     const replacement = args.manifest
       ? this.#manifests(step, args.manifest as ManifestRef, ['manifest'])[0]
       : undefined;
@@ -472,6 +702,7 @@ class ScenarioRun {
         for (const key of Object.keys(ds)) delete (ds as Record<string, unknown>)[key];
         Object.assign(ds, patched);
       }
+      if (args.template !== undefined && ds.spec) ds.spec.template = deepCopy(args.template) as PodTemplateSpec;
       const containers = ds.spec?.template?.spec?.containers ?? [];
       if (args.image !== undefined) {
         const first = containers[0];
@@ -490,6 +721,7 @@ class ScenarioRun {
       this.#cluster.updateDaemonSet(ref.namespace, ref.name, mutate);
     } catch (e) {
       if (!isApiError(e)) throw e;
+      if (args.expectError === undefined && this.#stepwise) throw e; // the step does nothing
       if (args.expectError === undefined)
         throw new InputError(step.location, `${stepLabel(step)}: the API server refused the update: ${e.message}`);
       if (!e.message.includes(args.expectError))
@@ -563,7 +795,7 @@ class ScenarioRun {
         (pick.alone !== true || liveOn(p.node) === 1) &&
         qualifies(p) &&
         (pick.node === undefined || p.node === pick.node) &&
-        (pick.revision === undefined || p.revision === pick.revision) &&
+        this.#revisionMatches(p, pick.revision, ref) &&
         (pick.image === undefined || p.image === pick.image),
     );
     const all = pick.all ?? pick.node === undefined;
@@ -577,6 +809,16 @@ class ScenarioRun {
       throw new StepFailure(`${stepLabel(step)}: no pod${which} of ${refText(ref)} on ${pick.node} to ${verb}`);
     }
     return [oldest];
+  }
+
+  /** A revision number, or `current` / `old` as upstream's IsPodUpdated against the current template. */
+  #revisionMatches(p: PodFacts, wanted: number | 'current' | 'old' | undefined, ref: DaemonSetRef): boolean {
+    if (wanted === undefined) return true;
+    if (typeof wanted === 'number') return p.revision === wanted;
+    const ds = this.#lastSeen(ref);
+    if (ds === undefined) return wanted === 'old';
+    const hash = currentHashOf(ds, revisionsOf(this.#cluster, ref, ds.metadata?.uid)) ?? '';
+    return isPodUpdated(p.pod, hash, getTemplateGeneration(ds)) === (wanted === 'current');
   }
 
   #createPod(step: Step & { kind: 'createPod' }): void {

@@ -120,7 +120,12 @@ export const writesSchema = z.strictObject({
 const podPick = {
   daemonSet: daemonSetRef.optional(),
   node: nodeName.optional().describe('The node; without it every node.'),
-  revision: z.number().int().positive().optional().describe('Only pods of this ControllerRevision number.'),
+  revision: z
+    .union([z.number().int().positive(), z.enum(['current', 'old'])])
+    .optional()
+    .describe(
+      "Only pods of this ControllerRevision number; or `current` / `old`: pods that are (not) of the DaemonSet's current template, as upstream's IsPodUpdated says.",
+    ),
   image: z.string().optional().describe("Only pods whose first container's image is this."),
   all: z.boolean().optional().describe('Every matching pod instead of the oldest one (default: all when no node).'),
   alone: z
@@ -185,6 +190,10 @@ const updateStep = z.strictObject({
     .optional()
     .describe('A JSON merge patch (RFC 7386) of the DaemonSet object: maps merge, lists are replaced, null removes.'),
   manifest: manifestRefSchema.optional().describe('A full replacement: spec, labels and annotations of this manifest.'),
+  template: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('A new spec.template (a PodTemplateSpec), replacing the old one whole.'),
   expectError: z
     .string()
     .optional()
@@ -234,6 +243,17 @@ const createPodStep = z.strictObject({
     ),
   finalizers: z.array(z.string()).optional(),
 });
+
+const quiesceStep = z.union([
+  z.null(),
+  z.strictObject({
+    maxAdvanceSeconds: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe('How far the clock may jump to deadlines in all (default 3600).'),
+  }),
+]);
 
 const nodeNotReadyStep = z.union([
   nodeName,
@@ -361,13 +381,40 @@ export const STEP_SCHEMAS = {
   deletePod: deletePodStep.describe('A user deletes the pod (gracefully).'),
   createPod: createPodStep,
   restartController: z.null().describe('The controller restarts: expectations, backoff and queues are lost.'),
+  kubelet: z
+    .null()
+    .describe('One pass of every kubelet on a Ready node: bound pods start, terminating pods finish (stepwise style).'),
+  schedule: z
+    .null()
+    .describe('One pass of the scheduler: unbound pods whose node exists and fits them are bound (stepwise style).'),
+  collectGarbage: z
+    .null()
+    .describe(
+      'One pass of taint eviction, the garbage collector and Pod GC (stepwise style): dependents of a vanished owner go, Foreground and Orphan deletions progress.',
+    ),
+  quiesce: quiesceStep.describe(
+    'A healthy cluster acts until nothing moves, as at the end of a `dsconform check` case: controller and every component settle, started pods on Ready nodes pass readiness, the clock jumps to the next deadline, one informer resync. With `invariants`, the settled state is compared with the model’s prediction (DS-EXPECT).',
+  ),
   snapshot: z.string().min(1).describe('Remember the pods now, under this name (see expect.kept).'),
   expect: expectSchema,
 } as const;
 export type StepKind = keyof typeof STEP_SCHEMAS;
 export const STEP_KINDS = Object.keys(STEP_SCHEMAS) as StepKind[];
 /** Steps that may be written as a bare word. */
-export const BARE_STEPS: readonly StepKind[] = ['sync', 'settle', 'restartController', 'deleteDaemonSet'];
+export const BARE_STEPS: readonly StepKind[] = [
+  'sync',
+  'settle',
+  'restartController',
+  'deleteDaemonSet',
+  'kubelet',
+  'schedule',
+  'collectGarbage',
+  'quiesce',
+];
+
+/** How the cluster moves between steps; see docs/scenarios.md. */
+export const SCENARIO_STYLES = ['catch-up', 'stepwise'] as const;
+export type ScenarioStyle = (typeof SCENARIO_STYLES)[number];
 
 export type StepArgs = { [K in StepKind]: z.infer<(typeof STEP_SCHEMAS)[K]> };
 
@@ -390,6 +437,21 @@ export const scenarioHeaderSchema = z.strictObject({
     .array(z.enum(['taints', 'rollingUpdate', 'surge', 'revisions']))
     .optional()
     .describe('Implementation features the scenario needs; skipped where one is missing.'),
+  style: z
+    .enum(SCENARIO_STYLES)
+    .optional()
+    .describe(
+      'catch-up (default): after each user action the rest of the cluster (scheduler, kubelets, GC) runs until quiet; the controller only in sync and settle. stepwise: nothing moves unless a step says so (sync, kubelet, schedule, collectGarbage, settle, quiesce), readiness comes from markReady, and a step with nothing to act on does nothing; the form of a random run of `dsconform check` (`replay --save-scenario` writes it).',
+    ),
+  invariants: z
+    .union([
+      z.literal('all'),
+      z.array(z.string().regex(/^DS-[A-Z]+-\d+$/, { error: 'expected an invariant ID such as DS-PLACE-01' })),
+    ])
+    .optional()
+    .describe(
+      "Check the model's invariants (docs/invariants.md) after every step and every controller step of settle and quiesce, as `dsconform check` does: `all`, or a list of IDs. They observe the first DaemonSet, which must be in namespace default.",
+    ),
   cluster: clusterSchema,
   manifests: z.array(manifestRefSchema).optional(),
   steps: z.array(z.unknown()),
