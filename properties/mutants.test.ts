@@ -2,14 +2,22 @@
  * The properties can fail: every mutant (a deliberately faulty reference controller, see
  * src/harness/mutants.ts) must be caught, with a shrunk counterexample of a few events.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceImplementation } from '../src/harness/implementation.js';
 import { MUTANTS, mutantOptionsForStore } from '../src/harness/mutants.js';
 import { runCase } from '../src/harness/runner.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { runScenario } from '../src/scenario/run.js';
+import { scenarioFromRun } from '../src/scenario/savedRun.js';
 import { campaign, runs, seed } from './support.js';
 
 /** A counterexample longer than this is not "a few steps". */
 const MAX_COUNTEREXAMPLE_EVENTS = 12;
+
+const dir = mkdtempSync(join(tmpdir(), 'dsconform-mutant-scenarios-'));
 
 describe('mutants are caught', () => {
   for (const mutant of MUTANTS) {
@@ -30,6 +38,28 @@ describe('mutants are caught', () => {
         replay.failure,
         `the reference fails the mutant's counterexample too (${replay.failure?.invariant}: ${replay.failure?.message})`,
       ).toBeUndefined();
+      // Saved as a scenario, it is a regression case: it fails on the mutant for the same reason and passes on the reference.
+      const file = join(dir, `${mutant.name}.yaml`);
+      writeFileSync(
+        file,
+        scenarioFromRun(cx?.events ?? [], {
+          name: mutant.name,
+          source: 'mutants.test',
+          implementation: `mutant ${mutant.name}`,
+          invariant: cx?.failure.invariant ?? '',
+          message: cx?.failure.message ?? '',
+          step: cx?.failure.step ?? -1,
+        }).text,
+      );
+      const scenario = loadScenario(file);
+      const onMutant = await runScenario(
+        scenario,
+        referenceImplementation(`mutant ${mutant.name}`, mutantOptionsForStore(mutant)),
+      );
+      expect(onMutant.verdict).toBe('fail');
+      expect(onMutant.failure?.expectation).toBe(cx?.failure.invariant);
+      const onReference = await runScenario(scenario, reference);
+      expect(onReference.verdict, onReference.failure?.message).toBe('pass');
     });
   }
 });

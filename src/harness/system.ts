@@ -57,6 +57,8 @@ export class SimulatedSystem {
   readonly cluster: SimulatedCluster;
   #driver: ControllerDriver;
   #dsName: string;
+  /** Observations (and quiescence's readiness probes) look at this namespace; the model's events act in the harness's. */
+  #dsNamespace = HARNESS_NAMESPACE;
   /** Watch events seen while the controller steps: exactly its writes. */
   #recording: WatchEvent[] | undefined;
   #lastStep: StepRecord | undefined;
@@ -69,11 +71,16 @@ export class SimulatedSystem {
     this.cluster.store.watch((event) => this.#recording?.push(event));
   }
 
-  /** The DaemonSet (in the harness namespace) that observations and the model's events address. */
+  /** The DaemonSet that observations and the model's events address: `name` in the harness namespace by default. */
   get daemonSetName(): string {
     return this.#dsName;
   }
-  set daemonSetName(name: string) {
+  get daemonSetNamespace(): string {
+    return this.#dsNamespace;
+  }
+  /** Observe another DaemonSet (a scenario's first one). */
+  addressDaemonSet(namespace: string, name: string): void {
+    this.#dsNamespace = namespace;
     this.#dsName = name;
   }
 
@@ -97,6 +104,7 @@ export class SimulatedSystem {
         revisions: store.list('ControllerRevision'),
       },
       this.#dsName,
+      this.#dsNamespace,
     );
     return this.#lastStep ? { ...observation, lastStep: this.#lastStep } : observation;
   }
@@ -192,12 +200,12 @@ export class SimulatedSystem {
   /** Running, not-ready, non-terminating pods on Ready nodes become ready now. True if any did. */
   #passReadinessProbes(): boolean {
     let changed = false;
-    for (const pod of this.cluster.store.list('Pod', HARNESS_NAMESPACE)) {
+    for (const pod of this.cluster.store.list('Pod', this.#dsNamespace)) {
       if (pod.status?.phase !== 'Running' || isReady(pod) || pod.metadata?.deletionTimestamp != null) continue;
       const node = pod.spec?.nodeName ? this.cluster.store.get('Node', undefined, pod.spec.nodeName) : undefined;
       const ready = node?.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'True';
       if (node === undefined || ready !== 'True') continue;
-      this.cluster.kubelet.setPodReady(HARNESS_NAMESPACE, pod.metadata?.name ?? '', true);
+      this.cluster.kubelet.setPodReady(this.#dsNamespace, pod.metadata?.name ?? '', true);
       changed = true;
     }
     return changed;
@@ -209,9 +217,9 @@ export class SimulatedSystem {
     const candidates: number[] = [];
     const wake = this.#driver.nextWakeupMs();
     if (wake !== undefined && wake > now) candidates.push(wake);
-    const minReady = this.#daemonSet()?.spec?.minReadySeconds ?? 0;
+    const minReady = this.cluster.store.get('DaemonSet', this.#dsNamespace, this.#dsName)?.spec?.minReadySeconds ?? 0;
     if (minReady > 0) {
-      for (const pod of this.cluster.store.list('Pod', HARNESS_NAMESPACE)) {
+      for (const pod of this.cluster.store.list('Pod', this.#dsNamespace)) {
         const since = pod.status?.conditions?.find(
           (c) => c.type === 'Ready' && c.status === 'True',
         )?.lastTransitionTime;

@@ -306,13 +306,17 @@ export interface ClusterObjects {
  * plus orphans its selector matches. When the DaemonSet is gone, pods and revisions that still
  * carry the harness's app label are reported (orphans left behind, or dependents not yet collected).
  */
-export function observeCluster(objects: ClusterObjects, name = DEFAULT_DS_NAME): Observation {
+export function observeCluster(
+  objects: ClusterObjects,
+  name = DEFAULT_DS_NAME,
+  namespace = HARNESS_NAMESPACE,
+): Observation {
   const ds = objects.daemonSets.find(
-    (d) => d.metadata?.name === name && (d.metadata?.namespace ?? 'default') === HARNESS_NAMESPACE,
+    (d) => d.metadata?.name === name && (d.metadata?.namespace ?? 'default') === namespace,
   );
   const selector = compileLabelSelector(ds?.spec?.selector ?? { matchLabels: { [APP_LABEL]: name } });
   const relevant = <T extends Pod | ControllerRevision>(obj: T): boolean => {
-    if ((obj.metadata?.namespace ?? 'default') !== HARNESS_NAMESPACE) return false;
+    if ((obj.metadata?.namespace ?? 'default') !== namespace) return false;
     const ref = controllerRefOf(obj);
     if (ds !== undefined && ref?.uid === ds.metadata?.uid) return true;
     if (ref !== undefined && ref.kind === 'DaemonSet' && ref.name === name) return true; // dependents of a vanished owner

@@ -452,7 +452,11 @@ class ScenarioRun {
 
   /** True when `ref` is the DaemonSet the system observes (the model's events address it). */
   #observes(ref: DaemonSetRef): boolean {
-    return ref.namespace === HARNESS_NAMESPACE && ref.name === this.#system.daemonSetName;
+    return (
+      ref.namespace === HARNESS_NAMESPACE &&
+      this.#system.daemonSetNamespace === HARNESS_NAMESPACE &&
+      ref.name === this.#system.daemonSetName
+    );
   }
 
   #podAction(step: Step & { kind: 'markReady' | 'markNotReady' | 'failPod' | 'succeedPod' | 'deletePod' }): void {
@@ -668,13 +672,8 @@ class ScenarioRun {
     this.#known.set(refText(ref), { ref, last: created });
     if (this.#default === undefined) {
       this.#default = ref;
-      if (this.#scenario.invariants.length > 0 && ref.namespace !== HARNESS_NAMESPACE)
-        throw new InputError(
-          manifest.locate('metadata.namespace'),
-          `invariants observe a DaemonSet in namespace ${HARNESS_NAMESPACE}, but the first one is in ${ref.namespace}`,
-        );
-      // The model's events and observations address the scenario's first DaemonSet.
-      this.#system.daemonSetName = ref.name;
+      // The model's observations address the scenario's first DaemonSet.
+      this.#system.addressDaemonSet(ref.namespace, ref.name);
     }
   }
 

@@ -450,7 +450,7 @@ export const scenarioHeaderSchema = z.strictObject({
     ])
     .optional()
     .describe(
-      "Check the model's invariants (docs/invariants.md) after every step and every controller step of settle and quiesce, as `dsconform check` does: `all`, or a list of IDs. They observe the first DaemonSet, which must be in namespace default.",
+      "Check the model's invariants (docs/invariants.md) after every step and every controller step of settle and quiesce, as `dsconform check` does: `all`, or a list of IDs. They observe the first DaemonSet and judge what the model can describe (docs/scenarios.md).",
     ),
   cluster: clusterSchema,
   manifests: z.array(manifestRefSchema).optional(),

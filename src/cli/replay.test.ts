@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { COUNTEREXAMPLE_FORMAT } from '../harness/counterexample.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'dsconform-replay-'));
+
+function dsconform(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/dsconform.mjs', ...args],
+      { cwd: ROOT, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A counterexample `check --mutant ignores-max-surge` finds: the orphan is deleted before its replacement is available. */
+const counterexample = {
+  format: COUNTEREXAMPLE_FORMAT,
+  implementation: { name: 'mutant ignores-max-surge', kind: 'reference', mutant: 'ignores-max-surge' },
+  profile: 'rolling-update',
+  seed: 6,
+  caseIndex: 295,
+  caseSeed: 1,
+  path: '295:0',
+  shrinks: 10,
+  scope: { nodes: 3, maxEvents: 30 },
+  invariant: 'DS-ROLL-03',
+  message: 'deleted available old pod ds-orphan-hwvt9 before a new pod on n0 was available',
+  node: 'n0',
+  step: -1,
+  events: [
+    { type: 'NODE_ADDED', node: 'n0' },
+    {
+      type: 'DS_CREATED',
+      spec: {
+        template: { image: 'v1', nodeSelector: {}, tolerations: [], hostNetwork: false },
+        updateStrategy: { type: 'RollingUpdate', maxUnavailable: 0, maxSurge: 1 },
+        minReadySeconds: 0,
+        revisionHistoryLimit: 0,
+      },
+    },
+    { type: 'CONTROLLER_SYNC' },
+    { type: 'ORPHAN_POD_APPEARED', node: 'n0', revision: 'none' },
+  ],
+  trace: [],
+  finalTable: [],
+};
+
+const cxFile = join(dir, 'cx.json');
+writeFileSync(cxFile, JSON.stringify(counterexample));
+
+describe('dsconform replay --save-scenario', () => {
+  it('writes the run as a scenario that fails on the mutant and passes on the reference', async () => {
+    const out = join(dir, 'saved', 'surge-orphan.yaml');
+    const run = await dsconform('replay', cxFile, '--save-scenario', out);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`saved 4 events as scenario ${out} (4 steps)`);
+    expect(run.stdout).toMatch(/on mutant ignores-max-surge: fails at step 4 \(quiesce\): DS-ROLL-03: /);
+    expect(run.stdout).toMatch(/on reference: passes$/m);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('style: stepwise');
+    expect(text).toContain('invariants: all');
+    expect(text).toContain('# mutant ignores-max-surge violated DS-ROLL-03 here');
+
+    const onReference = await dsconform('scenario', out);
+    expect(onReference.code).toBe(0);
+    const onMutant = await dsconform('scenario', out, '--mutant', 'ignores-max-surge');
+    expect(onMutant.code).toBe(1);
+    expect(onMutant.stdout).toMatch(
+      /step 4 \(quiesce\) at .*surge-orphan\.yaml:\d+:\d+\n\s+DS-ROLL-03: deleted available old pod/,
+    );
+  });
+
+  it('keeps the scenario on disk when the implementation cannot run, and says so in one line', async () => {
+    const out = join(dir, 'kept.yaml');
+    const run = await dsconform('replay', cxFile, '--save-scenario', out, '--controller', 'node -e "process.exit(3)"');
+    expect(run.code).toBe(2);
+    expect(existsSync(out)).toBe(true);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^dsconform: could not start the implementation: /);
+  });
+
+  it('an unwritable destination is one line and exit 2', async () => {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, '');
+    const run = await dsconform('replay', cxFile, '--save-scenario', join(blocker, 'x.yaml'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^dsconform: .*a-file\/x\.yaml: could not write the scenario \(.+\)\n$/);
+  });
+});
