@@ -91,6 +91,36 @@ describe('dsconform replay --save-scenario', () => {
     expect(run.stderr).toMatch(/^dsconform: could not start the implementation: /);
   });
 
+  it('never overwrites a scenario (often edited by hand) unless --force', async () => {
+    const out = join(dir, 'twice.yaml');
+    expect((await dsconform('replay', cxFile, '--save-scenario', out)).code).toBe(1);
+    writeFileSync(out, '# edited by hand\n', { flag: 'a' });
+    const again = await dsconform('replay', cxFile, '--save-scenario', out);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(`dsconform: ${out} exists; pass --force to overwrite it\n`);
+    expect(readFileSync(out, 'utf8')).toContain('# edited by hand');
+    expect((await dsconform('replay', cxFile, '--save-scenario', out, '--force')).code).toBe(1);
+    expect(readFileSync(out, 'utf8')).not.toContain('# edited by hand');
+  });
+
+  it('a malformed event is one line naming it, and exit 2', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        ...counterexample,
+        events: [
+          { type: 'NODE_ADDED', node: 'n0' },
+          { type: 'TAINT_ADDED', node: 'n0' },
+        ],
+      }),
+    );
+    const run = await dsconform('replay', bad, '--save-scenario', join(dir, 'never.yaml'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`dsconform: ${bad}: events[1]: TAINT_ADDED needs "taint"\n`);
+    expect(existsSync(join(dir, 'never.yaml'))).toBe(false);
+  });
+
   it('an unwritable destination is one line and exit 2', async () => {
     const blocker = join(dir, 'a-file');
     writeFileSync(blocker, '');

@@ -3,7 +3,7 @@
  * implementation it was found on (or another one), and say whether the violation is still there.
  * Exit 1 = it fails again, 0 = it passes now, 2 = could not replay.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type CounterexampleFile, loadCounterexample } from '../harness/counterexample.js';
@@ -24,6 +24,8 @@ export interface ReplayOptions {
   stepTimeout: number;
   /** Also write the run as a stepwise scenario here, and check that it reproduces. */
   saveScenario?: string;
+  /** Overwrite an existing --save-scenario file. */
+  force?: boolean;
 }
 
 export async function runReplay(path: string, options: ReplayOptions, context: CliContext): Promise<ExitCode> {
@@ -49,9 +51,16 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
       seed: file.seed,
       caseIndex: file.caseIndex,
     });
+    if (existsSync(out) && options.force !== true) {
+      // A saved scenario is often edited by hand afterwards (a final expect): never lose that.
+      io.stderr(`dsconform: ${out} exists; pass --force to overwrite it\n`);
+      return ExitCode.CouldNotCheck;
+    }
     try {
       mkdirSync(dirname(resolve(out)), { recursive: true });
-      writeFileSync(out, saved.text);
+      const partial = `${out}.partial`;
+      writeFileSync(partial, saved.text);
+      renameSync(partial, out);
     } catch (e) {
       io.stderr(`dsconform: ${out}: could not write the scenario (${(e as Error).message})\n`);
       return ExitCode.CouldNotCheck;
@@ -124,7 +133,13 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
 
 /** Runs the saved scenario on the implementation and, for another one, on the reference: the regression case must tell them apart. */
 async function checkSavedScenario(out: string, implementation: Implementation, io: CliContext['io']): Promise<void> {
-  const scenario = loadScenario(out);
+  let scenario: ReturnType<typeof loadScenario>;
+  try {
+    scenario = loadScenario(out);
+  } catch (e) {
+    io.stdout(`Scenario ${out}: could not be read back: ${(e as Error).message}\n`);
+    return;
+  }
   const targets =
     implementation.kind === 'reference' && implementation.name === 'reference'
       ? [implementation]
@@ -154,6 +169,7 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
       '--save-scenario <file>',
       'also write the run as a scenario (YAML), a regression case for `dsconform scenario`',
     )
+    .option('--force', 'overwrite the --save-scenario file if it exists')
     .option(
       '--step-timeout <ms>',
       'how long a --controller may take to answer one message',
@@ -169,6 +185,7 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
             ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
             ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
             ...(raw.saveScenario !== undefined ? { saveScenario: raw.saveScenario } : {}),
+            ...(raw.force === true ? { force: true } : {}),
           },
           context,
         ),

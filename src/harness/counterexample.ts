@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { DsEvent } from '../../model/events.ts';
+import { type DsEvent, type DsEventType, EVENT_TYPES } from '../../model/events.ts';
 import type { Counterexample } from './campaign.js';
 import type { ProfileName } from './profiles.js';
 import type { TraceEntry } from './runner.js';
@@ -107,5 +107,48 @@ export function loadCounterexample(path: string): CounterexampleFile {
       `${path}: not a dsconform counterexample (expected "format": "${COUNTEREXAMPLE_FORMAT}" and an "events" list)`,
     );
   }
+  if (typeof file.invariant !== 'string' || typeof file.step !== 'number' || typeof file.implementation !== 'object')
+    throw new Error(`${path}: not a dsconform counterexample (expected "invariant", "step" and "implementation")`);
+  file.events.forEach((event, i) => {
+    const problem = eventProblem(event);
+    if (problem) throw new Error(`${path}: events[${i}]: ${problem}`);
+  });
   return file as CounterexampleFile;
+}
+
+/** The fields each event type needs (model/events.ts), checked so that a hand-edited file fails in one line. */
+const EVENT_FIELDS: Record<DsEventType, readonly string[]> = {
+  NODE_ADDED: ['node'],
+  NODE_REMOVED: ['node'],
+  NODE_LABEL_SET: ['node', 'key', 'value'],
+  NODE_LABEL_REMOVED: ['node', 'key'],
+  TAINT_ADDED: ['node', 'taint'],
+  TAINT_REMOVED: ['node', 'key', 'effect'],
+  NODE_CORDONED: ['node'],
+  NODE_UNCORDONED: ['node'],
+  NODE_READY: ['node'],
+  NODE_NOT_READY: ['node'],
+  DS_CREATED: ['spec'],
+  TEMPLATE_UPDATED: ['template'],
+  STRATEGY_CHANGED: ['updateStrategy'],
+  DS_DELETED: ['policy'],
+  POD_BECAME_READY: ['node'],
+  POD_FAILED: ['node'],
+  POD_DELETED_BY_USER: ['node'],
+  ORPHAN_POD_APPEARED: ['node', 'revision'],
+  CONTROLLER_RESTARTED: [],
+  TIME_ADVANCED: ['seconds'],
+  CONTROLLER_SYNC: [],
+  KUBELET_STEP: [],
+  SCHEDULER_STEP: [],
+  GC_STEP: [],
+};
+
+function eventProblem(event: unknown): string | undefined {
+  if (event === null || typeof event !== 'object') return 'expected an event object';
+  const type = (event as { type?: unknown }).type;
+  if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type))
+    return `unknown event type ${JSON.stringify(type)}; expected one of ${EVENT_TYPES.join(', ')}`;
+  const missing = EVENT_FIELDS[type as DsEventType].filter((f) => (event as Record<string, unknown>)[f] === undefined);
+  return missing.length > 0 ? `${type} needs ${missing.map((f) => `"${f}"`).join(', ')}` : undefined;
 }

@@ -52,6 +52,12 @@ export class InvariantMonitor {
     return undefined;
   }
 
+  /** Takes `now` as the last observation without checking it (e.g. after a scenario's settle, whose steps were checked one by one). */
+  record(now: Observation): void {
+    this.#history.push(now);
+    this.#before = now;
+  }
+
   /** After one event or step: the per-step invariants between the last observation and `after`. */
   afterStep(after: Observation, prev: Observation = this.#before): Violation | undefined {
     this.#history.push(after);

@@ -222,6 +222,8 @@ class ScenarioRun {
       case 'settle':
         if (this.#stepwise) await this.#settleStepwise(step);
         else await this.#settle(step);
+        // The components' last moves after the last controller step: the next step starts from here.
+        this.#monitor?.record(this.#system.observe());
         return;
       case 'quiesce':
         await this.#quiesce(step);
@@ -261,69 +263,120 @@ class ScenarioRun {
       for (const event of events) applied = (await system.apply(event)).applied || applied;
       return { applied };
     };
+    /**
+     * Node changes: stepwise, as the model's events (the node-lifecycle controller follows at
+     * once, as in a random run); catch-up, the cluster's own calls, and the catch-up that follows
+     * runs node lifecycle unless it is disabled. An API refusal comes back as the outcome's note.
+     */
+    const nodeChange = (events: DsEvent[], native: () => void): Promise<ApplyOutcome> =>
+      this.#stepwise ? each(events) : system.applyAction(events[0]?.type ?? 'NODE_ADDED', native);
     switch (step.kind) {
       case 'advance':
         return system.apply({ type: 'TIME_ADVANCED', seconds: step.args });
       case 'kubelet':
-        return system.apply({ type: 'KUBELET_STEP' });
       case 'schedule':
-        return system.apply({ type: 'SCHEDULER_STEP' });
-      case 'collectGarbage':
-        return system.apply({ type: 'GC_STEP' });
+      case 'collectGarbage': {
+        const components = {
+          kubelet: ['kubelet'],
+          schedule: ['scheduler'],
+          collectGarbage: ['taint-eviction', 'garbage-collector', 'pod-gc'],
+        }[step.kind];
+        const off = components.filter((c) => this.#disabled.has(c));
+        if (off.length > 0)
+          throw new InputError(step.location, `${stepLabel(step)}: ${off.join(', ')} is disabled in cluster.disable`);
+        const type = { kubelet: 'KUBELET_STEP', schedule: 'SCHEDULER_STEP', collectGarbage: 'GC_STEP' } as const;
+        return system.apply({ type: type[step.kind] });
+      }
       case 'restartController':
         return system.apply({ type: 'CONTROLLER_RESTARTED' });
-      case 'label':
-        return each(
-          this.#nodes(step, step.args.node).flatMap((node) =>
-            Object.entries(step.args.labels).map(
-              ([key, value]): DsEvent => ({ type: 'NODE_LABEL_SET', node, key, value }),
-            ),
+      case 'label': {
+        const nodes = this.#nodes(step, step.args.node);
+        const labels = Object.entries(step.args.labels);
+        return nodeChange(
+          nodes.flatMap((node) =>
+            labels.map(([key, value]): DsEvent => ({ type: 'NODE_LABEL_SET', node, key, value })),
           ),
+          () => {
+            for (const node of nodes) for (const [key, value] of labels) cluster.setNodeLabel(node, key, value);
+          },
         );
+      }
       case 'unlabel': {
         const keys = typeof step.args.key === 'string' ? [step.args.key] : step.args.key;
-        return each(
-          this.#nodes(step, step.args.node).flatMap((node) =>
-            keys.map((key): DsEvent => ({ type: 'NODE_LABEL_REMOVED', node, key })),
-          ),
+        const nodes = this.#nodes(step, step.args.node);
+        return nodeChange(
+          nodes.flatMap((node) => keys.map((key): DsEvent => ({ type: 'NODE_LABEL_REMOVED', node, key }))),
+          () => {
+            for (const node of nodes) for (const key of keys) cluster.setNodeLabel(node, key, undefined);
+          },
         );
       }
       case 'taint': {
         const { key, value, effect } = step.args;
-        return each(
-          this.#nodes(step, step.args.node).map(
-            (node): DsEvent => ({
-              type: 'TAINT_ADDED',
-              node,
-              taint: { key, effect, value: value ?? '' },
-            }),
-          ),
+        const nodes = this.#nodes(step, step.args.node);
+        return nodeChange(
+          // The model's taints always carry a value; the empty one matches like an absent one.
+          nodes.map((node): DsEvent => ({ type: 'TAINT_ADDED', node, taint: { key, effect, value: value ?? '' } })),
+          () => {
+            for (const node of nodes)
+              cluster.addTaint(node, { key, effect, ...(value !== undefined ? { value } : {}) });
+          },
         );
       }
       case 'untaint': {
         const { key, effect } = step.args;
         const nodes = this.#nodes(step, step.args.node);
-        if (effect !== undefined)
-          return each(nodes.map((node): DsEvent => ({ type: 'TAINT_REMOVED', node, key, effect })));
-        return system.applyAction('TAINT_REMOVED', () => {
-          for (const node of nodes) cluster.removeTaint(node, key, undefined);
-        });
+        const native = () => {
+          for (const node of nodes) cluster.removeTaint(node, key, effect);
+        };
+        if (effect === undefined) return system.applyAction('TAINT_REMOVED', native);
+        return nodeChange(
+          nodes.map((node): DsEvent => ({ type: 'TAINT_REMOVED', node, key, effect })),
+          native,
+        );
       }
       case 'cordon':
       case 'uncordon': {
         const type = step.kind === 'cordon' ? 'NODE_CORDONED' : 'NODE_UNCORDONED';
-        return each(this.#nodes(step, step.args).map((node): DsEvent => ({ type, node })));
+        const nodes = this.#nodes(step, step.args);
+        return nodeChange(
+          nodes.map((node): DsEvent => ({ type, node })),
+          () => {
+            for (const node of nodes) {
+              if (type === 'NODE_CORDONED') cluster.cordon(node);
+              else cluster.uncordon(node);
+            }
+          },
+        );
       }
-      case 'removeNode':
-        return each(this.#nodes(step, step.args).map((node): DsEvent => ({ type: 'NODE_REMOVED', node })));
+      case 'removeNode': {
+        const nodes = this.#nodes(step, step.args);
+        return nodeChange(
+          nodes.map((node): DsEvent => ({ type: 'NODE_REMOVED', node })),
+          () => {
+            for (const node of nodes) cluster.removeNode(node);
+          },
+        );
+      }
       case 'nodeReady':
-        return each(this.#nodes(step, step.args).map((node): DsEvent => ({ type: 'NODE_READY', node })));
       case 'nodeNotReady': {
-        const { node, status } = typeof step.args === 'string' ? { node: step.args, status: undefined } : step.args;
-        return each(
-          this.#nodes(step, node).map(
-            (name): DsEvent => ({ type: 'NODE_NOT_READY', node: name, ...(status ? { status } : {}) }),
+        const { node, status } =
+          step.kind === 'nodeReady'
+            ? { node: step.args, status: 'True' as const }
+            : typeof step.args === 'string'
+              ? { node: step.args, status: 'False' as const }
+              : { node: step.args.node, status: step.args.status ?? 'False' };
+        const nodes = this.#nodes(step, node);
+        return nodeChange(
+          nodes.map(
+            (name): DsEvent =>
+              status === 'True'
+                ? { type: 'NODE_READY', node: name }
+                : { type: 'NODE_NOT_READY', node: name, ...(status === 'Unknown' ? { status } : {}) },
           ),
+          () => {
+            for (const name of nodes) cluster.setNodeReady(name, status);
+          },
         );
       }
       case 'nodeCondition': {
@@ -395,7 +448,7 @@ class ScenarioRun {
         throw new InputError(step.location, `${stepLabel(step)}: node "${node.name}" already exists`);
     }
     const { unschedulable, ready, conditions } = step.args;
-    if (unschedulable === undefined && ready === undefined && conditions === undefined) {
+    if (this.#stepwise && unschedulable === undefined && ready === undefined && conditions === undefined) {
       const events = nodes.map(
         (node): DsEvent => ({
           type: 'NODE_ADDED',
@@ -681,7 +734,7 @@ class ScenarioRun {
     const args = step.args;
     const ref = this.#ref(step, args.daemonSet);
     if (this.#cluster.store.get('DaemonSet', ref.namespace, ref.name) === undefined) {
-      if (this.#stepwise) return; // as TEMPLATE_UPDATED without a DaemonSet
+      if (this.#stepwise && args.expectError === undefined) return; // as TEMPLATE_UPDATED without a DaemonSet
       throw new StepFailure(`${stepLabel(step)}: DaemonSet ${refText(ref)} does not exist`);
     }
     const replacement = args.manifest
@@ -742,6 +795,9 @@ class ScenarioRun {
   /** `name`, `namespace/name`, or the default DaemonSet. */
   #ref(step: Step, text: string | undefined): DaemonSetRef {
     if (text === undefined) {
+      // Stepwise, before any DaemonSet exists, steps address the one the model's events would.
+      if (this.#default === undefined && this.#stepwise)
+        return { namespace: this.#system.daemonSetNamespace, name: this.#system.daemonSetName };
       if (this.#default === undefined)
         throw new InputError(step.location, `${stepLabel(step)}: no DaemonSet yet (add one under manifests)`);
       return this.#default;

@@ -135,17 +135,21 @@ function nodeEventIsNoOp(event: DsEvent, nodes: Set<string>): boolean {
   return false;
 }
 
-/** Implementation features the events need (see `requires` in docs/scenarios.md). */
+/**
+ * Implementation features the events need (see `requires` in docs/scenarios.md): `check` only
+ * generates RollingUpdate strategies, and surge budgets, for implementations that have them.
+ */
 function requiredFeatures(events: readonly DsEvent[]): string[] {
   const types = new Set(events.map((e) => e.type));
   const strategies = events.flatMap((e) =>
     e.type === 'DS_CREATED' ? [e.spec.updateStrategy] : e.type === 'STRATEGY_CHANGED' ? [e.updateStrategy] : [],
   );
-  const surge = strategies.some((s) => s.type === 'RollingUpdate' && s.maxSurge !== 0 && s.maxSurge !== '0%');
+  const rolling = strategies.filter((s) => s.type === 'RollingUpdate');
+  const surge = rolling.some((s) => s.maxSurge !== 0 && s.maxSurge !== '0%');
   return [
     ...(TAINT_EVENTS.some((t) => types.has(t)) ? ['taints'] : []),
-    ...(ROLLOUT_EVENTS.some((t) => types.has(t)) ? ['rollingUpdate'] : []),
-    ...(surge && types.has('TEMPLATE_UPDATED') ? ['surge'] : []),
+    ...(rolling.length > 0 || ROLLOUT_EVENTS.some((t) => types.has(t)) ? ['rollingUpdate'] : []),
+    ...(surge ? ['surge'] : []),
   ];
 }
 

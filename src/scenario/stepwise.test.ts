@@ -121,6 +121,64 @@ describe('style: stepwise', () => {
   });
 });
 
+describe('catch-up style keeps its rules', () => {
+  it('a node change the API server refuses is bad input at the step', async () => {
+    const result = await run([], ['  - label: { node: node-0, labels: { "bad key!": x } }']);
+    expect(result.verdict).toBe('error');
+    expect(result.error).toMatch(/step 1 \(label\): the API server refused it: /);
+  });
+
+  it('a disabled node-lifecycle controller adds no taint after a cordon', async () => {
+    const file = join(dir, 'nolifecycle.yaml');
+    writeFileSync(
+      file,
+      [
+        'description: t',
+        'cluster:',
+        '  nodes: [{ name: node-a }]',
+        '  disable: [node-lifecycle]',
+        'manifests:',
+        DS,
+        'steps:',
+        '  - cordon: node-a',
+        '  - sync',
+        '  - expect: { pods: { node-a: 1 } }',
+        '',
+      ].join('\n'),
+    );
+    const result = await runScenario(loadScenario(file), referenceImplementation());
+    expect(result.failure?.message).toBeUndefined();
+    expect(result.verdict).toBe('pass');
+  });
+});
+
+describe('stepwise before any DaemonSet', () => {
+  it('pod and DaemonSet steps do nothing, as the model events would', async () => {
+    const file = join(dir, 'nods.yaml');
+    writeFileSync(
+      file,
+      [
+        'description: t',
+        'style: stepwise',
+        'cluster:',
+        '  nodes: [{ name: node-a }]',
+        'steps:',
+        '  - markReady: node-a',
+        '  - failPod: node-a',
+        '  - deleteDaemonSet',
+        '  - updateDaemonSet: { image: v2 }',
+        '  - createPod: { node: node-a, owner: none, revision: none }',
+        '  - quiesce',
+        '  - expect: { exists: false }',
+        '',
+      ].join('\n'),
+    );
+    const result = await runScenario(loadScenario(file), referenceImplementation());
+    expect(result.failure?.message ?? result.error).toBeUndefined();
+    expect(result.verdict).toBe('pass');
+  });
+});
+
 describe('invariants', () => {
   it('a mutant fails at the step where the model sees the violation, named by invariant', async () => {
     const steps = ['  - sync', '  - schedule', '  - kubelet', '  - quiesce'];
