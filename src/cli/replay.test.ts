@@ -1,27 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { dsconform as runCli } from '../../test/robustness/support.js';
 import { COUNTEREXAMPLE_FORMAT } from '../harness/counterexample.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'dsconform-replay-'));
+/** The real command from the repository root (the robustness tests' runner). */
+const dsconform = (...args: string[]) => runCli(args);
 
-function dsconform(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/dsconform.mjs', ...args],
-      { cwd: ROOT, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const dir = mkdtempSync(join(tmpdir(), 'dsconform-replay-'));
 
 /** A counterexample `check --mutant ignores-max-surge` finds: the orphan is deleted before its replacement is available. */
 const counterexample = {

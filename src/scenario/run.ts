@@ -844,13 +844,14 @@ class ScenarioRun {
     const ref = this.#ref(step, pick.daemonSet);
     const pods = this.#podsOf(ref);
     const liveOn = (node: string) => pods.filter((p) => !p.terminating && p.node === node).length;
+    const ofRevision = this.#revisionFilter(pick.revision, ref);
     const candidates = pods.filter(
       (p) =>
         !p.terminating &&
         (pick.alone !== true || liveOn(p.node) === 1) &&
         qualifies(p) &&
         (pick.node === undefined || p.node === pick.node) &&
-        this.#revisionMatches(p, pick.revision, ref) &&
+        ofRevision(p) &&
         (pick.image === undefined || p.image === pick.image),
     );
     const all = pick.all ?? pick.node === undefined;
@@ -867,13 +868,14 @@ class ScenarioRun {
   }
 
   /** A revision number, or `current` / `old` as upstream's IsPodUpdated against the current template. */
-  #revisionMatches(p: PodFacts, wanted: number | 'current' | 'old' | undefined, ref: DaemonSetRef): boolean {
-    if (wanted === undefined) return true;
-    if (typeof wanted === 'number') return p.revision === wanted;
+  #revisionFilter(wanted: number | 'current' | 'old' | undefined, ref: DaemonSetRef): (p: PodFacts) => boolean {
+    if (wanted === undefined) return () => true;
+    if (typeof wanted === 'number') return (p) => p.revision === wanted;
     const ds = this.#lastSeen(ref);
-    if (ds === undefined) return wanted === 'old';
+    if (ds === undefined) return () => wanted === 'old';
     const hash = currentHashOf(ds, revisionsOf(this.#cluster, ref, ds.metadata?.uid)) ?? '';
-    return isPodUpdated(p.pod, hash, getTemplateGeneration(ds)) === (wanted === 'current');
+    const generation = getTemplateGeneration(ds);
+    return (p) => isPodUpdated(p.pod, hash, generation) === (wanted === 'current');
   }
 
   #createPod(step: Step & { kind: 'createPod' }): void {
