@@ -7,12 +7,13 @@
  * - Orphan: dependents lose their controller reference and stay; then the object goes.
  * While the object has a deletionTimestamp the controller writes nothing.
  */
+import { daemonPodTolerations, schedulerFits, toleratesTaint } from './eligibility.ts';
 import { isPodTerminal } from './pods.ts';
-import type { Cluster, DeletionPolicy } from './types.ts';
+import type { Cluster, DeletionPolicy, Pod, PodTemplate } from './types.ts';
 
 export interface DeletionExpectation {
-  /** The DaemonSet object no longer exists once things settle. */
-  readonly daemonSetRemoved: boolean;
+  /** The DaemonSet object no longer exists once things settle (`maybe`: either outcome is correct). */
+  readonly daemonSetRemoved: boolean | 'maybe';
   /** Pods that must still exist, with no controller (Orphan). */
   readonly orphanedPods: readonly string[];
   /** Revisions that must still exist, with no controller (Orphan). */
@@ -33,22 +34,70 @@ export function expectedAfterDeletion(cluster: Cluster, uid: string, policy: Del
   if (policy === 'Orphan') {
     return {
       daemonSetRemoved: true,
-      // Pod GC still removes pods bound to nodes that no longer exist.
-      orphanedPods: owned.filter((p) => !p.terminating && !(p.bound && !existing.has(p.node))).map((p) => p.name),
+      // Pod GC still removes pods bound to nodes that no longer exist, and taint eviction still
+      // removes bound pods that do not tolerate (forever) a NoExecute taint of their node.
+      orphanedPods: owned
+        .filter((p) => !p.terminating && !(p.bound && !existing.has(p.node)) && !mayBeTaintEvicted(cluster, p))
+        .map((p) => p.name),
       orphanedRevisions: cluster.revisions.filter((r) => r.controllerUid === uid).map((r) => r.name),
       exact: true,
       reasons: [],
     };
   }
   // A bound pod that must terminate on an existing node whose kubelet is down stays Terminating.
-  const stuck = owned.filter((p) => p.bound && !isPodTerminal(p) && existing.has(p.node) && !readyNodes.has(p.node));
-  const reasons = stuck.map((p) => `pod ${p.name} cannot finish terminating: node ${p.node} is not Ready`);
+  const kubeletDown = (node: string) => existing.has(node) && !readyNodes.has(node);
+  const stuck = owned.filter((p) => p.bound && !isPodTerminal(p) && kubeletDown(p.node));
+  // An unbound pod for such a node races the garbage collector against the scheduler: deleted
+  // while unbound it goes at once (CheckGracefulDelete), bound first it stays Terminating.
+  const mayStick = owned.filter(
+    (p) => !p.bound && !p.terminating && !isPodTerminal(p) && kubeletDown(p.node) && mayBeBound(cluster, p),
+  );
+  const reasons = [
+    ...stuck.map((p) => `pod ${p.name} cannot finish terminating: node ${p.node} is not Ready`),
+    ...mayStick.map((p) => `pod ${p.name} may be bound to node ${p.node}, which is not Ready, before it is deleted`),
+  ];
   return {
     // A Background delete removed the object already; Foreground waits for every dependent.
-    daemonSetRemoved: policy === 'Background' || stuck.length === 0,
+    daemonSetRemoved:
+      policy === 'Background' || (stuck.length === 0 && (mayStick.length === 0 ? true : 'maybe')),
     orphanedPods: [],
     orphanedRevisions: [],
-    exact: stuck.length === 0,
+    exact: reasons.length === 0,
     reasons,
   };
+}
+
+/** Whether the scheduler could still bind this unbound pod to its node. */
+function mayBeBound(cluster: Cluster, pod: Pod): boolean {
+  const node = cluster.nodes.find((n) => n.name === pod.node);
+  if (!node) return false;
+  const template = podTemplate(cluster, pod);
+  return template === undefined || schedulerFits(node, template);
+}
+
+/**
+ * Whether the taint eviction controller may delete this pod, which no DaemonSet controller
+ * protects once it is orphaned: it is bound to a node with a NoExecute taint that its tolerations
+ * do not tolerate, or tolerate only for a while (tainteviction's getPodEvictionDecision). A pod
+ * whose template the cluster no longer records may be evicted by any NoExecute taint.
+ */
+function mayBeTaintEvicted(cluster: Cluster, pod: Pod): boolean {
+  if (!pod.bound) return false;
+  const taints = cluster.nodes.find((n) => n.name === pod.node)?.taints.filter((t) => t.effect === 'NoExecute') ?? [];
+  if (taints.length === 0) return false;
+  const template = podTemplate(cluster, pod);
+  if (!template) return true;
+  const tolerations = daemonPodTolerations(template);
+  return taints.some((taint) => {
+    const match = tolerations.find((t) => toleratesTaint(t, taint));
+    return match === undefined || match.tolerationSeconds != null;
+  });
+}
+
+/** The template a pod was made from: its revision's, by the pod's hash label. */
+function podTemplate(cluster: Cluster, pod: Pod): PodTemplate | undefined {
+  if (pod.hash === undefined) return undefined;
+  const ds = cluster.daemonSet;
+  if (ds?.currentHash === pod.hash) return ds.spec.template;
+  return cluster.revisions.find((r) => r.hash === pod.hash)?.template;
 }

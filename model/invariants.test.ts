@@ -213,6 +213,35 @@ describe('each check catches the fault it is about', () => {
     );
   });
 
+  it('DS-BACKOFF-01 counts only deletions the failed-pod rule alone explains (issue 18)', () => {
+    let w = run(converged(1), { type: 'POD_FAILED', node: 'node-0' });
+    const history = [observe(w)];
+    w = run(w, { type: 'CONTROLLER_SYNC' });
+    history.push(observe(w));
+    w = run(
+      w,
+      { type: 'CONTROLLER_SYNC' },
+      { type: 'SCHEDULER_STEP' },
+      { type: 'KUBELET_STEP' },
+      { type: 'POD_FAILED', node: 'node-0' },
+    );
+    // The node stops qualifying: its failed pod goes at once, as any pod of an ineligible node.
+    w = run(w, { type: 'TAINT_ADDED', node: 'node-0', taint: { key: 'dedicated', value: '', effect: 'NoExecute' } });
+    history.push(observe(w));
+    const failed = podsOn(w, 'node-0');
+    expect(failed).toHaveLength(1);
+    const ctx = faultyStep(w, deleting(failed), { deletes: failed });
+    expect(checkInvariants({ ...ctx, history: [...history, ctx.obs] }).map((v) => v.id)).not.toContain(
+      'DS-BACKOFF-01',
+    );
+  });
+
+  it('DS-SAFE-04 judges only a sync that acted: one that wrote nothing may not have run (issue 18)', () => {
+    const w = converged(2);
+    const idle = faultyStep(w, creating('node-1', { bound: true, createdAt: 0 }), {});
+    expect(ids(idle)).not.toContain('DS-SAFE-04');
+  });
+
   it('quiescent checks flag an unsettled cluster', () => {
     const w = run(converged(2), { type: 'NODE_ADDED', node: 'node-2' }, { type: 'POD_FAILED', node: 'node-0' });
     const found = new Set(checkInvariants({ obs: observe(w) }, ['quiescent']).map((v) => v.id));

@@ -101,6 +101,21 @@ const violation = (id: string, message: string, extra: { node?: string; pod?: st
   ...extra,
 });
 
+/**
+ * Whether a failed pod's deletion can only be the failed-pod rule's (podsShouldBeOnNode's
+ * shouldContinueRunning branch, the one that waits out the backoff): its node exists and keeps
+ * the pod before and after the step, and the pod is of the current revision (or the strategy is
+ * OnDelete), so neither an ineligible node nor a rolling update could have asked for it.
+ */
+function deletedOnlyForFailing(before: Observation, after: Observation, ds: DaemonSet, pod: Pod): boolean {
+  const later = after.daemonSet;
+  if (!later || later.uid !== ds.uid || later.generation !== ds.generation) return false;
+  for (const obs of [before, after]) {
+    if (!eligibility(obs, ds, pod.node)?.shouldContinueRunning) return false;
+  }
+  return ds.spec.updateStrategy.type === 'OnDelete' || isPodUpdatedFor(pod, ds);
+}
+
 /** A present DaemonSet that is not being deleted, at quiescence. */
 function settledDaemonSet(obs: Observation): DaemonSet | undefined {
   const ds = obs.daemonSet;
@@ -364,7 +379,7 @@ export const INVARIANTS: readonly Invariant[] = [
     family: 'safety',
     scope: 'step',
     statement:
-      'Right after a controller sync no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without).',
+      'Right after a controller sync that wrote anything, no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without).',
     properties: ['P5'],
     upstream: [
       'TestDealsWithExistingPods',
@@ -375,6 +390,9 @@ export const INVARIANTS: readonly Invariant[] = [
     check: ({ obs, prev }) => {
       const ds = prev?.daemonSet;
       if (obs.lastStep?.event.type !== 'CONTROLLER_SYNC' || !ds || ds.deleting || ds.selectsAll) return [];
+      // A step without writes may not have synced this DaemonSet at all (nothing woke it, e.g. a
+      // node that joins already running a pod); only a sync that acted is judged here.
+      if (writeCount(writesOf(obs)) === 0) return [];
       const after = obs.daemonSet?.uid === ds.uid ? obs.daemonSet : ds;
       const surge = allowsSurge(after.spec.updateStrategy);
       return obs.nodes.flatMap((n) => {
@@ -1037,6 +1055,7 @@ export const INVARIANTS: readonly Invariant[] = [
         if (!ds) continue;
         for (const pod of deletedPods(before, writesOf(after))) {
           if (pod.phase !== 'Failed' || pod.terminating || pod.controllerUid !== ds.uid) continue;
+          if (!deletedOnlyForFailing(before, after, ds, pod)) continue;
           const key = failedPodsBackoffKey(ds, pod.node);
           const entry = entries.get(key);
           if (i === history.length - 1 && inBackoff(entry, after.time)) {

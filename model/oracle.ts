@@ -19,8 +19,11 @@ export interface Violation {
 }
 
 export interface QuiescenceExpectation {
-  /** The DaemonSet object: still there (`present`), gone, or stuck with a deletionTimestamp. */
-  readonly daemonSet: 'present' | 'absent' | 'deleting';
+  /**
+   * The DaemonSet object: still there (`present`), gone, stuck with a deletionTimestamp, or
+   * either of the last two (a race the environment decides, see `expectedAfterDeletion`).
+   */
+  readonly daemonSet: 'present' | 'absent' | 'deleting' | 'absent-or-deleting';
   /** Every part of the expectation holds (see `reasons` when not). */
   readonly exact: boolean;
   readonly reasons: readonly string[];
@@ -92,7 +95,12 @@ export function expectedAtQuiescence(cluster: Cluster): QuiescenceExpectation {
   if (ds.deleting) {
     const deletion = expectedAfterDeletion(cluster, ds.uid, ds.deleting);
     return {
-      daemonSet: deletion.daemonSetRemoved ? 'absent' : 'deleting',
+      daemonSet:
+        deletion.daemonSetRemoved === 'maybe'
+          ? 'absent-or-deleting'
+          : deletion.daemonSetRemoved
+            ? 'absent'
+            : 'deleting',
       exact: deletion.exact,
       reasons: deletion.reasons,
       nodes: [],
@@ -118,7 +126,8 @@ export function compareWithExpectation(obs: Observation, expected: QuiescenceExp
   const add = (message: string, node?: string) => v.push({ id: 'DS-EXPECT', message, ...(node ? { node } : {}) });
   const ds = obs.daemonSet;
   if (expected.daemonSet === 'absent' && ds && expected.deletion) add('the DaemonSet object should be gone');
-  if (expected.daemonSet !== 'absent' && !ds) add('the DaemonSet object should still exist');
+  if ((expected.daemonSet === 'present' || expected.daemonSet === 'deleting') && !ds)
+    add('the DaemonSet object should still exist');
   if (expected.deletion && expected.exact) {
     for (const name of expected.deletion.orphanedPods) {
       const pod = obs.pods.find((p) => p.name === name);
