@@ -107,8 +107,14 @@ function compileTerm(term: NodeSelectorTerm): NodeTest | undefined {
   return (node) => tests.every((t) => t(node));
 }
 
-function parseInteger(text: string): number | undefined {
-  return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Go's strconv.ParseInt(text, 10, 64): exact (a bigint, not a float), and out of range is an error. */
+function parseInteger(text: string): bigint | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const n = BigInt(text);
+  return n >= INT64_MIN && n <= INT64_MAX ? n : undefined;
 }
 
 /** Label requirement with the node-selector operators, including Gt and Lt (nodeSelectorRequirementsAsSelector). */
