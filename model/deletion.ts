@@ -58,8 +58,7 @@ export function expectedAfterDeletion(cluster: Cluster, uid: string, policy: Del
   ];
   return {
     // A Background delete removed the object already; Foreground waits for every dependent.
-    daemonSetRemoved:
-      policy === 'Background' || (stuck.length === 0 && (mayStick.length === 0 ? true : 'maybe')),
+    daemonSetRemoved: policy === 'Background' || (stuck.length === 0 && (mayStick.length === 0 ? true : 'maybe')),
     orphanedPods: [],
     orphanedRevisions: [],
     exact: reasons.length === 0,

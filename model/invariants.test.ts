@@ -231,9 +231,7 @@ describe('each check catches the fault it is about', () => {
     const failed = podsOn(w, 'node-0');
     expect(failed).toHaveLength(1);
     const ctx = faultyStep(w, deleting(failed), { deletes: failed });
-    expect(checkInvariants({ ...ctx, history: [...history, ctx.obs] }).map((v) => v.id)).not.toContain(
-      'DS-BACKOFF-01',
-    );
+    expect(checkInvariants({ ...ctx, history: [...history, ctx.obs] }).map((v) => v.id)).not.toContain('DS-BACKOFF-01');
   });
 
   it('DS-SAFE-04 judges only a sync that acted: one that wrote nothing may not have run (issue 18)', () => {
