@@ -32,7 +32,7 @@ export function nextBackoff(entry: BackoffEntry | undefined, now: number): Backo
 export interface NodeDecision {
   readonly nodesNeedingPods: readonly string[];
   readonly podsToDelete: readonly string[];
-  /** Failed pods deleted now (their backoff entry advances). */
+  /** The failed pod deleted now, if any (at most one per node and sync; its backoff entry advances). */
   readonly failedDeleted: readonly string[];
   /** A failed pod was left alone because its node is in backoff. */
   readonly waitingForBackoff: boolean;
@@ -58,14 +58,18 @@ export function podsShouldBeOnNode(
   const failedDeleted: string[] = [];
   let waitingForBackoff = false;
   const running: Pod[] = [];
+  // The entry advances inside the loop (podsShouldBeOnNode): after one failed pod is deleted the
+  // node is in backoff, so a second failed pod on it waits for a later sync.
+  let entry = backoff[failedPodsBackoffKey(ds, nodeName)];
   for (const pod of pods) {
     // A terminating pod is neither running nor deleted again; without surge it blocks a replacement.
     if (pod.terminating) continue;
     if (pod.phase === 'Failed') {
-      if (inBackoff(backoff[failedPodsBackoffKey(ds, nodeName)], cluster.time)) waitingForBackoff = true;
+      if (inBackoff(entry, cluster.time)) waitingForBackoff = true;
       else {
         podsToDelete.push(pod.name);
         failedDeleted.push(pod.name);
+        entry = nextBackoff(entry, cluster.time);
       }
     } else if (pod.phase === 'Succeeded') {
       podsToDelete.push(pod.name);
