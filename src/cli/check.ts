@@ -191,7 +191,9 @@ export function formatCounterexample(profile: ProfileReport, replay: string): st
   if (!cx) return [];
   const statement = invariantById(cx.invariant)?.statement;
   const lines = [
-    `Counterexample (shrunk ${cx.shrinks} times to ${cx.events.length} events):`,
+    cx.nonDeterministic
+      ? `Observed failing run (${cx.events.length} events; not shrunk: the same events passed when run again):`
+      : `Counterexample (shrunk ${cx.shrinks} times to ${cx.events.length} events):`,
     ...cx.trace.flatMap((t) => [
       `  ${String(t.index + 1).padStart(2)}. ${t.description}${t.outcome.applied ? '' : `   [no effect${t.outcome.note ? `: ${t.outcome.note}` : ''}]`}`,
       ...t.table.map((row) => `        ${row}`),
@@ -377,6 +379,13 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
       for (const line of formatCounterexample(profile, replay)) io.stdout(`${line}\n`);
       io.stdout(
         `\nVerdict: VIOLATION of ${profile.counterexample?.invariant} (found in run ${result.runs} of ${options.runs})\nReport: ${reportPath}\nCounterexample: ${profile.counterexampleFile}\n`,
+      );
+      return ExitCode.Violation;
+    }
+    if (profile.verdict === 'non-deterministic' && replay) {
+      for (const line of formatCounterexample(profile, replay)) io.stdout(`${line}\n`);
+      io.stdout(
+        `\nVerdict: NON-DETERMINISTIC implementation: ${profile.counterexample?.invariant} failed in run ${result.runs} of ${options.runs}, and the same case passed when run again\nReport: ${reportPath}\nCounterexample (as observed): ${profile.counterexampleFile}\n`,
       );
       return ExitCode.Violation;
     }

@@ -37,7 +37,7 @@ export interface MatrixOptions {
 }
 
 /** What the table shows in one cell. */
-export type Cell = 'pass' | 'FAIL' | 'skipped' | 'not-run' | 'error';
+export type Cell = 'pass' | 'FAIL' | 'FLAKY' | 'skipped' | 'not-run' | 'error';
 
 export interface MatrixColumn {
   /** A, B, C...: the table's column heading. */
@@ -62,7 +62,7 @@ export interface MatrixReport {
   seed: number;
   runsRequested: number;
   scope: { nodes: number; maxEvents: number };
-  verdict: 'conforms' | 'violation' | 'could-not-check';
+  verdict: 'conforms' | 'violation' | 'non-deterministic' | 'could-not-check';
   columns: MatrixColumn[];
   /** Rows in catalogue order. */
   invariants: { id: string; statement: string }[];
@@ -80,7 +80,7 @@ function labelFor(index: number): string {
 
 function cellFor(profile: ProfileReport, verdict: ProfileReport['invariants'][number]['verdict']): Cell {
   if (profile.verdict === 'could-not-check') return 'error';
-  if (verdict === 'fail') return 'FAIL';
+  if (verdict === 'fail') return profile.verdict === 'non-deterministic' ? 'FLAKY' : 'FAIL';
   return verdict;
 }
 
@@ -165,6 +165,7 @@ async function checkOne(
 export function matrixVerdict(columns: readonly MatrixColumn[]): MatrixReport['verdict'] {
   if (columns.some((c) => c.verdict === 'could-not-check')) return 'could-not-check';
   if (columns.some((c) => c.verdict === 'violation')) return 'violation';
+  if (columns.some((c) => c.verdict === 'non-deterministic')) return 'non-deterministic';
   return 'conforms';
 }
 
@@ -176,6 +177,8 @@ function columnSummary(column: MatrixColumn): string {
       return `skipped (${(column.skippedBecause ?? []).join('; ')})`;
     case 'violation':
       return `VIOLATION of ${column.violation?.invariant} in run ${column.runs}: ${column.violation?.message}\n      counterexample: ${column.violation?.file}`;
+    case 'non-deterministic':
+      return `NON-DETERMINISTIC: ${column.violation?.invariant} failed in run ${column.runs} and the same case passed when run again: ${column.violation?.message}\n      observed run: ${column.violation?.file}`;
     case 'could-not-check':
       return `could not check after ${column.runs} runs: ${column.error}`;
   }
@@ -214,10 +217,10 @@ export function renderMatrixText(report: MatrixReport): string {
   const verdict =
     report.verdict === 'conforms'
       ? 'every implementation conforms'
-      : report.verdict === 'violation'
+      : report.verdict === 'violation' || report.verdict === 'non-deterministic'
         ? `violations in ${report.columns
-            .filter((c) => c.verdict === 'violation')
-            .map((c) => c.label)
+            .filter((c) => c.verdict === 'violation' || c.verdict === 'non-deterministic')
+            .map((c) => `${c.label}${c.verdict === 'non-deterministic' ? ' (non-deterministic)' : ''}`)
             .join(', ')}`
         : `could not check ${report.columns
             .filter((c) => c.verdict === 'could-not-check')
@@ -231,7 +234,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f}
 table{border-collapse:collapse;margin:.5rem 0} th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
 th{background:#f6f6f6} .pass{background:#e3f6e8;color:#14532d} .FAIL{background:#fde2e1;color:#7f1d1d;font-weight:600}
-.skipped,.not-run,.error{background:#eee;color:#444} code{font-family:ui-monospace,monospace;font-size:12.5px}
+.FLAKY{background:#fde2e1;color:#7f1d1d;font-weight:600;font-style:italic} .skipped,.not-run,.error{background:#eee;color:#444} code{font-family:ui-monospace,monospace;font-size:12.5px}
 `;
 
 export function renderMatrixHtml(report: MatrixReport): string {
@@ -246,7 +249,8 @@ export function renderMatrixHtml(report: MatrixReport): string {
       const cells = report.columns
         .map((c) => {
           const cell = c.cells[inv.id]?.cell ?? 'not-run';
-          const file = cell === 'FAIL' && c.violation ? ` <code>${escapeHtml(c.violation.file)}</code>` : '';
+          const file =
+            (cell === 'FAIL' || cell === 'FLAKY') && c.violation ? ` <code>${escapeHtml(c.violation.file)}</code>` : '';
           return `<td class="${cell}">${cell}${file}</td>`;
         })
         .join('');
@@ -320,7 +324,7 @@ export async function runMatrix(options: MatrixOptions, context: CliContext): Pr
       io.stderr(`dsconform: could not check ${c.label} (${c.implementation.name}): ${c.error}\n`);
   }
   if (report.verdict === 'could-not-check') return ExitCode.CouldNotCheck;
-  return report.verdict === 'violation' ? ExitCode.Violation : ExitCode.Ok;
+  return report.verdict === 'conforms' ? ExitCode.Ok : ExitCode.Violation;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -78,7 +78,7 @@ export function runMerge(dirs: readonly string[], options: MergeOptions, context
       const code =
         merged.verdict === 'could-not-check'
           ? ExitCode.CouldNotCheck
-          : merged.verdict === 'violation'
+          : merged.verdict === 'violation' || merged.verdict === 'non-deterministic'
             ? ExitCode.Violation
             : ExitCode.Ok;
       if (code === ExitCode.CouldNotCheck || (code === ExitCode.Violation && exit === ExitCode.Ok)) exit = code;

@@ -5,7 +5,7 @@
  * faulty variants are available to any harness as separate processes.
  */
 import type { Command } from 'commander';
-import { MUTANTS, mutantByName, mutantOptions } from '../harness/mutants.js';
+import { MUTANTS, mutantByName, mutantServerOptions } from '../harness/mutants.js';
 import { serveReference } from '../protocol/referenceServer.js';
 import { ExitCode } from './exitCodes.js';
 import type { CliContext, RegisterCommand } from './main.js';
@@ -25,7 +25,7 @@ export const registerReferenceController: RegisterCommand = (program: Command, c
         return;
       }
       await serveReference(
-        mutant ? (control) => mutantOptions(mutant, control) : () => ({}),
+        mutant ? mutantServerOptions(mutant) : () => ({}),
         mutant ? `dsconform-reference (mutant ${mutant.name})` : 'dsconform-reference',
       );
       context.exit(ExitCode.Ok);

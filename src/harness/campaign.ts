@@ -51,6 +51,32 @@ export interface Counterexample {
   shrinks: number;
   events: DsEvent[];
   failure: CaseFailure;
+  /**
+   * The case failed when first run but passed when it was run again with the very same events:
+   * the implementation is non-deterministic. `events` and `failure` are what was observed the
+   * first time (not shrunk: a shrink needs a case that keeps failing).
+   */
+  nonDeterministic?: true;
+}
+
+/** A case as it failed the first time it ran: what a non-deterministic verdict reports. */
+export interface ObservedFailure {
+  events: DsEvent[];
+  failure: CaseFailure;
+}
+
+/** The counterexample of a case that failed once and passed when run again (not shrunk). */
+export function nonDeterministicCounterexample(seed: number, index: number, observed: ObservedFailure): Counterexample {
+  return {
+    seed,
+    caseIndex: index,
+    caseSeed: caseSeed(seed, index),
+    path: '',
+    shrinks: 0,
+    events: observed.events,
+    failure: observed.failure,
+    nonDeterministic: true,
+  };
 }
 
 export interface CampaignResult {
@@ -139,6 +165,7 @@ export async function runCampaign(
   const first = options.caseIndex ?? (options.shard ? options.shard.index - 1 : 0);
   const last = options.caseIndex ?? options.runs - 1;
   let failedAt: number | undefined;
+  let observed: ObservedFailure | undefined;
   let stoppedAt: number | undefined;
   let adapterError: AdapterError | undefined;
   let lastRun = first - stride;
@@ -164,6 +191,7 @@ export async function runCampaign(
     options.onProgress?.(totals);
     if (result.failure) {
       failedAt = index;
+      observed = { events: [...events], failure: result.failure };
       stoppedAt = index;
       break;
     }
@@ -180,20 +208,28 @@ export async function runCampaign(
   if (adapterError) return { ...result, adapterError };
   if (failedAt === undefined) return result;
   try {
-    return { ...result, counterexample: await shrinkCase(arbitrary, runOne, options.seed, failedAt, options.path) };
+    return {
+      ...result,
+      counterexample: await shrinkCase(arbitrary, runOne, options.seed, failedAt, options.path, observed),
+    };
   } catch (e) {
     if (e instanceof AdapterError) return { ...result, adapterError: e };
     throw e;
   }
 }
 
-/** Regenerates the failing case from its seed and lets fast-check shrink it. */
-async function shrinkCase(
+/**
+ * Regenerates the failing case from its seed and lets fast-check shrink it. When the regenerated
+ * case passes although `observed` saw it fail, the implementation is non-deterministic: that is a
+ * finding (the observed failure, not shrunk), not an internal error.
+ */
+export async function shrinkCase(
   arbitrary: fc.Arbitrary<DsEvent[]>,
   runOne: (events: readonly DsEvent[]) => ReturnType<typeof runCase>,
   seed: number,
   index: number,
   path: string | undefined,
+  observed?: ObservedFailure,
 ): Promise<Counterexample> {
   let adapterError: AdapterError | undefined;
   const property = fc.asyncProperty(arbitrary, async (events) => {
@@ -217,10 +253,20 @@ async function shrinkCase(
   });
   if (adapterError) throw adapterError;
   const error = details.errorInstance;
+  // Not failing again: the implementation does not give the same answer to the same events.
+  if (!details.failed && observed !== undefined && path === undefined) {
+    return nonDeterministicCounterexample(seed, index, observed);
+  }
   if (!details.failed || !(error instanceof CaseFailed) || details.counterexample === null) {
     throw error instanceof Error
       ? error
       : new Error(`case ${index} of seed ${seed} failed once but not when regenerated`);
+  }
+  // The shrunk case must fail on its own too (what replay will do); a flaky implementation may
+  // have failed each shrink step by chance.
+  if (observed !== undefined && path === undefined) {
+    const again = await runOne(details.counterexample[0]);
+    if (!again.failure) return nonDeterministicCounterexample(seed, index, observed);
   }
   return {
     seed,

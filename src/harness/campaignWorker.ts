@@ -41,6 +41,8 @@ async function runChunk(indexes: readonly number[]): Promise<void> {
         checks: result.checks,
         checksById: result.checksById ?? {},
         failed: result.failure !== undefined,
+        // What was seen, in case the main thread's rerun passes (a non-deterministic implementation).
+        ...(result.failure !== undefined ? { observed: { events: [...events], failure: result.failure } } : {}),
       });
     } catch (e) {
       if (e instanceof AdapterError) post({ type: 'adapter-error', index, failure: e.failure, message: e.message });

@@ -39,6 +39,12 @@ export interface CounterexampleFile {
   events: DsEvent[];
   trace: Omit<TraceEntry, 'event'>[];
   finalTable: string[];
+  /**
+   * The case failed once and passed when run again with the same events: the implementation is
+   * non-deterministic. `events` and `trace` are the failing run as observed (not shrunk); a replay
+   * may pass.
+   */
+  nonDeterministic?: true;
 }
 
 export function counterexampleFile(
@@ -66,6 +72,7 @@ export function counterexampleFile(
     events: cx.events,
     trace: failure.trace.map(({ event: _event, ...rest }) => rest),
     finalTable,
+    ...(cx.nonDeterministic ? { nonDeterministic: true as const } : {}),
   };
 }
 

@@ -25,21 +25,32 @@ export interface Mutant {
   profile: ProfileName;
   /** The rules it breaks. */
   rules?: Partial<ControllerRules>;
-  /** Or the writes it gets wrong: wraps the write seam (the store's, or a protocol server's). */
-  wrapControl?: (inner: DaemonSetControl) => DaemonSetControl;
+  /**
+   * Or the writes it gets wrong: wraps the write seam (the store's, or a protocol server's).
+   * `instance` counts the controllers built by one implementation (in-process: one per case; a
+   * protocol server: one at start and one per reset), from 1.
+   */
+  wrapControl?: (inner: DaemonSetControl, instance: number) => DaemonSetControl;
 }
 
 /** Controller options for a mutant whose writes would otherwise go to `control`. */
-export function mutantOptions(mutant: Mutant, control: DaemonSetControl): DaemonSetControllerOptions {
+export function mutantOptions(mutant: Mutant, control: DaemonSetControl, instance = 1): DaemonSetControllerOptions {
   return {
     ...(mutant.rules ? { rules: mutant.rules } : {}),
-    ...(mutant.wrapControl ? { control: mutant.wrapControl(control) } : {}),
+    ...(mutant.wrapControl ? { control: mutant.wrapControl(control, instance) } : {}),
   };
 }
 
-/** The same for the in-process reference on a store. */
+/** The same for the in-process reference on a store (one implementation: its own count of instances). */
 export function mutantOptionsForStore(mutant: Mutant): (store: ObjectStore) => DaemonSetControllerOptions {
-  return (store) => mutantOptions(mutant, new StoreDaemonSetControl(store));
+  let instances = 0;
+  return (store) => mutantOptions(mutant, new StoreDaemonSetControl(store), ++instances);
+}
+
+/** The same for a protocol server (one process: its own count of instances). */
+export function mutantServerOptions(mutant: Mutant): (control: DaemonSetControl) => DaemonSetControllerOptions {
+  let instances = 0;
+  return (control) => mutantOptions(mutant, control, ++instances);
 }
 
 /** Ceil-free budget arithmetic: percentages rounded down, as a naive implementation might. */
@@ -175,6 +186,46 @@ export const MUTANTS: readonly Mutant[] = [
   },
 ];
 
+/**
+ * From which controller instance (see Mutant.wrapControl) `flaky-duplicate-pods` may misbehave:
+ * in-process, the third case an implementation runs; as a process (one instance at start, one
+ * per reset), the second case.
+ */
+export const FLAKY_INSTANCE = 3;
+
+/** `flaky-duplicate-pods`: the first pod create from instance FLAKY_INSTANCE on is made twice, then never again. */
+function flakyDuplicatePods(): Mutant {
+  let misbehaved = false;
+  return {
+    name: 'flaky-duplicate-pods',
+    description: `creates one pod twice, once in its lifetime (the first create from its ${FLAKY_INSTANCE}rd controller instance on): the same case passes when run again`,
+    profile: 'core',
+    wrapControl: (inner, instance) =>
+      instance < FLAKY_INSTANCE
+        ? inner
+        : wrap(inner, {
+            createPod: (namespace: string, pod: Pod, owner: DaemonSet) => {
+              inner.createPod(namespace, pod, owner);
+              if (misbehaved) return;
+              misbehaved = true;
+              inner.createPod(namespace, pod, owner);
+            },
+          }),
+  };
+}
+
+/**
+ * Non-deterministic mutants: they fail a case once and pass the same case when it runs again, so
+ * that a campaign must report them as non-deterministic implementations (docs/harness.md). Kept
+ * out of MUTANTS (no shrunk counterexample exists for them); each call gives fresh state, so that
+ * every implementation built from one misbehaves once in its own lifetime.
+ */
+export const FLAKY_MUTANT_NAMES: readonly string[] = ['flaky-duplicate-pods'];
+
+function flakyMutant(name: string): Mutant | undefined {
+  return name === 'flaky-duplicate-pods' ? flakyDuplicatePods() : undefined;
+}
+
 export function mutantByName(name: string): Mutant | undefined {
-  return MUTANTS.find((m) => m.name === name);
+  return MUTANTS.find((m) => m.name === name) ?? flakyMutant(name);
 }

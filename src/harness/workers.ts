@@ -10,7 +10,13 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AdapterError, type AdapterFailure } from '../protocol/adapterError.js';
-import { type CampaignOptions, type CampaignResult, runCampaign } from './campaign.js';
+import {
+  type CampaignOptions,
+  type CampaignResult,
+  nonDeterministicCounterexample,
+  type ObservedFailure,
+  runCampaign,
+} from './campaign.js';
 import type { ImplementationRef } from './counterexample.js';
 import { type Implementation, processImplementation, referenceImplementation } from './implementation.js';
 import { mutantByName, mutantOptionsForStore } from './mutants.js';
@@ -56,7 +62,16 @@ export type ToWorker = { type: 'chunk'; indexes: number[] } | { type: 'done' };
 /** Messages from a worker to the main thread. */
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'case'; index: number; events: number; checks: number; checksById: Record<string, number>; failed: boolean }
+  | {
+      type: 'case';
+      index: number;
+      events: number;
+      checks: number;
+      checksById: Record<string, number>;
+      failed: boolean;
+      /** The failing case's events and failure, as the worker saw them. */
+      observed?: ObservedFailure;
+    }
   | { type: 'adapter-error'; index: number; failure: AdapterFailure; message: string }
   | { type: 'error'; index: number; message: string }
   | { type: 'chunk-done' };
@@ -70,7 +85,7 @@ export interface WorkerData {
 
 /** Where the campaign stopped early, and why. */
 type Stop =
-  | { index: number; kind: 'failure' }
+  | { index: number; kind: 'failure'; observed?: ObservedFailure }
   | { index: number; kind: 'adapter'; failure: AdapterFailure; message: string }
   | { index: number; kind: 'error'; message: string };
 
@@ -190,9 +205,9 @@ async function runIndexesInWorkers(
                 next();
                 break;
               case 'case': {
-                const { index, events, checks, checksById, failed } = message;
+                const { index, events, checks, checksById, failed, observed } = message;
                 cases.set(index, { events, checks, checksById, failed });
-                if (failed) lower({ index, kind: 'failure' });
+                if (failed) lower({ index, kind: 'failure', ...(observed ? { observed } : {}) });
                 totals.runs++;
                 totals.checks += checks;
                 totals.events += events;
@@ -264,7 +279,11 @@ async function assemble(
   const shrunk = await runCampaign(implementation, { ...single, caseIndex: stop.index });
   if (shrunk.adapterError) return { ...result, adapterError: shrunk.adapterError };
   if (!shrunk.counterexample) {
-    throw new Error(`case ${stop.index} of seed ${options.seed} failed in a worker but not when run again`);
+    // It failed in a worker and passed here with the same events: a non-deterministic implementation.
+    if (stop.observed === undefined) {
+      throw new Error(`case ${stop.index} of seed ${options.seed} failed in a worker but not when run again`);
+    }
+    return { ...result, counterexample: nonDeterministicCounterexample(options.seed, stop.index, stop.observed) };
   }
   return { ...result, counterexample: shrunk.counterexample };
 }

@@ -22,7 +22,11 @@ export interface InvariantVerdict {
 
 export interface ProfileReport {
   profile: string;
-  verdict: 'conforms' | 'violation' | 'skipped' | 'could-not-check';
+  /**
+   * `non-deterministic`: a case failed, and passed when run again with the same events; the
+   * counterexample is the failing run as observed (not shrunk).
+   */
+  verdict: 'conforms' | 'violation' | 'non-deterministic' | 'skipped' | 'could-not-check';
   runs: number;
   checks: number;
   events: number;
@@ -50,7 +54,7 @@ export interface ConformanceReport {
   implementation: ImplementationRef;
   seed: number;
   runsRequested: number;
-  verdict: 'conforms' | 'violation' | 'could-not-check';
+  verdict: 'conforms' | 'violation' | 'non-deterministic' | 'could-not-check';
   profiles: ProfileReport[];
   replay?: string;
   /** Set when this run is one shard of a campaign (`--shard index/count`); absent once merged. */
@@ -63,7 +67,7 @@ export type CampaignOutcome = Pick<
   'profile' | 'runs' | 'checks' | 'events' | 'checksById' | 'skipped' | 'caseIndexes' | 'stoppedAt'
 > & {
   scope?: CampaignResult['scope'];
-  counterexample?: { failure: { invariant: string } };
+  counterexample?: { failure: { invariant: string }; nonDeterministic?: true };
   adapterError?: { message: string };
 };
 
@@ -107,9 +111,11 @@ export function profileReport(
     ? 'skipped'
     : result.adapterError
       ? 'could-not-check'
-      : result.counterexample
-        ? 'violation'
-        : 'conforms';
+      : result.counterexample?.nonDeterministic
+        ? 'non-deterministic'
+        : result.counterexample
+          ? 'violation'
+          : 'conforms';
   return {
     profile: result.profile,
     verdict,
@@ -133,5 +139,6 @@ export function profileReport(
 export function overallVerdict(profiles: readonly ProfileReport[]): ConformanceReport['verdict'] {
   if (profiles.some((p) => p.verdict === 'could-not-check')) return 'could-not-check';
   if (profiles.some((p) => p.verdict === 'violation')) return 'violation';
+  if (profiles.some((p) => p.verdict === 'non-deterministic')) return 'non-deterministic';
   return 'conforms';
 }

@@ -14,7 +14,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f;max-width:1200px}
 h1{font-size:1.5rem;margin:0 0 .5rem} h2{font-size:1.15rem;margin-top:2rem}
 .verdict{display:inline-block;padding:.2rem .6rem;border-radius:4px;font-weight:600}
-.conforms,.pass{background:#e3f6e8;color:#14532d} .violation,.fail{background:#fde2e1;color:#7f1d1d}
+.conforms,.pass{background:#e3f6e8;color:#14532d} .violation,.fail,.non-deterministic{background:#fde2e1;color:#7f1d1d}
 .skipped,.not-run,.could-not-check{background:#eee;color:#444}
 table{border-collapse:collapse;margin:.5rem 0;width:100%} th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f6f6} td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -52,8 +52,12 @@ export function renderHtml(report: ConformanceReport): string {
     parts.push('</tbody></table>');
     const cx = profile.counterexample;
     if (cx) {
+      if (cx.nonDeterministic)
+        parts.push(
+          `<h2 id="non-deterministic">Non-deterministic implementation</h2><p>This case failed once and <strong>passed when it was run again with the same events</strong>: the implementation does not answer the same events the same way. The trace below is the failing run as it was observed (not shrunk); a replay may pass.</p>`,
+        );
       parts.push(
-        `<h2>Counterexample</h2><p><strong>${escapeHtml(cx.invariant)}</strong>: ${escapeHtml(cx.message)}${cx.node ? ` (node ${escapeHtml(cx.node)})` : ''}</p>`,
+        `<h2>${cx.nonDeterministic ? 'Observed failing run' : 'Counterexample'}</h2><p><strong>${escapeHtml(cx.invariant)}</strong>: ${escapeHtml(cx.message)}${cx.node ? ` (node ${escapeHtml(cx.node)})` : ''}</p>`,
       );
       parts.push(
         `<table id="trace"><thead><tr><th>#</th><th>Event</th><th>Pods per node after it</th></tr></thead><tbody>`,

@@ -36,14 +36,20 @@ export function renderJunit(report: ConformanceReport): string {
       if (inv.verdict === 'fail' && profile.counterexample) {
         suiteFailures++;
         const cx = profile.counterexample;
+        const flaky = cx.nonDeterministic === true;
         const body = [
+          ...(flaky
+            ? [
+                'non-deterministic implementation: this case failed once and passed when run again with the same events (trace as observed, not shrunk)',
+              ]
+            : []),
           `${cx.invariant}: ${cx.message}${cx.node ? ` (node ${cx.node})` : ''}`,
           ...cx.trace.map((t) => `${t.index + 1}. ${t.description}`),
           `seed ${cx.seed}, case ${cx.caseIndex}, shrink path ${cx.path}`,
           report.replay ?? '',
         ].join('\n');
         cases.push(
-          `${open}\n      <failure message="${escapeXml(`${cx.invariant}: ${cx.message}`)}" type="violation">${escapeXml(body)}</failure>\n    </testcase>`,
+          `${open}\n      <failure message="${escapeXml(`${flaky ? 'non-deterministic implementation: ' : ''}${cx.invariant}: ${cx.message}`)}" type="${flaky ? 'non-deterministic' : 'violation'}">${escapeXml(body)}</failure>\n    </testcase>`,
         );
       } else if (profile.verdict === 'could-not-check') {
         suiteErrors++;

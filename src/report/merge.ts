@@ -84,7 +84,7 @@ function checkShards(shards: readonly ShardReport[]): ShardReport[] {
 
 /** Where one shard's profile stopped early, if it did. */
 function stopOf(profile: ProfileReport, shardIndex: number): Stop | undefined {
-  if (profile.verdict === 'violation') {
+  if (profile.verdict === 'violation' || profile.verdict === 'non-deterministic') {
     const index = profile.counterexample?.caseIndex ?? profile.stoppedAt;
     if (index === undefined) throw new MergeError(`profile ${profile.profile}: a violation without its case index`);
     return { index, counted: true, profile };
@@ -167,10 +167,16 @@ function mergeProfile(
     ...(stop !== undefined ? { stoppedAt: stop.index } : {}),
   };
   const from = stop?.profile;
-  if (from?.verdict === 'violation' && from.counterexample) {
+  if ((from?.verdict === 'violation' || from?.verdict === 'non-deterministic') && from.counterexample) {
     const file = from.counterexample;
     const merged = profileReport(
-      { ...outcome, counterexample: { failure: { invariant: file.invariant } } },
+      {
+        ...outcome,
+        counterexample: {
+          failure: { invariant: file.invariant },
+          ...(file.nonDeterministic ? { nonDeterministic: true as const } : {}),
+        },
+      },
       durationMs,
       { file, path: save(file) },
       log.build(),

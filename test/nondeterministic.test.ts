@@ -1,0 +1,134 @@
+/**
+ * A non-deterministic implementation is a finding, not a crash: when a failing case passes when
+ * it is run again with the same events, `check` (one process or --workers), `matrix` and `merge`
+ * report the failure as observed, with its trace, under the verdict "non-deterministic", exit 1.
+ *
+ * The implementation is the `flaky-duplicate-pods` mutant (src/harness/mutants.ts): it creates
+ * one pod twice, once in its lifetime, from its third controller instance on (in-process, the
+ * third case; as a `reference-controller` process, the second), so the failing case always passes
+ * when it runs again. Without the handling these runs end in "internal error ... failed once but
+ * not when regenerated", exit 2.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type CliIO, main } from '../src/cli/main.js';
+import type { MatrixReport } from '../src/cli/matrix.js';
+import type { CounterexampleFile } from '../src/harness/counterexample.js';
+import type { ConformanceReport } from '../src/report/conformanceReport.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  dir: string;
+}
+
+async function dsconform(...args: string[]): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'dsconform-flaky-'));
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    color: false,
+  };
+  const code = await main(['node', 'dsconform', ...args, '--report-dir', dir], io);
+  return { code, stdout, stderr, dir };
+}
+
+const FLAKY = ['--profile', 'core', '--seed', '1', '--runs', '20'];
+const FLAKY_PROCESS = 'node bin/dsconform.mjs reference-controller --mutant flaky-duplicate-pods';
+
+function conformanceReport(dir: string): { report: ConformanceReport; runDir: string } {
+  const runs = readdirSync(join(dir, 'conformance'));
+  expect(runs).toHaveLength(1);
+  const runDir = join(dir, 'conformance', runs[0] as string);
+  return { report: JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')), runDir };
+}
+
+/** Everything a non-deterministic verdict must leave behind: stdout, report.json, junit, html, the file. */
+function expectNonDeterministic(run: Run): void {
+  expect(run.stderr).not.toMatch(/internal error|regenerated|\n\s+at /);
+  expect(run.code, run.stderr).toBe(1);
+  expect(run.stdout).toMatch(/Verdict: NON-DETERMINISTIC implementation: DS-SAFE-0\d failed in run \d+ of 20/);
+  expect(run.stdout).toContain('Observed failing run (');
+  const { report, runDir } = conformanceReport(run.dir);
+  expect(report.verdict).toBe('non-deterministic');
+  const profile = report.profiles[0];
+  expect(profile?.verdict).toBe('non-deterministic');
+  expect(profile?.counterexample?.nonDeterministic).toBe(true);
+  expect(profile?.counterexample?.trace.length).toBeGreaterThan(0);
+  expect(profile?.invariants.filter((i) => i.verdict === 'fail').map((i) => i.id)).toEqual([
+    profile?.counterexample?.invariant,
+  ]);
+  const file = profile?.counterexampleFile as string;
+  expect(existsSync(file)).toBe(true);
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as CounterexampleFile;
+  expect(saved.nonDeterministic).toBe(true);
+  // The trace runs up to the event after which the violation showed; the events are the whole case.
+  expect(saved.step).toBeGreaterThanOrEqual(0);
+  expect(saved.trace).toHaveLength(saved.step + 1);
+  expect(saved.events.length).toBeGreaterThan(saved.step);
+  expect(readFileSync(join(runDir, 'junit.xml'), 'utf8')).toMatch(
+    /<failure message="non-deterministic implementation: DS-SAFE-0\d: [^"]*" type="non-deterministic">/,
+  );
+  expect(readFileSync(join(runDir, 'index.html'), 'utf8')).toContain(
+    '<h2 id="non-deterministic">Non-deterministic implementation</h2>',
+  );
+}
+
+describe('a non-deterministic implementation', () => {
+  it('check: the reference still conforms on the same cases', async () => {
+    const run = await dsconform('check', ...FLAKY);
+    expect(run.code, run.stderr).toBe(0);
+  });
+
+  it('check --mutant (in-process): verdict non-deterministic, exit 1, the observed trace saved', async () => {
+    expectNonDeterministic(await dsconform('check', '--mutant', 'flaky-duplicate-pods', ...FLAKY));
+  });
+
+  it('check --workers 2: the case failed in a worker and passes on the main thread', async () => {
+    expectNonDeterministic(await dsconform('check', '--mutant', 'flaky-duplicate-pods', ...FLAKY, '--workers', '2'));
+  });
+
+  it('check --controller (a process that misbehaves once in its lifetime)', async () => {
+    expectNonDeterministic(await dsconform('check', '--controller', FLAKY_PROCESS, ...FLAKY));
+  });
+
+  it('check --workers 2 --controller', async () => {
+    expectNonDeterministic(await dsconform('check', '--controller', FLAKY_PROCESS, ...FLAKY, '--workers', '2'));
+  });
+
+  it('matrix: the column is non-deterministic, its cell FLAKY, exit 1', async () => {
+    const run = await dsconform('matrix', '--controller', FLAKY_PROCESS, ...FLAKY);
+    expect(run.stderr).not.toMatch(/internal error|regenerated/);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/B: NON-DETERMINISTIC: DS-SAFE-0\d failed in run \d+/);
+    const report = JSON.parse(
+      readFileSync(join(run.dir, 'matrix', 'core-seed1', 'matrix.json'), 'utf8'),
+    ) as MatrixReport;
+    expect(report.verdict).toBe('non-deterministic');
+    expect(report.columns.map((c) => c.verdict)).toEqual(['conforms', 'non-deterministic']);
+    const column = report.columns[1];
+    expect(column?.cells[column.violation?.invariant as string]?.cell).toBe('FLAKY');
+    expect(existsSync(column?.violation?.file as string)).toBe(true);
+  });
+
+  it('merge: shards that found it merge into a non-deterministic verdict, exit 1', async () => {
+    const args = ['--mutant', 'flaky-duplicate-pods', '--profile', 'core', '--seed', '1', '--runs', '40'];
+    const one = await dsconform('check', ...args, '--shard', '1/2');
+    const two = await dsconform('check', ...args, '--shard', '2/2');
+    expect([one.code, two.code]).toEqual([1, 1]);
+    const merged = await dsconform('merge', one.dir, two.dir);
+    expect(merged.code, merged.stderr).toBe(1);
+    const { report } = conformanceReport(merged.dir);
+    expect(report.verdict).toBe('non-deterministic');
+    expect(report.profiles[0]?.counterexample?.nonDeterministic).toBe(true);
+  });
+});
