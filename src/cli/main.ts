@@ -18,6 +18,7 @@ import { registerReport } from './report.js';
 import { registerScenario } from './scenario.js';
 import { registerSimulate } from './simulate.js';
 
+import { registerSoak } from './soak.js';
 /** Where a command writes; tests pass their own to capture output. */
 export interface CliIO {
   stdout(text: string): void;
@@ -54,6 +55,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerScenario,
   registerSimulate,
   registerReferenceController,
+  registerSoak,
 ];
 
 function packageVersion(): string {

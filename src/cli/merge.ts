@@ -14,6 +14,7 @@ import { renderJunit } from '../report/junit.js';
 import { MergeError, mergeReports, type ShardReport } from '../report/merge.js';
 import { ExitCode } from './exitCodes.js';
 import type { CliContext, RegisterCommand } from './main.js';
+import { mergeSoaksIn } from './soak.js';
 
 /** Every conformance report.json under `dir` (a shard's --report-dir, or any folder holding them). */
 function findReports(dir: string): string[] {
@@ -60,8 +61,11 @@ export function runMerge(dirs: readonly string[], options: MergeOptions, context
         groups.set(report.runId, group);
       }
     }
+    // Soak reports (dsconform soak) found there merge into one soak report.
+    const soak = mergeSoaksIn(dirs, options.reportDir, io);
+    if (groups.size === 0 && soak !== undefined) return soak;
     if (groups.size === 0) throw new MergeError(`no conformance report.json under ${dirs.join(', ')}`);
-    let exit: ExitCode = ExitCode.Ok;
+    let exit: ExitCode = soak ?? ExitCode.Ok;
     for (const [runId, shards] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const merged = mergeReports(shards, (file) => saveCounterexample(options.reportDir, file));
       const runDir = join(options.reportDir, 'conformance', runId);
