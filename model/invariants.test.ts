@@ -184,6 +184,16 @@ describe('each check catches the fault it is about', () => {
     ],
   ];
 
+  it('DS-ROLL-05: a rollout that never moves is caught even while a node is NotReady (issue 14)', () => {
+    const w = run(
+      converged(3),
+      { type: 'TEMPLATE_UPDATED', template: TEMPLATE_B },
+      { type: 'NODE_NOT_READY', node: 'node-2' },
+    );
+    expect(ids({ obs: observe(w) })).toContain('DS-ROLL-05');
+    expect(ids({ obs: observe(settle(w)) })).not.toContain('DS-ROLL-05');
+  });
+
   it.each(faults)('%s', (id, build) => {
     expect(ids(build())).toContain(id);
   });

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { DsEvent } from './events.ts';
+import { stalledRolloutPods } from './progress.ts';
+import { settle } from './quiescence.ts';
+import { applyEvent } from './step.ts';
+import type { DaemonSetSpec } from './types.ts';
+import { SPECS, TEMPLATE_B } from './universe.ts';
+import { initialWorld, type World } from './world.ts';
+
+const nodes = ['node-0', 'node-1', 'node-2'];
+const run = (world: World, ...events: DsEvent[]) => events.reduce(applyEvent, world);
+const converged = (spec: DaemonSetSpec) => settle(applyEvent(initialWorld({ nodes }), { type: 'DS_CREATED', spec }));
+/** The template changes and node-2 goes NotReady; nothing rolls (a controller that never rolls). */
+const frozen = (spec: DaemonSetSpec) =>
+  run(converged(spec), { type: 'TEMPLATE_UPDATED', template: TEMPLATE_B }, { type: 'NODE_NOT_READY', node: 'node-2' });
+const stalledNodes = (w: World) => {
+  const ds = w.daemonSet;
+  if (!ds) throw new Error('no DaemonSet');
+  return stalledRolloutPods(w, ds).map((s) => s.node);
+};
+
+describe('stalledRolloutPods: a RollingUpdate stops short only where its budget is spent', () => {
+  it('nothing is stalled in a settled cluster, NotReady node or not', () => {
+    for (const spec of [SPECS.rolling, SPECS.surge]) {
+      expect(stalledNodes(settle(frozen(spec)))).toEqual([]);
+      expect(stalledNodes(settle(run(converged(spec), { type: 'TEMPLATE_UPDATED', template: TEMPLATE_B })))).toEqual(
+        [],
+      );
+    }
+  });
+
+  it('maxUnavailable 1: the NotReady node spends the budget, but its own old pod must still go', () => {
+    expect(stalledNodes(frozen(SPECS.rolling))).toEqual(['node-2']);
+  });
+
+  it('maxUnavailable 2: budget is left, so every old pod is stalled', () => {
+    const spec = {
+      ...SPECS.rolling,
+      updateStrategy: { type: 'RollingUpdate', maxUnavailable: 2, maxSurge: 0 },
+    } as const;
+    expect(stalledNodes(frozen(spec))).toEqual(['node-0', 'node-1', 'node-2']);
+  });
+
+  it('maxSurge 1: nothing surges yet, so the Ready nodes are stalled as well as the NotReady one', () => {
+    expect(stalledNodes(frozen(SPECS.surge))).toEqual(['node-0', 'node-1', 'node-2']);
+  });
+
+  it('OnDelete never stalls', () => {
+    expect(stalledNodes(frozen(SPECS.onDelete))).toEqual([]);
+  });
+});
