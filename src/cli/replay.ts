@@ -107,6 +107,10 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     }
     if (!failure) {
       io.stdout(`\nResult: passes now (the recorded violation was ${file.invariant}: ${file.message})\n`);
+      if (file.nonDeterministic)
+        io.stdout(
+          'Note: it was recorded from a non-deterministic implementation (the same case passed when run again), so a pass does not mean it is fixed.\n',
+        );
       if (options.saveScenario !== undefined) await checkSavedScenario(options.saveScenario, implementation, io);
       return ExitCode.Ok;
     }
