@@ -17,8 +17,8 @@ import { failedPodsBackoffKey, inBackoff, nextBackoff } from './manage.ts';
 import { type ControllerWrites, NO_WRITES, type Observation, writeCount } from './observation.ts';
 import { asWorld, compareWithExpectation, expectedAtQuiescence, type Violation } from './oracle.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor } from './pods.ts';
-import { stalledRolloutPods } from './progress.ts';
-import { allowsSurge, planRollingUpdate } from './rollout.ts';
+import { rolloutAccounting, stalledRolloutPods } from './progress.ts';
+import { allowsSurge } from './rollout.ts';
 import { computeStatus, STATUS_COUNTERS, statusEquationViolations } from './status.ts';
 import type { DaemonSet, Pod } from './types.ts';
 import type { BackoffEntry } from './world.ts';
@@ -570,7 +570,7 @@ export const INVARIANTS: readonly Invariant[] = [
       const step = controllerStep(ctx);
       if (step?.ds.spec.updateStrategy.type !== 'RollingUpdate' || allowsSurge(step.ds.spec.updateStrategy)) return [];
       const { prev, ds } = step;
-      const plan = planRollingUpdate(prev, ds);
+      const plan = rolloutAccounting(prev, ds);
       const allowance = Math.max(0, plan.budgets.maxUnavailable - plan.numUnavailable);
       const spent = deletedPods(prev, step.writes).filter(
         (p) =>
@@ -607,7 +607,7 @@ export const INVARIANTS: readonly Invariant[] = [
       const step = controllerStep(ctx);
       if (!step || !allowsSurge(step.ds.spec.updateStrategy)) return [];
       const { prev, ds } = step;
-      const plan = planRollingUpdate(prev, ds);
+      const plan = rolloutAccounting(prev, ds);
       const allowance = Math.max(0, plan.budgets.maxSurge - plan.numSurge);
       const surged = step.writes.creates.filter((c) => {
         const live = liveOn(prev, ds, c.node);
@@ -673,7 +673,7 @@ export const INVARIANTS: readonly Invariant[] = [
       const step = controllerStep(ctx);
       if (!step || !allowsSurge(step.ds.spec.updateStrategy)) return [];
       const { prev, ds } = step;
-      const plan = planRollingUpdate(prev, ds);
+      const plan = rolloutAccounting(prev, ds);
       const allowance = Math.max(0, plan.numAvailable - plan.budgets.desired);
       const leaving = deletedPods(prev, step.writes).filter((p) => {
         const e = eligibility(prev, ds, p.node);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DsEvent } from './events.ts';
-import { stalledRolloutPods } from './progress.ts';
+import { committedPathSuite } from './paths.ts';
+import { rolloutAccounting, stalledRolloutPods } from './progress.ts';
 import { settle } from './quiescence.ts';
+import { planRollingUpdate } from './rollout.ts';
 import { applyEvent } from './step.ts';
 import type { DaemonSetSpec } from './types.ts';
 import { SPECS, TEMPLATE_B } from './universe.ts';
@@ -47,5 +49,27 @@ describe('stalledRolloutPods: a RollingUpdate stops short only where its budget 
 
   it('OnDelete never stalls', () => {
     expect(stalledNodes(frozen(SPECS.onDelete))).toEqual([]);
+  });
+});
+
+describe('rolloutAccounting', () => {
+  it("counts as the abstract controller's rolling-update pass does, in every world of the committed path suite", () => {
+    let compared = 0;
+    for (const path of committedPathSuite()) {
+      let w = initialWorld(path.input);
+      for (const event of path.events) {
+        w = applyEvent(w, event);
+        const ds = w.daemonSet;
+        if (ds?.spec.updateStrategy.type !== 'RollingUpdate' || ds.deleting) continue;
+        const plan = planRollingUpdate(w, ds);
+        if (plan.error) continue;
+        const counted = rolloutAccounting(w, ds);
+        expect(counted.budgets).toEqual(plan.budgets);
+        if (plan.budgets.maxSurge === 0) expect(counted.numUnavailable).toBe(plan.numUnavailable);
+        else expect([counted.numSurge, counted.numAvailable]).toEqual([plan.numSurge, plan.numAvailable]);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(400);
   });
 });
