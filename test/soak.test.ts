@@ -3,13 +3,17 @@
  * failure; every failing case shrunk and saved; the failure rate per profile and seed; the same
  * result however it is split (workers, shards merged, a resumed run).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type CliIO, main } from '../src/cli/main.js';
 import type { CounterexampleFile } from '../src/harness/counterexample.js';
 import type { SoakReport } from '../src/report/soakReport.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface Run {
   code: number;
@@ -180,9 +184,46 @@ describe('dsconform soak', () => {
     expect(partial.complete).toBe(false);
     expect(partial.stoppedBecause).toBe('max-failures');
     expect(partial.totals.runs).toBeLessThan(16);
+    // Without --resume, an unfinished soak is not thrown away.
+    const again = await dsconform([...FAILING, '--workers', '1', '--progress-every', '0'], dir);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/holds an unfinished soak of \d+ runs: add --resume/);
     const resumed = await dsconform([...FAILING, '--workers', '2', '--resume', '--progress-every', '0'], dir);
     expect(resumed.code, resumed.stderr).toBe(1);
     expect(comparable(soakReport(dir))).toEqual(comparable(soakReport(whole.dir)));
+  });
+
+  it('SIGINT: exit 130, after writing the report of the cases done (complete: false, interrupted)', async () => {
+    const dir = scratch();
+    const args = ['soak', '--profile', 'core', '--seed', '9', '--runs', '400', '--workers', '1', '--report-dir', dir];
+    const child = spawn(process.execPath, ['bin/dsconform.mjs', ...args, '--progress-every', '1'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', CI: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Interrupt once some cases have run (the first progress line).
+    await new Promise<void>((resolve) => {
+      void closed.then(() => resolve());
+      const poll = setInterval(() => {
+        if (/dsconform soak: \d+\/400/.test(stderr)) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 100);
+    });
+    child.kill('SIGINT');
+    const code = await closed;
+    expect(code, stderr).toBe(130);
+    const partial = soakReport(dir);
+    expect(partial.complete).toBe(false);
+    expect(partial.stoppedBecause).toBe('interrupted');
+    expect(partial.totals.runs).toBeGreaterThan(0);
+    expect(partial.totals.runs).toBeLessThan(400);
   });
 
   it('a non-deterministic implementation: its failing case is reported as such', async () => {

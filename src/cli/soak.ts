@@ -308,6 +308,14 @@ export async function runSoakCommand(options: SoakCliOptions, context: CliContex
   const reportPath = relative(process.cwd(), join(runDir, 'soak.json')) || join(runDir, 'soak.json');
 
   let previous: SoakReport | undefined;
+  const existing = options.resume ? undefined : readSoak(join(runDir, 'soak.json'));
+  if (existing !== undefined && !existing.complete && existing.totals.runs > 0) {
+    // Starting over would throw away hours of a long soak for a forgotten flag.
+    io.stderr(
+      `dsconform: ${reportPath} holds an unfinished soak of ${existing.totals.runs} runs: add --resume to go on from it, or remove ${relative(process.cwd(), runDir) || runDir} to start over\n`,
+    );
+    return ExitCode.CouldNotCheck;
+  }
   if (options.resume) {
     previous = readSoak(join(runDir, 'soak.json'));
     if (previous === undefined) {
