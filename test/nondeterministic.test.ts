@@ -15,7 +15,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliIO, main } from '../src/cli/main.js';
 import type { MatrixReport } from '../src/cli/matrix.js';
+import { campaignArbitrary, generateCase, shrinkCase } from '../src/harness/campaign.js';
 import type { CounterexampleFile } from '../src/harness/counterexample.js';
+import { referenceImplementation } from '../src/harness/implementation.js';
+import type { CaseFailure, CaseResult } from '../src/harness/runner.js';
 import type { ConformanceReport } from '../src/report/conformanceReport.js';
 
 interface Run {
@@ -130,5 +133,41 @@ describe('a non-deterministic implementation', () => {
     const { report } = conformanceReport(merged.dir);
     expect(report.verdict).toBe('non-deterministic');
     expect(report.profiles[0]?.counterexample?.nonDeterministic).toBe(true);
+  });
+});
+
+describe('shrinkCase with an observed failure', () => {
+  const arbitrary = campaignArbitrary(referenceImplementation(), { profile: 'core', runs: 1, seed: 0 });
+  const seed = 11;
+  const events = generateCase(arbitrary, seed, 0);
+  const failure = { invariant: 'DS-SAFE-01', message: 'seen once', step: 0, trace: [] } as unknown as CaseFailure;
+  /** An implementation that fails its first `failing` runs, then passes (or always fails: Infinity). */
+  const flaky = (failing: number) => {
+    let calls = 0;
+    return async (): Promise<CaseResult> => {
+      calls++;
+      return calls <= failing ? { failure, checks: 1, events: 1 } : { checks: 1, events: 1 };
+    };
+  };
+
+  it('a case that passes when regenerated: the observed failure, flagged non-deterministic', async () => {
+    const cx = await shrinkCase(arbitrary, flaky(0), seed, 0, undefined, { events, failure });
+    expect(cx.nonDeterministic).toBe(true);
+    expect(cx.events).toEqual(events);
+    expect(cx.failure.message).toBe('seen once');
+    expect(cx.shrinks).toBe(0);
+  });
+
+  it('a shrunk case that passes when replayed on its own: non-deterministic too', async () => {
+    // Fails when regenerated (and on the first shrink attempts), passes from then on.
+    const cx = await shrinkCase(arbitrary, flaky(3), seed, 0, undefined, { events, failure });
+    expect(cx.nonDeterministic).toBe(true);
+    expect(cx.events).toEqual(events);
+  });
+
+  it('a deterministic failure is shrunk as before, not flagged', async () => {
+    const cx = await shrinkCase(arbitrary, flaky(Number.POSITIVE_INFINITY), seed, 0, undefined, { events, failure });
+    expect(cx.nonDeterministic).toBeUndefined();
+    expect(cx.events.length).toBeLessThanOrEqual(events.length);
   });
 });
