@@ -68,9 +68,142 @@ export function newControllerRef(owner: DaemonSet): OwnerReference {
   };
 }
 
-/** Deep copy through JSON: API objects are plain JSON, and copies must never share structure. */
+/**
+ * Deep copy with the meaning of a round trip through JSON (`JSON.parse(JSON.stringify(value))`):
+ * API objects are plain JSON, and copies must never share structure. Plain objects, arrays and
+ * primitives are copied directly, exactly as the round trip would (undefined, function and symbol
+ * members dropped, or null in arrays; non-finite numbers become null and -0 becomes 0); anything
+ * else (toJSON, class instances, bigint, `__proto__` keys, very deep nesting) takes the JSON path
+ * itself, so results and errors stay those of the round trip.
+ */
 export function deepCopy<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+  if (value === undefined) return value;
+  try {
+    return copyJsonValue(value, 0) as T;
+  } catch (e) {
+    if (e !== UNUSUAL) throw e;
+    return JSON.parse(JSON.stringify(value)) as T;
+  }
+}
+
+/** Thrown by the direct copy when a value needs JSON's own treatment. */
+const UNUSUAL: unique symbol = Symbol('unusual');
+const MAX_DIRECT_DEPTH = 200;
+
+function isSkipped(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
+}
+
+function copyJsonValue(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
+    case 'object':
+      break;
+    default:
+      throw UNUSUAL;
+  }
+  if (v === null) return null;
+  if (depth > MAX_DIRECT_DEPTH) throw UNUSUAL;
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype || typeof (v as { toJSON?: unknown }).toJSON === 'function')
+      throw UNUSUAL;
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const e: unknown = v[i];
+      out.push(isSkipped(e) ? null : copyJsonValue(e, depth + 1));
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) throw UNUSUAL;
+  const obj = v as Record<string, unknown>;
+  if (typeof obj.toJSON === 'function') throw UNUSUAL;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj)) {
+    const e = obj[k];
+    if (isSkipped(e)) continue;
+    if (k === '__proto__') throw UNUSUAL;
+    out[k] = copyJsonValue(e, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * `JSON.stringify(a) === JSON.stringify(b)`, without building the strings: the same members in
+ * the same order with equal values, members JSON drops ignored. An identical subtree is equal at
+ * once (where JSON.stringify would throw on a bigint or a cycle inside it, this answers true; the
+ * store compares only JSON-clean objects, copies and frozen snapshots, so that never arises
+ * there). Other unusual values take the JSON path.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  // At the top, JSON.stringify gives undefined (not a string) for undefined, functions and symbols.
+  if (isSkipped(a) || isSkipped(b)) return isSkipped(a) && isSkipped(b);
+  try {
+    return jsonEqualDirect(a, b, 0);
+  } catch (e) {
+    if (e !== UNUSUAL) throw e;
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+}
+
+function jsonEqualDirect(a: unknown, b: unknown, depth: number): boolean {
+  if (a === b && typeof a !== 'bigint') return true;
+  const ta = typeof a;
+  const tb = typeof b;
+  if (ta === 'bigint' || tb === 'bigint') throw UNUSUAL;
+  // An object that serialises oddly (toJSON, a class instance, a boxed value) takes the JSON path.
+  if (ta === 'object' && a !== null) checkPlain(a as object);
+  if (tb === 'object' && b !== null) checkPlain(b as object);
+  if (ta === 'number' || tb === 'number') {
+    // Non-finite numbers serialise as null; -0 as 0.
+    const na = ta === 'number' ? (Number.isFinite(a) ? a : null) : a;
+    const nb = tb === 'number' ? (Number.isFinite(b) ? b : null) : b;
+    if (typeof na === 'number' && typeof nb === 'number') return na === nb;
+    return na === null && nb === null;
+  }
+  // Different strings or booleans, or different kinds.
+  if (ta !== 'object' || tb !== 'object' || a === null || b === null) return false;
+  if (depth > MAX_DIRECT_DEPTH) throw UNUSUAL;
+  const aArray = Array.isArray(a);
+  if (aArray !== Array.isArray(b)) return false;
+  if (aArray) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) {
+      const ex = isSkipped(x[i]) ? null : x[i];
+      const ey = isSkipped(y[i]) ? null : y[i];
+      if (!jsonEqualDirect(ex, ey, depth + 1)) return false;
+    }
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < kx.length && isSkipped(x[kx[i] as string])) i++;
+    while (j < ky.length && isSkipped(y[ky[j] as string])) j++;
+    if (i >= kx.length || j >= ky.length) return i >= kx.length && j >= ky.length;
+    const k = kx[i] as string;
+    if (k !== ky[j]) return false;
+    if (!jsonEqualDirect(x[k], y[k], depth + 1)) return false;
+    i++;
+    j++;
+  }
+}
+
+/** Plain arrays and objects only: anything else (toJSON, class instances, boxed values) is unusual. */
+function checkPlain(obj: object): void {
+  const proto = Object.getPrototypeOf(obj);
+  const plain = Array.isArray(obj) ? proto === Array.prototype : proto === Object.prototype || proto === null;
+  if (!plain || typeof (obj as { toJSON?: unknown }).toJSON === 'function') throw UNUSUAL;
 }
 
 export function isTerminating(obj: { metadata?: ObjectMeta | undefined }): boolean {

@@ -13,6 +13,7 @@ import {
   deepCopy,
   FinalizerForeground,
   FinalizerOrphan,
+  jsonEqual,
   KINDS,
   type Kind,
   type KindMap,
@@ -99,8 +100,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Byte-equal JSON (the comparison the API server's no-op detection makes), computed without the strings. */
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return jsonEqual(a, b);
 }
 
 /** The shape the store works with internally; typed kinds are cast at the public boundary. */
