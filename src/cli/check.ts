@@ -25,7 +25,9 @@ import {
 import { writeHtmlReport } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import { ExitCode } from './exitCodes.js';
+import { onInterrupt } from './lifecycle.js';
 import type { CliContext, CliIO, RegisterCommand } from './main.js';
+import { ensureOutputDirectory } from './outputDir.js';
 
 export interface CheckOptions {
   controller?: string;
@@ -250,12 +252,8 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
   }
   const { implementation, ref } = resolved;
   // Ctrl-C or a TERM must not leave the implementation's processes (or cluster objects) behind.
-  const stopOnSignal = (signal: NodeJS.Signals) => {
-    io.stderr(`\ndsconform: interrupted (${signal}); stopping ${implementation.name}\n`);
-    void implementation.close().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
+  // (src/cli/lifecycle.ts: exit 130 for SIGINT, 143 for SIGTERM, every process group killed.)
+  const stopOnSignal = onInterrupt(() => implementation.close(), implementation.name);
   const runId = `${ref.mutant ? `mutant-${ref.mutant}` : ref.kind === 'reference' ? 'reference' : slug(implementation.name)}-${options.profile}-seed${options.seed}`;
   // Shards of one campaign share its run id (merge groups by it), not its folder.
   const shardSuffix = options.shard ? `-shard${options.shard.index}of${options.shard.count}` : '';
@@ -394,8 +392,7 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
     );
     return report.verdict === 'conforms' ? ExitCode.Ok : ExitCode.Violation;
   } finally {
-    process.off('SIGINT', stopOnSignal);
-    process.off('SIGTERM', stopOnSignal);
+    stopOnSignal();
     await implementation.close();
   }
 }
@@ -485,6 +482,8 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
         context.exit(ExitCode.CouldNotCheck);
         return;
       }
+      // Before anything runs: an unwritable folder is bad input now, not a crash at the end.
+      ensureOutputDirectory(options.reportDir, '--report-dir');
       context.exit(await runCheck(options, context));
     });
 };

@@ -10,6 +10,7 @@ import { InputError } from '../manifests/inputError.js';
 import { registerCheck } from './check.js';
 import { ExitCode } from './exitCodes.js';
 import { registerExplore } from './explore.js';
+import { installProcessHandlers } from './lifecycle.js';
 import { registerMatrix } from './matrix.js';
 import { registerMerge } from './merge.js';
 import { registerReferenceController } from './referenceController.js';
@@ -17,8 +18,8 @@ import { registerReplay } from './replay.js';
 import { registerReport } from './report.js';
 import { registerScenario } from './scenario.js';
 import { registerSimulate } from './simulate.js';
-
 import { registerSoak } from './soak.js';
+
 /** Where a command writes; tests pass their own to capture output. */
 export interface CliIO {
   stdout(text: string): void;
@@ -54,8 +55,8 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerReport,
   registerScenario,
   registerSimulate,
-  registerReferenceController,
   registerSoak,
+  registerReferenceController,
 ];
 
 function packageVersion(): string {
@@ -63,9 +64,19 @@ function packageVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
+/** Text as a single line (messages may quote anything). */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
 /** Runs the CLI on `argv` (as process.argv: node, script, arguments...) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<ExitCode> {
   let exitCode: ExitCode = ExitCode.Ok;
+  // The real command ends quietly on a closed stdout and stops implementations on a signal.
+  if (io === processIO) installProcessHandlers();
+  // Whether commander has already printed a usage error (its own parse errors); errors a command
+  // throws itself (InvalidArgumentError for a conflict, say) are printed here, once.
+  let printed = false;
   const context: CliContext = {
     io,
     exit: (code) => {
@@ -79,7 +90,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     .configureOutput({
       writeOut: (text) => io.stdout(text),
       writeErr: (text) => io.stderr(text),
-      outputError: (text, write) => write(text.replace(/^error: /, 'dsconform: ')),
+      outputError: (text, write) => {
+        printed = true;
+        write(text.replace(/^error: /, 'dsconform: '));
+      },
     })
     .exitOverride()
     .showSuggestionAfterError();
@@ -89,13 +103,25 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     await program.parseAsync([...argv]);
   } catch (error) {
     // Help and --version exit with 0; any usage error is bad input, never a violation.
-    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.CouldNotCheck;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return ExitCode.Ok;
+      if (!printed) io.stderr(`dsconform: ${oneLine(error.message.replace(/^error: /, ''))}\n`);
+      return ExitCode.CouldNotCheck;
+    }
     if (error instanceof InputError) {
       io.stderr(`dsconform: ${error.message}\n`);
       return ExitCode.CouldNotCheck;
     }
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.stderr(`dsconform: internal error (please report it): ${detail}\n`);
+    // One line, like every other failure; the stack only when asked for (it is for a bug report).
+    if (process.env.DSCONFORM_DEBUG) {
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      io.stderr(`dsconform: internal error (please report it): ${detail}\n`);
+    } else {
+      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      io.stderr(
+        `dsconform: internal error (please report it; DSCONFORM_DEBUG=1 shows where): ${oneLine(detail).slice(0, 500)}\n`,
+      );
+    }
     return ExitCode.CouldNotCheck;
   }
   return exitCode;

@@ -20,7 +20,9 @@ import { type ProfileReport, profileReport } from '../report/conformanceReport.j
 import { escapeHtml } from '../report/html.js';
 import { defaultRuns, defaultSeed, oneLine, positiveInt, resolveImplementation } from './check.js';
 import { ExitCode } from './exitCodes.js';
+import { onInterrupt } from './lifecycle.js';
 import type { CliContext, CliIO, RegisterCommand } from './main.js';
+import { ensureOutputDirectory } from './outputDir.js';
 
 export const MATRIX_SCHEMA = 'dsconform/matrix@1';
 
@@ -282,12 +284,8 @@ export async function runMatrix(options: MatrixOptions, context: CliContext): Pr
   );
   // Ctrl-C stops the implementation being checked, so that no process outlives the command.
   let current: Implementation | undefined;
-  const stopOnSignal = (signal: NodeJS.Signals) => {
-    io.stderr(`\ndsconform: interrupted (${signal})\n`);
-    void (current?.close() ?? Promise.resolve()).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
+  // (src/cli/lifecycle.ts: exit 130 for SIGINT, 143 for SIGTERM, every process group killed.)
+  const stopOnSignal = onInterrupt(() => current?.close());
   const columns: MatrixColumn[] = [];
   // Every profile report lists the same catalogue (the model's invariants and the quiescence checks).
   let invariants: MatrixReport['invariants'] = [];
@@ -300,8 +298,7 @@ export async function runMatrix(options: MatrixOptions, context: CliContext): Pr
       invariants = catalogue;
     }
   } finally {
-    process.off('SIGINT', stopOnSignal);
-    process.off('SIGTERM', stopOnSignal);
+    stopOnSignal();
   }
   const report: MatrixReport = {
     schema: MATRIX_SCHEMA,
@@ -371,6 +368,7 @@ export const registerMatrix: RegisterCommand = (program: Command, context: CliCo
         nodes: raw.nodes ?? 3,
         maxEvents: raw.maxEvents ?? 30,
       };
+      ensureOutputDirectory(options.reportDir, '--report-dir');
       context.exit(await runMatrix(options, context));
     });
 };

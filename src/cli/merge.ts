@@ -14,6 +14,7 @@ import { renderJunit } from '../report/junit.js';
 import { MergeError, mergeReports, type ShardReport } from '../report/merge.js';
 import { ExitCode } from './exitCodes.js';
 import type { CliContext, RegisterCommand } from './main.js';
+import { ensureOutputDirectory } from './outputDir.js';
 import { mergeSoaksIn } from './soak.js';
 
 /** Every conformance report.json under `dir` (a shard's --report-dir, or any folder holding them). */
@@ -104,6 +105,7 @@ export const registerMerge: RegisterCommand = (program: Command, context: CliCon
     .argument('<dir...>', 'report folders of the shards (their --report-dir), or report.json files')
     .option('--report-dir <dir>', 'where the merged reports and counterexamples are written', 'reports')
     .action((dirs: string[], raw: Partial<MergeOptions>) => {
+      ensureOutputDirectory(raw.reportDir ?? 'reports', '--report-dir');
       context.exit(runMerge(dirs, { reportDir: raw.reportDir ?? 'reports' }, context));
     });
 };

@@ -3,9 +3,9 @@
  * implementation it was found on (or another one), and say whether the violation is still there.
  * Exit 1 = it fails again, 0 = it passes now, 2 = could not replay.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type CounterexampleFile, loadCounterexample } from '../harness/counterexample.js';
 import { type Implementation, referenceImplementation } from '../harness/implementation.js';
 import { runCase } from '../harness/runner.js';
@@ -16,7 +16,9 @@ import { runScenario, stepLabel } from '../scenario/run.js';
 import { scenarioFromRun } from '../scenario/savedRun.js';
 import { positiveInt, resolveImplementation } from './check.js';
 import { ExitCode } from './exitCodes.js';
+import { onInterrupt } from './lifecycle.js';
 import type { CliContext, RegisterCommand } from './main.js';
+import { makeDirectory } from './outputDir.js';
 
 export interface ReplayOptions {
   controller?: string;
@@ -26,6 +28,38 @@ export interface ReplayOptions {
   saveScenario?: string;
   /** Overwrite an existing --save-scenario file. */
   force?: boolean;
+  /** Run the implementation command recorded in the file (never done without this or --controller). */
+  trustCommand?: boolean;
+}
+
+/**
+ * What the replay runs: --controller or --mutant as given; else the implementation recorded in
+ * the file, except that a recorded command runs only with --trust-command. A counterexample is
+ * data that travels (attached to an issue, downloaded from CI): running a shell command found in
+ * it would let whoever wrote the file run anything on the machine that replays it.
+ */
+export function replayTarget(
+  file: Pick<CounterexampleFile, 'implementation'>,
+  options: Pick<ReplayOptions, 'controller' | 'mutant' | 'stepTimeout' | 'trustCommand'>,
+): { stepTimeout: number; controller?: string; mutant?: string } {
+  if (options.controller !== undefined && options.mutant !== undefined)
+    throw new InvalidArgumentError('--mutant replays on a reference mutant, --controller on your command: give one');
+  if (options.trustCommand === true && (options.controller !== undefined || options.mutant !== undefined))
+    throw new InvalidArgumentError(
+      '--trust-command runs the command recorded in the file; it does not combine with --controller or --mutant',
+    );
+  const base = { stepTimeout: options.stepTimeout };
+  if (options.controller !== undefined) return { ...base, controller: options.controller };
+  if (options.mutant !== undefined) return { ...base, mutant: options.mutant };
+  const recorded = file.implementation.controller;
+  if (recorded !== undefined) {
+    if (options.trustCommand !== true)
+      throw new InvalidArgumentError(
+        `the counterexample was found on the command ${JSON.stringify(recorded)}; replay runs a command read from a file only when asked: pass --controller ${JSON.stringify(recorded)} (or your own command) or --trust-command`,
+      );
+    return { ...base, controller: recorded };
+  }
+  return file.implementation.mutant !== undefined ? { ...base, mutant: file.implementation.mutant } : base;
 }
 
 export async function runReplay(path: string, options: ReplayOptions, context: CliContext): Promise<ExitCode> {
@@ -37,6 +71,12 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     io.stderr(`dsconform: ${(e as Error).message}\n`);
     return ExitCode.CouldNotCheck;
   }
+  // Decided before anything is written or run: which implementation, and consent for a command.
+  const target = replayTarget(file, options);
+  if (file.implementation.controller !== undefined)
+    io.stdout(
+      `dsconform replay: recorded implementation command: ${JSON.stringify(file.implementation.controller)}${target.controller === file.implementation.controller ? ' (run: --trust-command)' : ' (not run)'}\n`,
+    );
   if (options.saveScenario !== undefined) {
     // Written before anything runs: the regression case is on disk even if the implementation crashes.
     const out = options.saveScenario;
@@ -57,7 +97,7 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
       return ExitCode.CouldNotCheck;
     }
     try {
-      mkdirSync(dirname(resolve(out)), { recursive: true });
+      makeDirectory(dirname(resolve(out)));
       const partial = `${out}.partial`;
       writeFileSync(partial, saved.text);
       renameSync(partial, out);
@@ -67,20 +107,6 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     }
     io.stdout(`dsconform replay: saved ${file.events.length} events as scenario ${out} (${saved.quiesceStep} steps)\n`);
   }
-  // By default, the implementation the counterexample was found on.
-  const target = {
-    stepTimeout: options.stepTimeout,
-    ...(options.controller !== undefined
-      ? { controller: options.controller }
-      : file.implementation.controller !== undefined
-        ? { controller: file.implementation.controller }
-        : {}),
-    ...(options.mutant !== undefined
-      ? { mutant: options.mutant }
-      : options.controller === undefined && file.implementation.mutant
-        ? { mutant: file.implementation.mutant }
-        : {}),
-  };
   let resolved: Awaited<ReturnType<typeof resolveImplementation>>;
   try {
     resolved = await resolveImplementation(target, io);
@@ -92,6 +118,8 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     throw e;
   }
   const { implementation } = resolved;
+  // (src/cli/lifecycle.ts: Ctrl-C or SIGTERM stops the implementation's whole process group.)
+  const stopOnSignal = onInterrupt(() => implementation.close(), implementation.name);
   try {
     io.stdout(`dsconform replay: ${file.events.length} events of ${path} on ${implementation.name}\n`);
     const result = await runCase(file.events, () => implementation.makeSystem());
@@ -131,6 +159,7 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     }
     throw e;
   } finally {
+    stopOnSignal();
     await implementation.close();
   }
 }
@@ -175,6 +204,10 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
     )
     .option('--force', 'overwrite the --save-scenario file if it exists')
     .option(
+      '--trust-command',
+      'run the implementation command recorded in the file (without it, or --controller, a recorded command is shown, never run)',
+    )
+    .option(
       '--step-timeout <ms>',
       'how long a --controller may take to answer one message',
       positiveInt('--step-timeout'),
@@ -190,6 +223,7 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
             ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
             ...(raw.saveScenario !== undefined ? { saveScenario: raw.saveScenario } : {}),
             ...(raw.force === true ? { force: true } : {}),
+            ...(raw.trustCommand === true ? { trustCommand: true } : {}),
           },
           context,
         ),

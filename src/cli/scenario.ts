@@ -3,7 +3,7 @@
  * Exit 0 = every scenario passed (or was skipped for a missing feature), 1 = a scenario failed,
  * 2 = bad input (a malformed scenario) or the implementation could not be run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type Command, CommanderError } from 'commander';
 import { createColors } from 'picocolors';
@@ -16,7 +16,9 @@ import { renderScenarioJunit, scenarioReport } from '../scenario/report.js';
 import { type RunOptions, runScenario, type ScenarioResult, stepLabel } from '../scenario/run.js';
 import { positiveInt, resolveImplementation } from './check.js';
 import { ExitCode } from './exitCodes.js';
+import { onInterrupt } from './lifecycle.js';
 import type { CliContext, RegisterCommand } from './main.js';
+import { ensureOutputDirectory, makeDirectory } from './outputDir.js';
 
 export interface ScenarioOptions {
   controller?: string;
@@ -39,6 +41,8 @@ export async function runScenarios(
   const pc = createColors(io.color);
   // Every scenario is read before anything runs: a malformed one is bad input (exit 2), not a failure.
   const scenarios = discoverScenarios(paths).map(loadScenario);
+  // Then, still before anything runs: an unwritable folder is bad input now, not a crash at the end.
+  ensureOutputDirectory(options.reportDir, '--report-dir');
   let resolved: Awaited<ReturnType<typeof resolveImplementation>>;
   try {
     resolved = await resolveImplementation(options, io);
@@ -55,6 +59,8 @@ export async function runScenarios(
     throw e;
   }
   const { implementation, ref } = resolved;
+  // (src/cli/lifecycle.ts: Ctrl-C or SIGTERM stops the implementation's whole process group.)
+  const stopOnSignal = onInterrupt(() => implementation.close(), implementation.name);
   const cwd = process.cwd();
   const rel = (file: string) => relative(cwd, file) || file;
   io.stdout(
@@ -83,6 +89,9 @@ export async function runScenarios(
           break;
         case 'error':
           io.stdout(`${pc.red('ERROR')} ${file}\n      ${result.error}\n`);
+          // A mistake in the scenario found while running it (a node that is not there): bad
+          // input, said where on stderr as a malformed scenario is.
+          if (result.errorKind === 'input') io.stderr(`dsconform: ${result.error}\n`);
           break;
         case 'fail': {
           const f = result.failure;
@@ -99,10 +108,11 @@ export async function runScenarios(
       }
     }
   } finally {
+    stopOnSignal();
     await implementation.close();
   }
   const report = scenarioReport(ref, results, cwd);
-  mkdirSync(options.reportDir, { recursive: true });
+  makeDirectory(options.reportDir);
   writeFileSync(join(options.reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(options.reportDir, 'junit.xml'), renderScenarioJunit(report));
   const { summary } = report;

@@ -128,11 +128,9 @@ describe('simulate, several DaemonSets', () => {
       'kube-system/kube-flannel-ds-amd64',
       'monitoring/node-exporter',
     ]);
-    // node-exporter selects kubernetes.io/os=linux, which plain generated nodes do not have.
-    expect(report.daemonSets[1]?.nodes.map((n) => n.reason)).toEqual([
-      'nodeSelector/affinity does not match',
-      'nodeSelector/affinity does not match',
-    ]);
+    // node-exporter selects kubernetes.io/os=linux, which generated nodes carry as a kubelet sets it.
+    expect(report.daemonSets[1]?.nodes.map((n) => n.reason)).toEqual([null, null]);
+    expect(report.daemonSets[1]?.nodes.map((n) => n.pods.length)).toEqual([1, 1]);
   });
 
   it('reports a second DaemonSet with the same name at its name', () => {

@@ -20,6 +20,7 @@ import { defaultDaemonPodTolerations } from '../controller/tolerations.js';
 import { type ClusterDescription, generatedCluster, loadClusterDescription } from '../manifests/clusterDescription.js';
 import { type DaemonSetManifest, loadDaemonSetManifests } from '../manifests/daemonSetManifest.js';
 import { InputError, startOf } from '../manifests/inputError.js';
+import { atMost, INPUT_LIMITS } from '../manifests/limits.js';
 import { ExitCode } from './exitCodes.js';
 import type { RegisterCommand } from './main.js';
 
@@ -437,6 +438,14 @@ function wholeNumber(value: string): number {
   return Number(value);
 }
 
+/** `--nodes`: a whole number up to the cluster size limit (docs/limits.md). */
+function nodeCount(value: string): number {
+  const n = wholeNumber(value);
+  if (n > INPUT_LIMITS.maxNodes)
+    throw new InvalidArgumentError(`a cluster has ${atMost(INPUT_LIMITS.maxNodes, 'nodes')}.`);
+  return n;
+}
+
 export const registerSimulate: RegisterCommand = (program, { io, exit }) => {
   program
     .command('simulate')
@@ -444,7 +453,7 @@ export const registerSimulate: RegisterCommand = (program, { io, exit }) => {
     .argument('<manifest>', 'YAML file with one or more DaemonSets (other kinds in it are skipped)')
     .addOption(
       new Option('--nodes <n>', `simulate n plain ready nodes, node-0 … node-(n-1) (default: ${DEFAULT_NODE_COUNT})`)
-        .argParser(wholeNumber)
+        .argParser(nodeCount)
         .conflicts('cluster'),
     )
     .option('--cluster <file>', 'cluster description (YAML or JSON): nodes with labels, taints, conditions')

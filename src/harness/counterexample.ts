@@ -2,10 +2,16 @@
  * Counterexamples as files: a failing case, shrunk, saved as JSON under
  * `reports/counterexamples/` with everything needed to replay it without fast-check.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { type DsEvent, type DsEventType, EVENT_TYPES } from '../../model/events.ts';
+import type { DsEvent } from '../../model/events.ts';
+import { readBoundedText, TooLargeError } from '../manifests/boundedRead.js';
 import type { Counterexample } from './campaign.js';
+import {
+  COUNTEREXAMPLE_LIMITS,
+  counterexampleFileSchema,
+  describeCounterexampleIssue,
+} from './counterexampleSchema.js';
 import type { ProfileName } from './profiles.js';
 import type { TraceEntry } from './runner.js';
 
@@ -101,61 +107,33 @@ export function saveCounterexample(reportDir: string, file: CounterexampleFile):
 export function loadCounterexample(path: string): CounterexampleFile {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(readBoundedText(path, COUNTEREXAMPLE_LIMITS.maxBytes));
   } catch (e) {
+    if (e instanceof TooLargeError) throw new Error(`${path}: the file is ${e.message}; a counterexample file is not`);
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined && !(e instanceof SyntaxError)) throw e;
     throw new Error(
-      code === 'ENOENT' ? `${path}: no such file` : `${path}: not a JSON counterexample (${(e as Error).message})`,
+      code === 'ENOENT'
+        ? `${path}: no such file`
+        : code === 'EISDIR'
+          ? `${path}: is a directory, not a counterexample file`
+          : code !== undefined
+            ? `${path}: cannot read it (${code})`
+            : `${path}: not a JSON counterexample (${(e as Error).message})`,
     );
   }
-  const file = parsed as Partial<CounterexampleFile>;
-  if (file.format !== COUNTEREXAMPLE_FORMAT || !Array.isArray(file.events)) {
+  const file = parsed as Partial<CounterexampleFile> | null;
+  if (
+    file === null ||
+    typeof file !== 'object' ||
+    file.format !== COUNTEREXAMPLE_FORMAT ||
+    !Array.isArray(file.events)
+  ) {
     throw new Error(
       `${path}: not a dsconform counterexample (expected "format": "${COUNTEREXAMPLE_FORMAT}" and an "events" list)`,
     );
   }
-  if (typeof file.invariant !== 'string' || typeof file.step !== 'number' || typeof file.implementation !== 'object')
-    throw new Error(`${path}: not a dsconform counterexample (expected "invariant", "step" and "implementation")`);
-  file.events.forEach((event, i) => {
-    const problem = eventProblem(event);
-    if (problem) throw new Error(`${path}: events[${i}]: ${problem}`);
-  });
-  return file as CounterexampleFile;
-}
-
-/** The fields each event type needs (model/events.ts), checked so that a hand-edited file fails in one line. */
-const EVENT_FIELDS: Record<DsEventType, readonly string[]> = {
-  NODE_ADDED: ['node'],
-  NODE_REMOVED: ['node'],
-  NODE_LABEL_SET: ['node', 'key', 'value'],
-  NODE_LABEL_REMOVED: ['node', 'key'],
-  TAINT_ADDED: ['node', 'taint'],
-  TAINT_REMOVED: ['node', 'key', 'effect'],
-  NODE_CORDONED: ['node'],
-  NODE_UNCORDONED: ['node'],
-  NODE_READY: ['node'],
-  NODE_NOT_READY: ['node'],
-  DS_CREATED: ['spec'],
-  TEMPLATE_UPDATED: ['template'],
-  STRATEGY_CHANGED: ['updateStrategy'],
-  DS_DELETED: ['policy'],
-  POD_BECAME_READY: ['node'],
-  POD_FAILED: ['node'],
-  POD_DELETED_BY_USER: ['node'],
-  ORPHAN_POD_APPEARED: ['node', 'revision'],
-  CONTROLLER_RESTARTED: [],
-  TIME_ADVANCED: ['seconds'],
-  CONTROLLER_SYNC: [],
-  KUBELET_STEP: [],
-  SCHEDULER_STEP: [],
-  GC_STEP: [],
-};
-
-function eventProblem(event: unknown): string | undefined {
-  if (event === null || typeof event !== 'object') return 'expected an event object';
-  const type = (event as { type?: unknown }).type;
-  if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type))
-    return `unknown event type ${JSON.stringify(type)}; expected one of ${EVENT_TYPES.join(', ')}`;
-  const missing = EVENT_FIELDS[type as DsEventType].filter((f) => (event as Record<string, unknown>)[f] === undefined);
-  return missing.length > 0 ? `${type} needs ${missing.map((f) => `"${f}"`).join(', ')}` : undefined;
+  const result = counterexampleFileSchema.safeParse(parsed);
+  if (!result.success) throw new Error(`${path}: ${describeCounterexampleIssue(result.error, parsed)}`);
+  return parsed as CounterexampleFile;
 }

@@ -19,6 +19,7 @@ import { z } from 'zod';
 import type { ConditionStatus } from '../cluster/kubelet.js';
 import { parseFieldPath } from './fieldPath.js';
 import { InputError, type SourceLocation, startOf } from './inputError.js';
+import { atMost, INPUT_LIMITS } from './limits.js';
 import { describeIssue } from './schemaIssue.js';
 import { type PathSegment, readYamlFile } from './yamlFile.js';
 
@@ -64,25 +65,34 @@ const nodeSchema = z.strictObject({
   conditions: z.array(z.strictObject({ type: z.enum(CONDITION_TYPES), status: conditionStatus })).optional(),
 });
 
-export const clusterDescriptionSchema = z.strictObject({ nodes: z.array(nodeSchema) }).superRefine((cluster, ctx) => {
-  const seen = new Set<string>();
-  cluster.nodes.forEach((node, i) => {
-    if (seen.has(node.name)) {
-      ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `duplicate node name "${node.name}"` });
-    }
-    seen.add(node.name);
-    const at = node.conditions?.findIndex((c) => c.type === 'Ready') ?? -1;
-    if (at >= 0 && node.ready !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['nodes', i, 'conditions', at],
-        message: 'the Ready condition is given twice: use either `ready` or a Ready condition',
-      });
-    }
+export const clusterDescriptionSchema = z
+  .strictObject({
+    nodes: z.array(nodeSchema).max(INPUT_LIMITS.maxNodes, { error: atMost(INPUT_LIMITS.maxNodes, 'nodes') }),
+  })
+  .superRefine((cluster, ctx) => {
+    const seen = new Set<string>();
+    cluster.nodes.forEach((node, i) => {
+      if (seen.has(node.name)) {
+        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `duplicate node name "${node.name}"` });
+      }
+      seen.add(node.name);
+      const at = node.conditions?.findIndex((c) => c.type === 'Ready') ?? -1;
+      if (at >= 0 && node.ready !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodes', i, 'conditions', at],
+          message: 'the Ready condition is given twice: use either `ready` or a Ready condition',
+        });
+      }
+    });
   });
-});
 
 type NodeInput = z.infer<typeof nodeSchema>;
+
+/** The labels a kubelet on a Linux amd64 machine puts on its Node. */
+export function wellKnownLabels(name: string): Record<string, string> {
+  return { 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' };
+}
 
 function describeNode(input: NodeInput): NodeDescription {
   const readyCondition = input.conditions?.find((c) => c.type === 'Ready');
@@ -141,8 +151,17 @@ export function loadClusterDescription(file: string): ClusterDescription {
   };
 }
 
-/** `--nodes N`: N plain, ready, untainted nodes named node-0 … node-(N-1). */
+/**
+ * `--nodes N`: N plain, ready, untainted nodes named node-0 … node-(N-1), with the well-known
+ * labels every kubelet sets on its Node (kubernetes.io/os, kubernetes.io/arch,
+ * kubernetes.io/hostname), so that the common `nodeSelector: { kubernetes.io/os: linux }` matches
+ * as it does on a real cluster of Linux amd64 machines.
+ */
 export function generatedCluster(count: number): ClusterDescription {
-  const nodes = Array.from({ length: count }, (_, i) => describeNode({ name: `node-${i}` }));
+  if (count > INPUT_LIMITS.maxNodes)
+    throw new RangeError(`${count} nodes; a cluster has ${atMost(INPUT_LIMITS.maxNodes, 'nodes')}`);
+  const nodes = Array.from({ length: count }, (_, i) =>
+    describeNode({ name: `node-${i}`, labels: wellKnownLabels(`node-${i}`) }),
+  );
   return { source: `--nodes ${count}`, nodes, locateNodeField: () => undefined };
 }

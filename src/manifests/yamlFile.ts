@@ -2,9 +2,17 @@
  * Reading a YAML (or JSON) file the way Kubernetes tools do, while keeping every node's position
  * so that a problem found later, in the data, can still be reported at its line and column.
  */
-import { readFileSync } from 'node:fs';
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import { readBoundedText, TooLargeError } from './boundedRead.js';
 import { InputError, type SourceLocation, startOf } from './inputError.js';
+
+/** Limits on what dsconform reads from a YAML file (docs/limits.md). */
+export const YAML_LIMITS = {
+  /** Bigger files are refused before they are parsed. */
+  maxBytes: 16 * 1024 * 1024,
+  /** How many times one alias may be expanded (yaml's `maxAliasCount`): an alias bomb is refused. */
+  maxAliasCount: 100,
+} as const;
 
 /** One step of a path into parsed data: a mapping key or a sequence index. */
 export type PathSegment = string | number;
@@ -33,7 +41,17 @@ export class YamlDocument {
 
   /** The content as plain data; null for an empty document. */
   toJS(): unknown {
-    return this.#document.toJS({ maxAliasCount: 100 });
+    try {
+      return this.#document.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
+    } catch (e) {
+      // yaml's guard against "billion laughs": aliases that expand to far more than was written.
+      if (e instanceof ReferenceError && /alias/i.test(e.message))
+        throw new InputError(
+          this.start,
+          `the YAML aliases (*name) expand too much (more than ${YAML_LIMITS.maxAliasCount} copies of one anchor): an alias bomb?`,
+        );
+      throw e;
+    }
   }
 
   /** Where the document's content starts. */
@@ -92,8 +110,10 @@ function readFailure(error: unknown): string {
 export function readYamlFile(file: string): YamlDocument[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBoundedText(file, YAML_LIMITS.maxBytes);
   } catch (error) {
+    if (error instanceof TooLargeError)
+      throw new InputError(startOf(file), `the file is ${error.message}; dsconform reads YAML files of at most that`);
     throw new InputError(startOf(file), readFailure(error));
   }
   const lineCounter = new LineCounter();

@@ -16,6 +16,7 @@ import {
   type Reply as ReplyMessage,
   type Request,
 } from './messages.js';
+import { trackProcessGroup, untrackProcessGroup } from './processGroups.js';
 
 export interface ControllerProcessOptions {
   /** Milliseconds to wait for each reply. */
@@ -75,6 +76,8 @@ export class ControllerProcess {
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(options.cwd ? { cwd: options.cwd } : {}),
     });
+    // Known process-wide, so that an interrupted run ends the group even if close() never runs.
+    if (this.#child.pid !== undefined) trackProcessGroup(this.#child.pid);
     this.#exitPromise = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
         this.#exited = true;
@@ -172,6 +175,7 @@ export class ControllerProcess {
     if (!this.#exited) await Promise.race([this.#exitPromise, delay(500)]);
     this.#killGroup('SIGKILL');
     if (!this.#exited) await Promise.race([this.#exitPromise, delay(500)]);
+    if (this.#child.pid !== undefined) untrackProcessGroup(this.#child.pid);
     this.#child.stdout?.destroy();
     this.#child.stderr?.destroy();
     this.#child.stdin?.destroy();

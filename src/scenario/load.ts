@@ -11,6 +11,7 @@ import type { ConditionStatus } from '../cluster/kubelet.js';
 import { loadClusterDescription } from '../manifests/clusterDescription.js';
 import type { DaemonSetManifest } from '../manifests/daemonSetManifest.js';
 import { InputError, type SourceLocation, startOf } from '../manifests/inputError.js';
+import { atMost, INPUT_LIMITS } from '../manifests/limits.js';
 import { type PathSegment, readYamlFile, type YamlDocument } from '../manifests/yamlFile.js';
 import { describeProblem } from './issues.js';
 import { type ManifestRef, resolveManifest } from './manifests.js';
@@ -72,10 +73,18 @@ export interface Scenario {
 const list = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : typeof value === 'string' ? [value] : value;
 
-/** `node-{0..4}` → node-0 … node-4 (one range per name). */
+/** How many names `node-{0..4}` stands for (1 without a range). */
+export function rangeSize(name: string): number {
+  const match = /\{(\d+)\.\.(\d+)\}/.exec(name);
+  return match === null ? 1 : Math.abs(Number(match[2]) - Number(match[1])) + 1;
+}
+
+/** `node-{0..4}` → node-0 … node-4 (one range per name; at most INPUT_LIMITS.maxNodes names). */
 export function expandRange(name: string): string[] {
   const match = /\{(\d+)\.\.(\d+)\}/.exec(name);
   if (match === null) return [name];
+  if (rangeSize(name) > INPUT_LIMITS.maxNodes)
+    throw new RangeError(`${name} is ${rangeSize(name)} nodes; ${atMost(INPUT_LIMITS.maxNodes, 'nodes')}`);
   const from = Number(match[1]);
   const to = Number(match[2]);
   const names: string[] = [];
@@ -96,6 +105,11 @@ function readyOf(input: NodeInput): ConditionStatus {
 
 /** One node entry (a name range gives several), located at `at`. */
 export function scenarioNodes(input: NodeInput, location: SourceLocation): ScenarioNode[] {
+  if (rangeSize(input.name) > INPUT_LIMITS.maxNodes)
+    throw new InputError(
+      location,
+      `${input.name} is ${rangeSize(input.name)} nodes; a cluster has ${atMost(INPUT_LIMITS.maxNodes, 'nodes')}`,
+    );
   return expandRange(input.name).map((name) => ({
     name,
     labels: { ...(input.labels ?? {}) },
@@ -200,7 +214,10 @@ function loadNodes(document: YamlDocument, header: ScenarioHeader): ScenarioNode
     });
   }
   (header.cluster.nodes ?? []).forEach((input, i) => {
-    nodes.push(...scenarioNodes(input, document.locate(['cluster', 'nodes', i]).location));
+    const location = document.locate(['cluster', 'nodes', i]).location;
+    if (nodes.length + rangeSize(input.name) > INPUT_LIMITS.maxNodes)
+      throw new InputError(location, `too many nodes: a cluster has ${atMost(INPUT_LIMITS.maxNodes, 'nodes')}`);
+    for (const node of scenarioNodes(input, location)) nodes.push(node);
   });
   const seen = new Set<string>();
   for (const node of nodes) {
@@ -208,6 +225,92 @@ function loadNodes(document: YamlDocument, header: ScenarioHeader): ScenarioNode
     seen.add(node.name);
   }
   return nodes;
+}
+
+/**
+ * Names a scenario refers to must be names it declares: a DaemonSet named in a step or an
+ * expectation must come from `manifests` or a createDaemonSet step, a snapshot from a snapshot
+ * step before it, and (in the default catch-up style) a node named by a pod step or an
+ * expectation must be a node of the cluster or of an addNode step. A typo there is bad input
+ * (exit 2, at its line), not a failure of the implementation. Stepwise scenarios are images of
+ * random runs, where a pod event about a node that never existed is a legitimate no-op, so their
+ * pod picks are not checked.
+ */
+function checkReferences(
+  style: ScenarioStyle,
+  steps: readonly Step[],
+  nodes: readonly ScenarioNode[],
+  manifests: readonly DaemonSetManifest[],
+): void {
+  const nodeNames = new Set(nodes.map((n) => n.name));
+  for (const step of steps) {
+    if (step.kind !== 'addNode') continue;
+    if (nodeNames.size + rangeSize(step.args.name) > INPUT_LIMITS.maxNodes)
+      throw new InputError(step.location, `too many nodes: a cluster has ${atMost(INPUT_LIMITS.maxNodes, 'nodes')}`);
+    for (const name of expandRange(step.args.name)) nodeNames.add(name);
+  }
+  // createPod may aim at a node that does not exist (pods of vanished nodes): that names it too.
+  for (const step of steps) if (step.kind === 'createPod') nodeNames.add(step.args.node);
+  const daemonSets = manifests.map((m) => ({
+    namespace: m.daemonSet.metadata?.namespace ?? 'default',
+    name: m.daemonSet.metadata?.name ?? '',
+  }));
+  const knownDaemonSet = (text: string) => {
+    const slash = text.indexOf('/');
+    return slash >= 0
+      ? daemonSets.some((d) => d.namespace === text.slice(0, slash) && d.name === text.slice(slash + 1))
+      : daemonSets.some((d) => d.name === text);
+  };
+  const declared = daemonSets.map((d) => `${d.namespace}/${d.name}`);
+  const snapshots = new Set<string>();
+  const checkNodes = style === 'catch-up';
+  const nodeList = [...nodeNames];
+  const unknownNode = (name: string) =>
+    `there is no node "${name}" in this scenario${nodeHint(name, nodeList)} (nodes come from cluster, addNode and createPod steps)`;
+
+  for (const step of steps) {
+    const args = step.args as unknown;
+    const arg = (args !== null && typeof args === 'object' ? args : {}) as Record<string, unknown>;
+    const label = `step ${step.number} (${step.kind})`;
+    const ds = arg.daemonSet;
+    if (typeof ds === 'string' && !knownDaemonSet(ds))
+      throw new InputError(
+        step.locate(['daemonSet']),
+        `${label}: there is no DaemonSet "${ds}" in this scenario; it declares ${declared.length > 0 ? declared.join(', ') : 'none'} (manifests and createDaemonSet steps)`,
+      );
+    if (step.kind === 'snapshot') snapshots.add(step.args);
+    if (step.kind === 'expect' && step.args.kept !== undefined && !snapshots.has(step.args.kept.snapshot))
+      throw new InputError(
+        step.locate(['kept', 'snapshot']),
+        `${label}: no snapshot "${step.args.kept.snapshot}" was taken before this step`,
+      );
+    if (!checkNodes) continue;
+    const podStep = ['markReady', 'markNotReady', 'failPod', 'succeedPod', 'deletePod'].includes(step.kind);
+    if (podStep) {
+      const node = typeof args === 'string' ? (args === 'all' ? undefined : args) : arg.node;
+      if (typeof node === 'string' && !nodeNames.has(node))
+        throw new InputError(
+          typeof args === 'string' ? step.location : step.locate(['node']),
+          `${label}: ${unknownNode(node)}`,
+        );
+    }
+    if (step.kind === 'expect') {
+      for (const key of ['pods', 'orphans'] as const) {
+        const byNode = step.args[key];
+        if (byNode === undefined || typeof byNode !== 'object') continue;
+        for (const node of Object.keys(byNode)) {
+          if (node !== '*' && !nodeNames.has(node))
+            throw new InputError(step.locate([key, node]), `${label}: ${key}: ${unknownNode(node)}`);
+        }
+      }
+    }
+  }
+}
+
+/** ` (did you mean "node-1"?)` for a near miss. */
+function nodeHint(name: string, known: readonly string[]): string {
+  const close = known.find((k) => editDistance(k, name) <= 2);
+  return close !== undefined ? ` (did you mean "${close}"?)` : '';
 }
 
 /** `invariants: all` or a list of IDs from the model's catalogue. */
@@ -241,10 +344,13 @@ export function loadScenario(file: string): Scenario {
   const manifests = (header.manifests ?? []).flatMap((ref, i) =>
     resolveManifest(ref as ManifestRef, document, ['manifests', i]),
   );
+  const created: DaemonSetManifest[] = [];
   for (const step of steps) {
     // Manifests named by steps are read now, so that a missing file is bad input, not a failed run.
     if (step.kind === 'createDaemonSet')
-      resolveManifest(step.args as ManifestRef, document, ['steps', step.number - 1, 'createDaemonSet']);
+      created.push(
+        ...resolveManifest(step.args as ManifestRef, document, ['steps', step.number - 1, 'createDaemonSet']),
+      );
     if (step.kind === 'updateDaemonSet' && step.args.manifest !== undefined)
       resolveManifest(step.args.manifest as ManifestRef, document, [
         'steps',
@@ -253,6 +359,8 @@ export function loadScenario(file: string): Scenario {
         'manifest',
       ]);
   }
+  const nodes = loadNodes(document, header);
+  checkReferences(header.style ?? 'catch-up', steps, nodes, [...manifests, ...created]);
   const style = header.style ?? 'catch-up';
   if (style === 'stepwise') {
     // Stepwise runs move only when a step says so; these settings would contradict that.
@@ -279,7 +387,7 @@ export function loadScenario(file: string): Scenario {
     issues: list(header.issue),
     tags: header.tags ?? [],
     requires: header.requires ?? [],
-    nodes: loadNodes(document, header),
+    nodes,
     kubelet: header.cluster.kubelet ?? {},
     podGC: header.cluster.podGC ?? {},
     disabled: header.cluster.disable ?? [],

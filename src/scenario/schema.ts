@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { clusterDescriptionSchema } from '../manifests/clusterDescription.js';
+import { atMost, INPUT_LIMITS } from '../manifests/limits.js';
 
 // --- shared pieces -----------------------------------------------------------------------------
 
@@ -60,11 +61,18 @@ export const kubeletSchema = z.strictObject({
     .describe(
       "auto (default): started pods become Ready after readyAfterSeconds. manual: pods become Ready only through markReady, as in upstream's unit tests.",
     ),
-  readyAfterSeconds: z.number().int().nonnegative().optional().describe('Delay of the readiness probe (auto).'),
+  readyAfterSeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
+    .optional()
+    .describe('Delay of the readiness probe (auto).'),
   terminationSeconds: z
     .number()
     .int()
     .nonnegative()
+    .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
     .optional()
     .describe('How long a deleted pod takes to shut down (capped by its grace period). Default 0.'),
 });
@@ -102,6 +110,7 @@ export const clusterSchema = z.strictObject({
         .number()
         .int()
         .nonnegative()
+        .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
         .optional()
         .describe('How long a node must be gone before Pod GC deletes its pods (upstream: 40). Default 0.'),
     })
@@ -170,10 +179,17 @@ const settleStep = z.union([
   z.null(),
   z.strictObject({
     ...writesSchema.shape,
-    maxRounds: z.number().int().positive().optional().describe('Give up after this many rounds (default 500).'),
+    maxRounds: z
+      .number()
+      .int()
+      .positive()
+      .max(INPUT_LIMITS.maxRounds, { error: atMost(INPUT_LIMITS.maxRounds, 'rounds') })
+      .optional()
+      .describe('Give up after this many rounds (default 500).'),
     advanceTime: z
       .number()
       .nonnegative()
+      .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
       .optional()
       .describe(
         'While quiet, let the clock jump to the next thing that happens by itself (the controller’s wake-up for backoff or minReadySeconds, a readiness delay, a pod’s shutdown), up to this many seconds in all.',
@@ -212,7 +228,12 @@ const deletePodStep = z.union([
   nodeName,
   z.strictObject({
     ...podPick,
-    gracePeriodSeconds: z.number().int().nonnegative().optional(),
+    gracePeriodSeconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
+      .optional(),
   }),
 ]);
 
@@ -250,6 +271,7 @@ const quiesceStep = z.union([
     maxAdvanceSeconds: z
       .number()
       .nonnegative()
+      .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
       .optional()
       .describe('How far the clock may jump to deadlines in all (default 3600).'),
   }),
@@ -359,7 +381,11 @@ export const STEP_SCHEMAS = {
     'One controller step: it sees every change so far and syncs every DaemonSet once; then the rest of the cluster (scheduler, kubelet, GC) catches up.',
   ),
   settle: settleStep.describe('Controller and cluster run until nothing changes.'),
-  advance: z.number().positive().describe('Move the virtual clock forward by this many seconds.'),
+  advance: z
+    .number()
+    .positive()
+    .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
+    .describe('Move the virtual clock forward by this many seconds.'),
   label: labelsStep,
   unlabel: unlabelStep,
   taint: taintStep,
@@ -454,7 +480,7 @@ export const scenarioHeaderSchema = z.strictObject({
     ),
   cluster: clusterSchema,
   manifests: z.array(manifestRefSchema).optional(),
-  steps: z.array(z.unknown()),
+  steps: z.array(z.unknown()).max(INPUT_LIMITS.maxSteps, { error: atMost(INPUT_LIMITS.maxSteps, 'steps') }),
 });
 export type ScenarioHeader = z.infer<typeof scenarioHeaderSchema>;
 
