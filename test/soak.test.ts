@@ -263,5 +263,12 @@ describe('dsconform soak', () => {
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
       expect(run.stderr).toMatch(/^dsconform: /);
     }
+    // A --report-dir that cannot be written: one line, before anything runs (and no endless mkdir under /proc).
+    for (const dir of ['/dev/null/soak', '/proc/no-such-dir/soak']) {
+      const run = await dsconform(['soak', '--runs', '1'], dir);
+      expect(run.code, dir).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^dsconform: --report-dir: cannot write .*: (ENOTDIR|ENOENT)\n$/);
+    }
   });
 });

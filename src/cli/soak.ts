@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CounterexampleFile, ImplementationRef } from '../harness/counterexample.js';
@@ -130,6 +130,27 @@ function progressPrinter(io: CliIO, everySeconds: number, durationMs: number | u
       `dsconform soak: ${p.runs}${of} runs${resumed > 0 ? ` (+${resumed} before resuming)` : ''}, ${perSecond.toFixed(1)} runs/s, ${p.failures} failing, ${shortTime(p.elapsedMs)} elapsed${left !== undefined ? `, about ${shortTime(Math.max(0, left) * 1000)} left` : ''}\n`,
     );
   };
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time: Node's recursive mkdir loops forever
+ * (deaf to signals) on a path under /proc, where mkdir fails with ENOENT although the parent exists.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(at).isDirectory()) throw Object.assign(new Error(`${at} is not a folder`), { code: 'ENOTDIR' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      missing.push(at);
+      if (dirname(at) === at) break;
+      at = dirname(at);
+    }
+  }
+  for (const path of missing.reverse()) mkdirSync(path);
 }
 
 /** Writes a file whole or not at all (a checkpoint interrupted half-way must not destroy the last one). */
@@ -267,7 +288,7 @@ function buildReport(
 /** Writes soak.json and the distinct counterexamples (one file each); removes files of earlier writes no longer listed. */
 function writeSoak(runDir: string, report: SoakReport): void {
   const dir = join(runDir, 'counterexamples');
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const keep = new Set<string>();
   for (const d of report.distinct) {
     const name = counterexampleName(d.counterexample, d.first);
@@ -364,6 +385,16 @@ export async function runSoakCommand(options: SoakCliOptions, context: CliContex
     );
   };
 
+  try {
+    makeDirs(runDir);
+    writeAtomically(join(runDir, '.writable'), '');
+    rmSync(join(runDir, '.writable'));
+  } catch (e) {
+    io.stderr(
+      `dsconform: --report-dir: cannot write ${runDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+    );
+    return ExitCode.CouldNotCheck;
+  }
   const seedText =
     options.seeds.length <= 4 ? options.seeds.join(', ') : `${options.seeds[0]}..${options.seeds.at(-1)}`;
   io.stdout(
@@ -390,7 +421,6 @@ export async function runSoakCommand(options: SoakCliOptions, context: CliContex
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  mkdirSync(runDir, { recursive: true });
   let outcome: SoakOutcome;
   try {
     outcome = await runSoak({
@@ -585,7 +615,7 @@ export function mergeSoaksIn(dirs: readonly string[], reportDir: string, io: Cli
         return { ...d, file: relative(process.cwd(), path) || path };
       }),
     };
-    mkdirSync(runDir, { recursive: true });
+    makeDirs(runDir);
     writeSoak(runDir, withFiles);
     const reportPath = relative(process.cwd(), join(runDir, 'soak.json')) || join(runDir, 'soak.json');
     io.stdout(
