@@ -96,6 +96,23 @@ describe('a non-deterministic implementation', () => {
     expectNonDeterministic(await dsconform('check', '--mutant', 'flaky-duplicate-pods', ...FLAKY));
   });
 
+  it('replay of the observed run: a pass is not called a fix', async () => {
+    const run = await dsconform('check', '--mutant', 'flaky-duplicate-pods', ...FLAKY);
+    const file = conformanceReport(run.dir).report.profiles[0]?.counterexampleFile as string;
+    let stdout = '';
+    const io: CliIO = {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: () => {},
+      color: false,
+    };
+    const code = await main(['node', 'dsconform', 'replay', file], io);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Result: passes now');
+    expect(stdout).toContain('recorded from a non-deterministic implementation');
+  });
+
   it('check --workers 2: the case failed in a worker and passes on the main thread', async () => {
     expectNonDeterministic(await dsconform('check', '--mutant', 'flaky-duplicate-pods', ...FLAKY, '--workers', '2'));
   });

@@ -20,7 +20,7 @@ import {
   isValidPercent,
   nameIsDNSSubdomain,
 } from '../cluster/validation.js';
-import { MUTANTS } from './mutants.js';
+import { FLAKY_MUTANT_NAMES, MUTANTS } from './mutants.js';
 import { PROFILE_NAMES } from './profiles.js';
 
 /** Limits on what a counterexample file may hold (docs/limits.md). */
@@ -197,7 +197,7 @@ const implementation = z.strictObject({
   name: text,
   kind: z.enum(['reference', 'process']),
   controller: text.min(1).optional(),
-  mutant: z.enum(MUTANTS.map((m) => m.name) as [string, ...string[]]).optional(),
+  mutant: z.enum([...MUTANTS.map((m) => m.name), ...FLAKY_MUTANT_NAMES] as [string, ...string[]]).optional(),
 });
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -220,6 +220,8 @@ export const counterexampleFileSchema = z.object({
   events: z.array(event).max(L.maxEvents, { message: `at most ${L.maxEvents} events` }),
   trace: z.array(z.unknown()),
   finalTable: z.array(z.string()),
+  /** Recorded from a non-deterministic implementation (docs/harness.md). */
+  nonDeterministic: z.literal(true).optional(),
 });
 
 /** `events[3].taint.effect` from a zod path. */
