@@ -408,7 +408,11 @@ export async function runSoakCommand(options: SoakCliOptions, context: CliContex
   let interrupted: NodeJS.Signals | undefined;
   let snapshot: (() => SoakOutcome) | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted !== undefined) process.exit(signal === 'SIGTERM' ? 143 : 130);
+    if (interrupted !== undefined) {
+      // A second signal: the command's process handlers (lifecycle.ts), when installed, end it.
+      if (process.listenerCount(signal) > 1) return;
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
+    }
     interrupted = signal;
     // What ran so far, written at once (the process may not live until the cases started finish).
     if (snapshot !== undefined) {
