@@ -92,7 +92,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       writeErr: (text) => io.stderr(text),
       outputError: (text, write) => {
         printed = true;
-        write(text.replace(/^error: /, 'dsconform: '));
+        // One line: commander puts its "(Did you mean ...?)" on a line of its own.
+        write(`${oneLine(text.replace(/^error: /, 'dsconform: ')).replace(/\(Did you mean/, '(did you mean')}\n`);
       },
     })
     .exitOverride()

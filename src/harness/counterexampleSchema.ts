@@ -60,7 +60,7 @@ const labels = z
   .record(labelKey, labelValue)
   .refine((r) => Object.keys(r).length <= L.maxItems, { message: `at most ${L.maxItems} labels` });
 const effect = z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
-const int32 = z.number().int().min(0).max(L.maxInt32);
+const int32 = z.number().min(0).max(L.maxInt32).int();
 
 const taint = z.strictObject({ key: labelKey, value: labelValue, effect });
 
@@ -69,7 +69,7 @@ const toleration = z.strictObject({
   operator: z.enum(['Exists', 'Equal', 'Lt', 'Gt']).optional(),
   value: text.optional(),
   effect: z.union([z.literal(''), effect]).optional(),
-  tolerationSeconds: z.number().int().min(-L.maxInt32).max(L.maxInt32).optional(),
+  tolerationSeconds: z.number().min(-L.maxInt32).max(L.maxInt32).int().optional(),
 });
 
 const requirement = z.strictObject({
@@ -190,7 +190,8 @@ const event = z.unknown().superRefine((value, ctx) => {
     return;
   }
   const parsed = EVENT_SCHEMAS[type as keyof typeof EVENT_SCHEMAS].safeParse(value);
-  if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom' });
+  if (!parsed.success)
+    for (const issue of parsed.error.issues) ctx.addIssue(issue as unknown as Parameters<typeof ctx.addIssue>[0]);
 });
 
 const implementation = z.strictObject({
@@ -200,7 +201,7 @@ const implementation = z.strictObject({
   mutant: z.enum([...MUTANTS.map((m) => m.name), ...FLAKY_MUTANT_NAMES] as [string, ...string[]]).optional(),
 });
 
-const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const count = z.number().min(0).max(Number.MAX_SAFE_INTEGER).int();
 
 /** The whole file. Report-only fields (trace, finalTable) are kept loose: replay never reads them. */
 export const counterexampleFileSchema = z.object({
@@ -251,9 +252,9 @@ export function describeCounterexampleIssue(error: z.ZodError, data: unknown): s
     typeof parent === 'object' &&
     parent[field] === undefined
   ) {
-    const type =
-      typeof parent.type === 'string' ? parent.type : issue.path.length === 1 ? 'a counterexample' : 'this object';
-    return `${jsonPath(issue.path.slice(0, -1)) || '(the file)'}: ${type} needs ${JSON.stringify(String(field))}`;
+    if (issue.path.length === 1) return `${String(field)}: missing (every counterexample file has it)`;
+    const type = typeof parent.type === 'string' ? parent.type : 'this object';
+    return `${jsonPath(issue.path.slice(0, -1))}: ${type} needs ${JSON.stringify(String(field))}`;
   }
   const where = jsonPath(issue.path);
   let message = issue.message;

@@ -215,9 +215,10 @@ function loadNodes(document: YamlDocument, header: ScenarioHeader): ScenarioNode
   }
   (header.cluster.nodes ?? []).forEach((input, i) => {
     const location = document.locate(['cluster', 'nodes', i]).location;
-    if (nodes.length + rangeSize(input.name) > INPUT_LIMITS.maxNodes)
+    const expanded = scenarioNodes(input, location); // a range over the limit fails here, by name
+    if (nodes.length + expanded.length > INPUT_LIMITS.maxNodes)
       throw new InputError(location, `too many nodes: a cluster has ${atMost(INPUT_LIMITS.maxNodes, 'nodes')}`);
-    for (const node of scenarioNodes(input, location)) nodes.push(node);
+    for (const node of expanded) nodes.push(node);
   });
   const seen = new Set<string>();
   for (const node of nodes) {

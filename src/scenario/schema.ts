@@ -63,16 +63,16 @@ export const kubeletSchema = z.strictObject({
     ),
   readyAfterSeconds: z
     .number()
-    .int()
     .nonnegative()
     .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
+    .int()
     .optional()
     .describe('Delay of the readiness probe (auto).'),
   terminationSeconds: z
     .number()
-    .int()
     .nonnegative()
     .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
+    .int()
     .optional()
     .describe('How long a deleted pod takes to shut down (capped by its grace period). Default 0.'),
 });
@@ -108,9 +108,9 @@ export const clusterSchema = z.strictObject({
     .strictObject({
       quarantineSeconds: z
         .number()
-        .int()
         .nonnegative()
         .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
+        .int()
         .optional()
         .describe('How long a node must be gone before Pod GC deletes its pods (upstream: 40). Default 0.'),
     })
@@ -181,9 +181,9 @@ const settleStep = z.union([
     ...writesSchema.shape,
     maxRounds: z
       .number()
-      .int()
       .positive()
       .max(INPUT_LIMITS.maxRounds, { error: atMost(INPUT_LIMITS.maxRounds, 'rounds') })
+      .int()
       .optional()
       .describe('Give up after this many rounds (default 500).'),
     advanceTime: z
@@ -230,9 +230,9 @@ const deletePodStep = z.union([
     ...podPick,
     gracePeriodSeconds: z
       .number()
-      .int()
       .nonnegative()
       .max(INPUT_LIMITS.maxSeconds, { error: atMost(INPUT_LIMITS.maxSeconds, 'seconds') })
+      .int()
       .optional(),
   }),
 ]);
