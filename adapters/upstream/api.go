@@ -1,0 +1,368 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	apps "k8s.io/api/apps/v1"
+	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
+)
+
+// A write the controller made during one sync, and what the adapter must do if the API server
+// refuses it (the outcome only arrives with the next sync).
+type pendingWrite struct {
+	write map[string]any
+	// dsKey is the DaemonSet the write was made for ("" when unknown).
+	dsKey string
+	// sortKey orders concurrent creates (by node) and deletes (by pod name); "" for other writes.
+	sortKey string
+}
+
+// apiRecorder answers the controller's API calls (client-go fake clientset reactors) and turns
+// each mutating call into a protocol write. Reads are answered from the informer caches, plus the
+// revisions created earlier in the same sync (an API server would know them already).
+type apiRecorder struct {
+	mu        sync.Mutex
+	caches    *caches
+	writes    []pendingWrite
+	created   map[string]*apps.ControllerRevision
+	generated int
+}
+
+func newAPIRecorder(c *caches) *apiRecorder {
+	return &apiRecorder{caches: c, created: map[string]*apps.ControllerRevision{}}
+}
+
+// take returns the writes of this sync, concurrent creates and deletes in a stable order, and
+// starts the next sync.
+func (a *apiRecorder) take() []pendingWrite {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	writes := a.writes
+	a.writes = nil
+	a.created = map[string]*apps.ControllerRevision{}
+	// syncNodes creates (and deletes) pods from concurrent goroutines, so their order is the
+	// scheduler's: each run of consecutive creates or deletes is put in node / name order.
+	for start := 0; start < len(writes); {
+		op := writes[start].write["op"]
+		end := start + 1
+		for end < len(writes) && writes[end].write["op"] == op {
+			end++
+		}
+		if op == "createPod" || op == "deletePod" {
+			run := writes[start:end]
+			sort.SliceStable(run, func(i, j int) bool { return run[i].sortKey < run[j].sortKey })
+		}
+		start = end
+	}
+	return writes
+}
+
+func (a *apiRecorder) emit(w pendingWrite) {
+	a.writes = append(a.writes, w)
+}
+
+var (
+	podsResource      = schema.GroupResource{Resource: "pods"}
+	revisionsResource = schema.GroupResource{Group: "apps", Resource: "controllerrevisions"}
+	daemonSetResource = schema.GroupResource{Group: "apps", Resource: "daemonsets"}
+)
+
+// react is the fake clientset's reactor for every verb and resource.
+func (a *apiRecorder) react(action clienttesting.Action) (bool, runtime.Object, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ns := action.GetNamespace()
+	resource := action.GetResource().Resource
+	// By verb: the action interfaces overlap (CreateAction and UpdateAction have the same methods).
+	switch action.GetVerb() {
+	case "create":
+		switch obj := action.(clienttesting.CreateAction).GetObject().(type) {
+		case *v1.Pod:
+			return true, a.createPod(ns, obj.DeepCopy()), nil
+		case *apps.ControllerRevision:
+			return a.createRevision(ns, obj.DeepCopy())
+		}
+	case "update":
+		return a.update(ns, action.(clienttesting.UpdateAction))
+	case "delete":
+		name := action.(clienttesting.DeleteAction).GetName()
+		switch resource {
+		case "pods":
+			key := ""
+			if pod, ok := a.caches.pod(ns, name); ok {
+				key = controllerKey(ns, pod.OwnerReferences)
+			}
+			a.emit(pendingWrite{
+				write: map[string]any{"op": "deletePod", "namespace": ns, "name": name},
+				dsKey: key, sortKey: name,
+			})
+			return true, nil, nil
+		case "controllerrevisions":
+			key := ""
+			if rev, ok := a.caches.revision(ns, name); ok {
+				key = controllerKey(ns, rev.OwnerReferences)
+			}
+			a.emit(pendingWrite{
+				write: map[string]any{"op": "deleteControllerRevision", "namespace": ns, "name": name},
+				dsKey: key,
+			})
+			return true, nil, nil
+		}
+	case "patch":
+		switch resource {
+		case "pods":
+			return a.patch(ns, action.(clienttesting.PatchAction), "Pod")
+		case "controllerrevisions":
+			return a.patch(ns, action.(clienttesting.PatchAction), "ControllerRevision")
+		}
+	case "get":
+		name := action.(clienttesting.GetAction).GetName()
+		switch resource {
+		case "daemonsets":
+			if ds, ok := a.caches.daemonSet(ns, name); ok {
+				return true, ds.DeepCopy(), nil
+			}
+			return true, nil, apierrors.NewNotFound(daemonSetResource, name)
+		case "controllerrevisions":
+			if rev, ok := a.created[ns+"/"+name]; ok {
+				return true, rev.DeepCopy(), nil
+			}
+			if rev, ok := a.caches.revision(ns, name); ok {
+				return true, rev.DeepCopy(), nil
+			}
+			return true, nil, apierrors.NewNotFound(revisionsResource, name)
+		case "pods":
+			if pod, ok := a.caches.pod(ns, name); ok {
+				return true, pod.DeepCopy(), nil
+			}
+			return true, nil, apierrors.NewNotFound(podsResource, name)
+		}
+	}
+	return true, nil, fmt.Errorf("dsconform upstream adapter: unsupported API call %s %s", action.GetVerb(), resource)
+}
+
+// update records UpdateStatus of a DaemonSet and Update of a ControllerRevision.
+func (a *apiRecorder) update(ns string, act clienttesting.UpdateAction) (bool, runtime.Object, error) {
+	switch obj := act.GetObject().(type) {
+	case *apps.DaemonSet:
+		if act.GetSubresource() == "status" {
+			a.emit(pendingWrite{
+				write: map[string]any{
+					"op": "updateDaemonSetStatus", "namespace": ns, "name": obj.Name,
+					"status": wire(obj.Status), "resourceVersion": obj.ResourceVersion,
+				},
+				dsKey: ns + "/" + obj.Name,
+			})
+			return true, obj.DeepCopy(), nil
+		}
+	case *apps.ControllerRevision:
+		rev := obj.DeepCopy()
+		rev.APIVersion, rev.Kind = "apps/v1", "ControllerRevision"
+		a.emit(pendingWrite{
+			write: map[string]any{"op": "updateControllerRevision", "namespace": ns, "revision": wire(rev)},
+			dsKey: controllerKey(ns, rev.OwnerReferences),
+		})
+		return true, obj.DeepCopy(), nil
+	}
+	return true, nil, fmt.Errorf("dsconform upstream adapter: unsupported API call %s %s/%s", act.GetVerb(), act.GetResource().Resource, act.GetSubresource())
+}
+
+func (a *apiRecorder) createPod(ns string, pod *v1.Pod) *v1.Pod {
+	pod.Namespace = ns
+	pod.APIVersion, pod.Kind = "v1", "Pod"
+	a.emit(pendingWrite{
+		write:   map[string]any{"op": "createPod", "namespace": ns, "pod": wire(pod)},
+		dsKey:   controllerKey(ns, pod.OwnerReferences),
+		sortKey: pinnedNode(pod),
+	})
+	// The API server names the pod; the controller only logs the name it gets back. The real name
+	// arrives with the pod's ADDED event.
+	a.generated++
+	answer := pod.DeepCopy()
+	if answer.Name == "" {
+		answer.Name = pod.GenerateName + "pending" + strconv.Itoa(a.generated)
+	}
+	return answer
+}
+
+func (a *apiRecorder) createRevision(ns string, rev *apps.ControllerRevision) (bool, runtime.Object, error) {
+	key := ns + "/" + rev.Name
+	if _, ok := a.created[key]; ok {
+		return true, nil, apierrors.NewAlreadyExists(revisionsResource, rev.Name)
+	}
+	if _, ok := a.caches.revision(ns, rev.Name); ok {
+		return true, nil, apierrors.NewAlreadyExists(revisionsResource, rev.Name)
+	}
+	rev.Namespace = ns
+	rev.APIVersion, rev.Kind = "apps/v1", "ControllerRevision"
+	a.created[key] = rev.DeepCopy()
+	a.emit(pendingWrite{
+		write: map[string]any{"op": "createControllerRevision", "namespace": ns, "revision": wire(rev)},
+		dsKey: controllerKey(ns, rev.OwnerReferences),
+	})
+	return true, rev.DeepCopy(), nil
+}
+
+// patch applies the controller's patch (strategic merge for adoption and release, JSON merge for
+// the revision-hash relabel) to the cached object, as the API server would, and sends the result
+// as a protocol patch: the whole new ownerReferences list and the labels that changed. A uid in
+// the patch (the ControllerRefManager's precondition) becomes the write's uid.
+func (a *apiRecorder) patch(ns string, act clienttesting.PatchAction, kind string) (bool, runtime.Object, error) {
+	name := act.GetName()
+	var current runtime.Object
+	var schemaObj any
+	if kind == "Pod" {
+		pod, ok := a.caches.pod(ns, name)
+		if !ok {
+			return true, nil, apierrors.NewNotFound(podsResource, name)
+		}
+		current, schemaObj = pod, &v1.Pod{}
+	} else {
+		rev, ok := a.caches.revision(ns, name)
+		if !ok {
+			return true, nil, apierrors.NewNotFound(revisionsResource, name)
+		}
+		current, schemaObj = rev, &apps.ControllerRevision{}
+	}
+	original, err := json.Marshal(current)
+	if err != nil {
+		return true, nil, err
+	}
+	var patched []byte
+	switch act.GetPatchType() {
+	case types.StrategicMergePatchType:
+		patched, err = strategicpatch.StrategicMergePatch(original, act.GetPatch(), schemaObj)
+	case types.MergePatchType:
+		patched, err = jsonpatch.MergePatch(original, act.GetPatch())
+	default:
+		err = fmt.Errorf("unsupported patch type %s", act.GetPatchType())
+	}
+	if err != nil {
+		return true, nil, apierrors.NewBadRequest(err.Error())
+	}
+	var before, after metav1.PartialObjectMetadata
+	if err := json.Unmarshal(original, &before); err != nil {
+		return true, nil, err
+	}
+	if err := json.Unmarshal(patched, &after); err != nil {
+		return true, nil, err
+	}
+	var patchMeta struct {
+		Metadata struct {
+			UID             string          `json:"uid"`
+			OwnerReferences json.RawMessage `json:"ownerReferences"`
+			Labels          json.RawMessage `json:"labels"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(act.GetPatch(), &patchMeta)
+	op := "patchPod"
+	if kind == "ControllerRevision" {
+		op = "patchControllerRevision"
+	}
+	write := map[string]any{"op": op, "namespace": ns, "name": name}
+	if patchMeta.Metadata.UID != "" {
+		write["uid"] = patchMeta.Metadata.UID
+	}
+	if len(patchMeta.Metadata.OwnerReferences) > 0 {
+		refs := []any{}
+		for _, ref := range after.OwnerReferences {
+			refs = append(refs, wire(ref))
+		}
+		write["ownerReferences"] = refs
+	}
+	if len(patchMeta.Metadata.Labels) > 0 {
+		changed := map[string]any{}
+		for k, v := range after.Labels {
+			if old, ok := before.Labels[k]; !ok || old != v {
+				changed[k] = v
+			}
+		}
+		write["labels"] = changed
+	}
+	a.emit(pendingWrite{write: write, dsKey: controllerKey(ns, before.OwnerReferences)})
+	result := current.DeepCopyObject()
+	if err := json.Unmarshal(patched, result); err != nil {
+		return true, nil, err
+	}
+	return true, result, nil
+}
+
+// controllerKey is the namespace/name key of the DaemonSet that controls an object, or "".
+func controllerKey(ns string, refs []metav1.OwnerReference) string {
+	for _, ref := range refs {
+		if ref.Controller != nil && *ref.Controller && ref.Kind == "DaemonSet" {
+			return ns + "/" + ref.Name
+		}
+	}
+	return ""
+}
+
+// pinnedNode is the node a daemon pod's node affinity pins it to.
+func pinnedNode(pod *v1.Pod) string {
+	if pod.Spec.Affinity == nil || pod.Spec.Affinity.NodeAffinity == nil {
+		return ""
+	}
+	required := pod.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution
+	if required == nil {
+		return ""
+	}
+	for _, term := range required.NodeSelectorTerms {
+		for _, field := range term.MatchFields {
+			if field.Key == "metadata.name" && len(field.Values) > 0 {
+				return field.Values[0]
+			}
+		}
+	}
+	return ""
+}
+
+// wire turns a typed API value into its JSON form as a generic value, without the nulls that
+// Go's encoding gives unset timestamps.
+func wire(v any) any {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	var out any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		panic(err)
+	}
+	return dropNulls(out)
+}
+
+func dropNulls(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, val := range t {
+			if val == nil {
+				delete(t, k)
+				continue
+			}
+			t[k] = dropNulls(val)
+		}
+	case []any:
+		for i, val := range t {
+			t[i] = dropNulls(val)
+		}
+	}
+	return v
+}
+
+// keyOf is the informer cache key of an object.
+func keyOf(obj any) string {
+	key, _ := cache.MetaNamespaceKeyFunc(obj)
+	return key
+}

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	daemon "dsconform/upstream-adapter/upstreamdaemon"
+	apps "k8s.io/api/apps/v1"
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/flowcontrol"
+	"k8s.io/klog/v2"
+	testingclock "k8s.io/utils/clock/testing"
+)
+
+// caches are the controller's informer stores, fed by the protocol's watch events.
+type caches struct {
+	daemonSets, pods, nodes, revisions cache.Indexer
+}
+
+func (c *caches) pod(ns, name string) (*v1.Pod, bool) {
+	obj, ok, _ := c.pods.GetByKey(ns + "/" + name)
+	if !ok {
+		return nil, false
+	}
+	return obj.(*v1.Pod), true
+}
+
+func (c *caches) revision(ns, name string) (*apps.ControllerRevision, bool) {
+	obj, ok, _ := c.revisions.GetByKey(ns + "/" + name)
+	if !ok {
+		return nil, false
+	}
+	return obj.(*apps.ControllerRevision), true
+}
+
+func (c *caches) daemonSet(ns, name string) (*apps.DaemonSet, bool) {
+	obj, ok, _ := c.daemonSets.GetByKey(ns + "/" + name)
+	if !ok {
+		return nil, false
+	}
+	return obj.(*apps.DaemonSet), true
+}
+
+// host runs one genuine upstream DaemonSetsController: a new one per case (after reset), as a
+// controller-manager restart would make.
+type host struct {
+	ctx       context.Context
+	logger    klog.Logger
+	clock     *testingclock.FakeClock
+	caches    *caches
+	api       *apiRecorder
+	hook      *daemon.DsconformHook
+	dsQueue   *virtualQueue
+	nodeQueue *virtualQueue
+	// lastWrites are the writes of the previous sync, whose outcomes the next sync brings.
+	lastWrites []pendingWrite
+}
+
+func newHost(now time.Time) (*host, error) {
+	logger := klog.Background()
+	ctx := klog.NewContext(context.Background(), logger)
+	clk := testingclock.NewFakeClock(now)
+	client := fake.NewSimpleClientset()
+	factory := informers.NewSharedInformerFactory(client, 0)
+	dsInformer := factory.Apps().V1().DaemonSets()
+	revInformer := factory.Apps().V1().ControllerRevisions()
+	podInformer := factory.Core().V1().Pods()
+	nodeInformer := factory.Core().V1().Nodes()
+	// The failed-pod backoff kube-controller-manager gives the controller (1 s doubling to
+	// 15 min), on the virtual clock.
+	backoff := flowcontrol.NewFakeBackOff(1*time.Second, 15*time.Minute, clk)
+	dsc, err := daemon.NewDaemonSetsController(ctx, dsInformer, revInformer, podInformer, nodeInformer, client, backoff)
+	if err != nil {
+		return nil, err
+	}
+	h := &host{
+		ctx:    ctx,
+		logger: logger,
+		clock:  clk,
+		caches: &caches{
+			daemonSets: dsInformer.Informer().GetIndexer(),
+			pods:       podInformer.Informer().GetIndexer(),
+			nodes:      nodeInformer.Informer().GetIndexer(),
+			revisions:  revInformer.Informer().GetIndexer(),
+		},
+		hook:      daemon.NewDsconformHook(dsc, logger),
+		dsQueue:   newVirtualQueue(clk.Now),
+		nodeQueue: newVirtualQueue(clk.Now),
+	}
+	h.api = newAPIRecorder(h.caches)
+	client.PrependReactor("*", "*", h.api.react)
+	h.hook.ReplaceQueues(h.dsQueue, h.nodeQueue)
+	h.hook.ReplaceRecorders(&eventWriter{api: h.api}, discardEvents{})
+	return h, nil
+}
+
+func (h *host) close() { h.hook.Shutdown() }
+
+// setTime moves the virtual clock forward to now (never back).
+func (h *host) setTime(now time.Time) {
+	if now.After(h.clock.Now()) {
+		h.clock.SetTime(now)
+	}
+}
+
+// applyResults does, for each refused write of the previous sync, what the controller does when
+// that API call fails; it was answered as a success when it was made (the protocol brings
+// outcomes one sync later).
+func (h *host) applyResults(results []writeResult) {
+	expectations := h.hook.Expectations()
+	var requeue []string
+	seen := map[string]bool{}
+	for i, result := range results {
+		if i >= len(h.lastWrites) || result.OK {
+			continue
+		}
+		w := h.lastWrites[i]
+		failed := true
+		switch w.write["op"] {
+		case "recordEvent":
+			failed = false
+		case "createPod":
+			// syncNodes: a failed create will never be observed.
+			if w.dsKey != "" {
+				expectations.CreationObserved(h.logger, w.dsKey)
+			}
+		case "deletePod":
+			// syncNodes: a failed delete will never be observed; NotFound is not an error.
+			if w.dsKey != "" {
+				expectations.DeletionObserved(h.logger, w.dsKey)
+			}
+			failed = result.Error == nil || result.Error.Code != 404
+		}
+		// The sync that made the write would have returned the error: the worker requeues the
+		// key with its rate limiter.
+		if failed && w.dsKey != "" && !seen[w.dsKey] {
+			seen[w.dsKey] = true
+			requeue = append(requeue, w.dsKey)
+		}
+	}
+	for _, key := range requeue {
+		h.dsQueue.AddRateLimited(key)
+	}
+	h.lastWrites = nil
+}
+
+// applyEvent updates an informer store and calls the controller's handler, as a shared
+// informer does with a watch event.
+func (h *host) applyEvent(ev watchEvent) error {
+	switch ev.Kind {
+	case "DaemonSet":
+		obj := &apps.DaemonSet{}
+		if err := json.Unmarshal(ev.Object, obj); err != nil {
+			return err
+		}
+		deliver(h.caches.daemonSets, ev.Type, obj, h.hook.AddDaemonSet, h.hook.UpdateDaemonSet, h.hook.DeleteDaemonSet)
+	case "ControllerRevision":
+		obj := &apps.ControllerRevision{}
+		if err := json.Unmarshal(ev.Object, obj); err != nil {
+			return err
+		}
+		deliver(h.caches.revisions, ev.Type, obj, h.hook.AddHistory, h.hook.UpdateHistory, h.hook.DeleteHistory)
+	case "Pod":
+		obj := &v1.Pod{}
+		if err := json.Unmarshal(ev.Object, obj); err != nil {
+			return err
+		}
+		deliver(h.caches.pods, ev.Type, obj, h.hook.AddPod, h.hook.UpdatePod, h.hook.DeletePod)
+	case "Node":
+		obj := &v1.Node{}
+		if err := json.Unmarshal(ev.Object, obj); err != nil {
+			return err
+		}
+		// The controller registers no delete handler for nodes.
+		deliver(h.caches.nodes, ev.Type, obj, h.hook.AddNode, h.hook.UpdateNode, nil)
+	default:
+		return fmt.Errorf("unknown kind %q", ev.Kind)
+	}
+	return nil
+}
+
+func deliver(store cache.Indexer, eventType string, obj runtime.Object, add func(any), update func(old, cur any), del func(any)) {
+	old, exists, _ := store.Get(obj)
+	if eventType == "DELETED" {
+		_ = store.Delete(obj)
+		if del != nil {
+			del(obj)
+		}
+		return
+	}
+	if exists {
+		_ = store.Update(obj)
+		update(old, obj)
+		return
+	}
+	_ = store.Add(obj)
+	add(obj)
+}
+
+// maxWorkerSteps bounds one sync's worker loop (each key's sync can only requeue it with a delay,
+// so the queues drain; the bound is a guard, not a limit ever reached).
+const maxWorkerSteps = 10000
+
+// run works both queues until nothing is ready, node updates first (they only enqueue
+// DaemonSets), as the controller's workers would between two watch events.
+func (h *host) run() error {
+	for i := 0; ; i++ {
+		if i >= maxWorkerSteps {
+			return fmt.Errorf("work queues did not drain after %d worker steps", maxWorkerSteps)
+		}
+		h.nodeQueue.promote()
+		h.dsQueue.promote()
+		switch {
+		case h.nodeQueue.Len() > 0:
+			h.hook.ProcessNextNodeUpdate(h.ctx)
+		case h.dsQueue.Len() > 0:
+			h.hook.ProcessNextWorkItem(h.ctx)
+		default:
+			return nil
+		}
+	}
+}
+
+// wakeAfter is the virtual time until the earliest delayed key is due.
+func (h *host) wakeAfter() (float64, bool) {
+	first, ok := h.dsQueue.nextDue()
+	if at, nodeOK := h.nodeQueue.nextDue(); nodeOK && (!ok || at.Before(first)) {
+		first, ok = at, true
+	}
+	if !ok {
+		return 0, false
+	}
+	seconds := first.Sub(h.clock.Now()).Seconds()
+	if seconds < 0 {
+		seconds = 0
+	}
+	return seconds, true
+}
+
+// eventWriter is the controller's event recorder: each event is a recordEvent write.
+type eventWriter struct{ api *apiRecorder }
+
+func (r *eventWriter) Event(object runtime.Object, eventType, reason, message string) {
+	accessor, err := meta.Accessor(object)
+	if err != nil {
+		return
+	}
+	r.api.mu.Lock()
+	defer r.api.mu.Unlock()
+	r.api.emit(pendingWrite{write: map[string]any{
+		"op": "recordEvent", "namespace": accessor.GetNamespace(), "name": accessor.GetName(),
+		"eventType": eventType, "reason": reason, "message": message,
+	}})
+}
+
+func (r *eventWriter) Eventf(object runtime.Object, eventType, reason, messageFmt string, args ...any) {
+	r.Event(object, eventType, reason, fmt.Sprintf(messageFmt, args...))
+}
+
+func (r *eventWriter) AnnotatedEventf(object runtime.Object, _ map[string]string, eventType, reason, messageFmt string, args ...any) {
+	r.Eventf(object, eventType, reason, messageFmt, args...)
+}
+
+// discardEvents takes the pod control's SuccessfulCreate/SuccessfulDelete/FailedCreate/
+// FailedDelete events: under the protocol a created pod's name and a write's outcome are only
+// known one sync later (adapters/upstream/README.md).
+type discardEvents struct{}
+
+func (discardEvents) Event(runtime.Object, string, string, string)          {}
+func (discardEvents) Eventf(runtime.Object, string, string, string, ...any) {}
+func (discardEvents) AnnotatedEventf(runtime.Object, map[string]string, string, string, string, ...any) {
+}
