@@ -27,6 +27,11 @@ const cleanups = new Map<Cleanup, string | undefined>();
 let installed = false;
 let stopping = false;
 
+/** Whether the process is being stopped: the commands' own output has ended (the interrupt line is the last). */
+export function isStopping(): boolean {
+  return stopping;
+}
+
 /**
  * Registers a clean-up to run if the process is interrupted (`what` it stops is named in the
  * interrupt line); returns the function that removes it.
