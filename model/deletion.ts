@@ -80,7 +80,7 @@ function mayBeBound(cluster: Cluster, pod: Pod): boolean {
  * do not tolerate, or tolerate only for a while (tainteviction's getPodEvictionDecision). A pod
  * whose template the cluster no longer records may be evicted by any NoExecute taint.
  */
-function mayBeTaintEvicted(cluster: Cluster, pod: Pod): boolean {
+export function mayBeTaintEvicted(cluster: Cluster, pod: Pod): boolean {
   if (!pod.bound) return false;
   const taints = cluster.nodes.find((n) => n.name === pod.node)?.taints.filter((t) => t.effect === 'NoExecute') ?? [];
   if (taints.length === 0) return false;

@@ -11,6 +11,7 @@
  */
 
 import { BURST_REPLICAS, syncDaemonSet } from './controller.ts';
+import { mayBeTaintEvicted } from './deletion.ts';
 import { defaultDaemonTolerations, nodeShouldRunDaemonPod, shouldRun } from './eligibility.ts';
 import { historyWithinLimit } from './history.ts';
 import { failedPodsBackoffKey, inBackoff, nextBackoff } from './manage.ts';
@@ -968,8 +969,10 @@ export const INVARIANTS: readonly Invariant[] = [
       const out: Violation[] = [];
       const nodes = new Set(obs.nodes.map((n) => n.name));
       for (const p of prev?.pods ?? []) {
-        // Pod GC may remove pods bound to a node that is gone in the same pass.
+        // Pod GC may remove pods bound to a node that is gone in the same pass, and taint eviction
+        // pods that do not tolerate a NoExecute taint of their node.
         if (p.controllerUid !== ds.uid || !isPodLive(p) || (p.bound && !nodes.has(p.node))) continue;
+        if (prev && mayBeTaintEvicted(prev, p)) continue;
         if (!podNamed(obs, p.name))
           out.push(violation('DS-DEL-04', `pod ${p.name} vanished in an orphan deletion`, { pod: p.name }));
       }

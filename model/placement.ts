@@ -6,6 +6,7 @@
  * environment events. `quiescence.ts` reaches the same state by running the model's actors; a
  * test checks that the two agree.
  */
+import { mayBeTaintEvicted } from './deletion.ts';
 import { nodeShouldRunDaemonPod, schedulerFits } from './eligibility.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor, oldestPod } from './pods.ts';
 import { allowsSurge, desiredNodes, rolloutBudgets } from './rollout.ts';
@@ -115,6 +116,10 @@ export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
       ) {
         // rollingUpdate deletes an out-of-date pod that is not available whatever the budget.
         reasons.push(`out-of-date pod ${keep.name} stays only if it becomes available before a sync`);
+      }
+      if (keep && mayBeTaintEvicted(cluster, keep)) {
+        // Its own tolerations decide (not the template's): an adopted orphan may lack the defaults.
+        reasons.push(`pod ${keep.name} may be evicted by a NoExecute taint of ${node.name} and replaced`);
       }
       if (keep) {
         return { ...base, pods: 1, keeps: keep.name, updated: isPodUpdatedFor(keep, ds), ready: true, available: true };
