@@ -12,6 +12,7 @@
  * A second signal while cleaning up skips the clean-ups. Installed only by the real command
  * (main() with the process's own output); in-process callers (tests) keep their own handlers.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { signalProcessGroups } from '../protocol/processGroups.js';
 
 export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, EPIPE: 141 } as const;
@@ -27,9 +28,16 @@ const cleanups = new Map<Cleanup, string | undefined>();
 let installed = false;
 let stopping = false;
 
-/** Whether the process is being stopped: the commands' own output has ended (the interrupt line is the last). */
-export function isStopping(): boolean {
-  return stopping;
+/** Marks what runs inside a clean-up (its log lines are still shown). */
+const inCleanup = new AsyncLocalStorage<true>();
+
+/**
+ * Whether output should be dropped: once the process is being stopped, what a command still
+ * prints on its way down (a run cut short by the implementation being killed) would bury the
+ * interrupt line; only the clean-ups' own lines ("deleted 3 namespaces") still show.
+ */
+export function outputIsDropped(): boolean {
+  return stopping && inCleanup.getStore() === undefined;
 }
 
 /**
@@ -70,7 +78,7 @@ export async function stopProcess(code: number, line: string | undefined): Promi
   }
   const pending = [...cleanups.keys()].map(async (cleanup) => {
     try {
-      await cleanup();
+      await inCleanup.run(true, cleanup);
     } catch {
       // a clean-up that fails must not keep the process alive
     }

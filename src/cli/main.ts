@@ -10,7 +10,7 @@ import { InputError } from '../manifests/inputError.js';
 import { registerCheck } from './check.js';
 import { ExitCode } from './exitCodes.js';
 import { registerExplore } from './explore.js';
-import { installProcessHandlers, isStopping } from './lifecycle.js';
+import { installProcessHandlers, outputIsDropped } from './lifecycle.js';
 import { registerMatrix } from './matrix.js';
 import { registerMerge } from './merge.js';
 import { registerReferenceController } from './referenceController.js';
@@ -39,13 +39,12 @@ export interface CliContext {
 export type RegisterCommand = (program: Command, context: CliContext) => void;
 
 export const processIO: CliIO = {
-  // Once interrupted, what a command still prints on its way down (a run cut short by the
-  // killed implementation, say) would only bury the interrupt line: it is dropped.
+  // Once interrupted, a command's own output ends (src/cli/lifecycle.ts: outputIsDropped).
   stdout: (text) => {
-    if (!isStopping()) process.stdout.write(text);
+    if (!outputIsDropped()) process.stdout.write(text);
   },
   stderr: (text) => {
-    if (!isStopping()) process.stderr.write(text);
+    if (!outputIsDropped()) process.stderr.write(text);
   },
   // picocolors alone would also colour a pipe when CI is set; piped output stays plain.
   color: process.stdout.isTTY === true && pc.isColorSupported,
