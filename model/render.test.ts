@@ -7,7 +7,8 @@ const doc = (name: string) => readFileSync(new URL(`../docs/${name}`, import.met
 
 describe('generated documentation is current', () => {
   it('docs/invariants.md matches the catalogue (npx tsx scripts/gen-invariants.ts)', () => {
-    expect(doc('invariants.md')).toBe(invariantsMarkdown());
+    // The kill matrix that follows names src/ mutants: test/killMatrix.test.ts checks the whole file.
+    expect(doc('invariants.md').startsWith(invariantsMarkdown())).toBe(true);
   });
 
   it('docs/daemonset-machine.dot matches the machine (npx tsx scripts/gen-diagram.ts)', () => {

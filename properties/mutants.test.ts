@@ -31,6 +31,10 @@ describe('mutants are caught', () => {
       const cx = result.counterexample;
       expect(cx, `mutant ${mutant.name} survived ${result.runs} runs (seed ${result.seed})`).toBeDefined();
       expect(cx?.events.length).toBeLessThanOrEqual(MAX_COUNTEREXAMPLE_EVENTS);
+      // The kill matrix (docs/invariants.md) says which invariants catch it.
+      expect(mutant.catches ?? [], `${mutant.name} caught by ${cx?.failure.invariant}`).toContain(
+        cx?.failure.invariant,
+      );
       // Caught for the right reason: the reference passes the very same events.
       const reference = referenceImplementation();
       const replay = await runCase(cx?.events ?? [], () => reference.makeSystem());

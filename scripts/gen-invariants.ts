@@ -1,13 +1,15 @@
 /**
- * Writes docs/invariants.md from the invariant catalogue (model/invariants.ts).
+ * Writes docs/invariants.md from the invariant catalogue (model/invariants.ts), with the kill
+ * matrix (model/witnesses.ts, the mutants' `catches`).
  * Usage: npx tsx scripts/gen-invariants.ts [--check]   (--check: exit 1 if the committed file is stale)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { invariantsMarkdown } from '../model/render.ts';
+import { killMatrix } from '../src/report/killMatrix.ts';
 
 const target = fileURLToPath(new URL('../docs/invariants.md', import.meta.url));
-const text = invariantsMarkdown();
+const text = invariantsMarkdown(killMatrix());
 if (process.argv.includes('--check')) {
   if (readFileSync(target, 'utf8') !== text) {
     console.error(`${target} is stale: run npx tsx scripts/gen-invariants.ts`);

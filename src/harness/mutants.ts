@@ -23,6 +23,11 @@ export interface Mutant {
   description: string;
   /** The profile whose events can expose it. */
   profile: ProfileName;
+  /**
+   * The invariants that catch it first in its profile's campaigns (measured over seeds; the kill
+   * matrix of docs/invariants.md lists them, and the mutants test asserts the catch is one of them).
+   */
+  catches?: readonly string[];
   /** The rules it breaks. */
   rules?: Partial<ControllerRules>;
   /**
@@ -79,6 +84,7 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       'does not look at NoExecute taints at all: runs pods on nodes whose NoExecute taint it does not tolerate',
     profile: 'taints',
+    catches: ['DS-ELIG-01'],
     rules: {
       shouldRun: (node, ds) => {
         const withoutNoExecute = deepCopy(node);
@@ -94,6 +100,7 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       'deletes running pods when an untolerated NoSchedule taint appears (shouldContinueRunning = shouldRun)',
     profile: 'taints',
+    catches: ['DS-PLACE-03', 'DS-EXPECT'],
     rules: {
       shouldRun: (node, ds) => {
         const result = nodeShouldRunDaemonPod(node, ds);
@@ -105,6 +112,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'forgets-default-tolerations',
     description: 'does not add the default DaemonSet tolerations (not-ready, unreachable, unschedulable, pressure)',
     profile: 'taints',
+    catches: ['DS-SHAPE-01'],
     rules: {
       shouldRun: (node, ds) => {
         const spec = ds.spec?.template?.spec;
@@ -132,6 +140,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'duplicate-pods',
     description: 'creates a second pod on every node it creates one on',
     profile: 'core',
+    catches: ['DS-SAFE-04'],
     wrapControl: (inner) =>
       wrap(inner, {
         createPod: (namespace: string, pod: Pod, owner: DaemonSet) => {
@@ -144,6 +153,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'rounds-percent-down',
     description: 'scales percentage budgets rounding down instead of up (so 34% of 2 nodes is 0)',
     profile: 'rolling-update',
+    catches: ['DS-EXPECT'],
     rules: {
       budgets: (ds, desired) => {
         const ru = ds.spec?.updateStrategy?.type === 'OnDelete' ? undefined : ds.spec?.updateStrategy?.rollingUpdate;
@@ -157,6 +167,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'ignores-max-surge',
     description: 'treats maxSurge as 0: replaces pods by deleting first, even when maxUnavailable is 0',
     profile: 'rolling-update',
+    catches: ['DS-ROLL-03', 'DS-SYNC-01'],
     rules: {
       allowsSurge: () => false,
       budgets: (ds, desired) => {
@@ -170,18 +181,21 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'writes-while-deleting',
     description: 'keeps syncing (creating pods, writing status) while the DaemonSet has a deletionTimestamp',
     profile: 'deletion',
+    catches: ['DS-SYNC-01', 'DS-DEL-01'],
     rules: { leaveDeletingDaemonSetsAlone: false },
   },
   {
     name: 'never-adopts',
     description: 'never adopts orphan pods that match its selector',
     profile: 'core',
+    catches: ['DS-EXPECT', 'DS-LIVE-01'],
     wrapControl: (inner) => wrap(inner, { adoptPod: () => {} }),
   },
   {
     name: 'keeps-failed-pods',
     description: 'never deletes Failed pods, so a node whose pod failed never gets a new one',
     profile: 'core',
+    catches: ['DS-EXPECT', 'DS-BACKOFF-02'],
     rules: { replaceFailedPods: false },
   },
 ];
