@@ -24,6 +24,7 @@ import {
 } from '../report/conformanceReport.js';
 import { writeHtmlReport } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
+import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
 import { ExitCode } from './exitCodes.js';
 import { onInterrupt } from './lifecycle.js';
 import type { CliContext, CliIO, RegisterCommand } from './main.js';
@@ -407,6 +408,7 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
       '--controller <command>',
       'an implementation speaking the controller protocol (docs/protocol.md); default: the reference implementation',
     )
+    .option('--upstream <version>', UPSTREAM_OPTION_HELP)
     .option('--kubeconfig <file>', 'check a real cluster (opt-in; see docs/real-cluster.md)')
     .option('--context <name>', 'with --kubeconfig: the context to use (default: the current one)')
     .option(
@@ -484,6 +486,12 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
       }
       // Before anything runs: an unwritable folder is bad input now, not a crash at the end.
       ensureOutputDirectory(options.reportDir, '--report-dir');
+      const upstream = (raw as { upstream?: string }).upstream;
+      if (upstream !== undefined) {
+        const command = await upstreamControllerCommand(upstream, options, context);
+        if (command === undefined) return;
+        options.controller = command;
+      }
       context.exit(await runCheck(options, context));
     });
 };
