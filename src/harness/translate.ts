@@ -151,10 +151,12 @@ export function observeTemplate(template: PodTemplateSpec | undefined): ModelTem
     nodeSelector: { ...(spec?.nodeSelector ?? {}) },
     tolerations: (spec?.tolerations ?? []).map((t): ModelToleration => {
       const m: { -readonly [K in keyof ModelToleration]: ModelToleration[K] } = {};
-      if (t.key !== undefined) m.key = t.key;
-      if (t.operator !== undefined) m.operator = t.operator as NonNullable<ModelToleration['operator']>;
-      if (t.value !== undefined) m.value = t.value;
-      if (t.effect !== undefined) m.effect = t.effect as NonNullable<ModelToleration['effect']>;
+      // An empty string is an absent field (Go's omitempty): a template read back from a
+      // ControllerRevision written by another implementation may drop `value: ""`.
+      if (t.key) m.key = t.key;
+      if (t.operator) m.operator = t.operator as NonNullable<ModelToleration['operator']>;
+      if (t.value) m.value = t.value;
+      if (t.effect) m.effect = t.effect as NonNullable<ModelToleration['effect']>;
       if (t.tolerationSeconds !== undefined) m.tolerationSeconds = t.tolerationSeconds;
       return m;
     }),
