@@ -18,6 +18,7 @@ import { podTable } from '../harness/trace.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { type ProfileReport, profileReport } from '../report/conformanceReport.js';
 import { escapeHtml } from '../report/html.js';
+import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
 import { defaultRuns, defaultSeed, oneLine, positiveInt, resolveImplementation } from './check.js';
 import { ExitCode } from './exitCodes.js';
 import { onInterrupt } from './lifecycle.js';
@@ -340,6 +341,7 @@ export const registerMatrix: RegisterCommand = (program: Command, context: CliCo
       collect,
       [] as string[],
     )
+    .option('--upstream <version>', `${UPSTREAM_OPTION_HELP}; repeat for each one`, collect, [] as string[])
     .option('--no-reference', 'leave out the reference implementation (otherwise the first column)')
     .addOption(new Option('--profile <name>', 'which behaviour to exercise').choices(PROFILE_NAMES).default('all'))
     .option('--runs <n>', 'generated cases per implementation (env DSCONFORM_RUNS)', positiveInt('--runs'))
@@ -369,6 +371,11 @@ export const registerMatrix: RegisterCommand = (program: Command, context: CliCo
         maxEvents: raw.maxEvents ?? 30,
       };
       ensureOutputDirectory(options.reportDir, '--report-dir');
+      for (const version of (raw as { upstream?: string[] }).upstream ?? []) {
+        const command = await upstreamControllerCommand(version, {}, context);
+        if (command === undefined) return;
+        options.controllers.push(command);
+      }
       context.exit(await runMatrix(options, context));
     });
 };
