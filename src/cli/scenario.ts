@@ -14,6 +14,7 @@ import { discoverScenarios } from '../scenario/discover.js';
 import { loadScenario } from '../scenario/load.js';
 import { renderScenarioJunit, scenarioReport } from '../scenario/report.js';
 import { type RunOptions, runScenario, type ScenarioResult, stepLabel } from '../scenario/run.js';
+import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
 import { positiveInt, resolveImplementation } from './check.js';
 import { ExitCode } from './exitCodes.js';
 import { onInterrupt } from './lifecycle.js';
@@ -135,6 +136,7 @@ export const registerScenario: RegisterCommand = (program: Command, context: Cli
       '--controller <command>',
       'an implementation speaking the controller protocol (docs/protocol.md); default: the reference implementation',
     )
+    .option('--upstream <version>', UPSTREAM_OPTION_HELP)
     .option('--kubeconfig <file>', 'run against a real cluster (opt-in; see docs/real-cluster.md)')
     .option('--mutant <name>', `a deliberately faulty reference controller: ${MUTANTS.map((m) => m.name).join(', ')}`)
     .option(
@@ -163,6 +165,12 @@ Exit codes: 0 all passed, 1 a scenario failed, 2 bad input or the implementation
         ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
         ...(raw.trace ? { trace: true } : {}),
       };
+      const upstream = (raw as { upstream?: string }).upstream;
+      if (upstream !== undefined) {
+        const command = await upstreamControllerCommand(upstream, options, context);
+        if (command === undefined) return;
+        options.controller = command;
+      }
       context.exit(await runScenarios(paths, options, context));
     });
 };
