@@ -20,7 +20,10 @@
 //	{"accepted":false,"reason":"BadRequest","code":400,"message":"..."}   (the body does not decode)
 //
 // Nothing is stored: an update names the stored object it replaces. The system fields a store
-// would write (uid, creationTimestamp, resourceVersion) are not part of the answer's meaning.
+// writes (uid, creationTimestamp; resourceVersion counts this program's writes) are not part of
+// the answer's meaning. An update without resourceVersion is unconditional (the stored one is
+// taken, as the generic registry does for DaemonSets); one with another than the stored object's
+// is a 409 Conflict.
 package main
 
 import (
@@ -32,6 +35,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -169,6 +173,14 @@ func stored(ds *apps.DaemonSet) answer {
 	return answer{Accepted: true, Object: json.RawMessage(trimNewline(body))}
 }
 
+// resourceVersion counts this program's successful writes, as a store's revision would.
+var resourceVersion uint64
+
+func nextResourceVersion() string {
+	resourceVersion++
+	return strconv.FormatUint(resourceVersion, 10)
+}
+
 func trimNewline(b []byte) []byte {
 	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
 		b = b[:len(b)-1]
@@ -198,6 +210,7 @@ func create(req request) answer {
 	if err := rest.BeforeCreate(daemonset.Strategy, ctx, ds); err != nil {
 		return refused(err, func() field.ErrorList { return rest.ValidateCreate(ctx, ds, daemonset.Strategy) })
 	}
+	ds.ResourceVersion = nextResourceVersion()
 	return stored(ds)
 }
 
@@ -216,6 +229,16 @@ func update(req request, status bool) answer {
 	if ds.Namespace == "" {
 		ds.Namespace = old.Namespace
 	}
+	// The generic registry's optimistic concurrency: a body without resourceVersion is an
+	// unconditional update (DaemonSets allow it) and takes the stored one; any other must match.
+	switch ds.ResourceVersion {
+	case "":
+		ds.ResourceVersion = old.ResourceVersion
+	case old.ResourceVersion:
+	default:
+		return refused(apierrors.NewConflict(apps.Resource("daemonsets"), ds.Name,
+			errors.New("the object has been modified; please apply your changes to the latest version and try again")), nil)
+	}
 	var strategy rest.RESTUpdateStrategy = daemonset.Strategy
 	subresource := ""
 	if status {
@@ -226,6 +249,7 @@ func update(req request, status bool) answer {
 	if err := rest.BeforeUpdate(strategy, ctx, ds, old); err != nil {
 		return refused(err, func() field.ErrorList { return rest.ValidateUpdate(ctx, ds, old, strategy) })
 	}
+	ds.ResourceVersion = nextResourceVersion()
 	return stored(ds)
 }
 

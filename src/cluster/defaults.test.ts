@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { kubernetesAdmission } from './admission.js';
 import { isApiError } from './apiError.js';
 import { VirtualClock } from './clock.js';
-import { imageTag, semanticallyEqual } from './defaults.js';
+import { imageTag, semanticallyEqual, setDefaultsDaemonSet } from './defaults.js';
 import { deepCopy, TemplateGenerationAnnotation } from './objects.js';
 import { ObjectStore } from './store.js';
 
@@ -395,5 +395,27 @@ describe('helpers', () => {
     expect(semanticallyEqual(undefined, null)).toBe(true);
     expect(semanticallyEqual({ a: 1 }, { a: 2 })).toBe(false);
     expect(semanticallyEqual([1, 2], [2, 1])).toBe(false);
+  });
+
+  it('compares as the decoded Go structs do: a plain zero is absent, a pointer to empty or to zero is not (Semantic.DeepEqual)', () => {
+    expect(semanticallyEqual({ hostNetwork: false, minReadySeconds: 0, value: '' }, {})).toBe(true);
+    expect(semanticallyEqual({ affinity: { nodeAffinity: {} } }, {})).toBe(false);
+    expect(semanticallyEqual({ affinity: {} }, { affinity: { nodeAffinity: {} } })).toBe(false);
+    expect(semanticallyEqual({ tolerationSeconds: 0 }, {})).toBe(false);
+    expect(semanticallyEqual({ resources: {} }, {})).toBe(true);
+    // Map entries are data: an empty label value is a label.
+    expect(semanticallyEqual({ labels: { a: '' } }, {})).toBe(false);
+  });
+
+  it('keeps an absent rolling-update budget as 0 through the apps/v1 conversion, OnDelete too', () => {
+    const ds: DaemonSet = {
+      spec: {
+        selector: {},
+        template: {},
+        updateStrategy: { type: 'OnDelete', rollingUpdate: { maxSurge: 1 } },
+      },
+    };
+    setDefaultsDaemonSet(ds);
+    expect(ds.spec?.updateStrategy?.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
   });
 });

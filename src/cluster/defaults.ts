@@ -127,6 +127,14 @@ export function setDefaultsDaemonSet(ds: DaemonSet): void {
     rollingUpdate.maxUnavailable ??= DefaultMaxUnavailable;
     rollingUpdate.maxSurge ??= DefaultMaxSurge;
   }
+  // The internal type holds both budgets as plain IntOrStrings: through the apps/v1 conversion
+  // (Convert_v1_RollingUpdateDaemonSet_To_apps_RollingUpdateDaemonSet and back) an absent one
+  // comes back as 0 whatever the strategy type (OnDelete keeps its rollingUpdate as sent).
+  const rollingUpdate = strategy.rollingUpdate;
+  if (rollingUpdate != null) {
+    rollingUpdate.maxUnavailable ??= 0;
+    rollingUpdate.maxSurge ??= 0;
+  }
   spec.revisionHistoryLimit ??= DefaultRevisionHistoryLimit;
   spec.template ??= {};
   setDefaultsPodSpec(templateSpecOf(spec.template));
@@ -204,28 +212,106 @@ export function prepareDaemonSetForUpdate(ds: DaemonSet, old: DaemonSet): void {
 // --- semantic equality ---------------------------------------------------------------------------
 
 /**
- * apiequality.Semantic.DeepEqual over wire JSON: key order is irrelevant and an absent field,
- * null, an empty list and an empty map all compare equal (the forked reflect treats nil and empty
- * slices and maps alike).
+ * apiequality.Semantic.DeepEqual over wire JSON, as the decoded Go structs compare: key order is
+ * irrelevant; an absent field, null, an empty list and an empty map compare equal (the forked
+ * reflect treats nil and empty slices and maps alike); a plain (non-pointer) field's zero value
+ * (0, false, '') is its absence; but a pointer to an empty struct (`affinity: {}`) is not nil, and
+ * a pointer to zero (`tolerationSeconds: 0`) is not nil either. The two sets below say which
+ * fields are pointers; every other field is a plain value or a map.
  */
 export function semanticallyEqual(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
+/** Fields (of the DaemonSet and pod template surface) that are pointers to structs: `{}` is not absent. */
+const POINTER_STRUCT_FIELDS = new Set([
+  'affinity',
+  'nodeAffinity',
+  'podAffinity',
+  'podAntiAffinity',
+  'requiredDuringSchedulingIgnoredDuringExecution',
+  'selector',
+  'labelSelector',
+  'namespaceSelector',
+  'rollingUpdate',
+  'securityContext',
+  'dnsConfig',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'lifecycle',
+  'seccompProfile',
+  'appArmorProfile',
+  'seLinuxOptions',
+  'capabilities',
+  'windowsOptions',
+  'os',
+  'valueFrom',
+  'fieldRef',
+  'resourceFieldRef',
+  'configMapKeyRef',
+  'secretKeyRef',
+]);
+
+/** Fields that are pointers to scalars: a zero value is set, not absent. */
+const POINTER_SCALAR_FIELDS = new Set([
+  'terminationGracePeriodSeconds',
+  'activeDeadlineSeconds',
+  'revisionHistoryLimit',
+  'tolerationSeconds',
+  'collisionCount',
+  'restartPolicy', // a container's (a pod's restartPolicy is never empty after defaulting)
+  'automountServiceAccountToken',
+  'enableServiceLinks',
+  'shareProcessNamespace',
+  'setHostnameAsFQDN',
+  'hostUsers',
+  'priority',
+  'runtimeClassName',
+  'preemptionPolicy',
+  'maxUnavailable',
+  'maxSurge',
+  'runAsUser',
+  'runAsGroup',
+  'runAsNonRoot',
+  'privileged',
+  'readOnlyRootFilesystem',
+  'allowPrivilegeEscalation',
+  'fsGroup',
+]);
+
+/** Map-valued fields: their entries are data, kept whatever their value. */
+const MAP_FIELDS = new Set(['labels', 'annotations', 'nodeSelector', 'matchLabels', 'limits', 'requests']);
+
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(normalize(value)) ?? 'null';
+  return JSON.stringify(semanticForm(value)) ?? 'null';
 }
 
-function normalize(value: unknown): unknown {
+/** The value as semanticallyEqual sees it: sorted keys, and what Go cannot tell from absent left out. */
+export function semanticForm(value: unknown): unknown {
+  return normalize(value, undefined, false);
+}
+
+function isZero(value: unknown): boolean {
+  return value === 0 || value === false || value === '';
+}
+
+/** `key`: the field this value sits in (undefined in a list); `inMap`: the value is a map entry. */
+function normalize(value: unknown, key: string | undefined, inMap: boolean): unknown {
   if (value === null || value === undefined) return undefined;
-  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map((v) => normalize(v) ?? null);
-  if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = normalize((value as Record<string, unknown>)[key]);
-      if (v !== undefined) out[key] = v;
-    }
-    return Object.keys(out).length === 0 ? undefined : out;
+  if (Array.isArray(value)) {
+    return value.length === 0 ? undefined : value.map((v) => normalize(v, undefined, false) ?? null);
   }
+  if (typeof value === 'object') {
+    const map = key !== undefined && MAP_FIELDS.has(key);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = normalize((value as Record<string, unknown>)[k], k, map);
+      if (v !== undefined) out[k] = v;
+    }
+    if (Object.keys(out).length > 0) return out;
+    return key !== undefined && !inMap && POINTER_STRUCT_FIELDS.has(key) ? {} : undefined;
+  }
+  if (key !== undefined && !inMap && isZero(value) && !POINTER_SCALAR_FIELDS.has(key)) return undefined;
   return value;
 }

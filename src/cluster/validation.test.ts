@@ -361,10 +361,14 @@ describe('DaemonSet template tolerations', () => {
     );
   });
 
-  it('supports only Equal and Exists', () => {
+  it('supports only Equal and Exists (Lt and Gt are named: TaintTolerationComparisonOperators is alpha, off)', () => {
     const ds = withTolerations('gt', [{ key: 'k', operator: 'Gt', value: '3' }]);
     expect(rejection(() => newStore().create('DaemonSet', ds))).toBe(
-      'DaemonSet.apps "gt" is invalid: spec.template.spec.tolerations[0].operator: Unsupported value: "Gt": supported values: "Equal", "Exists"',
+      'DaemonSet.apps "gt" is invalid: spec.template.spec.tolerations[0].operator: Unsupported value: "Gt": supported values: "Equal", "Exists", "Lt", "Gt"',
+    );
+    const other = withTolerations('foo', [{ key: 'k', operator: 'Foo' }]);
+    expect(rejection(() => newStore().create('DaemonSet', other))).toBe(
+      'DaemonSet.apps "foo" is invalid: spec.template.spec.tolerations[0].operator: Unsupported value: "Foo": supported values: "Equal", "Exists"',
     );
   });
 

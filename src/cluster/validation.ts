@@ -76,6 +76,8 @@ const utf8 = new TextEncoder();
 const byteLength = (s: string): number => utf8.encode(s).length;
 
 const maxLenError = (n: number): string => `must be no more than ${n} characters`;
+/** content.MaxLenError: label keys and values say bytes (which is what they count). */
+const contentMaxLenError = (n: number): string => `must be no more than ${n} bytes`;
 const emptyError = (): string => 'must be non-empty';
 const inclusiveRangeError = (lo: number, hi: number): string => `must be between ${lo} and ${hi}, inclusive`;
 
@@ -94,10 +96,13 @@ const dns1123LabelErrMsg =
 const dns1123SubdomainErrMsg =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 
-/** IsDNS1123Subdomain. */
-export function isDNS1123Subdomain(value: string): string[] {
+/**
+ * IsDNS1123Subdomain. Names (util/validation) word a length error in characters; label-key
+ * prefixes (api/validate/content, since 1.36) in bytes, hence `maxLen`.
+ */
+export function isDNS1123Subdomain(value: string, maxLen: (n: number) => string = maxLenError): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > 253) errs.push(maxLenError(253));
+  if (byteLength(value) > 253) errs.push(maxLen(253));
   if (!dns1123SubdomainRe.test(value))
     errs.push(regexError(dns1123SubdomainErrMsg, dns1123SubdomainFmt, 'example.com'));
   return errs;
@@ -127,7 +132,7 @@ const labelValueRe = new RegExp(`^${labelValueFmt}$`);
 const labelValueErrMsg =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
-/** IsQualifiedName (content.IsLabelKey): an optional DNS-subdomain prefix, '/', and a name. */
+/** IsQualifiedName (content.IsLabelKey): an optional DNS-subdomain prefix, '/', and a name (lengths in bytes). */
 export function isQualifiedName(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split('/');
@@ -138,23 +143,23 @@ export function isQualifiedName(value: string): string[] {
     const prefix = parts[0] ?? '';
     name = parts[1] ?? '';
     if (prefix === '') errs.push(`prefix part ${emptyError()}`);
-    else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
+    else errs.push(...isDNS1123Subdomain(prefix, contentMaxLenError).map((m) => `prefix part ${m}`));
   } else {
     return [
       `a valid label key ${regexError(labelKeyErrMsg, labelKeyFmt, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ];
   }
   if (name === '') errs.push(`name part ${emptyError()}`);
-  else if (byteLength(name) > 63) errs.push(`name part ${maxLenError(63)}`);
+  else if (byteLength(name) > 63) errs.push(`name part ${contentMaxLenError(63)}`);
   if (!labelKeyRe.test(name))
     errs.push(`name part ${regexError(labelKeyErrMsg, labelKeyFmt, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
 
-/** IsValidLabelValue (content.IsLabelValue). */
+/** IsValidLabelValue (content.IsLabelValue; lengths in bytes). */
 export function isValidLabelValue(value: string): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > 63) errs.push(maxLenError(63));
+  if (byteLength(value) > 63) errs.push(contentMaxLenError(63));
   if (!labelValueRe.test(value)) errs.push(regexError(labelValueErrMsg, labelValueFmt, 'MyValue', 'my_value', '12345'));
   return errs;
 }
@@ -381,6 +386,11 @@ export function validateTolerations(tolerations: readonly Toleration[] | undefin
         if (value !== '')
           errs.push(invalid(child(p, 'operator'), t, "value must be empty when `operator` is 'Exists'"));
         break;
+      case 'Lt':
+      case 'Gt':
+        // TaintTolerationComparisonOperators is alpha (off by default): the operators are named, then refused.
+        errs.push(notSupported(child(p, 'operator'), operator, ['Equal', 'Exists', 'Lt', 'Gt']));
+        break;
       default:
         errs.push(notSupported(child(p, 'operator'), operator, ['Equal', 'Exists']));
     }
@@ -389,8 +399,16 @@ export function validateTolerations(tolerations: readonly Toleration[] | undefin
   return errs;
 }
 
-/** ValidateNodeSelectorRequirement (label expressions). */
-function validateNodeSelectorRequirement(req: NodeSelectorRequirement, path: string): FieldError[] {
+/**
+ * ValidateNodeSelectorRequirement (label expressions). The values must be label values in a
+ * required node affinity (`checkValues`), not in a preferred one; upstream lets an update keep
+ * invalid values an older object already had, which never arises here (they were refused on create).
+ */
+function validateNodeSelectorRequirement(
+  req: NodeSelectorRequirement,
+  path: string,
+  checkValues = false,
+): FieldError[] {
   const errs: FieldError[] = [];
   const values = req.values ?? [];
   switch (req.operator) {
@@ -416,7 +434,13 @@ function validateNodeSelectorRequirement(req: NodeSelectorRequirement, path: str
     default:
       errs.push(invalid(child(path, 'operator'), req.operator ?? '', 'not a valid selector operator'));
   }
-  return [...errs, ...validateLabelName(req.key ?? '', child(path, 'key'))];
+  errs.push(...validateLabelName(req.key ?? '', child(path, 'key')));
+  if (checkValues) {
+    for (const [i, value] of values.entries()) {
+      errs.push(...isValidLabelValue(value).map((msg) => invalid(index(child(path, 'values'), i), value, msg)));
+    }
+  }
+  return errs;
 }
 
 /** ValidateNodeFieldSelectorRequirement: only metadata.name, with exactly one value. */
@@ -452,7 +476,7 @@ function validateNodeSelector(selector: NodeSelector, path: string): FieldError[
   if (terms.length === 0) return [required(termsPath, 'must have at least one node selector term')];
   return terms.flatMap((term, i) => [
     ...(term.matchExpressions ?? []).flatMap((r, j) =>
-      validateNodeSelectorRequirement(r, index(child(index(termsPath, i), 'matchExpressions'), j)),
+      validateNodeSelectorRequirement(r, index(child(index(termsPath, i), 'matchExpressions'), j), true),
     ),
     ...(term.matchFields ?? []).flatMap((r, j) =>
       validateNodeFieldSelectorRequirement(r, index(child(index(termsPath, i), 'matchFields'), j)),
@@ -507,10 +531,80 @@ function validateContainerCommon(container: Container, path: string): FieldError
   else if (!(PullPolicies as readonly string[]).includes(pull)) {
     errs.push(notSupported(child(path, 'imagePullPolicy'), pull, PullPolicies));
   }
+  errs.push(...validateContainerPorts(container, path));
   return errs;
 }
 
-/** validateContainers: at least one; names unique; restartPolicy is for init containers only. */
+/**
+ * validateContainerRestartPolicy, as ContainerRestartRules (beta, on by default since 1.35) has
+ * it: a container's restartPolicy, where set, is one of Always, Never and OnFailure.
+ */
+const ContainerRestartPolicies = ['Always', 'Never', 'OnFailure'] as const;
+function validateContainerRestartPolicy(container: Container, path: string): FieldError[] {
+  const policy = container.restartPolicy;
+  if (policy == null || (ContainerRestartPolicies as readonly string[]).includes(policy)) return [];
+  return [notSupported(child(path, 'restartPolicy'), policy, ContainerRestartPolicies)];
+}
+
+const PortProtocols = ['SCTP', 'TCP', 'UDP'] as const;
+
+/** IsValidPortName: an IANA service name. */
+function isValidPortName(name: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(name) > 15) errs.push(maxLenError(15));
+  if (!/^[-a-z0-9]+$/.test(name)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (!/[a-z]/.test(name)) errs.push('must contain at least one letter (a-z)');
+  if (name.includes('--')) errs.push('must not contain consecutive hyphens');
+  if (name.startsWith('-') || name.endsWith('-')) errs.push('must not begin or end with a hyphen');
+  return errs;
+}
+
+const portNumberError = (n: number): string[] => (n >= 1 && n <= 65535 ? [] : [inclusiveRangeError(1, 65535)]);
+
+/** validateContainerPorts: names valid and unique in the container, port numbers in range, a known protocol. */
+function validateContainerPorts(container: Container, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const names = new Set<string>();
+  for (const [i, port] of (container.ports ?? []).entries()) {
+    const p = index(child(path, 'ports'), i);
+    const name = port.name ?? '';
+    if (name !== '') {
+      const msgs = isValidPortName(name);
+      if (msgs.length > 0) errs.push(...msgs.map((m) => invalid(child(p, 'name'), name, m)));
+      else if (names.has(name)) errs.push(duplicate(child(p, 'name'), name));
+      else names.add(name);
+    }
+    if (!port.containerPort) errs.push(required(child(p, 'containerPort')));
+    else
+      errs.push(
+        ...portNumberError(port.containerPort).map((m) => invalid(child(p, 'containerPort'), port.containerPort, m)),
+      );
+    if (port.hostPort)
+      errs.push(...portNumberError(port.hostPort).map((m) => invalid(child(p, 'hostPort'), port.hostPort, m)));
+    const protocol = port.protocol ?? '';
+    if (protocol === '') errs.push(required(child(p, 'protocol')));
+    else if (!(PortProtocols as readonly string[]).includes(protocol))
+      errs.push(notSupported(child(p, 'protocol'), protocol, PortProtocols));
+  }
+  return errs;
+}
+
+/** checkHostPortConflicts: a protocol/hostIP/hostPort is used once in a list of containers. */
+function checkHostPortConflicts(containers: readonly Container[], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  for (const [i, container] of containers.entries()) {
+    for (const [j, port] of (container.ports ?? []).entries()) {
+      if (!port.hostPort) continue;
+      const key = `${port.protocol ?? ''}/${port.hostIP ?? ''}/${port.hostPort}`;
+      if (seen.has(key)) errs.push(duplicate(child(index(child(index(path, i), 'ports'), j), 'hostPort'), key));
+      else seen.add(key);
+    }
+  }
+  return errs;
+}
+
+/** validateContainers: at least one; names unique; ports; a restartPolicy where set is a known one. */
 function validateContainers(containers: readonly Container[] | undefined, path: string): FieldError[] {
   const list = containers ?? [];
   if (list.length === 0) return [required(path)];
@@ -521,13 +615,12 @@ function validateContainers(containers: readonly Container[] | undefined, path: 
     errs.push(...validateContainerCommon(container, p));
     if (names.has(container.name ?? '')) errs.push(duplicate(child(p, 'name'), container.name ?? ''));
     else names.add(container.name ?? '');
-    if (container.restartPolicy != null)
-      errs.push(forbidden(child(p, 'restartPolicy'), 'may not be set for non-init containers'));
+    errs.push(...validateContainerRestartPolicy(container, p));
   }
-  return errs;
+  return [...errs, ...checkHostPortConflicts(list, path)];
 }
 
-/** validateInitContainers: common checks, names unique across both lists, restartPolicy only Always. */
+/** validateInitContainers: common checks, names unique across both lists, ports, a known restartPolicy. */
 function validateInitContainers(
   containers: readonly Container[] | undefined,
   regular: readonly Container[] | undefined,
@@ -538,13 +631,11 @@ function validateInitContainers(
   for (const [i, container] of (containers ?? []).entries()) {
     const p = index(path, i);
     errs.push(...validateContainerCommon(container, p));
-    if (container.restartPolicy != null && container.restartPolicy !== 'Always') {
-      errs.push(notSupported(child(p, 'restartPolicy'), container.restartPolicy, ['Always']));
-    }
+    errs.push(...validateContainerRestartPolicy(container, p));
     if (names.has(container.name ?? '')) errs.push(duplicate(child(p, 'name'), container.name ?? ''));
     else if (container.name) names.add(container.name);
   }
-  return errs;
+  return [...errs, ...checkHostPortConflicts(containers ?? [], path)];
 }
 
 const RestartPolicies = ['Always', 'OnFailure', 'Never'] as const;
@@ -558,8 +649,29 @@ function validateEnum(value: string | undefined, allowed: readonly string[], pat
   return allowed.includes(v) ? [] : [notSupported(path, v, allowed)];
 }
 
+/**
+ * validatePodHostNetworkDeps: with hostNetwork, a container's hostPort is its containerPort (in a
+ * pod template 0 is allowed too: the pod's defaulting fills it in).
+ */
+function validatePodHostNetworkDeps(spec: PodSpec, path: string, resourceIsPod: boolean): FieldError[] {
+  if (!spec.hostNetwork) return [];
+  return (spec.containers ?? []).flatMap((container, i) =>
+    (container.ports ?? []).flatMap((port, j) => {
+      const hostPort = port.hostPort ?? 0;
+      if ((!resourceIsPod && hostPort === 0) || hostPort === port.containerPort) return [];
+      return [
+        invalid(
+          child(index(child(index(child(path, 'containers'), i), 'ports'), j), 'hostPort'),
+          hostPort,
+          'must match `containerPort` when `hostNetwork` is true',
+        ),
+      ];
+    }),
+  );
+}
+
 /** ValidatePodSpec, the parts that matter here (volumes, probes, security contexts are not modelled). */
-export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldError[] {
+export function validatePodSpec(spec: PodSpec | undefined, path: string, resourceIsPod = false): FieldError[] {
   const s = spec ?? ({} as PodSpec);
   const errs: FieldError[] = [];
   if (s.terminationGracePeriodSeconds == null) errs.push(required(child(path, 'terminationGracePeriodSeconds')));
@@ -567,6 +679,10 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldE
   errs.push(...validateInitContainers(s.initContainers, s.containers, child(path, 'initContainers')));
   errs.push(...validateEnum(s.restartPolicy, RestartPolicies, child(path, 'restartPolicy')));
   errs.push(...validateEnum(s.dnsPolicy, DNSPolicies, child(path, 'dnsPolicy')));
+  // validatePodDNSConfig, its first rule: dnsPolicy None needs a dnsConfig (its contents are not modelled).
+  if (s.dnsPolicy === 'None' && s.dnsConfig == null)
+    errs.push(required(child(path, 'dnsConfig'), 'must provide `dnsConfig` when `dnsPolicy` is None'));
+  errs.push(...validatePodHostNetworkDeps(s, path, resourceIsPod));
   errs.push(...validateLabels(s.nodeSelector, child(path, 'nodeSelector')));
   errs.push(...validateAffinity(s.affinity, child(path, 'affinity')));
   if (s.nodeName)
@@ -610,7 +726,7 @@ function validateContainersOnlyForPod(containers: readonly Container[] | undefin
 export function validatePod(pod: Pod): FieldError[] {
   return [
     ...validateObjectMeta(pod.metadata, true, nameIsDNSSubdomain),
-    ...validatePodSpec(pod.spec, 'spec'),
+    ...validatePodSpec(pod.spec, 'spec', true),
     ...validateContainersOnlyForPod(pod.spec?.containers, 'spec.containers'),
     ...validateContainersOnlyForPod(pod.spec?.initContainers, 'spec.initContainers'),
   ];
@@ -623,7 +739,7 @@ export function validatePod(pod: Pod): FieldError[] {
 export function validatePodUpdate(pod: Pod): FieldError[] {
   return [
     ...validateObjectMetaUpdate(pod.metadata),
-    ...validatePodSpec(pod.spec, 'spec'),
+    ...validatePodSpec(pod.spec, 'spec', true),
     ...validateContainersOnlyForPod(pod.spec?.containers, 'spec.containers'),
     ...validateContainersOnlyForPod(pod.spec?.initContainers, 'spec.initContainers'),
   ];
