@@ -69,6 +69,10 @@ export async function stopProcess(code: number, line: string | undefined): Promi
     process.exit(code);
   }
   stopping = true;
+  // The command may finish on its own meanwhile (its implementation is gone): the process must
+  // not end before this does, with the command's exit code instead of the signal's.
+  process.exitCode = code;
+  setInterval(() => {}, 1_000);
   if (line !== undefined) {
     try {
       process.stderr.write(line);

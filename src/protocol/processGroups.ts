@@ -17,8 +17,6 @@ let channel: BroadcastChannel | undefined;
 function open(): BroadcastChannel {
   if (channel === undefined) {
     channel = new BroadcastChannel('dsconform:process-groups');
-    // Never what keeps a process (or a worker) alive.
-    (channel as unknown as { unref(): void }).unref();
     if (isMainThread) {
       channel.onmessage = (event) => {
         const { op, pid } = (event as { data: Message }).data;
@@ -26,6 +24,8 @@ function open(): BroadcastChannel {
         else groups.delete(pid);
       };
     }
+    // Never what keeps a process (or a worker) alive (after onmessage, which would ref it again).
+    (channel as unknown as { unref(): void }).unref();
   }
   return channel;
 }
