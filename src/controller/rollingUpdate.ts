@@ -59,7 +59,7 @@ export function updatedDesiredNodeCounts(
   for (const name of [...nodeToDaemonPods.keys()].filter((n) => !seen.has(n)).sort()) {
     ordered.push([name, nodeToDaemonPods.get(name) as Pod[]]);
   }
-  return { maxSurge, maxUnavailable, desired, entries: ordered };
+  return { maxSurge, maxUnavailable, desired, entries: ctx.rules.orderRolloutNodes(ordered) };
 }
 
 export function rollingUpdate(ctx: SyncContext, hash: string): Error[] {

@@ -22,6 +22,11 @@ export interface ControllerRules {
   replaceFailedPods: boolean;
   /** A DaemonSet with a deletionTimestamp gets no writes at all. */
   leaveDeletingDaemonSetsAlone: boolean;
+  /**
+   * The order rollingUpdate visits nodes in, and so which candidates a limited budget picks.
+   * Upstream ranges over a Go map, so any order is correct; the reference uses node-list order.
+   */
+  orderRolloutNodes<T>(entries: readonly [string, T][]): [string, T][];
 }
 
 export const REFERENCE_RULES: ControllerRules = {
@@ -31,4 +36,5 @@ export const REFERENCE_RULES: ControllerRules = {
   podTemplate: createPodTemplate,
   replaceFailedPods: true,
   leaveDeletingDaemonSetsAlone: true,
+  orderRolloutNodes: (entries) => [...entries],
 };

@@ -240,6 +240,21 @@ function flakyMutant(name: string): Mutant | undefined {
   return name === 'flaky-duplicate-pods' ? flakyDuplicatePods() : undefined;
 }
 
+/**
+ * Variants: the reference making other correct choices. Unlike mutants they must conform: a
+ * specification that rejects them re-runs one algorithm instead of stating the rules (issue 14).
+ * `npm test` runs every profile on each; `--mutant NAME` selects one like a mutant.
+ */
+export const VARIANTS: readonly Mutant[] = [
+  {
+    name: 'reordered',
+    description:
+      'correct: spends rolling-update budgets on nodes in reverse name order (upstream ranges over a Go map, so any order is allowed)',
+    profile: 'rolling-update',
+    rules: { orderRolloutNodes: (entries) => [...entries].reverse() },
+  },
+];
+
 export function mutantByName(name: string): Mutant | undefined {
-  return MUTANTS.find((m) => m.name === name) ?? flakyMutant(name);
+  return MUTANTS.find((m) => m.name === name) ?? VARIANTS.find((m) => m.name === name) ?? flakyMutant(name);
 }
