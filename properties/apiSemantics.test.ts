@@ -331,6 +331,10 @@ function generators(invalid: boolean) {
         1,
       ),
       generation: fc.constantFrom(undefined, undefined, 5),
+      finalizers: v<string[] | undefined>(
+        [undefined, undefined, undefined, ['example.com/cleanup']],
+        [['orphan', 'foregroundDeletion'], ['Bad Finalizer'], ['cleanup']],
+      ),
     })
     .map(compact);
 
@@ -493,6 +497,8 @@ function statusEditArbitrary(invalid: boolean): fc.Arbitrary<Omit<Update, 'verb'
       what: 'status update changing the spec (ignored)',
       edits: [set([...FIRST_CONTAINER, 'image'], v)],
     })),
+    // Not generated: a status update that also changes labels or annotations (upstream keeps the
+    // metadata change, dsconform's store keeps only the status; docs/upstream-differences.md).
   );
 }
 

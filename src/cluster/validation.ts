@@ -253,10 +253,19 @@ function validateOwnerReferences(refs: readonly OwnerReference[] | undefined, pa
   return errs;
 }
 
-/** ValidateFinalizers (names, and orphan/foregroundDeletion are mutually exclusive). */
+const StandardFinalizers = ['kubernetes', 'orphan', 'foregroundDeletion'];
+
+/**
+ * ValidateFinalizers (names, and orphan/foregroundDeletion are mutually exclusive), plus core's
+ * validateKubeFinalizerName: a name without a '/' prefix must be one of the standard ones.
+ */
 function validateFinalizers(finalizers: readonly string[] | undefined, path: string): FieldError[] {
   const list = finalizers ?? [];
   const errs = list.flatMap((f) => isQualifiedName(f).map((msg) => invalid(path, f, msg)));
+  for (const [i, f] of list.entries()) {
+    if (!f.includes('/') && !StandardFinalizers.includes(f))
+      errs.push(invalid(index(path, i), f, 'name is neither a standard finalizer name nor is it fully qualified'));
+  }
   if (list.includes('orphan') && list.includes('foregroundDeletion')) {
     errs.push(invalid(path, list, 'finalizer orphan and foregroundDeletion cannot be both set'));
   }
