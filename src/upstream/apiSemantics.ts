@@ -63,7 +63,7 @@ export async function goMissingReason(env: NodeJS.ProcessEnv = process.env): Pro
     await goVersion(goEnv(env));
     return undefined;
   } catch (e) {
-    if (e instanceof UpstreamBuildError) return e.message;
+    if (e instanceof UpstreamBuildError) return `adapters/upstream-api cannot be built (${e.message})`;
     throw e;
   }
 }
