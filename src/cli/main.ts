@@ -69,9 +69,18 @@ function packageVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
-/** Text as a single line (messages may quote anything). */
+/**
+ * Text as a single line that is safe to print: messages may quote what a file holds, and a
+ * control character (an ANSI escape sequence, say) must not reach the terminal as such.
+ */
 function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  return (
+    text
+      .replace(/\s*[\r\n]+\s*/g, ' ')
+      .trim()
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  );
 }
 
 /** Runs the CLI on `argv` (as process.argv: node, script, arguments...) and returns the exit code. */
@@ -115,7 +124,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       return ExitCode.CouldNotCheck;
     }
     if (error instanceof InputError) {
-      io.stderr(`dsconform: ${error.message}\n`);
+      io.stderr(`dsconform: ${oneLine(error.message)}\n`);
       return ExitCode.CouldNotCheck;
     }
     // One line, like every other failure; the stack only when asked for (it is for a bug report).

@@ -50,6 +50,11 @@ function apiRule(check: (value: string) => string[]) {
 }
 
 const text = z.string().max(L.maxString);
+/** Strings replay prints as they are: one line, no control characters (no terminal escapes). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const printable = text.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, {
+  message: 'control characters (newlines, terminal escapes) are not allowed here',
+});
 const nodeName = z
   .string()
   .max(253)
@@ -195,9 +200,9 @@ const event = z.unknown().superRefine((value, ctx) => {
 });
 
 const implementation = z.strictObject({
-  name: text,
+  name: printable,
   kind: z.enum(['reference', 'process']),
-  controller: text.min(1).optional(),
+  controller: printable.min(1).optional(),
   mutant: z.enum([...MUTANTS.map((m) => m.name), ...FLAKY_MUTANT_NAMES] as [string, ...string[]]).optional(),
 });
 
@@ -211,12 +216,12 @@ export const counterexampleFileSchema = z.object({
   seed: z.number().int(),
   caseIndex: count,
   caseSeed: z.number().int(),
-  path: z.string().max(L.maxString),
+  path: printable,
   shrinks: count,
   scope: z.strictObject({ nodes: count, maxEvents: count }),
-  invariant: z.string().min(1).max(200),
-  message: text,
-  node: text.optional(),
+  invariant: printable.min(1).max(200),
+  message: printable,
+  node: printable.optional(),
   step: z.number().int().min(-1),
   events: z.array(event).max(L.maxEvents, { message: `at most ${L.maxEvents} events` }),
   trace: z.array(z.unknown()),

@@ -292,6 +292,16 @@ const DAMAGES: [string, (cx: Cx) => void, RegExp][] = [
   ['implementation not an object', (cx) => Object.assign(cx, { implementation: 'reference' }), /implementation: /],
   ['unknown profile', (cx) => Object.assign(cx, { profile: 'everything' }), /profile: expected one of/],
   ['step as a string', (cx) => Object.assign(cx, { step: '-1' }), /step: /],
+  [
+    'a terminal escape in the message',
+    (cx) => Object.assign(cx, { message: 'ok\u001b[2J\u001b[31mfixed' }),
+    /message: control characters \(newlines, terminal escapes\) are not allowed here/,
+  ],
+  [
+    'a newline in the recorded command',
+    (cx) => Object.assign(cx.implementation as object, { kind: 'process', controller: 'true\nrm -rf ~' }),
+    /implementation\.controller: control characters/,
+  ],
   ['invariant missing', (cx) => delete (cx as { invariant?: string }).invariant, /invariant: missing/],
 ];
 
@@ -637,6 +647,12 @@ export function hostileCases(dir: string): HostileCase[] {
     'unknown step',
     scenario('  - setle\n'),
     at('unknown step', 5, 'unknown step "setle" \\(did you mean "settle"\\?\\)'),
+  );
+  // What the file holds is quoted with its control characters escaped: no terminal escapes.
+  bad(
+    'a terminal escape in a step name',
+    scenario('  - "\\e[2J\\e[31mfixed"\n'),
+    at('a terminal escape in a step name', 5, 'unknown step "\\\\u001b\\[2J\\\\u001b\\[31mfixed"'),
   );
   bad(
     'a step with two actions',
