@@ -452,7 +452,10 @@ export const registerSimulate: RegisterCommand = (program, { io, exit }) => {
     .description('settle DaemonSets from a manifest on a simulated cluster and show where the pods went and why')
     .argument('<manifest>', 'YAML file with one or more DaemonSets (other kinds in it are skipped)')
     .addOption(
-      new Option('--nodes <n>', `simulate n ready nodes node-0 … node-(n-1), labelled kubernetes.io/os=linux, kubernetes.io/arch=amd64 and kubernetes.io/hostname (default: ${DEFAULT_NODE_COUNT})`)
+      new Option(
+        '--nodes <n>',
+        `simulate n ready nodes node-0 … node-(n-1), labelled kubernetes.io/os=linux, kubernetes.io/arch=amd64 and kubernetes.io/hostname (default: ${DEFAULT_NODE_COUNT})`,
+      )
         .argParser(nodeCount)
         .conflicts('cluster'),
     )
