@@ -3,14 +3,17 @@
  * Kubernetes v1.37.2 API server code (adapters/upstream-api: apps/v1 decoding and defaulting, the
  * daemonset registry strategy through rest.BeforeCreate / rest.BeforeUpdate, validation).
  *
- * Generated DaemonSet manifests, valid and not, go through both; then, when both accepted, a few
- * updates (template, selector, strategy, defaulted-only, metadata-only, template-generation
- * annotation, status-only) through both. Every answer must agree: accept or refuse, the refusal's
- * reason, the distinct field errors (type, field path and detail; upstream's `FieldValueInvalid`
- * is dsconform's `Invalid`, the only rendering normalised), `metadata.generation`, the
- * `deprecated.daemonset.template.generation` annotation, and the stored object (apart from uid,
- * timestamps and resourceVersion, and with absent, null and empty alike: upstream's JSON writes
- * `resources: {}` for an empty struct that dsconform leaves out).
+ * Generated DaemonSet manifests, valid and not (half the cases keep to valid values, so that
+ * updates run), go through both; then, when both accepted, up to four updates (template,
+ * selector, strategy, defaulted-only and zero-valued fields, metadata, the template-generation
+ * annotation, status-only; read-modify-write of the stored object or the manifest sent again)
+ * through both. Every answer must agree: accept or refuse, the refusal's reason, the distinct
+ * field errors (type, field path and detail), `metadata.generation`, the
+ * `deprecated.daemonset.template.generation` annotation, and the stored object. Normalised, and
+ * only that (docs/upstream-differences.md, "Rendering"): upstream's error type names
+ * (`FieldValueInvalid` is `Invalid`), the order of errors, the store's own metadata (uid,
+ * timestamps, resourceVersion), and stored objects compared as the Go values they decode to
+ * (upstream writes `resources: {}` and omits `hostNetwork: false`; dsconform keeps what was sent).
  *
  * Differences that stay are listed in docs/upstream-differences.md ("API server") and kept out of
  * the generators there named. Skipped, with the reason printed, only where Go is absent.
@@ -663,6 +666,55 @@ function differenceClass(d: string): string {
     .replace(/: upstream .* \| dsconform .*/, ': values differ')
     .slice(0, 240);
 }
+
+describe('the comparison itself', () => {
+  const accepted = (generation: number, templateGeneration: string, image: string): ApiOutcome => ({
+    accepted: true,
+    errors: [],
+    object: {
+      metadata: { name: 'ds', generation, annotations: { [TemplateGenerationAnnotation]: templateGeneration } },
+      spec: {
+        selector: {},
+        template: { spec: { hostNetwork: false, containers: [{ name: 'c', image, resources: {} }] } },
+      },
+    },
+  });
+
+  it('reports generation moves and stored fields that differ, not what Go cannot tell apart', () => {
+    expect(compareOutcomes(accepted(2, '2', 'a'), accepted(2, '2', 'a'))).toEqual([]);
+    const same = accepted(2, '2', 'a');
+    const spec = same.object?.spec;
+    if (spec?.template.spec) delete spec.template.spec.hostNetwork;
+    expect(compareOutcomes(accepted(2, '2', 'a'), same)).toEqual([]);
+    expect(compareOutcomes(accepted(2, '2', 'a'), accepted(1, '1', 'b'))).toEqual([
+      'metadata.generation: upstream 2 | dsconform 1',
+      'template generation: upstream 2 | dsconform 1',
+      'stored metadata.annotations.deprecated.daemonset.template.generation: upstream "2" | dsconform "1"',
+      'stored metadata.generation: upstream 2 | dsconform 1',
+      'stored spec.template.spec.containers[0].image: upstream "a" | dsconform "b"',
+    ]);
+  });
+
+  it('reports accept/reject, reasons and field errors present on one side only', () => {
+    const refused = (reason: string, errors: string[]): ApiOutcome => ({ accepted: false, reason, errors });
+    expect(compareOutcomes(accepted(1, '1', 'a'), refused('Invalid', ['Invalid spec.x: d']))[0]).toMatch(
+      /^accept\/reject: upstream accepted \| dsconform refused/,
+    );
+    expect(
+      compareOutcomes(
+        refused('Invalid', ['Invalid spec.x: d', 'Required spec.y: ']),
+        refused('Invalid', ['Invalid spec.x: e']),
+      ),
+    ).toEqual([
+      'only upstream reports: Invalid spec.x: d',
+      'only upstream reports: Required spec.y: ',
+      'only dsconform reports: Invalid spec.x: e',
+    ]);
+    expect(compareOutcomes(refused('BadRequest', []), refused('Invalid', []))).toEqual([
+      'reason: upstream BadRequest | dsconform Invalid',
+    ]);
+  });
+});
 
 describe.skipIf(goMissing !== undefined)('API semantics: dsconform simulated API server vs upstream v1.37.2', () => {
   let server: UpstreamApiServer | undefined;
