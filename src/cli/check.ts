@@ -429,7 +429,16 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
     .addOption(new Option('--profile <name>', 'which behaviour to exercise').choices(PROFILE_NAMES).default('all'))
     .option('--runs <n>', 'number of generated cases (env DSCONFORM_RUNS)', positiveInt('--runs'))
     .option('--seed <n>', 'random seed; the same seed gives the same run (env DSCONFORM_SEED)', seedValue)
-    .option('--path <path>', 'fast-check replay path of one case (with --seed), as a failure prints it')
+    .option(
+      '--path <path>',
+      'fast-check replay path of one case (with --seed), as a failure prints it',
+      (value: string) => {
+        // A path fast-check cannot read would be ignored: the whole campaign would run instead.
+        if (!/^\d+(:\d+)*$/.test(value))
+          throw new InvalidArgumentError('expected a shrink path as a failure prints it, e.g. 17:0:3');
+        return value;
+      },
+    )
     .option(
       '--step-timeout <ms>',
       'how long a --controller may take to answer one message',

@@ -12,6 +12,7 @@ import { type ConformanceReport, REPORT_SCHEMA } from '../report/conformanceRepo
 import { writeHtmlReport } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import { MergeError, mergeReports, type ShardReport } from '../report/merge.js';
+import { conformanceReportProblem } from '../report/reportShape.js';
 import { ExitCode } from './exitCodes.js';
 import type { CliContext, RegisterCommand } from './main.js';
 import { ensureOutputDirectory } from './outputDir.js';
@@ -41,7 +42,10 @@ function readReport(path: string): ConformanceReport | undefined {
     throw new MergeError(`${path}: not JSON (${(e as Error).message})`);
   }
   // Other commands write report.json files too (scenario, matrix): only conformance reports merge.
-  return (parsed as { schema?: unknown }).schema === REPORT_SCHEMA ? (parsed as ConformanceReport) : undefined;
+  if ((parsed as { schema?: unknown } | null)?.schema !== REPORT_SCHEMA) return undefined;
+  const problem = conformanceReportProblem(parsed);
+  if (problem !== undefined) throw new MergeError(`${path}: damaged or from another version: ${problem}`);
+  return parsed as ConformanceReport;
 }
 
 export interface MergeOptions {

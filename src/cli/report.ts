@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { type ConformanceReport, REPORT_SCHEMA } from '../report/conformanceReport.js';
 import { writeHtmlReport } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
+import { conformanceReportProblem } from '../report/reportShape.js';
 import { ExitCode } from './exitCodes.js';
 import type { CliContext, RegisterCommand } from './main.js';
 
@@ -24,6 +25,8 @@ export function regenerateReport(dir: string): ConformanceReport {
   if (report.schema !== REPORT_SCHEMA || !Array.isArray(report.profiles)) {
     throw new Error(`${path}: not a dsconform conformance report (expected "schema": "${REPORT_SCHEMA}")`);
   }
+  const problem = conformanceReportProblem(report);
+  if (problem !== undefined) throw new Error(`${path}: damaged or from another version: ${problem}`);
   writeHtmlReport(dir, report as ConformanceReport);
   writeFileSync(join(dir, 'junit.xml'), renderJunit(report as ConformanceReport));
   return report as ConformanceReport;

@@ -257,7 +257,7 @@ export function describeCounterexampleIssue(error: z.ZodError, data: unknown): s
     typeof parent === 'object' &&
     parent[field] === undefined
   ) {
-    if (issue.path.length === 1) return `${String(field)}: missing (every counterexample file has it)`;
+    if (issue.path.length === 1) return `${String(field)}: missing`;
     const type = typeof parent.type === 'string' ? parent.type : 'this object';
     return `${jsonPath(issue.path.slice(0, -1))}: ${type} needs ${JSON.stringify(String(field))}`;
   }

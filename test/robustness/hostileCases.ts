@@ -853,5 +853,40 @@ export function hostileCases(dir: string): HostileCase[] {
     ['report', join(dir, 'garbage')],
     /garbage\/report\.json: not JSON/,
   );
+  const damaged = file(
+    'damaged/report.json',
+    JSON.stringify({ schema: 'dsconform/conformance-report@1', profiles: [1] }),
+  );
+  const noRunId = file(
+    'no-run-id/report.json',
+    JSON.stringify({ schema: 'dsconform/conformance-report@1', profiles: [] }),
+  );
+  add(
+    'report',
+    'report files',
+    'a report with a damaged profile',
+    ['report', join(dir, 'damaged')],
+    /damaged\/report\.json: damaged or from another version: /,
+  );
+  add(
+    'merge',
+    'report files',
+    'a report with a damaged profile',
+    ['merge', damaged, '--report-dir', reports],
+    /merge: .*damaged\/report\.json: damaged or from another version: runId: missing/,
+  );
+  add(
+    'merge',
+    'report files',
+    'a report without a run id',
+    ['merge', noRunId, '--report-dir', reports],
+    /merge: .*no-run-id\/report\.json: damaged or from another version: runId: missing/,
+  );
+  opt(
+    'check',
+    '--path garbage',
+    ['check', '--path', 'garbage'],
+    /option '--path <path>' argument 'garbage' is invalid\. expected a shrink path/,
+  );
   return cases;
 }
