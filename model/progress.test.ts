@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DsEvent } from './events.ts';
+import { isConverged } from './invariants.ts';
+import { NO_WRITES, observe, writeCount } from './observation.ts';
 import { committedPathSuite } from './paths.ts';
 import { rolloutAccounting, stalledRolloutPods } from './progress.ts';
 import { settle } from './quiescence.ts';
@@ -71,5 +73,22 @@ describe('rolloutAccounting', () => {
       }
     }
     expect(compared).toBeGreaterThan(400);
+  });
+});
+
+describe('isConverged (DS-SYNC-01)', () => {
+  it("agrees with the abstract controller: in every path-suite world it calls converged, the model's sync writes nothing", () => {
+    let converged = 0;
+    for (const path of committedPathSuite()) {
+      let w = initialWorld(path.input);
+      for (const event of path.events) {
+        w = applyEvent(w, event);
+        if (!isConverged(observe(w))) continue;
+        converged++;
+        const synced = applyEvent(w, { type: 'CONTROLLER_SYNC' });
+        expect(writeCount(synced.lastStep?.controller ?? NO_WRITES), `${path.id} after ${event.type}`).toBe(0);
+      }
+    }
+    expect(converged).toBeGreaterThan(40);
   });
 });
