@@ -438,6 +438,14 @@ function wholeNumber(value: string): number {
   return Number(value);
 }
 
+/** `--max-rounds`: a whole number up to the settle limit (docs/limits.md). */
+function roundCount(value: string): number {
+  const n = wholeNumber(value);
+  if (n > INPUT_LIMITS.maxRounds)
+    throw new InvalidArgumentError(`a settle runs ${atMost(INPUT_LIMITS.maxRounds, 'rounds')}.`);
+  return n;
+}
+
 /** `--nodes`: a whole number up to the cluster size limit (docs/limits.md). */
 function nodeCount(value: string): number {
   const n = wholeNumber(value);
@@ -463,7 +471,7 @@ export const registerSimulate: RegisterCommand = (program, { io, exit }) => {
     .option('--json', 'print the report as JSON')
     .addOption(
       new Option('--max-rounds <n>', 'give up if the cluster still changes after n rounds')
-        .argParser(wholeNumber)
+        .argParser(roundCount)
         .default(DEFAULT_MAX_ROUNDS),
     )
     .addHelpText(

@@ -423,6 +423,7 @@ export function hostileCases(dir: string): HostileCase[] {
   badNumber('simulate', '--nodes', '200000', [MANIFEST]);
   badNumber('simulate', '--nodes', 'x', [MANIFEST]);
   badNumber('simulate', '--max-rounds', 'x', [MANIFEST]);
+  badNumber('simulate', '--max-rounds', '1000000000', [MANIFEST]);
   badNumber('explore', '--nodes', '0');
   badNumber('explore', '--nodes', '99');
   badNumber('explore', '--depth', '999');
