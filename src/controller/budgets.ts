@@ -6,9 +6,12 @@ import type { DaemonSet } from '../cluster/objects.js';
 
 export type IntOrString = number | string;
 
-/** GetScaledValueFromIntOrPercent(roundUp=true): ints as-is, "p%" → ceil(p·total/100), other strings are errors. */
+/**
+ * GetScaledValueFromIntOrPercent(roundUp=true): ints as-is, "p%" → ceil(p·total/100); other
+ * strings, and a missing value (nil), are errors.
+ */
 export function scaledValueFromIntOrPercent(value: IntOrString | undefined, total: number): number {
-  if (value === undefined) return 0;
+  if (value === undefined || value === null) throw new Error('nil value for IntOrString');
   if (typeof value === 'number') return value;
   const match = /^(\d+)%$/.exec(value);
   if (match === null)
@@ -16,13 +19,14 @@ export function scaledValueFromIntOrPercent(value: IntOrString | undefined, tota
   return Math.ceil((Number(match[1]) * total) / 100);
 }
 
+/** The rollingUpdate block, only when the type is exactly RollingUpdate (an undefaulted object may have none). */
 function rollingUpdateOf(ds: DaemonSet) {
   const strategy = ds.spec?.updateStrategy;
-  if ((strategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') return undefined;
-  return strategy?.rollingUpdate;
+  if (strategy?.type !== 'RollingUpdate') return undefined;
+  return strategy.rollingUpdate ?? undefined;
 }
 
-/** UnavailableCount: 0 unless RollingUpdate with a rollingUpdate block. */
+/** UnavailableCount: 0 unless RollingUpdate with a rollingUpdate block; a nil maxUnavailable is an error. */
 export function unavailableCount(ds: DaemonSet, desired: number): number {
   const ru = rollingUpdateOf(ds);
   return ru === undefined ? 0 : scaledValueFromIntOrPercent(ru.maxUnavailable, desired);
@@ -31,7 +35,7 @@ export function unavailableCount(ds: DaemonSet, desired: number): number {
 /** SurgeCount: 0 unless RollingUpdate with a maxSurge. */
 export function surgeCount(ds: DaemonSet, desired: number): number {
   const ru = rollingUpdateOf(ds);
-  return ru === undefined ? 0 : scaledValueFromIntOrPercent(ru.maxSurge, desired);
+  return ru?.maxSurge == null ? 0 : scaledValueFromIntOrPercent(ru.maxSurge, desired);
 }
 
 /** AllowsSurge: any positive surge, judged as if one node were desired (a positive percent rounds up to 1). */

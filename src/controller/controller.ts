@@ -441,8 +441,8 @@ export class DaemonSetController implements ClusterComponent {
     const manageErrors = manage(ctx, hash);
     if (manageErrors.length > 0) return aggregate(manageErrors);
     if (this.expectations.satisfied(ctx.key)) {
-      const strategy = ctx.ds.spec?.updateStrategy?.type ?? 'RollingUpdate';
-      if (strategy === 'RollingUpdate') {
+      // updateDaemonSet switches on the type: an undefaulted (empty) one rolls nothing.
+      if (ctx.ds.spec?.updateStrategy?.type === 'RollingUpdate') {
         const errors = rollingUpdate(ctx, hash);
         if (errors.length > 0) return aggregate(errors);
       }

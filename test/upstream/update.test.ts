@@ -15,6 +15,7 @@ import {
 import { effectiveBudgets } from '../../src/controller/budgets.js';
 import { getTargetNodeName, isPodReady } from '../../src/controller/podTemplate.js';
 import { updatedDesiredNodeCounts } from '../../src/controller/rollingUpdate.js';
+import { REFERENCE_RULES } from '../../src/controller/rules.js';
 import { nodeShouldRunDaemonPod } from '../../src/controller/shouldRun.js';
 import type { SyncContext } from '../../src/controller/syncContext.js';
 import {
@@ -496,8 +497,8 @@ describe('TestGetUnavailableNumbers', () => {
   for (const c of cases) {
     it(c.name, () => {
       const nodeToPods = c.nodeToPods();
-      // updatedDesiredNodeCounts reads only the DaemonSet and the eligibility and budget rules.
-      const rules = { shouldRun: nodeShouldRunDaemonPod, budgets: effectiveBudgets };
+      // updatedDesiredNodeCounts reads only the DaemonSet and the eligibility, budget and node-order rules.
+      const rules = { ...REFERENCE_RULES, shouldRun: nodeShouldRunDaemonPod, budgets: effectiveBudgets };
       const ctx = { ds: c.ds, rules } as unknown as SyncContext;
       const { maxSurge, maxUnavailable, desired } = updatedDesiredNodeCounts(ctx, nodes(c.nodes), nodeToPods);
       expect({ maxSurge, maxUnavailable, desired }).toEqual({
