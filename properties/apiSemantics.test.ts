@@ -117,7 +117,7 @@ function generators(invalid: boolean) {
   /** maxUnavailable / maxSurge: ints and percents, zero, negative, above 100%, malformed. */
   const intOrPercent = v<number | string | undefined>(
     [undefined, 0, 1, 5, '0%', '10%', '100%'],
-    [-1, '101%', '150%', '-5%', 'abc', '5', ''],
+    [-1, '101%', '150%', '-5%', 'abc', '5', '', 1.5, 2147483648],
   );
   const updateStrategy = fc
     .record({
@@ -305,7 +305,7 @@ function generators(invalid: boolean) {
       ),
       restartPolicy: v([undefined, 'Always'], ['OnFailure', 'Never', 'Bogus']),
       dnsPolicy: v([undefined, undefined, 'ClusterFirst', 'Default', 'ClusterFirstWithHostNet'], ['Bogus', 'None']),
-      terminationGracePeriodSeconds: v([undefined, undefined, 30, 0, 3600], [-1]),
+      terminationGracePeriodSeconds: v<unknown>([undefined, undefined, 30, 0, 3600], [-1, 1.5, '30']),
       activeDeadlineSeconds: v([undefined], [0, 30]),
       hostNetwork: fc.constantFrom(undefined, undefined, true, false),
       schedulerName: fc.constantFrom(undefined, undefined, 'default-scheduler', 'my-scheduler'),
@@ -363,8 +363,8 @@ function generators(invalid: boolean) {
       templateAnnotations: maybe(fc.dictionary(labelKey, fc.constant('x'), { minKeys: 1, maxKeys: 1 }), 4, 1),
       podSpec,
       updateStrategy: maybe(updateStrategy, 1, 2),
-      minReadySeconds: v([undefined, undefined, 0, 10], [-1]),
-      revisionHistoryLimit: v([undefined, undefined, 0, 3, 10], [-1]),
+      minReadySeconds: v<unknown>([undefined, undefined, 0, 10], [-1, 1.5, 2147483648, '10']),
+      revisionHistoryLimit: v<unknown>([undefined, undefined, 0, 3, 10], [-1, 2147483648]),
       status: maybe(status, 4, 1),
     })
     .chain((m) =>

@@ -162,6 +162,48 @@ export function decodeTemplateGeneration(ds: DaemonSet): bigint {
   return BigInt(raw);
 }
 
+/**
+ * The integer fields of a DaemonSet that its controller and the pods it makes read, with their Go
+ * types: JSON that does not fit one (1.5, 2147483648 in an int32, "10") fails upstream's decoding
+ * into the typed struct, a 400 before any validation (for IntOrString budgets, numbers only).
+ */
+const INTEGER_FIELDS: readonly [path: readonly string[], type: 'int32' | 'int64', intOrString?: boolean][] = [
+  [['spec', 'minReadySeconds'], 'int32'],
+  [['spec', 'revisionHistoryLimit'], 'int32'],
+  [['spec', 'updateStrategy', 'rollingUpdate', 'maxUnavailable'], 'int32', true],
+  [['spec', 'updateStrategy', 'rollingUpdate', 'maxSurge'], 'int32', true],
+  [['spec', 'template', 'spec', 'terminationGracePeriodSeconds'], 'int64'],
+  [['spec', 'template', 'spec', 'activeDeadlineSeconds'], 'int64'],
+  [['spec', 'template', 'spec', 'tolerations', '*', 'tolerationSeconds'], 'int64'],
+  [['spec', 'template', 'spec', 'containers', '*', 'ports', '*', 'containerPort'], 'int32'],
+  [['spec', 'template', 'spec', 'containers', '*', 'ports', '*', 'hostPort'], 'int32'],
+];
+
+function valuesAt(value: unknown, path: readonly string[], at: string): [string, unknown][] {
+  if (path.length === 0) return [[at, value]];
+  const [head, ...rest] = path as [string, ...string[]];
+  if (head === '*') return Array.isArray(value) ? value.flatMap((v, i) => valuesAt(v, rest, `${at}[${i}]`)) : [];
+  if (value === null || typeof value !== 'object') return [];
+  return valuesAt((value as Record<string, unknown>)[head], rest, at === '' ? head : `${at}.${head}`);
+}
+
+/** The decoding into Go's typed DaemonSet, for the integer fields: a 400 where a value does not fit. */
+export function decodeIntegerFields(ds: DaemonSet): void {
+  for (const [path, type, intOrString] of INTEGER_FIELDS) {
+    for (const [at, v] of valuesAt(ds, path, '')) {
+      if (v === undefined || v === null || (intOrString && typeof v === 'string')) continue;
+      const bits = type === 'int32' ? 31n : 63n;
+      const fits = typeof v === 'number' && Number.isInteger(v) && BigInt(v) >= -(2n ** bits) && BigInt(v) < 2n ** bits;
+      if (fits) continue;
+      const what = typeof v === 'number' ? `number ${v}` : typeof v;
+      throw new ApiError(
+        'BadRequest',
+        `DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal ${what} into Go struct field ${at} of type ${type}`,
+      );
+    }
+  }
+}
+
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -188,6 +230,7 @@ function setTemplateGeneration(ds: DaemonSet, generation: bigint): void {
  * may choose a higher starting value). The store sets metadata.generation itself.
  */
 export function prepareDaemonSetForCreate(ds: DaemonSet): void {
+  decodeIntegerFields(ds);
   const requested = decodeTemplateGeneration(ds);
   setDefaultsDaemonSet(ds);
   (ds as WritableDaemonSet).status = emptyDaemonSetStatus();
@@ -199,6 +242,7 @@ export function prepareDaemonSetForCreate(ds: DaemonSet): void {
  * carried over and bumped exactly when spec.template changed (semantically, after defaulting).
  */
 export function prepareDaemonSetForUpdate(ds: DaemonSet, old: DaemonSet): void {
+  decodeIntegerFields(ds);
   decodeTemplateGeneration(ds); // an undecodable annotation fails the request even though it is then ignored
   setDefaultsDaemonSet(ds);
   const carried = templateGenerationOf(old);
