@@ -38,8 +38,15 @@ export class VirtualClock {
   }
 }
 
+/**
+ * The last second a timestamp can name (RFC 3339 ends with year 9999). A deadline past it (a
+ * grace period or toleration of 10^15 seconds, which the API accepts as an int64) is written as
+ * this second, as a Go time saturates, instead of failing as an invalid date.
+ */
+const LAST_SECOND = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
+
 export function toTimestamp(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(Math.min(Math.floor(ms / 1000), LAST_SECOND) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function parseTimestamp(ts: string | undefined): number | undefined {
