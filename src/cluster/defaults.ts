@@ -167,16 +167,21 @@ export function decodeTemplateGeneration(ds: DaemonSet): bigint {
  * types: JSON that does not fit one (1.5, 2147483648 in an int32, "10") fails upstream's decoding
  * into the typed struct, a 400 before any validation (for IntOrString budgets, numbers only).
  */
-const INTEGER_FIELDS: readonly [path: readonly string[], type: 'int32' | 'int64', intOrString?: boolean][] = [
-  [['spec', 'minReadySeconds'], 'int32'],
-  [['spec', 'revisionHistoryLimit'], 'int32'],
-  [['spec', 'updateStrategy', 'rollingUpdate', 'maxUnavailable'], 'int32', true],
-  [['spec', 'updateStrategy', 'rollingUpdate', 'maxSurge'], 'int32', true],
-  [['spec', 'template', 'spec', 'terminationGracePeriodSeconds'], 'int64'],
-  [['spec', 'template', 'spec', 'activeDeadlineSeconds'], 'int64'],
-  [['spec', 'template', 'spec', 'tolerations', '*', 'tolerationSeconds'], 'int64'],
-  [['spec', 'template', 'spec', 'containers', '*', 'ports', '*', 'containerPort'], 'int32'],
-  [['spec', 'template', 'spec', 'containers', '*', 'ports', '*', 'hostPort'], 'int32'],
+const INTEGER_FIELDS: readonly [
+  path: readonly string[],
+  struct: string,
+  type: 'int32' | 'int64',
+  intOrString?: boolean,
+][] = [
+  [['spec', 'minReadySeconds'], 'DaemonSetSpec', 'int32'],
+  [['spec', 'revisionHistoryLimit'], 'DaemonSetSpec', 'int32'],
+  [['spec', 'updateStrategy', 'rollingUpdate', 'maxUnavailable'], 'RollingUpdateDaemonSet', 'int32', true],
+  [['spec', 'updateStrategy', 'rollingUpdate', 'maxSurge'], 'RollingUpdateDaemonSet', 'int32', true],
+  [['spec', 'template', 'spec', 'terminationGracePeriodSeconds'], 'PodSpec', 'int64'],
+  [['spec', 'template', 'spec', 'activeDeadlineSeconds'], 'PodSpec', 'int64'],
+  [['spec', 'template', 'spec', 'tolerations', '*', 'tolerationSeconds'], 'Toleration', 'int64'],
+  [['spec', 'template', 'spec', 'containers', '*', 'ports', '*', 'containerPort'], 'ContainerPort', 'int32'],
+  [['spec', 'template', 'spec', 'containers', '*', 'ports', '*', 'hostPort'], 'ContainerPort', 'int32'],
 ];
 
 function valuesAt(value: unknown, path: readonly string[], at: string): [string, unknown][] {
@@ -189,7 +194,7 @@ function valuesAt(value: unknown, path: readonly string[], at: string): [string,
 
 /** The decoding into Go's typed DaemonSet, for the integer fields: a 400 where a value does not fit. */
 export function decodeIntegerFields(ds: DaemonSet): void {
-  for (const [path, type, intOrString] of INTEGER_FIELDS) {
+  for (const [path, struct, type, intOrString] of INTEGER_FIELDS) {
     for (const [at, v] of valuesAt(ds, path, '')) {
       if (v === undefined || v === null || (intOrString && typeof v === 'string')) continue;
       const bits = type === 'int32' ? 31n : 63n;
@@ -198,7 +203,7 @@ export function decodeIntegerFields(ds: DaemonSet): void {
       const what = typeof v === 'number' ? `number ${v}` : typeof v;
       throw new ApiError(
         'BadRequest',
-        `DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal ${what} into Go struct field ${at} of type ${type}`,
+        `DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal ${what} into Go struct field ${struct}.${at.replace(/\[\d+\]/g, '')} of type ${type}`,
       );
     }
   }

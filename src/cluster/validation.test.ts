@@ -514,10 +514,10 @@ describe('DaemonSet update strategy', () => {
     );
   });
 
-  it('rejects numbers that are not integers', () => {
+  it('refuses numbers that are not integers as undecodable (400), as the typed decoding does', () => {
     const ds = strategy('fraction', { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1.5, maxSurge: 0 } });
     expect(rejection(() => newStore().create('DaemonSet', ds))).toBe(
-      'DaemonSet.apps "fraction" is invalid: spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 1.5: must be an integer or percentage (e.g \'5%%\')',
+      'DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal number 1.5 into Go struct field RollingUpdateDaemonSet.spec.updateStrategy.rollingUpdate.maxUnavailable of type int32',
     );
   });
 });
