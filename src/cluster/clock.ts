@@ -45,12 +45,30 @@ export class VirtualClock {
  */
 const LAST_SECOND = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
 
+/** The last conversion: the clock reads the same second many times in a row. */
+let lastSecond: number | undefined;
+let lastTimestamp = '';
+
 export function toTimestamp(ms: number): string {
-  return new Date(Math.min(Math.floor(ms / 1000), LAST_SECOND) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.min(Math.floor(ms / 1000), LAST_SECOND);
+  if (second === lastSecond) return lastTimestamp;
+  const text = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  lastSecond = second;
+  lastTimestamp = text;
+  return text;
 }
+
+/** Parsed timestamps: the cluster's objects carry a few distinct ones, read again and again. */
+const parsed = new Map<string, number | undefined>();
 
 export function parseTimestamp(ts: string | undefined): number | undefined {
   if (ts === undefined) return undefined;
+  if (parsed.has(ts)) return parsed.get(ts);
   const ms = Date.parse(ts);
-  return Number.isNaN(ms) ? undefined : ms;
+  const result = Number.isNaN(ms) ? undefined : ms;
+  if (typeof ts === 'string') {
+    if (parsed.size >= 4096) parsed.clear();
+    parsed.set(ts, result);
+  }
+  return result;
 }

@@ -3,6 +3,7 @@
  * `metav1.LabelSelectorAsSelector` and `labels.Selector.Matches`.
  */
 import type { LabelSelector, LabelSelectorRequirement } from 'kubernetes-types/meta/v1.js';
+import { isDeepFrozen } from './objects.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -18,6 +19,19 @@ const everything = () => true;
  * (LabelSelectorAsSelector). An invalid operator or value list is an error, not a silent mismatch.
  */
 export function compileLabelSelector(selector: LabelSelector | undefined | null): SelectorResult {
+  if (selector == null || typeof selector !== 'object' || !isDeepFrozen(selector)) return compile(selector);
+  // A deep-frozen (stored) selector never changes: compile it once.
+  let compiled = compiledSelectors.get(selector);
+  if (compiled === undefined) {
+    compiled = compile(selector);
+    compiledSelectors.set(selector, compiled);
+  }
+  return compiled;
+}
+
+const compiledSelectors = new WeakMap<LabelSelector, SelectorResult>();
+
+function compile(selector: LabelSelector | undefined | null): SelectorResult {
   if (selector == null) return { ok: true, matches: nothing };
   const matchLabels = selector.matchLabels ?? {};
   const expressions = selector.matchExpressions ?? [];

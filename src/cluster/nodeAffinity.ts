@@ -2,6 +2,7 @@
  * Required node affinity and nodeSelector matching, following component-helpers'
  * `nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)`.
  */
+
 import type {
   Node,
   NodeSelector,
@@ -9,6 +10,7 @@ import type {
   NodeSelectorTerm,
   PodSpec,
 } from 'kubernetes-types/core/v1.js';
+import { isDeepFrozen } from './objects.js';
 
 type NodeTest = (node: Node) => boolean;
 
@@ -70,15 +72,7 @@ function compiledFor(spec: PodSpec): NodeTest | undefined {
   return compiled ?? undefined;
 }
 
-/** True when `value` and everything reachable from it is frozen (so it can never change). */
-export function isDeepFrozen(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return true;
-  if (!Object.isFrozen(value)) return false;
-  for (const child of Object.values(value)) {
-    if (!isDeepFrozen(child)) return false;
-  }
-  return true;
-}
+export { isDeepFrozen } from './objects.js';
 
 /** Terms are ORed; an empty term selects nothing (nodeaffinity.NewLazyErrorNodeSelector). */
 export function matchesNodeSelector(selector: NodeSelector, node: Node): boolean {

@@ -9,7 +9,7 @@ import type { Node, Taint } from 'kubernetes-types/core/v1.js';
 import { isApiError } from './apiError.js';
 import type { ClusterComponent } from './component.js';
 import { isPodTerminal, nodeReadyStatus, setPodCondition } from './kubelet.js';
-import { deepCopy } from './objects.js';
+import { deepCopy, jsonEqual } from './objects.js';
 import type { ObjectStore } from './store.js';
 import {
   TaintNodeDiskPressure,
@@ -79,7 +79,7 @@ export class NodeLifecycleController implements ClusterComponent {
     // Keep everything not ours plus ours that are still wanted (their timeAdded unchanged), then add the rest.
     const next = current.filter((t) => !isManaged(t) || wanted.some((w) => sameTaint(w, t)));
     for (const w of wanted) if (!next.some((t) => sameTaint(t, w))) next.push(w);
-    if (JSON.stringify(next) === JSON.stringify(current)) return;
+    if (jsonEqual(next, current)) return;
     const copy = deepCopy(node);
     copy.spec ??= {};
     if (next.length > 0) copy.spec.taints = next;

@@ -206,6 +206,21 @@ function checkPlain(obj: object): void {
   if (!plain || typeof (obj as { toJSON?: unknown }).toJSON === 'function') throw UNUSUAL;
 }
 
+/** Objects found deep-frozen: they stay so (nothing can unfreeze them), so each is walked once. */
+const knownDeepFrozen = new WeakSet<object>();
+
+/** True when `value` and everything reachable from it is frozen (so it can never change). */
+export function isDeepFrozen(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (knownDeepFrozen.has(value)) return true;
+  if (!Object.isFrozen(value)) return false;
+  for (const child of Object.values(value)) {
+    if (!isDeepFrozen(child)) return false;
+  }
+  knownDeepFrozen.add(value);
+  return true;
+}
+
 export function isTerminating(obj: { metadata?: ObjectMeta | undefined }): boolean {
   return obj.metadata?.deletionTimestamp != null;
 }

@@ -105,6 +105,82 @@ function sameJson(a: unknown, b: unknown): boolean {
   return jsonEqual(a, b);
 }
 
+/**
+ * Replaces each member of `next` (a new version, not yet frozen) that is the same JSON as the
+ * member of the same name in `prev` (the stored, frozen version) with prev's, except `skip`.
+ * The JSON of `next` does not change; only parts of it become shared with `prev`.
+ */
+function shareUnchangedMembers(next: Record<string, unknown>, prev: Record<string, unknown>, skip: string): void {
+  if (Object.isFrozen(next) || !Object.isFrozen(prev)) return;
+  for (const key of Object.keys(next)) {
+    if (key === skip || !Object.hasOwn(prev, key)) continue;
+    const value = next[key];
+    const stored = prev[key];
+    if (value !== stored && sameShape(value, stored)) next[key] = stored;
+  }
+}
+
+/**
+ * True when `next` serialises exactly as the deep-frozen `prev` does (plain containers with the
+ * same keys in the same order, strictly equal primitives); on the way, every equal part of
+ * `next` below the top is replaced by prev's. Conservative: false for anything unusual.
+ */
+function sameShape(next: unknown, prev: unknown): boolean {
+  if (next === prev) return typeof next !== 'number' || next !== 0 || Object.is(next, prev);
+  if (next === null || prev === null || typeof next !== 'object' || typeof prev !== 'object') return false;
+  if (!Object.isFrozen(prev)) return false;
+  const array = Array.isArray(next);
+  if (array !== Array.isArray(prev)) return false;
+  if (array) {
+    if (Object.getPrototypeOf(next) !== Array.prototype || Object.getPrototypeOf(prev) !== Array.prototype)
+      return false;
+    const a = next as unknown[];
+    const b = prev as unknown[];
+    let same = a.length === b.length;
+    const writable = !Object.isFrozen(a);
+    for (let i = 0; i < a.length && i < b.length; i++) {
+      if (!(i in a) || !(i in b)) {
+        same = false;
+        continue;
+      }
+      if (a[i] === b[i]) continue;
+      if (sameShape(a[i], b[i]) && writable) a[i] = b[i];
+      else same = false;
+    }
+    return same;
+  }
+  if (!isPlainObject(next) || !isPlainObject(prev)) return false;
+  const a = next as Record<string, unknown>;
+  const b = prev as Record<string, unknown>;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  let same = ka.length === kb.length;
+  const writable = !Object.isFrozen(a);
+  for (let i = 0; i < ka.length; i++) {
+    const key = ka[i] as string;
+    if (same && kb[i] !== key) same = false;
+    if (!Object.hasOwn(b, key)) {
+      same = false;
+      continue;
+    }
+    if (a[key] === b[key] && isPlainValue(a[key])) continue;
+    if (sameShape(a[key], b[key]) && writable) a[key] = b[key];
+    else same = false;
+  }
+  return same;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+/** A member JSON writes as itself (undefined, functions and symbols are dropped, so they do not count as the same). */
+function isPlainValue(value: unknown): boolean {
+  const t = typeof value;
+  return t === 'string' || t === 'boolean' || t === 'object' || (t === 'number' && Number.isFinite(value as number));
+}
+
 /** The shape the store works with internally; typed kinds are cast at the public boundary. */
 interface Meta {
   name?: string;
@@ -251,7 +327,9 @@ export class ObjectStore {
   /** The status subresource: only `status` changes. */
   updateStatus<K extends Kind>(kind: K, input: KindMap[K]): KindMap[K] {
     const old = this.#mustGetForWrite('updateStatus', kind, asObj(input));
-    const obj = asObj(deepCopy(old));
+    // Everything but status stays as stored: share the frozen parts (only metadata is written to).
+    const obj: Obj = { ...old, metadata: { ...(old.metadata ?? {}) } };
+    if (old.metadata === undefined) delete obj.metadata;
     const status = asObj(input).status;
     if (status === undefined) delete obj.status;
     else obj.status = deepCopy(status);
@@ -445,6 +523,15 @@ export class ObjectStore {
     const { resourceVersion: _old, ...oldMeta } = old.metadata ?? {};
     const { resourceVersion: _new, ...newMeta } = meta;
     if (sameJson({ ...obj, metadata: newMeta }, { ...old, metadata: oldMeta })) return old; // a no-op write
+    // What did not change is shared with the stored version (frozen, so safe to share): caches
+    // keyed by object (compiled templates, canonical JSON, observations) stay valid across writes.
+    shareUnchangedMembers(obj as Record<string, unknown>, old as Record<string, unknown>, 'metadata');
+    if (old.metadata !== undefined)
+      shareUnchangedMembers(
+        meta as Record<string, unknown>,
+        old.metadata as Record<string, unknown>,
+        'resourceVersion',
+      );
     return this.#put(kind, obj, 'MODIFIED', old);
   }
 

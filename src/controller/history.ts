@@ -7,7 +7,7 @@
 import { isApiError } from '../cluster/apiError.js';
 import type { ControllerRevision, DaemonSet } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, deepCopy, newControllerRef } from '../cluster/objects.js';
-import { canonicalJson, computeHash } from './hash.js';
+import { canonicalJson, computeHash, isKnownDeepFrozen } from './hash.js';
 import type { SyncContext } from './syncContext.js';
 
 /** getPatch: the revision payload, `{spec: {template: <template>, $patch: replace}}`. */
@@ -19,7 +19,23 @@ export function revisionDataOf(ds: DaemonSet): Record<string, unknown> {
 
 /** Match: byte equality of the payloads (canonical JSON stands for Go's sorted-key marshalling). */
 export function revisionMatches(ds: DaemonSet, revision: ControllerRevision): boolean {
-  return canonicalJson(revisionDataOf(ds)) === canonicalJson(revision.data ?? null);
+  return revisionDataJson(ds) === canonicalJson(revision.data ?? null);
+}
+
+/** canonicalJson(revisionDataOf(ds)), remembered per deep-frozen template (it depends on nothing else). */
+const revisionDataTexts = new WeakMap<object, string>();
+
+function revisionDataJson(ds: DaemonSet): string {
+  const template = ds.spec?.template;
+  const cacheable = template !== null && typeof template === 'object';
+  const known = cacheable ? revisionDataTexts.get(template) : undefined;
+  if (known !== undefined) return known;
+  const text = canonicalJson(revisionDataOf(ds));
+  if (cacheable) {
+    canonicalJson(template); // notes whether the template is deep-frozen
+    if (isKnownDeepFrozen(template)) revisionDataTexts.set(template, text);
+  }
+  return text;
 }
 
 function maxRevision(revisions: readonly ControllerRevision[]): number {

@@ -4,6 +4,7 @@
  */
 import type { Affinity, Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { parseTimestamp } from '../cluster/clock.js';
+import { isDeepFrozen } from '../cluster/nodeAffinity.js';
 import type { DaemonSet } from '../cluster/objects.js';
 import {
   ControllerRevisionHashLabel,
@@ -28,8 +29,44 @@ export function getTemplateGeneration(ds: DaemonSet): bigint | undefined {
   return value < INT64_MIN || value > INT64_MAX ? undefined : value;
 }
 
+/**
+ * Templates made from deep-frozen (stored) templates, per generation and hash. They are deep-frozen
+ * themselves: the controller only reads them (pods are built from them and copied by the store).
+ */
+const podTemplates = new WeakMap<PodTemplateSpec, Map<string, PodTemplateSpec>>();
+
 /** CreatePodTemplate: default tolerations, plus the generation and revision-hash labels. */
 export function createPodTemplate(
+  template: PodTemplateSpec,
+  generation: bigint | number | undefined,
+  hash: string,
+): PodTemplateSpec {
+  if (template === null || typeof template !== 'object' || !isDeepFrozen(template)) {
+    return buildPodTemplate(template, generation, hash);
+  }
+  let perKey = podTemplates.get(template);
+  if (perKey === undefined) {
+    perKey = new Map();
+    podTemplates.set(template, perKey);
+  }
+  const key = `${typeof generation}:${String(generation)}:${hash}`;
+  let built = perKey.get(key);
+  if (built === undefined) {
+    built = deepFreeze(buildPodTemplate(template, generation, hash));
+    perKey.set(key, built);
+  }
+  return built;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function buildPodTemplate(
   template: PodTemplateSpec,
   generation: bigint | number | undefined,
   hash: string,

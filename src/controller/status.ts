@@ -78,7 +78,8 @@ export function storeDaemonSetStatus(ctx: SyncContext, counters: StatusCounters,
   const status = (ds.status ?? {}) as Partial<DaemonSetStatus>;
   const unchanged = COUNTERS.every((k) => (status[k] ?? 0) === counters[k]);
   if (unchanged && (status.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 0)) return;
-  let toUpdate: DaemonSet = deepCopy(ds);
+  // Only the status is replaced (in a new object), so the rest of `ds` can be shared, not copied.
+  let toUpdate: DaemonSet = ds;
   for (let attempt = 0; ; attempt++) {
     const next: DaemonSetStatus = {
       ...(toUpdate.status ?? {

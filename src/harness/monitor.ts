@@ -46,7 +46,7 @@ export class InvariantMonitor {
   #evaluate(list: readonly Invariant[], ctx: Parameters<Invariant['check']>[0]): Violation | undefined {
     for (const invariant of list) {
       this.#count(invariant.id);
-      const [violation] = invariant.check(ctx);
+      const violation = invariant.check(ctx)[0];
       if (violation) return violation;
     }
     return undefined;

@@ -61,6 +61,41 @@ async function breathe(): Promise<void> {
   lastBreath = performance.now();
 }
 
+/**
+ * A trace entry whose description and pod table are worked out when first read: most cases pass
+ * and nobody reads their trace. Both are pure functions of the event and of the (immutable)
+ * observation, so reading them later gives what computing them at once would have.
+ */
+function traceEntry(
+  index: number,
+  event: DsEvent,
+  describe: () => string,
+  outcome: ApplyOutcome,
+  after: Observation,
+): TraceEntry {
+  let description: string | undefined;
+  let table: string[] | undefined;
+  return {
+    index,
+    event,
+    get description(): string {
+      description ??= describe();
+      return description;
+    },
+    set description(value: string) {
+      description = value;
+    },
+    outcome,
+    get table(): string[] {
+      table ??= podTable(after);
+      return table;
+    },
+    set table(value: string[]) {
+      table = value;
+    },
+  };
+}
+
 export async function runCase(
   events: readonly DsEvent[],
   makeSystem: () => SystemUnderTest | Promise<SystemUnderTest>,
@@ -80,20 +115,22 @@ export async function runCase(
       await breathe();
       const outcome = await system.apply(event);
       const after = system.observe();
-      trace.push({ index, event, description: describeEvent(event), outcome, table: podTable(after) });
+      trace.push(traceEntry(index, event, () => describeEvent(event), outcome, after));
       const violation = monitor.afterStep(after);
       if (violation) return failWith(violation, index, after);
     }
     let settleSteps = 0;
     const found = await monitor.quiesce(system, { maxAdvanceSeconds: options.maxAdvanceSeconds ?? 3600 }, (after) => {
       settleSteps++;
-      trace.push({
-        index: events.length - 1 + settleSteps,
-        event: { type: 'CONTROLLER_SYNC' },
-        description: 'CONTROLLER_SYNC (while settling)',
-        outcome: { applied: true },
-        table: podTable(after),
-      });
+      trace.push(
+        traceEntry(
+          events.length - 1 + settleSteps,
+          { type: 'CONTROLLER_SYNC' },
+          () => 'CONTROLLER_SYNC (while settling)',
+          { applied: true },
+          after,
+        ),
+      );
     });
     if (found) return failWith(found.violation, -1, found.observation);
     return { checks: monitor.checks, checksById: monitor.checksById, events: events.length };

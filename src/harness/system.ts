@@ -24,7 +24,7 @@ import {
   DEFAULT_DS_NAME,
   daemonSetManifestFor,
   HARNESS_NAMESPACE,
-  observeCluster,
+  ObservationCache,
   observeTemplate,
   podTemplateSpecFor,
   updateStrategyFor,
@@ -62,6 +62,9 @@ export class SimulatedSystem {
   /** Watch events seen while the controller steps: exactly its writes. */
   #recording: WatchEvent[] | undefined;
   #lastStep: StepRecord | undefined;
+  /** Translations of the store's (deep-frozen) objects, shared between observations. */
+  readonly #observations = new ObservationCache();
+  #lastObservation: { observation: Observation; lastStep: StepRecord; withStep: Observation } | undefined;
 
   constructor(factory: DriverFactory, options: { dsName?: string } = {}) {
     // Readiness comes from POD_BECAME_READY events only, so both sides agree on when a pod is ready.
@@ -95,7 +98,7 @@ export class SimulatedSystem {
 
   observe(): Observation {
     const { store } = this.cluster;
-    const observation = observeCluster(
+    const observation = this.#observations.observe(
       {
         nowMs: this.cluster.clock.nowMs(),
         nodes: store.list('Node'),
@@ -106,7 +109,14 @@ export class SimulatedSystem {
       this.#dsName,
       this.#dsNamespace,
     );
-    return this.#lastStep ? { ...observation, lastStep: this.#lastStep } : observation;
+    const lastStep = this.#lastStep;
+    if (!lastStep) return observation;
+    // The same observation with the same last step: give the same (immutable) object again.
+    const known = this.#lastObservation;
+    if (known?.observation === observation && known.lastStep === lastStep) return known.withStep;
+    const withStep = { ...observation, lastStep };
+    this.#lastObservation = { observation, lastStep, withStep };
+    return withStep;
   }
 
   async dispose(): Promise<void> {

@@ -202,11 +202,24 @@ export function observeStrategy(ds: DaemonSet): ModelStrategy {
 
 /** The hash of the newest revision whose stored template equals the DaemonSet's template. */
 export function currentHashOf(ds: DaemonSet, revisions: readonly ControllerRevision[]): string | undefined {
-  const wanted = JSON.stringify(observeTemplate(ds.spec?.template));
+  return currentHashWith(ds, revisions, templateJson);
+}
+
+/** The model template of a Kubernetes one, as JSON: what currentHashOf compares. */
+function templateJson(template: PodTemplateSpec | undefined): string {
+  return JSON.stringify(observeTemplate(template));
+}
+
+function currentHashWith(
+  ds: DaemonSet,
+  revisions: readonly ControllerRevision[],
+  jsonOf: (template: PodTemplateSpec | undefined) => string,
+): string | undefined {
+  const wanted = jsonOf(ds.spec?.template);
   let best: ControllerRevision | undefined;
   for (const r of revisions) {
     if (controllerRefOf(r)?.uid !== ds.metadata?.uid) continue;
-    if (JSON.stringify(observeTemplate(revisionTemplate(r))) !== wanted) continue;
+    if (jsonOf(revisionTemplate(r)) !== wanted) continue;
     if (best === undefined || (r.revision ?? 0) > (best.revision ?? 0)) best = r;
   }
   return best?.metadata?.labels?.[ControllerRevisionHashLabel];
@@ -218,6 +231,15 @@ function revisionTemplate(revision: ControllerRevision): PodTemplateSpec | undef
 }
 
 export function observeDaemonSet(ds: DaemonSet, revisions: readonly ControllerRevision[]): ModelDaemonSet {
+  return observeDaemonSetWith(ds, revisions, observeTemplate, templateJson);
+}
+
+function observeDaemonSetWith(
+  ds: DaemonSet,
+  revisions: readonly ControllerRevision[],
+  templateOf: (template: PodTemplateSpec | undefined) => ModelTemplate,
+  jsonOf: (template: PodTemplateSpec | undefined) => string,
+): ModelDaemonSet {
   const status = ds.status;
   const finalizers = ds.metadata?.finalizers ?? [];
   const deleting =
@@ -229,7 +251,7 @@ export function observeDaemonSet(ds: DaemonSet, revisions: readonly ControllerRe
           ? 'Foreground'
           : undefined;
   const templateGeneration = Number(ds.metadata?.annotations?.[TemplateGenerationAnnotation] ?? '0');
-  const currentHash = currentHashOf(ds, revisions);
+  const currentHash = currentHashWith(ds, revisions, jsonOf);
   const selector = ds.spec?.selector;
   return {
     name: ds.metadata?.name ?? '',
@@ -237,7 +259,7 @@ export function observeDaemonSet(ds: DaemonSet, revisions: readonly ControllerRe
     generation: ds.metadata?.generation ?? 0,
     templateGeneration: Number.isFinite(templateGeneration) ? templateGeneration : 0,
     spec: {
-      template: observeTemplate(ds.spec?.template),
+      template: templateOf(ds.spec?.template),
       updateStrategy: observeStrategy(ds),
       minReadySeconds: ds.spec?.minReadySeconds ?? 0,
       revisionHistoryLimit: ds.spec?.revisionHistoryLimit ?? 10,
@@ -285,13 +307,20 @@ export function observePod(pod: Pod): ModelPod {
 }
 
 export function observeRevision(revision: ControllerRevision): ModelRevision {
+  return observeRevisionWith(revision, observeTemplate);
+}
+
+function observeRevisionWith(
+  revision: ControllerRevision,
+  templateOf: (template: PodTemplateSpec | undefined) => ModelTemplate,
+): ModelRevision {
   const controllerUid = controllerRefOf(revision)?.uid;
   return {
     name: revision.metadata?.name ?? '',
     hash: revision.metadata?.labels?.[ControllerRevisionHashLabel] ?? revision.metadata?.name ?? '',
     revision: revision.revision ?? 0,
     ...(controllerUid !== undefined ? { controllerUid } : {}),
-    template: observeTemplate(revisionTemplate(revision)),
+    template: templateOf(revisionTemplate(revision)),
   };
 }
 
@@ -313,6 +342,30 @@ export function observeCluster(
   name = DEFAULT_DS_NAME,
   namespace = HARNESS_NAMESPACE,
 ): Observation {
+  return observeClusterWith(DIRECT, objects, name, namespace);
+}
+
+/** How single objects are translated: directly, or through an ObservationCache. */
+interface Translator {
+  node(node: Node): ModelNode;
+  pod(pod: Pod): ModelPod;
+  revision(revision: ControllerRevision): ModelRevision;
+  daemonSet(ds: DaemonSet, revisions: readonly ControllerRevision[]): ModelDaemonSet;
+}
+
+const DIRECT: Translator = {
+  node: observeNode,
+  pod: observePod,
+  revision: observeRevision,
+  daemonSet: observeDaemonSet,
+};
+
+function observeClusterWith(
+  translate: Translator,
+  objects: ClusterObjects,
+  name: string,
+  namespace: string,
+): Observation {
   const ds = objects.daemonSets.find(
     (d) => d.metadata?.name === name && (d.metadata?.namespace ?? 'default') === namespace,
   );
@@ -327,9 +380,106 @@ export function observeCluster(
   const revisions = objects.revisions.filter(relevant);
   return {
     time: Math.floor((objects.nowMs - CLOCK_ORIGIN_MS) / 1000),
-    nodes: objects.nodes.map(observeNode),
-    ...(ds !== undefined ? { daemonSet: observeDaemonSet(ds, revisions) } : {}),
-    pods: objects.pods.filter(relevant).map(observePod),
-    revisions: revisions.map(observeRevision),
+    nodes: objects.nodes.map((n) => translate.node(n)),
+    ...(ds !== undefined ? { daemonSet: translate.daemonSet(ds, revisions) } : {}),
+    pods: objects.pods.filter(relevant).map((p) => translate.pod(p)),
+    revisions: revisions.map((r) => translate.revision(r)),
   };
+}
+
+/**
+ * observeCluster for objects read from one ObjectStore, remembering what it translated. Stored
+ * objects are deep-frozen and never change (a write stores a new object), so each one's model
+ * translation is worked out once and shared by every later observation that contains it, and a
+ * store whose lists and clock are unchanged gives the previous observation again. Observations
+ * are read-only for everyone (model and harness alike), so sharing them is safe.
+ *
+ * Use only with objects of an ObjectStore (or other deep-frozen objects): a mutable object's
+ * translation would go stale.
+ */
+export class ObservationCache {
+  readonly #nodes = new WeakMap<Node, ModelNode>();
+  readonly #pods = new WeakMap<Pod, ModelPod>();
+  readonly #revisions = new WeakMap<ControllerRevision, ModelRevision>();
+  readonly #templates = new WeakMap<PodTemplateSpec, { model: ModelTemplate; json?: string }>();
+  readonly #daemonSets = new WeakMap<DaemonSet, { revisions: readonly ControllerRevision[]; model: ModelDaemonSet }>();
+  #last:
+    | {
+        objects: ClusterObjects;
+        name: string;
+        namespace: string;
+        observation: Observation;
+      }
+    | undefined;
+
+  readonly #translator: Translator = {
+    node: (node) => cached(this.#nodes, node, observeNode),
+    pod: (pod) => cached(this.#pods, pod, observePod),
+    revision: (revision) => cached(this.#revisions, revision, (r) => observeRevisionWith(r, this.#templateOf)),
+    daemonSet: (ds, revisions) => {
+      const known = this.#daemonSets.get(ds);
+      if (known !== undefined && sameItems(known.revisions, revisions)) return known.model;
+      const model = observeDaemonSetWith(ds, revisions, this.#templateOf, this.#templateJson);
+      if (Object.isFrozen(ds)) this.#daemonSets.set(ds, { revisions, model });
+      return model;
+    },
+  };
+
+  readonly #templateEntry = (template: PodTemplateSpec | undefined) => {
+    if (template === undefined || !Object.isFrozen(template)) return undefined;
+    let entry = this.#templates.get(template);
+    if (entry === undefined) {
+      entry = { model: observeTemplate(template) };
+      this.#templates.set(template, entry);
+    }
+    return entry;
+  };
+
+  readonly #templateOf = (template: PodTemplateSpec | undefined): ModelTemplate =>
+    this.#templateEntry(template)?.model ?? observeTemplate(template);
+
+  readonly #templateJson = (template: PodTemplateSpec | undefined): string => {
+    const entry = this.#templateEntry(template);
+    if (entry === undefined) return templateJson(template);
+    entry.json ??= JSON.stringify(entry.model);
+    return entry.json;
+  };
+
+  observe(objects: ClusterObjects, name = DEFAULT_DS_NAME, namespace = HARNESS_NAMESPACE): Observation {
+    const last = this.#last;
+    if (
+      last !== undefined &&
+      last.name === name &&
+      last.namespace === namespace &&
+      last.objects.nowMs === objects.nowMs &&
+      last.objects.nodes === objects.nodes &&
+      last.objects.daemonSets === objects.daemonSets &&
+      last.objects.pods === objects.pods &&
+      last.objects.revisions === objects.revisions &&
+      Object.isFrozen(objects.nodes) &&
+      Object.isFrozen(objects.daemonSets) &&
+      Object.isFrozen(objects.pods) &&
+      Object.isFrozen(objects.revisions)
+    ) {
+      return last.observation;
+    }
+    const observation = observeClusterWith(this.#translator, objects, name, namespace);
+    this.#last = { objects, name, namespace, observation };
+    return observation;
+  }
+}
+
+function cached<K extends object, V>(map: WeakMap<K, V>, key: K, compute: (key: K) => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = compute(key);
+    if (Object.isFrozen(key)) map.set(key, value);
+  }
+  return value;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
