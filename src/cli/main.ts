@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { InputError } from '../manifests/inputError.js';
 import { registerCheck } from './check.js';
+import { registerDiff } from './diff.js';
 import { ExitCode } from './exitCodes.js';
 import { registerExplore } from './explore.js';
 import { installProcessHandlers, outputIsDropped } from './lifecycle.js';
@@ -53,6 +54,7 @@ export const processIO: CliIO = {
 /** Every subcommand, in the order `--help` lists them; each lives in its own module. */
 const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
+  registerDiff,
   registerExplore,
   registerMatrix,
   registerMerge,

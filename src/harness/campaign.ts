@@ -125,7 +125,7 @@ export function generateCase(arbitrary: fc.Arbitrary<DsEvent[]>, seed: number, i
 }
 
 export function campaignArbitrary(
-  implementation: Implementation<SystemUnderTest>,
+  implementation: Pick<Implementation<SystemUnderTest>, 'features'>,
   options: CampaignOptions,
 ): fc.Arbitrary<DsEvent[]> {
   const profile = PROFILES[options.profile];
