@@ -1,0 +1,385 @@
+/**
+ * `dsconform diff`: the lock-step differential (src/harness/differential.ts). Two implementations,
+ * by default the in-process reference (left) and the upstream controller (right), get the same
+ * generated events; the first step where their writes or clusters differ is shrunk, printed side
+ * by side and saved. Exit 0 = no divergence, 1 = a divergence, 2 = bad input or a broken side.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Counterexample } from '../harness/campaign.js';
+import {
+  COUNTEREXAMPLE_FORMAT,
+  type CounterexampleFile,
+  counterexampleFile,
+  type ImplementationRef,
+} from '../harness/counterexample.js';
+import {
+  DIFF_INVARIANT,
+  type DiffCampaignResult,
+  formatDivergence,
+  isDiffFailure,
+  runDiffCampaign,
+  stepTable,
+} from '../harness/differential.js';
+import { type Implementation, processImplementation } from '../harness/implementation.js';
+import { MUTANTS } from '../harness/mutants.js';
+import { PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
+import { AdapterError } from '../protocol/adapterError.js';
+import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
+import { defaultRuns, defaultSeed, oneLine, positiveInt, resolveImplementation } from './check.js';
+import { ExitCode } from './exitCodes.js';
+import { onInterrupt } from './lifecycle.js';
+import type { CliContext, RegisterCommand } from './main.js';
+import { ensureOutputDirectory } from './outputDir.js';
+
+/** One side as a counterexample file records it; `upstream` names a pinned release (rebuilt, never a recorded command). */
+export interface DiffSideRef extends ImplementationRef {
+  upstream?: string;
+}
+
+export interface DiffCounterexampleFile extends CounterexampleFile {
+  /** Marks a differential counterexample: both sides (docs/harness.md, "Lock-step differential"). */
+  differential: { left: DiffSideRef; right: DiffSideRef };
+}
+
+/** How one side is given on the command line. */
+export interface DiffSideSpec {
+  controller?: string;
+  mutant?: string;
+  upstream?: string;
+}
+
+export interface DiffOptions {
+  left: DiffSideSpec;
+  right: DiffSideSpec;
+  profile: ProfileName;
+  runs: number;
+  seed: number;
+  caseIndex?: number;
+  path?: string;
+  stepTimeout: number;
+  reportDir: string;
+  nodes: number;
+  maxEvents: number;
+}
+
+function sideName(spec: DiffSideSpec): string {
+  if (spec.upstream !== undefined) return `upstream ${spec.upstream}`;
+  if (spec.mutant !== undefined) return `mutant ${spec.mutant}`;
+  if (spec.controller !== undefined) return spec.controller;
+  return 'reference';
+}
+
+function sideSlug(spec: DiffSideSpec): string {
+  const text = spec.upstream !== undefined ? `upstream-${spec.upstream}` : sideName(spec);
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9.]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'implementation'
+  );
+}
+
+/** Starts one side; undefined (exit code set, one line printed) when it cannot be built or started. */
+async function startSide(
+  spec: DiffSideSpec,
+  options: Pick<DiffOptions, 'stepTimeout'>,
+  context: CliContext,
+): Promise<{ implementation: Implementation; ref: DiffSideRef } | undefined> {
+  if (spec.upstream !== undefined) {
+    const command = await upstreamControllerCommand(spec.upstream, {}, context);
+    if (command === undefined) return undefined;
+    const implementation = await processImplementation(command, {
+      stepTimeoutMs: options.stepTimeout,
+      onLog: (chunk) => {
+        if (process.env.DSCONFORM_SHOW_CONTROLLER_LOG) context.io.stderr(chunk);
+      },
+    });
+    const name = `upstream ${spec.upstream}`;
+    return {
+      implementation: { ...implementation, name, close: () => implementation.close() },
+      ref: { name, kind: 'process', upstream: spec.upstream },
+    };
+  }
+  const { implementation, ref } = await resolveImplementation(
+    {
+      stepTimeout: options.stepTimeout,
+      ...(spec.controller !== undefined ? { controller: spec.controller } : {}),
+      ...(spec.mutant !== undefined ? { mutant: spec.mutant } : {}),
+    },
+    context.io,
+  );
+  return { implementation, ref };
+}
+
+/** The command line that reruns (and reshrinks) the case. */
+function rerunCommand(options: DiffOptions, cx: Counterexample, withPath: boolean): string {
+  const side = (spec: DiffSideSpec, prefix: '' | 'right-') =>
+    spec.upstream !== undefined
+      ? prefix === 'right-'
+        ? ` --upstream ${spec.upstream}`
+        : ` --left-upstream ${spec.upstream}`
+      : spec.mutant !== undefined
+        ? ` --${prefix}mutant ${spec.mutant}`
+        : spec.controller !== undefined
+          ? ` --${prefix}controller ${JSON.stringify(spec.controller)}`
+          : prefix === 'right-'
+            ? ' --right-reference'
+            : '';
+  const scope = `${options.nodes !== 3 ? ` --nodes ${options.nodes}` : ''}${options.maxEvents !== 30 ? ` --max-events ${options.maxEvents}` : ''}`;
+  return `npx dsconform diff${side(options.right, 'right-')}${side(options.left, '')} --profile ${options.profile} --seed ${cx.seed} --case ${cx.caseIndex}${withPath && cx.path ? ` --path ${cx.path}` : ''}${scope}`;
+}
+
+function saveDiffCounterexample(reportDir: string, file: DiffCounterexampleFile, options: DiffOptions): string {
+  const dir = join(reportDir, 'counterexamples');
+  mkdirSync(dir, { recursive: true });
+  const path = join(
+    dir,
+    `${DIFF_INVARIANT}-${file.profile}-seed${file.seed}-${sideSlug(options.left)}-vs-${sideSlug(options.right)}.json`,
+  );
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+  return relative(process.cwd(), path) || path;
+}
+
+export async function runDiff(options: DiffOptions, context: CliContext): Promise<ExitCode> {
+  const { io } = context;
+  const started: Implementation[] = [];
+  const closeAll = async () => {
+    for (const implementation of started.splice(0)) await implementation.close();
+  };
+  const stopOnSignal = onInterrupt(closeAll, 'dsconform diff');
+  try {
+    let left: Awaited<ReturnType<typeof startSide>>;
+    let right: Awaited<ReturnType<typeof startSide>>;
+    try {
+      left = await startSide(options.left, options, context);
+      if (left === undefined) return ExitCode.CouldNotCheck;
+      started.push(left.implementation);
+      right = await startSide(options.right, options, context);
+      if (right === undefined) return ExitCode.CouldNotCheck;
+      started.push(right.implementation);
+    } catch (e) {
+      if (!(e instanceof AdapterError)) throw e;
+      io.stderr(`dsconform: could not start an implementation: ${oneLine(e.message)}\n`);
+      return ExitCode.CouldNotCheck;
+    }
+    io.stdout(
+      `dsconform diff: ${left.implementation.name} (left) vs ${right.implementation.name} (right), profile ${options.profile}, seed ${options.seed}, ${options.caseIndex !== undefined ? `case ${options.caseIndex}` : `${options.runs} runs`}\n`,
+    );
+    const tty = process.stderr.isTTY === true && !process.env.CI;
+    const t0 = performance.now();
+    let lastProgress = 0;
+    const result: DiffCampaignResult = await runDiffCampaign(left.implementation, right.implementation, {
+      profile: options.profile,
+      runs: options.runs,
+      seed: options.seed,
+      nodes: options.nodes,
+      maxEvents: options.maxEvents,
+      ...(options.caseIndex !== undefined ? { caseIndex: options.caseIndex } : {}),
+      ...(options.path !== undefined ? { path: options.path } : {}),
+      onProgress: (p) => {
+        const now = performance.now();
+        if (!tty || (now - lastProgress < 200 && p.runs < options.runs)) return;
+        lastProgress = now;
+        io.stderr(
+          `\r  ${p.runs}/${options.runs} runs, ${(p.runs / Math.max(0.001, (now - t0) / 1000)).toFixed(1)} runs/s `,
+        );
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    if (tty) io.stderr('\r\x1b[K');
+    // Timing goes to stderr only: stdout is the same, byte for byte, for the same seed.
+    io.stderr(
+      `dsconform diff: ${result.runs} runs in ${seconds.toFixed(1)} s (${(result.runs / Math.max(0.001, seconds)).toFixed(1)} runs/s${result.counterexample ? ', shrinking included' : ''})\n`,
+    );
+    if (result.skipped) {
+      io.stdout(`Verdict: skipped (a side does not support: ${result.skipped.missing.join(', ')})\n`);
+      return ExitCode.Ok;
+    }
+    if (result.adapterError) {
+      io.stdout(`Verdict: could not check after ${result.runs} runs\n`);
+      io.stderr(`dsconform: could not check: ${oneLine(result.adapterError.message)}\n`);
+      return ExitCode.CouldNotCheck;
+    }
+    const cx = result.counterexample;
+    if (cx === undefined) {
+      io.stdout(
+        `Verdict: no divergence (${result.runs} runs, ${result.events} events, ${result.checks} steps compared)\n`,
+      );
+      return ExitCode.Ok;
+    }
+    const failure = cx.failure;
+    if (!isDiffFailure(failure)) throw new Error('a differential case failed without a divergence');
+    const base = counterexampleFile(
+      left.ref,
+      options.profile,
+      { nodes: options.nodes, maxEvents: options.maxEvents },
+      cx,
+      [],
+    );
+    const file: DiffCounterexampleFile = {
+      ...base,
+      format: COUNTEREXAMPLE_FORMAT,
+      finalTable: stepTable(failure.diff.steps.at(-1)),
+      differential: { left: left.ref, right: right.ref },
+    };
+    const saved = saveDiffCounterexample(options.reportDir, file, options);
+    io.stdout(
+      cx.nonDeterministic
+        ? `\nDivergence as first observed (${cx.events.length} events; not shrunk: the same events agreed when run again):\n`
+        : `\nDivergence (shrunk ${cx.shrinks} times to ${cx.events.length} events):\n`,
+    );
+    for (const line of formatDivergence(failure)) io.stdout(`${line}\n`);
+    io.stdout(
+      [
+        '',
+        `Divergence: ${failure.message}${failure.step >= 0 ? ` [after event ${failure.step + 1}]` : ' [at quiescence]'}`,
+        `Seed ${cx.seed}, case ${cx.caseIndex}, shrink path ${JSON.stringify(cx.path)}`,
+        `Replay: npx dsconform replay ${saved}`,
+        `Rerun the case: ${rerunCommand(options, cx, false)}`,
+        `Rerun the shrunk case: ${rerunCommand(options, cx, true)}`,
+        '',
+        `Verdict: DIVERGENCE${cx.nonDeterministic ? ' (not reproducible: a side is non-deterministic)' : ''} (found in run ${result.runs} of ${options.caseIndex !== undefined ? 1 : options.runs})`,
+        `Counterexample: ${saved}`,
+        '',
+      ].join('\n'),
+    );
+    return ExitCode.Violation;
+  } finally {
+    stopOnSignal();
+    await closeAll();
+  }
+}
+
+function seedValue(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('the seed must be a whole number');
+  return Number(value) | 0;
+}
+
+function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, 0 or more`);
+    return Number(value);
+  };
+}
+
+interface RawDiffOptions {
+  upstream?: string;
+  controller?: string;
+  mutant?: string;
+  leftUpstream?: string;
+  rightController?: string;
+  rightMutant?: string;
+  rightReference?: boolean;
+  profile?: ProfileName;
+  runs?: number;
+  seed?: number;
+  case?: number;
+  path?: string;
+  stepTimeout?: number;
+  reportDir?: string;
+  nodes?: number;
+  maxEvents?: number;
+}
+
+/** The two sides from the options: exactly one right side, at most one left side (the reference by default). */
+export function diffSides(raw: RawDiffOptions): { left: DiffSideSpec; right: DiffSideSpec } {
+  const rights = [
+    raw.upstream !== undefined ? 'upstream' : undefined,
+    raw.rightController !== undefined ? 'right-controller' : undefined,
+    raw.rightMutant !== undefined ? 'right-mutant' : undefined,
+    raw.rightReference === true ? 'right-reference' : undefined,
+  ].filter((x) => x !== undefined);
+  if (rights.length !== 1)
+    throw new InvalidArgumentError(
+      rights.length === 0
+        ? 'diff needs a right side: --upstream <version>, --right-controller <command>, --right-mutant <name> or --right-reference'
+        : `one right side only; got --${rights.join(' and --')}`,
+    );
+  const lefts = [
+    raw.controller !== undefined ? 'controller' : undefined,
+    raw.mutant !== undefined ? 'mutant' : undefined,
+    raw.leftUpstream !== undefined ? 'left-upstream' : undefined,
+  ].filter((x) => x !== undefined);
+  if (lefts.length > 1) throw new InvalidArgumentError(`one left side only; got --${lefts.join(' and --')}`);
+  for (const name of [raw.mutant, raw.rightMutant]) {
+    if (name !== undefined && !MUTANTS.some((m) => m.name === name))
+      throw new InvalidArgumentError(`unknown mutant "${name}"; known: ${MUTANTS.map((m) => m.name).join(', ')}`);
+  }
+  const left: DiffSideSpec = {
+    ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
+    ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
+    ...(raw.leftUpstream !== undefined ? { upstream: raw.leftUpstream } : {}),
+  };
+  const right: DiffSideSpec = {
+    ...(raw.upstream !== undefined ? { upstream: raw.upstream } : {}),
+    ...(raw.rightController !== undefined ? { controller: raw.rightController } : {}),
+    ...(raw.rightMutant !== undefined ? { mutant: raw.rightMutant } : {}),
+  };
+  return { left, right };
+}
+
+export const registerDiff: RegisterCommand = (program: Command, context: CliContext) => {
+  program
+    .command('diff')
+    .description(
+      'lock-step differential: the same generated events drive two implementations (default left: the reference); the first step where their writes or clusters differ is shrunk and saved',
+    )
+    .option('--upstream <version>', `right side: ${UPSTREAM_OPTION_HELP}`)
+    .option('--right-controller <command>', 'right side: an implementation speaking the controller protocol')
+    .option(
+      '--right-mutant <name>',
+      `right side: a reference mutant or variant (${MUTANTS.map((m) => m.name).join(', ')})`,
+    )
+    .option('--right-reference', 'right side: the reference itself (a check of the comparison: it must agree)')
+    .option(
+      '--controller <command>',
+      'left side: an implementation speaking the controller protocol instead of the reference',
+    )
+    .option('--mutant <name>', 'left side: a reference mutant or variant instead of the reference')
+    .option('--left-upstream <version>', 'left side: an upstream release (e.g. 1.34 against --upstream 1.37)')
+    .addOption(new Option('--profile <name>', 'which behaviour to exercise').choices(PROFILE_NAMES).default('all'))
+    .option('--runs <n>', 'number of generated cases (env DSCONFORM_RUNS)', positiveInt('--runs'))
+    .option('--seed <n>', 'random seed; the same seed gives the same output (env DSCONFORM_SEED)', seedValue)
+    .option('--case <n>', 'run only this case of the campaign (0-based)', nonNegativeInt('--case'))
+    .option(
+      '--path <path>',
+      'fast-check shrink path of the case (with --case), as a divergence prints it',
+      (value: string) => {
+        if (!/^\d+(:\d+)*$/.test(value))
+          throw new InvalidArgumentError('expected a shrink path as a divergence prints it, e.g. 17:0:3');
+        return value;
+      },
+    )
+    .option(
+      '--step-timeout <ms>',
+      'how long a process side may take to answer one message',
+      positiveInt('--step-timeout'),
+      10_000,
+    )
+    .option('--report-dir <dir>', 'where counterexamples are written', 'reports')
+    .option('--nodes <n>', 'nodes in the generated clusters', positiveInt('--nodes'), 3)
+    .option('--max-events <n>', 'longest generated event sequence', positiveInt('--max-events'), 30)
+    .action(async (raw: RawDiffOptions) => {
+      const { left, right } = diffSides(raw);
+      if (raw.path !== undefined && raw.case === undefined)
+        throw new InvalidArgumentError('--path is the shrink path of one case: give --case too');
+      const options: DiffOptions = {
+        left,
+        right,
+        profile: raw.profile ?? 'all',
+        runs: raw.runs ?? defaultRuns(300),
+        seed: raw.seed ?? defaultSeed(),
+        stepTimeout: raw.stepTimeout ?? 10_000,
+        reportDir: raw.reportDir ?? 'reports',
+        nodes: raw.nodes ?? 3,
+        maxEvents: raw.maxEvents ?? 30,
+        ...(raw.case !== undefined ? { caseIndex: raw.case } : {}),
+        ...(raw.path !== undefined ? { path: raw.path } : {}),
+      };
+      ensureOutputDirectory(options.reportDir, '--report-dir');
+      context.exit(await runDiff(options, context));
+    });
+};
