@@ -20,6 +20,7 @@ import {
   formatDivergence,
   isDiffFailure,
   runDiffCampaign,
+  runDiffCase,
   stepTable,
 } from '../harness/differential.js';
 import { type Implementation, processImplementation } from '../harness/implementation.js';
@@ -32,6 +33,7 @@ import { ExitCode } from './exitCodes.js';
 import { onInterrupt } from './lifecycle.js';
 import type { CliContext, RegisterCommand } from './main.js';
 import { ensureOutputDirectory } from './outputDir.js';
+import type { ReplayOptions } from './replay.js';
 
 /** One side as a counterexample file records it; `upstream` names a pinned release (rebuilt, never a recorded command). */
 export interface DiffSideRef extends ImplementationRef {
@@ -383,3 +385,93 @@ export const registerDiff: RegisterCommand = (program: Command, context: CliCont
       context.exit(await runDiff(options, context));
     });
 };
+
+/** A recorded side as a side to start: a recorded command only with --trust-command (as replay does for one side). */
+function recordedSide(ref: DiffSideRef, trust: boolean): DiffSideSpec {
+  if (ref.upstream !== undefined) return { upstream: ref.upstream };
+  if (ref.controller !== undefined) {
+    if (!trust)
+      throw new InvalidArgumentError(
+        `the divergence was found on the command ${JSON.stringify(ref.controller)}; replay runs a command read from a file only when asked: pass --trust-command (or --controller with your own command for the left side)`,
+      );
+    return { controller: ref.controller };
+  }
+  return ref.mutant !== undefined ? { mutant: ref.mutant } : {};
+}
+
+/**
+ * `dsconform replay` of a differential counterexample: the same events on both recorded sides
+ * in lock step (--controller or --mutant replace the left side, as in `diff`). Exit 1 when they
+ * still diverge, 0 when they agree now, 2 when a side cannot run.
+ */
+export async function runDiffReplay(
+  path: string,
+  file: DiffCounterexampleFile,
+  options: ReplayOptions,
+  context: CliContext,
+): Promise<ExitCode> {
+  const { io } = context;
+  if (options.saveScenario !== undefined)
+    throw new InvalidArgumentError(
+      '--save-scenario: a differential counterexample compares two implementations; a scenario checks one',
+    );
+  if (options.controller !== undefined && options.mutant !== undefined)
+    throw new InvalidArgumentError('--mutant replays on a reference mutant, --controller on your command: give one');
+  const trust = options.trustCommand === true;
+  const left: DiffSideSpec =
+    options.controller !== undefined
+      ? { controller: options.controller }
+      : options.mutant !== undefined
+        ? { mutant: options.mutant }
+        : recordedSide(file.differential.left, trust);
+  const right = recordedSide(file.differential.right, trust);
+  const started: Implementation[] = [];
+  const closeAll = async () => {
+    for (const implementation of started.splice(0)) await implementation.close();
+  };
+  const stopOnSignal = onInterrupt(closeAll, 'dsconform replay');
+  try {
+    const sides: Implementation[] = [];
+    for (const spec of [left, right]) {
+      let side: Awaited<ReturnType<typeof startSide>>;
+      try {
+        side = await startSide(spec, options, context);
+      } catch (e) {
+        if (!(e instanceof AdapterError)) throw e;
+        io.stderr(`dsconform: could not start an implementation: ${oneLine(e.message)}\n`);
+        return ExitCode.CouldNotCheck;
+      }
+      if (side === undefined) return ExitCode.CouldNotCheck;
+      started.push(side.implementation);
+      sides.push(side.implementation);
+    }
+    const [l, r] = sides as [Implementation, Implementation];
+    io.stdout(`dsconform replay: ${file.events.length} events of ${path}, ${l.name} (left) vs ${r.name} (right)\n`);
+    let result: Awaited<ReturnType<typeof runDiffCase>>;
+    try {
+      result = await runDiffCase(
+        file.events,
+        () => l.makeSystem(),
+        () => r.makeSystem(),
+        { left: l.name, right: r.name },
+      );
+    } catch (e) {
+      if (!(e instanceof AdapterError)) throw e;
+      io.stderr(`dsconform: could not replay: ${oneLine(e.message)}\n`);
+      return ExitCode.CouldNotCheck;
+    }
+    if (!isDiffFailure(result.failure)) {
+      io.stdout(`\nResult: the two agree now (the recorded divergence was: ${file.message})\n`);
+      return ExitCode.Ok;
+    }
+    for (const line of formatDivergence(result.failure)) io.stdout(`${line}\n`);
+    const same = result.failure.message === file.message;
+    io.stdout(
+      `\nResult: diverges${same ? ' again' : ' differently'}: ${result.failure.message}${same ? '' : ` (recorded: ${file.message})`}\n`,
+    );
+    return ExitCode.Violation;
+  } finally {
+    stopOnSignal();
+    await closeAll();
+  }
+}

@@ -15,6 +15,7 @@ import { loadScenario } from '../scenario/load.js';
 import { runScenario, stepLabel } from '../scenario/run.js';
 import { scenarioFromRun } from '../scenario/savedRun.js';
 import { positiveInt, resolveImplementation } from './check.js';
+import { type DiffCounterexampleFile, runDiffReplay } from './diff.js';
 import { ExitCode } from './exitCodes.js';
 import { onInterrupt } from './lifecycle.js';
 import type { CliContext, RegisterCommand } from './main.js';
@@ -71,6 +72,9 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     io.stderr(`dsconform: ${(e as Error).message}\n`);
     return ExitCode.CouldNotCheck;
   }
+  // A divergence of `dsconform diff`: both sides again, in lock step (src/cli/diff.ts).
+  if ((file as Partial<DiffCounterexampleFile>).differential !== undefined)
+    return runDiffReplay(path, file as DiffCounterexampleFile, options, context);
   // Decided before anything is written or run: which implementation, and consent for a command.
   const target = replayTarget(file, options);
   if (file.implementation.controller !== undefined)

@@ -208,6 +208,14 @@ const implementation = z.strictObject({
 
 const count = z.number().min(0).max(Number.MAX_SAFE_INTEGER).int();
 
+/** A side of a differential counterexample (`dsconform diff`): `upstream` names a pinned release, rebuilt on replay. */
+const diffSide = implementation.extend({
+  upstream: z
+    .string()
+    .regex(/^v?\d+\.\d+(\.\d+)?$/)
+    .optional(),
+});
+
 /** The whole file. Report-only fields (trace, finalTable) are kept loose: replay never reads them. */
 export const counterexampleFileSchema = z.object({
   format: z.literal('dsconform/counterexample@1'),
@@ -228,6 +236,8 @@ export const counterexampleFileSchema = z.object({
   finalTable: z.array(z.string()),
   /** Recorded from a non-deterministic implementation (docs/harness.md). */
   nonDeterministic: z.literal(true).optional(),
+  /** A divergence found by `dsconform diff` between two implementations; replay runs both in lock step. */
+  differential: z.strictObject({ left: diffSide, right: diffSide }).optional(),
 });
 
 /** `events[3].taint.effect` from a zod path. */
