@@ -243,7 +243,17 @@ function generators(invalid: boolean) {
     .map(compact);
 
   const image = v(
-    ['nginx', 'nginx:1.25', 'nginx:latest', 'registry:5000/agent', `agent@sha256:${'a'.repeat(64)}`],
+    [
+      'nginx',
+      'nginx:1.25',
+      'nginx:latest',
+      'registry:5000/agent',
+      'Registry.example.com:5000/agent:latest',
+      `agent@sha256:${'a'.repeat(64)}`,
+      // Not image references (ParseImageName fails), yet valid in a template: no tag to default by.
+      'Nginx',
+      'nginx:',
+    ],
     ['', ' nginx'],
   );
 
@@ -526,11 +536,15 @@ function updateArbitrary(invalid: boolean): fc.Arbitrary<Update> {
   );
 }
 
-/** Half the cases valid throughout (so that updates run), half with invalid values anywhere. */
-const caseArb = fc.boolean().chain((invalid) =>
+/**
+ * Half the manifests keep to valid values (so that updates run), half may hold invalid ones
+ * anywhere; independently, half the cases' updates may bring invalid values (update validation
+ * on a valid stored object).
+ */
+const caseArb = fc.tuple(fc.boolean(), fc.boolean()).chain(([invalidManifest, invalidUpdates]) =>
   fc.record({
-    manifest: generators(invalid).manifest,
-    updates: fc.array(updateArbitrary(invalid), { maxLength: 4 }),
+    manifest: generators(invalidManifest).manifest,
+    updates: fc.array(updateArbitrary(invalidUpdates), { maxLength: 4 }),
   }),
 );
 

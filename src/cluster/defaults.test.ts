@@ -387,6 +387,11 @@ describe('helpers', () => {
     expect(imageTag('localhost:5000/nginx')).toBe('latest');
     expect(imageTag('localhost:5000/nginx:1.25')).toBe('1.25');
     expect(imageTag('nginx@sha256:abcd')).toBe('');
+    // Not a reference (ParseImageName fails): no tag, so IfNotPresent, as upstream defaults it.
+    expect(imageTag(' nginx')).toBe('');
+    expect(imageTag('Nginx')).toBe('');
+    expect(imageTag('Registry.example.com:5000/agent')).toBe('latest');
+    expect(imageTag(`agent@sha256:${'a'.repeat(64)}`)).toBe('');
   });
 
   it('compares semantically: key order and empty-versus-absent do not matter', () => {

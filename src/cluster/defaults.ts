@@ -34,17 +34,26 @@ export function setDefaultsContainer(container: Container): void {
   for (const port of container.ports ?? []) port.protocol ||= 'TCP';
 }
 
+// The reference grammar of github.com/distribution/reference, which parsers.ParseImageName uses.
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domainAndPort = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const pathComponent = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const referenceRe = new RegExp(
+  `^((?:${domainAndPort}/)?${pathComponent}(?:/${pathComponent})*)(?::([\\w][\\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$`,
+);
+
 /**
  * The tag parsers.ParseImageName would report: the explicit tag, '' for a digest-only reference,
- * and 'latest' when neither is given. A ':' before the last '/' is a registry port, not a tag.
+ * and 'latest' when neither is given. A ':' before the last '/' is a registry port, not a tag. An
+ * image that is not a valid reference (whitespace, upper case in the path, a bare 64-hex id, a
+ * name over 255 characters) fails to parse and reports '', as SetDefaults_Container reads it.
  */
 export function imageTag(image: string): string {
-  const at = image.indexOf('@');
-  const name = at >= 0 ? image.slice(0, at) : image;
-  const lastPart = name.slice(name.lastIndexOf('/') + 1);
-  const colon = lastPart.indexOf(':');
-  if (colon >= 0) return lastPart.slice(colon + 1);
-  return at >= 0 ? '' : 'latest';
+  const m = referenceRe.exec(image);
+  if (m === null || /^[a-f0-9]{64}$/.test(image) || (m[1] ?? '').length > 255) return '';
+  const tag = m[2] ?? '';
+  if (tag !== '') return tag;
+  return m[3] !== undefined ? '' : 'latest';
 }
 
 /** SetDefaults_PodSpec (which also applies inside pod templates) plus the container defaults. */
