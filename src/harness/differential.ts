@@ -91,6 +91,13 @@ class HashLabels {
   }
 }
 
+/** FNV-1a, 24 bits in hex: a short name for a stored template (the same on both sides when the templates are). */
+function digest(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return (h & 0xffffff).toString(16).padStart(6, '0');
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -130,7 +137,7 @@ function clusterLines(obs: Observation, labels: HashLabels): string[] {
   const revisions = [...obs.revisions]
     .map(
       (r) =>
-        `${labels.label(r.hash)}#${r.revision}${r.controllerUid === undefined ? '(orphan)' : r.controllerUid !== ds?.uid ? '(other-owner)' : ''}`,
+        `${labels.label(r.hash)}#${r.revision}:t${digest(JSON.stringify(r.template ?? null))}${r.controllerUid === undefined ? '(orphan)' : r.controllerUid !== ds?.uid ? '(other-owner)' : ''}`,
     )
     .sort(cmp);
   lines.push(`revisions ${revisions.length > 0 ? revisions.join(' ') : '-'}`);
