@@ -217,7 +217,8 @@ export async function vetUpstreamAdapter(
   const overlay = join(folder, 'overlay.json');
   writeFileSync(overlay, JSON.stringify(overlayFor((JSON.parse(stdout) as { Dir: string }).Dir)));
   try {
-    await run('go', ['vet', `-modfile=${modfile}`, `-overlay=${overlay}`, '.'], goEnv);
+    // -trimpath as the build has it: vet then reuses the build's compiled packages.
+    await run('go', ['vet', '-trimpath', `-modfile=${modfile}`, `-overlay=${overlay}`, '.'], goEnv);
   } catch (e) {
     throw new UpstreamBuildError(`go vet (${version.minor}): ${lastLine(e)}`);
   }
