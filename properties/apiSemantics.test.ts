@@ -101,6 +101,34 @@ const INVALID_LABEL_KEYS = [
 const VALID_LABEL_VALUES = ['x', 'web', '', 'a'.repeat(63), 'A-b_c.d', '1'];
 const INVALID_LABEL_VALUES = ['a'.repeat(64), '-x', 'x-', 'a b', 'é', 'a/b'];
 const TEMPLATE_GENERATIONS = ['1', '3', '0', '-2'];
+/** Probes as written, and as defaulting completes them. */
+const PROBES: readonly Json[] = [
+  { httpGet: { port: 80 } },
+  {
+    httpGet: { port: 80, path: '/', scheme: 'HTTP' },
+    timeoutSeconds: 1,
+    periodSeconds: 10,
+    successThreshold: 1,
+    failureThreshold: 3,
+  },
+  { tcpSocket: { port: 53 }, periodSeconds: 5 },
+  { exec: { command: ['true'] }, failureThreshold: 1 },
+];
+const ENVS: readonly Json[][] = [
+  [{ name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+  [{ name: 'NODE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } }],
+  [{ name: 'A', value: '1' }],
+];
+const VOLUMES: readonly Json[][] = [
+  [{ name: 'host', hostPath: { path: '/var/log' } }],
+  [{ name: 'cfg', configMap: { name: 'agent' } }, { name: 'tmp' }],
+  [{ name: 'sec', secret: { secretName: 's', defaultMode: 256 } }],
+  [{ name: 'dw', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }],
+  [
+    { name: 'host', hostPath: { path: '/var/log', type: '' } },
+    { name: 'tmp', emptyDir: {} },
+  ],
+];
 const BAD_TEMPLATE_GENERATIONS = ['abc', '99999999999999999999'];
 
 /**
@@ -296,8 +324,14 @@ function generators(invalid: boolean) {
         terminationMessagePath: fc.constantFrom(undefined, undefined, '/dev/termination-log'),
         restartPolicy: v([undefined, undefined, undefined, 'Always', 'Never', 'OnFailure'], ['Bogus']),
         ports: maybe(ports, 3, 1),
+        // Fields with defaults of their own (probes, env field references), valid ones only:
+        // their validation is not modelled (docs/upstream-differences.md).
+        readinessProbe: maybe(fc.constantFrom(...PROBES), 3, 1),
+        env: maybe(fc.constantFrom(...ENVS), 3, 1),
       })
       .map(compact);
+
+  const volumes = fc.constantFrom(...VOLUMES);
 
   const podSpec = fc
     .record({
@@ -309,7 +343,8 @@ function generators(invalid: boolean) {
       initContainers: maybe(
         fc
           .tuple(container('init'), v([undefined, 'Always', 'Never', 'OnFailure'], ['Bogus']))
-          .map(([c, restartPolicy]) => [compact({ ...c, restartPolicy })]),
+          // Probes on init containers are for sidecars only (not modelled): none.
+          .map(([c, restartPolicy]) => [compact({ ...c, restartPolicy, readinessProbe: undefined })]),
         4,
         1,
       ),
@@ -324,6 +359,7 @@ function generators(invalid: boolean) {
       nodeSelector: maybe(labels(2), 2, 1),
       tolerations: maybe(fc.array(toleration, { minLength: 1, maxLength: 3 }), 1, 1),
       affinity: maybe(affinity, 2, 1),
+      volumes: maybe(volumes, 3, 1),
     })
     .map(compact);
 
@@ -475,6 +511,14 @@ function editArbitrary(invalid: boolean): fc.Arbitrary<Omit<Update, 'verb' | 'ba
       edits: [set([...FIRST_CONTAINER, 'imagePullPolicy'], v)],
     })),
     fc.boolean().map((v) => ({ what: 'template: hostNetwork', edits: [set([...TEMPLATE_SPEC, 'hostNetwork'], v)] })),
+    fc.constantFrom(...PROBES).map((v) => ({
+      what: 'template: readinessProbe',
+      edits: [set([...FIRST_CONTAINER, 'readinessProbe'], v)],
+    })),
+    fc.constantFrom(...ENVS).map((v) => ({ what: 'template: env', edits: [set([...FIRST_CONTAINER, 'env'], v)] })),
+    fc
+      .constantFrom(...VOLUMES)
+      .map((v) => ({ what: 'template: volumes', edits: [set([...TEMPLATE_SPEC, 'volumes'], v)] })),
     fc.constantFrom('OnFailure', 'Always').map((v) => ({
       what: 'template: restartPolicy',
       edits: [set([...TEMPLATE_SPEC, 'restartPolicy'], v)],

@@ -8,7 +8,7 @@
  * `deprecated.daemonset.template.generation` annotation.
  */
 import type { DaemonSet, DaemonSetSpec, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
-import type { Container, Node, Pod, PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import type { Container, Node, Pod, PodSpec, PodTemplateSpec, Volume } from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { ApiError } from './apiError.js';
 import { deepCopy, TemplateGenerationAnnotation } from './objects.js';
@@ -26,12 +26,55 @@ type WritableDaemonSet = Writable<DaemonSet> & { metadata?: ObjectMeta; status?:
 
 // --- core/v1 -------------------------------------------------------------------------------------
 
-/** SetDefaults_Container: pull policy from the image tag, termination message path and policy. */
+/**
+ * SetDefaults_Container: pull policy from the image tag, termination message path and policy,
+ * port protocols; with the defaults of what it holds (SetDefaults_Probe, SetDefaults_HTTPGetAction
+ * for probes and lifecycle hooks, SetDefaults_ObjectFieldSelector for env).
+ */
 export function setDefaultsContainer(container: Container): void {
   container.imagePullPolicy ||= imageTag(container.image ?? '') === 'latest' ? 'Always' : 'IfNotPresent';
   container.terminationMessagePath ||= DefaultTerminationMessagePath;
   container.terminationMessagePolicy ||= 'File';
   for (const port of container.ports ?? []) port.protocol ||= 'TCP';
+  for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) {
+    if (probe == null) continue;
+    probe.timeoutSeconds ||= 1;
+    probe.periodSeconds ||= 10;
+    probe.successThreshold ||= 1;
+    probe.failureThreshold ||= 3;
+    setDefaultsHTTPGetAction(probe.httpGet);
+  }
+  setDefaultsHTTPGetAction(container.lifecycle?.postStart?.httpGet);
+  setDefaultsHTTPGetAction(container.lifecycle?.preStop?.httpGet);
+  for (const env of container.env ?? []) {
+    const fieldRef = env.valueFrom?.fieldRef;
+    if (fieldRef != null) fieldRef.apiVersion ||= 'v1';
+  }
+}
+
+function setDefaultsHTTPGetAction(action: { path?: string; scheme?: string } | undefined): void {
+  if (action == null) return;
+  action.path ||= '/';
+  action.scheme ||= 'HTTP';
+}
+
+/** File mode 0644, the default of configMap, secret, downwardAPI and projected volumes. */
+const DefaultVolumeMode = 0o644;
+
+/**
+ * SetDefaults_Volume (no source is an emptyDir) and the sources' own: SetDefaults_HostPathVolumeSource
+ * (type ""), and the default mode of configMap, secret, downwardAPI and projected volumes.
+ */
+export function setDefaultsVolume(volume: Volume): void {
+  const sources = Object.entries(volume).filter(([k, v]) => k !== 'name' && v != null);
+  if (sources.length === 0) volume.emptyDir = {};
+  if (volume.hostPath != null) volume.hostPath.type ??= '';
+  for (const source of [volume.configMap, volume.secret, volume.downwardAPI, volume.projected]) {
+    if (source != null) source.defaultMode ??= DefaultVolumeMode;
+  }
+  for (const item of volume.downwardAPI?.items ?? []) {
+    if (item.fieldRef != null) item.fieldRef.apiVersion ||= 'v1';
+  }
 }
 
 // The reference grammar of github.com/distribution/reference, which parsers.ParseImageName uses.
@@ -65,6 +108,7 @@ export function setDefaultsPodSpec(spec: PodSpec): void {
   spec.schedulerName ||= DefaultSchedulerName;
   for (const container of spec.initContainers ?? []) setDefaultsContainer(container);
   for (const container of spec.containers ?? []) setDefaultsContainer(container);
+  for (const volume of spec.volumes ?? []) setDefaultsVolume(volume);
 }
 
 /** SetDefaults_Pod on top of SetDefaults_PodSpec: only real Pods get these, never templates. */
