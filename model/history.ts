@@ -4,7 +4,7 @@
  * instead of creating one; clean-up keeps at most revisionHistoryLimit old revisions plus those
  * live pods still use.
  */
-import { claimedPods } from './pods.ts';
+import { claimedPods, nodesToDaemonPods } from './pods.ts';
 import type { DaemonSet, Pod, PodTemplate, Revision } from './types.ts';
 
 /** JSON with object keys sorted, so equal templates serialise equally. */
@@ -115,4 +115,17 @@ export function historyWithinLimit(revisions: readonly Revision[], pods: readonl
   const liveHashes = new Set(claimedPods(pods, ds).flatMap((p) => (p.hash ? [p.hash] : [])));
   const inUse = old.filter((r) => liveHashes.has(r.hash)).length;
   return old.length <= ds.spec.revisionHistoryLimit + inUse;
+}
+
+/**
+ * Nothing for cleanupHistory to delete: old revisions number at most revisionHistoryLimit, or
+ * every one of them is still carried by a pod (terminal-and-terminating pods do not count,
+ * getNodesToDaemonPods(includeDeletedTerminal=false)). Stricter than historyWithinLimit: with
+ * limit 1, an unused old revision beside a used one is still deleted.
+ */
+export function historySettled(revisions: readonly Revision[], pods: readonly Pod[], ds: DaemonSet): boolean {
+  const old = controlledHistories(revisions, ds).filter((r) => r.hash !== ds.currentHash);
+  if (old.length <= ds.spec.revisionHistoryLimit) return true;
+  const carried = new Set([...nodesToDaemonPods(pods, ds).values()].flat().flatMap((p) => (p.hash ? [p.hash] : [])));
+  return old.every((r) => carried.has(r.hash));
 }

@@ -13,7 +13,7 @@
 import { BURST_REPLICAS } from './controller.ts';
 import { mayBeTaintEvicted } from './deletion.ts';
 import { defaultDaemonTolerations, nodeShouldRunDaemonPod, shouldRun } from './eligibility.ts';
-import { historyWithinLimit } from './history.ts';
+import { historySettled, historyWithinLimit } from './history.ts';
 import { failedPodsBackoffKey, inBackoff, nextBackoff } from './manage.ts';
 import { type ControllerWrites, NO_WRITES, type Observation, writeCount } from './observation.ts';
 import { compareWithExpectation, expectedAtQuiescence, type Violation } from './oracle.ts';
@@ -123,7 +123,8 @@ function deletedOnlyForFailing(before: Observation, after: Observation, ds: Daem
  * has nothing left to do. The oracle's prediction from this cluster is exact and is the cluster
  * itself, every quiescent invariant holds, and nothing is left that a sync acts on although the
  * oracle does not describe it: claimed pods of nodes that no longer exist, terminal pods not yet
- * deleted, ControllerRevisions without a controller (they would be adopted).
+ * deleted, ControllerRevisions without a controller (they would be adopted), old revisions that
+ * cleanupHistory would still delete.
  */
 export function isConverged(obs: Observation): boolean {
   const ds = obs.daemonSet;
@@ -136,6 +137,7 @@ export function isConverged(obs: Observation): boolean {
     if (isPodTerminal(pod) && !pod.terminating) return false;
   }
   if (obs.revisions.some((r) => r.controllerUid === undefined)) return false;
+  if (!historySettled(obs.revisions, obs.pods, ds)) return false;
   return checkInvariants({ obs }, ['quiescent']).length === 0;
 }
 

@@ -92,3 +92,22 @@ describe('isConverged (DS-SYNC-01)', () => {
     expect(converged).toBeGreaterThan(40);
   });
 });
+
+describe('isConverged and old revisions', () => {
+  it('an unused old revision beside a used one, over revisionHistoryLimit 1, is not converged: cleanupHistory deletes it', () => {
+    const w = settle(
+      run(settle(applyEvent(initialWorld({ nodes }), { type: 'DS_CREATED', spec: SPECS.onDelete })), {
+        type: 'TEMPLATE_UPDATED',
+        template: TEMPLATE_B,
+      }),
+    );
+    expect(isConverged(observe(w))).toBe(true);
+    const used = w.revisions.find((r) => r.hash !== w.daemonSet?.currentHash);
+    if (!used) throw new Error('no old revision');
+    const unused = { ...used, name: 'unused', hash: 'unused', revision: 0 };
+    const extra = { ...w, revisions: [...w.revisions, unused] };
+    expect(isConverged(observe(extra))).toBe(false);
+    const synced = applyEvent(extra, { type: 'CONTROLLER_SYNC' });
+    expect(synced.lastStep?.controller.revisionWrites).toBeGreaterThan(0);
+  });
+});
