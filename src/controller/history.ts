@@ -30,12 +30,17 @@ function revisionDataJson(ds: DaemonSet): string {
   const cacheable = template !== null && typeof template === 'object';
   const known = cacheable ? revisionDataTexts.get(template) : undefined;
   if (known !== undefined) return known;
-  const text = canonicalJson(revisionDataOf(ds));
   if (cacheable) {
     canonicalJson(template); // notes whether the template is deep-frozen
-    if (isKnownDeepFrozen(template)) revisionDataTexts.set(template, text);
+    if (isKnownDeepFrozen(template)) {
+      // A stored template is plain JSON already, so the payload needs no deep copy for its text,
+      // and the template's parts are found in canonicalJson's memory instead of walked again.
+      const text = canonicalJson({ spec: { template: { ...template, $patch: 'replace' } } });
+      revisionDataTexts.set(template, text);
+      return text;
+    }
   }
-  return text;
+  return canonicalJson(revisionDataOf(ds));
 }
 
 function maxRevision(revisions: readonly ControllerRevision[]): number {

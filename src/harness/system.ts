@@ -10,7 +10,7 @@ import type { ControllerWrites, CreatedPod, Observation, StepRecord } from '../.
 import { isApiError } from '../cluster/apiError.js';
 import { SimulatedCluster } from '../cluster/cluster.js';
 import type { DaemonSet } from '../cluster/objects.js';
-import { ControllerRevisionHashLabel, controllerRefOf } from '../cluster/objects.js';
+import { ControllerRevisionHashLabel, controllerRefOf, jsonEqual } from '../cluster/objects.js';
 import type { WatchEvent } from '../cluster/store.js';
 import {
   comparePodsOldestFirst,
@@ -467,10 +467,7 @@ export function summarizeWrites(events: readonly WatchEvent[]): ControllerWrites
   for (const event of events) {
     if (event.kind === 'ControllerRevision') revisionWrites++;
     else if (event.kind === 'DaemonSet') {
-      if (
-        JSON.stringify((event.object as DaemonSet).status) !==
-        JSON.stringify((event.oldObject as DaemonSet | undefined)?.status)
-      ) {
+      if (!jsonEqual((event.object as DaemonSet).status, (event.oldObject as DaemonSet | undefined)?.status)) {
         statusWritten = true;
       }
     } else if (event.kind === 'Pod') {
