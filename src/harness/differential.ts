@@ -418,6 +418,17 @@ export async function runDiffCampaign(
       options.run ?? {},
     );
   const totals: CampaignProgress = { runs: 0, checks: 0, events: 0 };
+  if (options.path !== undefined && options.caseIndex !== undefined) {
+    // The shrunk case itself: fast-check replays the path directly (the whole case may not diverge).
+    try {
+      const counterexample = await shrinkCase(arbitrary, runOne, options.seed, options.caseIndex, options.path);
+      return { ...base, runs: 1, stoppedAt: options.caseIndex, counterexample };
+    } catch (e) {
+      if (e instanceof AdapterError) return { ...base, adapterError: e, stoppedAt: options.caseIndex };
+      if (e instanceof Error && /failed once but not when regenerated/.test(e.message)) return { ...base, runs: 1 };
+      throw e;
+    }
+  }
   const first = options.caseIndex ?? 0;
   const last = options.caseIndex ?? options.runs - 1;
   let observed: ObservedFailure | undefined;
