@@ -112,6 +112,17 @@ describe('dsconform diff', () => {
     const unknown = await dsconform(['diff', '--right-mutant', 'no-such', '--runs', '1']);
     expect(unknown.code).toBe(2);
     expect(lastLine(unknown.stderr)).toMatch(/unknown mutant "no-such"/);
+    const broken = await dsconform([
+      'diff',
+      '--right-controller',
+      'false',
+      '--runs',
+      '1',
+      '--report-dir',
+      '<report-dir>',
+    ]);
+    expect(broken.code).toBe(2);
+    expect(lastLine(broken.stderr)).toMatch(/could not start an implementation: .*before answering init/);
     const version = await dsconform(['diff', '--upstream', '0.9', '--runs', '1']);
     expect(version.code).toBe(2);
     expect(lastLine(version.stderr)).toMatch(/unknown upstream version/);

@@ -206,6 +206,10 @@ export async function runDiff(options: DiffOptions, context: CliContext): Promis
       return ExitCode.CouldNotCheck;
     }
     const cx = result.counterexample;
+    if (cx === undefined && options.path !== undefined) {
+      io.stdout(`Verdict: no divergence (case ${options.caseIndex} at shrink path ${options.path})\n`);
+      return ExitCode.Ok;
+    }
     if (cx === undefined) {
       io.stdout(
         `Verdict: no divergence (${result.runs} runs, ${result.events} events, ${result.checks} steps compared)\n`,
