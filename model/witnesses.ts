@@ -21,15 +21,20 @@ export interface Witness {
   readonly build: () => CheckContext;
 }
 
-const nodeNames = (n: number) => Array.from({ length: n }, (_, i) => `node-${i}`);
-const run = (world: World, ...events: DsEvent[]) => events.reduce(applyEvent, world);
-const converged = (n: number, spec: DaemonSetSpec = SPECS.rolling) =>
+export const nodeNames = (n: number) => Array.from({ length: n }, (_, i) => `node-${i}`);
+export const run = (world: World, ...events: DsEvent[]) => events.reduce(applyEvent, world);
+/** `n` nodes and a settled DaemonSet of `spec`. */
+export const converged = (n: number, spec: DaemonSetSpec = SPECS.rolling) =>
   settle(applyEvent(initialWorld({ nodes: nodeNames(n) }), { type: 'DS_CREATED', spec }));
-const podsOn = (w: World, node: string) => w.pods.filter((p) => p.node === node).map((p) => p.name);
+export const podsOn = (w: World, node: string) => w.pods.filter((p) => p.node === node).map((p) => p.name);
 const OTHER_NO_SCHEDULE: Taint = { key: 'other', value: '', effect: 'NoSchedule' };
 
 /** A controller step that made `writes` and changed `before` by `change` (as a faulty implementation might). */
-function faultyStep(before: World, change: (w: World) => World, writes: Partial<ControllerWrites>): CheckContext {
+export function faultyStep(
+  before: World,
+  change: (w: World) => World,
+  writes: Partial<ControllerWrites>,
+): CheckContext {
   const after = change(before);
   const obs: Observation = {
     ...observe(after),
@@ -41,9 +46,10 @@ function faultyStep(before: World, change: (w: World) => World, writes: Partial<
 /** A cluster judged as if it were settled. */
 const settledAs = (w: World): CheckContext => ({ obs: observe(w) });
 
-const deleting = (names: readonly string[]) => (w: World) => names.reduce(deletePod, w);
+export const deleting = (names: readonly string[]) => (w: World) => names.reduce(deletePod, w);
 
-function creating(node: string, template: Partial<Pod> = {}) {
+/** Adds a pod of the DaemonSet for `node` (unbound, Pending, current hash unless `template` says otherwise). */
+export function creating(node: string, template: Partial<Pod> = {}) {
   return (w: World): World => {
     const ds = w.daemonSet;
     if (!ds) return w;
@@ -84,6 +90,26 @@ const noSchedule = () =>
     taint: { key: 'dedicated', value: 'infra', effect: 'NoSchedule' },
   });
 const nodeJoined = () => run(converged(2), { type: 'NODE_ADDED', node: 'node-2' });
+
+/**
+ * One node whose pod failed, was deleted by the controller (the backoff starts) and replaced, and
+ * whose replacement has failed too, all at the same instant; `history` holds the observations.
+ */
+export function secondFailure(): { world: World; history: Observation[] } {
+  let w = run(converged(1), { type: 'POD_FAILED', node: 'node-0' });
+  const history = [observe(w)];
+  w = run(w, { type: 'CONTROLLER_SYNC' });
+  history.push(observe(w));
+  w = run(
+    w,
+    { type: 'CONTROLLER_SYNC' },
+    { type: 'SCHEDULER_STEP' },
+    { type: 'KUBELET_STEP' },
+    { type: 'POD_FAILED', node: 'node-0' },
+  );
+  history.push(observe(w));
+  return { world: w, history };
+}
 
 export const WITNESSES: readonly Witness[] = [
   {
@@ -391,20 +417,9 @@ export const WITNESSES: readonly Witness[] = [
     id: 'DS-BACKOFF-01',
     description: 'a second failed pod on a node is deleted within 1 s of the first',
     build: () => {
-      let w = run(converged(1), { type: 'POD_FAILED', node: 'node-0' });
-      const history = [observe(w)];
-      w = run(w, { type: 'CONTROLLER_SYNC' });
-      history.push(observe(w));
-      w = run(
-        w,
-        { type: 'CONTROLLER_SYNC' },
-        { type: 'SCHEDULER_STEP' },
-        { type: 'KUBELET_STEP' },
-        { type: 'POD_FAILED', node: 'node-0' },
-      );
-      history.push(observe(w));
-      const failed = podsOn(w, 'node-0');
-      const ctx = faultyStep(w, deleting(failed), { deletes: failed });
+      const { world, history } = secondFailure();
+      const failed = podsOn(world, 'node-0');
+      const ctx = faultyStep(world, deleting(failed), { deletes: failed });
       return { ...ctx, history: [...history, ctx.obs] };
     },
   },
