@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	daemon "dsconform/upstream-adapter/upstreamdaemon"
@@ -61,6 +62,8 @@ type host struct {
 	nodeQueue *virtualQueue
 	// lastWrites are the writes of the previous sync, whose outcomes the next sync brings.
 	lastWrites []pendingWrite
+	// newestRV is the newest resourceVersion of any watch event delivered so far.
+	newestRV uint64
 }
 
 func newHost(now time.Time) (*host, error) {
@@ -160,33 +163,34 @@ func (h *host) applyEvent(ev watchEvent) error {
 		if err := json.Unmarshal(ev.Object, obj); err != nil {
 			return err
 		}
-		deliver(h.caches.daemonSets, ev.Type, obj, h.hook.AddDaemonSet, h.hook.UpdateDaemonSet, h.hook.DeleteDaemonSet)
+		h.deliver(h.caches.daemonSets, ev.Type, obj, h.hook.AddDaemonSet, h.hook.UpdateDaemonSet, h.hook.DeleteDaemonSet)
 	case "ControllerRevision":
 		obj := &apps.ControllerRevision{}
 		if err := json.Unmarshal(ev.Object, obj); err != nil {
 			return err
 		}
-		deliver(h.caches.revisions, ev.Type, obj, h.hook.AddHistory, h.hook.UpdateHistory, h.hook.DeleteHistory)
+		h.deliver(h.caches.revisions, ev.Type, obj, h.hook.AddHistory, h.hook.UpdateHistory, h.hook.DeleteHistory)
 	case "Pod":
 		obj := &v1.Pod{}
 		if err := json.Unmarshal(ev.Object, obj); err != nil {
 			return err
 		}
-		deliver(h.caches.pods, ev.Type, obj, h.hook.AddPod, h.hook.UpdatePod, h.hook.DeletePod)
+		h.deliver(h.caches.pods, ev.Type, obj, h.hook.AddPod, h.hook.UpdatePod, h.hook.DeletePod)
 	case "Node":
 		obj := &v1.Node{}
 		if err := json.Unmarshal(ev.Object, obj); err != nil {
 			return err
 		}
 		// The controller registers no delete handler for nodes.
-		deliver(h.caches.nodes, ev.Type, obj, h.hook.AddNode, h.hook.UpdateNode, nil)
+		h.deliver(h.caches.nodes, ev.Type, obj, h.hook.AddNode, h.hook.UpdateNode, nil)
 	default:
 		return fmt.Errorf("unknown kind %q", ev.Kind)
 	}
 	return nil
 }
 
-func deliver(store cache.Indexer, eventType string, obj runtime.Object, add func(any), update func(old, cur any), del func(any)) {
+func (h *host) deliver(store cache.Indexer, eventType string, obj runtime.Object, add func(any), update func(old, cur any), del func(any)) {
+	h.keepResourceVersionsMonotonic(eventType, obj)
 	old, exists, _ := store.Get(obj)
 	if eventType == "DELETED" {
 		_ = store.Delete(obj)
@@ -202,6 +206,31 @@ func deliver(store cache.Indexer, eventType string, obj runtime.Object, add func
 	}
 	_ = store.Add(obj)
 	add(obj)
+}
+
+// keepResourceVersionsMonotonic gives a DELETED event's object the newest resourceVersion seen so
+// far when it carries an older one. A real watch delivers a deleted object with the
+// resourceVersion of the deletion, newer than every event before it; the protocol's DELETED events
+// carry the object's last resourceVersion instead. client-go's stores remember the resourceVersion
+// of the last object they were given (LastStoreSyncResourceVersion), and 1.36+'s stale-read check
+// (StaleControllerConsistencyDaemonSet) compares it with those of the controller's own writes: an
+// older one there would hold every later sync of the DaemonSet back.
+func (h *host) keepResourceVersionsMonotonic(eventType string, obj runtime.Object) {
+	accessor, err := meta.Accessor(obj)
+	if err != nil {
+		return
+	}
+	rv, err := strconv.ParseUint(accessor.GetResourceVersion(), 10, 64)
+	if err != nil {
+		return
+	}
+	if eventType == "DELETED" && rv < h.newestRV {
+		accessor.SetResourceVersion(strconv.FormatUint(h.newestRV, 10))
+		return
+	}
+	if rv > h.newestRV {
+		h.newestRV = rv
+	}
 }
 
 // maxWorkerSteps bounds one sync's worker loop (each key's sync can only requeue it with a delay,
