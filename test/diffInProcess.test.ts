@@ -1,0 +1,46 @@
+/**
+ * `dsconform diff` in process (test/diff.test.ts runs it as a child process, which coverage does
+ * not see): a mutant on the right is told apart and the shrunk divergence is saved and printed side
+ * by side; the reference against itself agrees.
+ */
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type CliIO, main } from '../src/cli/main.js';
+
+function captured(): CliIO & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    color: false,
+    stdout(text: string) {
+      io.out += text;
+    },
+    stderr(text: string) {
+      io.err += text;
+    },
+  };
+  return io;
+}
+
+describe('dsconform diff (in process)', () => {
+  it('tells a mutant apart, shrinks the divergence and saves it', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dsconform-diff-'));
+    const io = captured();
+    const argv = ['node', 'dsconform', 'diff', '--right-mutant', 'duplicate-pods', '--profile', 'core'];
+    const code = await main([...argv, '--runs', '100', '--seed', '3', '--report-dir', dir], io);
+    expect(code, io.err).toBe(1);
+    expect(io.out).toContain('|');
+    expect(readdirSync(join(dir, 'counterexamples')).length).toBe(1);
+  });
+
+  it('the reference against itself agrees', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dsconform-diff-'));
+    const io = captured();
+    const argv = ['node', 'dsconform', 'diff', '--right-reference', '--profile', 'all', '--runs', '60', '--seed', '4'];
+    const code = await main([...argv, '--report-dir', dir], io);
+    expect(code, io.err).toBe(0);
+    expect(io.out).toMatch(/no divergence/);
+  });
+});
