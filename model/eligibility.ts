@@ -211,3 +211,14 @@ export function schedulerFits(node: Node, template: PodTemplate): boolean {
   const { requiredNodeAffinity: _replaced, ...pinned } = template;
   return nodeShouldRunDaemonPod(node, { ...pinned, nodeName: node.name }).shouldRun;
 }
+
+/**
+ * The kubelet's own admission of a bound pod made from `template` (lifecycle's generalFilter): its
+ * nodeSelector must match the node (its required affinity is only the pin to this node) and every
+ * NoExecute taint must be tolerated. A pod that fails it ends Failed without starting.
+ */
+export function kubeletAdmits(node: Node, template: PodTemplate): boolean {
+  if (!matchesNodeSelector(template.nodeSelector, node)) return false;
+  if (template.nodeName !== undefined && template.nodeName !== '' && template.nodeName !== node.name) return false;
+  return findUntoleratedTaint(node.taints, daemonPodTolerations(template), ['NoExecute']) === undefined;
+}

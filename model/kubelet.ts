@@ -1,8 +1,10 @@
 /**
  * The kubelets (one pass over every node): on a Ready node, bound Pending pods start (Running,
- * not yet ready: readiness is its own event) and terminating pods finish and leave the API.
+ * not yet ready: readiness is its own event), or fail admission (Failed) when the node no longer
+ * fits the pod's own template, and terminating pods finish and leave the API.
  * A node that is not Ready does nothing, so its pods stay as they are.
  */
+import { kubeletAdmits } from './eligibility.ts';
 import type { World } from './world.ts';
 
 export function kubeletStep(world: World): World {
@@ -16,7 +18,10 @@ export function kubeletStep(world: World): World {
     }
     if (pod.phase === 'Pending') {
       changed = true;
-      return [{ ...pod, phase: 'Running' as const }];
+      const node = world.nodes.find((n) => n.name === pod.node);
+      const template = pod.hash === undefined ? undefined : world.templates[pod.hash];
+      const admitted = !node || !template || kubeletAdmits(node, template);
+      return [{ ...pod, phase: admitted ? ('Running' as const) : ('Failed' as const) }];
     }
     return [pod];
   });

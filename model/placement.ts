@@ -7,7 +7,7 @@
  * test checks that the two agree.
  */
 import { mayBeTaintEvicted } from './deletion.ts';
-import { nodeShouldRunDaemonPod, schedulerFits } from './eligibility.ts';
+import { kubeletAdmits, nodeShouldRunDaemonPod, schedulerFits } from './eligibility.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor, oldestPod } from './pods.ts';
 import { allowsSurge, desiredNodes, rolloutBudgets } from './rollout.ts';
 import type { Cluster, DaemonSet, Pod, PodTemplate } from './types.ts';
@@ -99,7 +99,18 @@ export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
       const base = { node: node.name, shouldRun, shouldContinueRunning };
       const none = { ...base, pods: 0 as const, updated: false, ready: false, available: false };
       if (!shouldContinueRunning) return none;
-      const here = live.filter((p) => p.node === node.name);
+      // A bound pod that has not started and that the node no longer admits (its own template's
+      // nodeSelector or NoExecute tolerations) will fail at the kubelet and be replaced.
+      const rejected = (p: Pod) => {
+        if (!p.bound || p.phase !== 'Pending' || node.ready !== 'True') return false;
+        const template = podTemplate(cluster, ds, p);
+        if (template === undefined) {
+          reasons.push(`bound pod ${p.name} has an unknown template: the kubelet may reject it`);
+          return false;
+        }
+        return !kubeletAdmits(node, template);
+      };
+      const here = live.filter((p) => p.node === node.name && !rejected(p));
       const kept = survivor(ds, here);
       const keptOnceBound = survivor(ds, here.map(asBound));
       if (kept && keptOnceBound && kept.name !== keptOnceBound.name) {
