@@ -56,36 +56,9 @@ export interface CheckOptions {
   shard?: { index: number; count: number };
 }
 
-export function positiveInt(name: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < 1)
-      throw new InvalidArgumentError(`${name} must be a positive whole number`);
-    return Number(value);
-  };
-}
+import { caseOptions, nonNegativeInt, positiveInt, seedValue, shardValue, shrinkPathValue } from './options.js';
 
-function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, 0 or more`);
-    return Number(value);
-  };
-}
-
-/** `--shard i/n`: 1 <= i <= n. */
-export function shardValue(value: string): { index: number; count: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(value);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) {
-    throw new InvalidArgumentError('--shard must be i/n with 1 <= i <= n, e.g. 2/4');
-  }
-  return { index, count };
-}
-
-function seedValue(value: string): number {
-  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('the seed must be a whole number');
-  return Number(value) | 0;
-}
+export { positiveInt, shardValue };
 
 /** A default seed: DSCONFORM_SEED, else a fresh one (printed, so the run can be repeated). */
 export function defaultSeed(): number {
@@ -399,8 +372,10 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
 }
 
 export const registerCheck: RegisterCommand = (program: Command, context: CliContext) => {
-  program
-    .command('check')
+  caseOptions(program.command('check'), {
+    stepTimeout: 'how long a --controller may take to answer one message',
+    reportDir: 'where reports and counterexamples are written',
+  })
     .description(
       'check an implementation against the model: random event sequences, invariants after every step, comparison at quiescence',
     )
@@ -432,22 +407,8 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
     .option(
       '--path <path>',
       'fast-check replay path of one case (with --seed), as a failure prints it',
-      (value: string) => {
-        // A path fast-check cannot read would be ignored: the whole campaign would run instead.
-        if (!/^\d+(:\d+)*$/.test(value))
-          throw new InvalidArgumentError('expected a shrink path as a failure prints it, e.g. 17:0:3');
-        return value;
-      },
+      shrinkPathValue,
     )
-    .option(
-      '--step-timeout <ms>',
-      'how long a --controller may take to answer one message',
-      positiveInt('--step-timeout'),
-      10_000,
-    )
-    .option('--report-dir <dir>', 'where reports and counterexamples are written', 'reports')
-    .option('--nodes <n>', 'nodes in the generated clusters', positiveInt('--nodes'), 3)
-    .option('--max-events <n>', 'longest generated event sequence', positiveInt('--max-events'), 30)
     .option(
       '--case <n>',
       "run only this case of the campaign (0-based), as a failure's rerun line prints it",

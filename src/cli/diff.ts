@@ -28,10 +28,11 @@ import { MUTANTS } from '../harness/mutants.js';
 import { PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
-import { defaultRuns, defaultSeed, oneLine, positiveInt, resolveImplementation } from './check.js';
+import { defaultRuns, defaultSeed, oneLine, resolveImplementation } from './check.js';
 import { ExitCode } from './exitCodes.js';
 import { onInterrupt } from './lifecycle.js';
 import type { CliContext, RegisterCommand } from './main.js';
+import { caseOptions, nonNegativeInt, positiveInt, seedValue, shrinkPathValue } from './options.js';
 import { ensureOutputDirectory } from './outputDir.js';
 import type { ReplayOptions } from './replay.js';
 
@@ -259,18 +260,6 @@ export async function runDiff(options: DiffOptions, context: CliContext): Promis
   }
 }
 
-function seedValue(value: string): number {
-  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('the seed must be a whole number');
-  return Number(value) | 0;
-}
-
-function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, 0 or more`);
-    return Number(value);
-  };
-}
-
 interface RawDiffOptions {
   upstream?: string;
   controller?: string;
@@ -328,8 +317,10 @@ export function diffSides(raw: RawDiffOptions): { left: DiffSideSpec; right: Dif
 }
 
 export const registerDiff: RegisterCommand = (program: Command, context: CliContext) => {
-  program
-    .command('diff')
+  caseOptions(program.command('diff'), {
+    stepTimeout: 'how long a process side may take to answer one message',
+    reportDir: 'where counterexamples are written',
+  })
     .description(
       'lock-step differential: the same generated events drive two implementations (default left: the reference); the first step where their writes or clusters differ is shrunk and saved',
     )
@@ -353,21 +344,8 @@ export const registerDiff: RegisterCommand = (program: Command, context: CliCont
     .option(
       '--path <path>',
       'fast-check shrink path of the case (with --case), as a divergence prints it',
-      (value: string) => {
-        if (!/^\d+(:\d+)*$/.test(value))
-          throw new InvalidArgumentError('expected a shrink path as a divergence prints it, e.g. 17:0:3');
-        return value;
-      },
+      shrinkPathValue,
     )
-    .option(
-      '--step-timeout <ms>',
-      'how long a process side may take to answer one message',
-      positiveInt('--step-timeout'),
-      10_000,
-    )
-    .option('--report-dir <dir>', 'where counterexamples are written', 'reports')
-    .option('--nodes <n>', 'nodes in the generated clusters', positiveInt('--nodes'), 3)
-    .option('--max-events <n>', 'longest generated event sequence', positiveInt('--max-events'), 30)
     .action(async (raw: RawDiffOptions) => {
       const { left, right } = diffSides(raw);
       if (raw.path !== undefined && raw.case === undefined)

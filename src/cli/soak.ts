@@ -30,9 +30,9 @@ import {
   type SoakStream,
   summarize,
 } from '../report/soakReport.js';
-import { positiveInt, shardValue } from './check.js';
 import { ExitCode } from './exitCodes.js';
 import type { CliContext, CliIO, RegisterCommand } from './main.js';
+import { caseOptions, positiveInt, shardValue } from './options.js';
 
 export interface SoakCliOptions {
   controller?: string;
@@ -638,8 +638,10 @@ export function mergeSoaksIn(dirs: readonly string[], reportDir: string, io: Cli
 }
 
 export const registerSoak: RegisterCommand = (program: Command, context: CliContext) => {
-  program
-    .command('soak')
+  caseOptions(program.command('soak'), {
+    stepTimeout: 'how long a --controller may take to answer one message',
+    reportDir: 'where soak/<run id>/soak.json and its counterexamples are written',
+  })
     .description(
       'run many cases of many seeds on every profile (the reference by default) on worker threads, without stopping at a failure; shrink and save every failing case and report the failure (false-alarm) rate',
     )
@@ -678,15 +680,6 @@ export const registerSoak: RegisterCommand = (program: Command, context: CliCont
     )
     .option('--controller <command>', 'an implementation speaking the controller protocol (one process per worker)')
     .option('--mutant <name>', 'a deliberately faulty reference controller (see dsconform check --help)')
-    .option(
-      '--step-timeout <ms>',
-      'how long a --controller may take to answer one message',
-      positiveInt('--step-timeout'),
-      10_000,
-    )
-    .option('--report-dir <dir>', 'where soak/<run id>/soak.json and its counterexamples are written', 'reports')
-    .option('--nodes <n>', 'nodes in the generated clusters', positiveInt('--nodes'), 3)
-    .option('--max-events <n>', 'longest generated event sequence', positiveInt('--max-events'), 30)
     .action(
       async (raw: {
         runs?: number;
