@@ -93,10 +93,14 @@ export function mayBeTaintEvicted(cluster: Cluster, pod: Pod): boolean {
   });
 }
 
-/** The template a pod was made from: its revision's, by the pod's hash label. */
-function podTemplate(cluster: Cluster, pod: Pod): PodTemplate | undefined {
+/**
+ * The template a pod was made from, when the cluster says: its revision's (by the pod's hash
+ * label), else the DaemonSet's own template for a pod of the current hash.
+ */
+export function podTemplate(cluster: Cluster, pod: Pod): PodTemplate | undefined {
   if (pod.hash === undefined) return undefined;
+  const stored = cluster.revisions.find((r) => r.hash === pod.hash && r.template !== undefined)?.template;
+  if (stored) return stored;
   const ds = cluster.daemonSet;
-  if (ds?.currentHash === pod.hash) return ds.spec.template;
-  return cluster.revisions.find((r) => r.hash === pod.hash)?.template;
+  return ds !== undefined && ds.currentHash === pod.hash ? ds.spec.template : undefined;
 }

@@ -6,11 +6,11 @@
  * environment events. `quiescence.ts` reaches the same state by running the model's actors; a
  * test checks that the two agree.
  */
-import { mayBeTaintEvicted } from './deletion.ts';
+import { mayBeTaintEvicted, podTemplate } from './deletion.ts';
 import { kubeletAdmits, nodeShouldRunDaemonPod, schedulerFits } from './eligibility.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor, oldestPod } from './pods.ts';
 import { allowsSurge, desiredNodes, rolloutBudgets } from './rollout.ts';
-import type { Cluster, DaemonSet, Pod, PodTemplate } from './types.ts';
+import type { Cluster, DaemonSet, Pod } from './types.ts';
 
 export interface NodeExpectation {
   readonly node: string;
@@ -37,13 +37,6 @@ export interface Placement {
   readonly nodes: readonly NodeExpectation[];
 }
 
-/** The template a pod was made from, when the cluster says (its revision), else the current one for current pods. */
-function podTemplate(cluster: Cluster, ds: DaemonSet, pod: Pod): PodTemplate | undefined {
-  const stored = cluster.revisions.find((r) => r.hash === pod.hash && r.template !== undefined)?.template;
-  if (stored) return stored;
-  return pod.hash !== undefined && pod.hash === ds.currentHash ? ds.spec.template : undefined;
-}
-
 /** Why a healthy environment would not settle this cluster fully (empty when it would). */
 export function inexactReasons(cluster: Cluster, ds: DaemonSet): string[] {
   const reasons: string[] = [];
@@ -54,7 +47,7 @@ export function inexactReasons(cluster: Cluster, ds: DaemonSet): string[] {
     if (pod.bound || !isPodLive(pod)) continue;
     const node = cluster.nodes.find((n) => n.name === pod.node);
     if (!node) continue;
-    const template = podTemplate(cluster, ds, pod);
+    const template = podTemplate(cluster, pod);
     if (template === undefined) reasons.push(`unbound pod ${pod.name}: its template is unknown`);
     else if (!schedulerFits(node, template))
       reasons.push(`unbound pod ${pod.name} can never be scheduled to ${node.name}`);
@@ -82,7 +75,7 @@ export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
   // An unbound pod that the scheduler will bind sorts after bound pods now and among them later.
   const asBound = (p: Pod): Pod => {
     const node = nodeByName.get(p.node);
-    const template = podTemplate(cluster, ds, p);
+    const template = podTemplate(cluster, p);
     return !p.bound && node && template && schedulerFits(node, template) ? { ...p, bound: true } : p;
   };
   const live = claimedPods(cluster.pods, ds).filter(isPodLive);
@@ -103,7 +96,7 @@ export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
       // nodeSelector or NoExecute tolerations) will fail at the kubelet and be replaced.
       const rejected = (p: Pod) => {
         if (!p.bound || p.phase !== 'Pending' || node.ready !== 'True') return false;
-        const template = podTemplate(cluster, ds, p);
+        const template = podTemplate(cluster, p);
         if (template === undefined) {
           reasons.push(`bound pod ${p.name} has an unknown template: the kubelet may reject it`);
           return false;
