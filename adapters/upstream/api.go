@@ -34,15 +34,19 @@ type pendingWrite struct {
 // each mutating call into a protocol write. Reads are answered from the informer caches, plus the
 // revisions created earlier in the same sync (an API server would know them already).
 type apiRecorder struct {
-	mu        sync.Mutex
-	caches    *caches
-	writes    []pendingWrite
-	created   map[string]*apps.ControllerRevision
+	mu      sync.Mutex
+	caches  *caches
+	writes  []pendingWrite
+	created map[string]*apps.ControllerRevision
+	// removed holds the pods and revisions ("pods/ns/name", "controllerrevisions/ns/name") that a
+	// delete of this sync removed from the API server at once (see podRemovedAtOnce): later calls on
+	// them in the same sync are answered NotFound, as an API server answers them.
+	removed   map[string]bool
 	generated int
 }
 
 func newAPIRecorder(c *caches) *apiRecorder {
-	return &apiRecorder{caches: c, created: map[string]*apps.ControllerRevision{}}
+	return &apiRecorder{caches: c, created: map[string]*apps.ControllerRevision{}, removed: map[string]bool{}}
 }
 
 // take returns the writes of this sync, concurrent creates and deletes in a stable order, and
@@ -53,6 +57,7 @@ func (a *apiRecorder) take() []pendingWrite {
 	writes := a.writes
 	a.writes = nil
 	a.created = map[string]*apps.ControllerRevision{}
+	a.removed = map[string]bool{}
 	// syncNodes creates (and deletes) pods from concurrent goroutines, so their order is the
 	// scheduler's: each run of consecutive creates or deletes is put in node / name order.
 	for start := 0; start < len(writes); {
@@ -101,9 +106,15 @@ func (a *apiRecorder) react(action clienttesting.Action) (bool, runtime.Object, 
 		name := action.(clienttesting.DeleteAction).GetName()
 		switch resource {
 		case "pods":
+			if a.removed[removedKey(resource, ns, name)] {
+				return true, nil, apierrors.NewNotFound(podsResource, name)
+			}
 			key := ""
 			if pod, ok := a.caches.pod(ns, name); ok {
 				key = controllerKey(ns, pod.OwnerReferences)
+				if podRemovedAtOnce(pod) {
+					a.removed[removedKey(resource, ns, name)] = true
+				}
 			}
 			a.emit(pendingWrite{
 				write: map[string]any{"op": "deletePod", "namespace": ns, "name": name},
@@ -111,9 +122,21 @@ func (a *apiRecorder) react(action clienttesting.Action) (bool, runtime.Object, 
 			})
 			return true, nil, nil
 		case "controllerrevisions":
+			if a.removed[removedKey(resource, ns, name)] {
+				return true, nil, apierrors.NewNotFound(revisionsResource, name)
+			}
 			key := ""
 			if rev, ok := a.caches.revision(ns, name); ok {
 				key = controllerKey(ns, rev.OwnerReferences)
+				if len(rev.Finalizers) == 0 {
+					a.removed[removedKey(resource, ns, name)] = true
+				}
+			} else if rev, ok := a.created[ns+"/"+name]; ok {
+				key = controllerKey(ns, rev.OwnerReferences)
+				if len(rev.Finalizers) == 0 {
+					a.removed[removedKey(resource, ns, name)] = true
+					delete(a.created, ns+"/"+name)
+				}
 			}
 			a.emit(pendingWrite{
 				write: map[string]any{"op": "deleteControllerRevision", "namespace": ns, "name": name},
@@ -130,6 +153,9 @@ func (a *apiRecorder) react(action clienttesting.Action) (bool, runtime.Object, 
 		}
 	case "get":
 		name := action.(clienttesting.GetAction).GetName()
+		if a.removed[removedKey(resource, ns, name)] {
+			return true, nil, apierrors.NewNotFound(schema.GroupResource{Group: action.GetResource().Group, Resource: resource}, name)
+		}
 		switch resource {
 		case "daemonsets":
 			if ds, ok := a.caches.daemonSet(ns, name); ok {
@@ -169,6 +195,9 @@ func (a *apiRecorder) update(ns string, act clienttesting.UpdateAction) (bool, r
 			return true, obj.DeepCopy(), nil
 		}
 	case *apps.ControllerRevision:
+		if a.removed[removedKey("controllerrevisions", ns, obj.Name)] {
+			return true, nil, apierrors.NewNotFound(revisionsResource, obj.Name)
+		}
 		rev := obj.DeepCopy()
 		rev.APIVersion, rev.Kind = "apps/v1", "ControllerRevision"
 		a.emit(pendingWrite{
@@ -224,6 +253,12 @@ func (a *apiRecorder) patch(ns string, act clienttesting.PatchAction, kind strin
 	name := act.GetName()
 	var current runtime.Object
 	var schemaObj any
+	if kind == "Pod" && a.removed[removedKey("pods", ns, name)] {
+		return true, nil, apierrors.NewNotFound(podsResource, name)
+	}
+	if kind == "ControllerRevision" && a.removed[removedKey("controllerrevisions", ns, name)] {
+		return true, nil, apierrors.NewNotFound(revisionsResource, name)
+	}
 	if kind == "Pod" {
 		pod, ok := a.caches.pod(ns, name)
 		if !ok {
@@ -298,6 +333,30 @@ func (a *apiRecorder) patch(ns string, act clienttesting.PatchAction, kind strin
 		return true, nil, err
 	}
 	return true, result, nil
+}
+
+func removedKey(resource, ns, name string) string {
+	return resource + "/" + ns + "/" + name
+}
+
+// podRemovedAtOnce tells whether the API server removes the pod as soon as the controller deletes
+// it (DeleteOptions without a grace period), rather than marking it terminating: the pod strategy's
+// CheckGracefulDelete (pkg/registry/core/pod/strategy.go) gives an unscheduled or terminal pod a
+// grace period of 0, and otherwise takes spec.terminationGracePeriodSeconds (defaulted to 30);
+// the generic store (apiserver pkg/registry/generic/registry/store.go, Delete and
+// updateForGracefulDeletionAndFinalizers) then deletes at once when the grace period is 0 and no
+// finalizer is left. A pod already terminating keeps its (shorter) grace period.
+func podRemovedAtOnce(pod *v1.Pod) bool {
+	if len(pod.Finalizers) > 0 {
+		return false
+	}
+	if pod.DeletionTimestamp != nil {
+		return pod.DeletionGracePeriodSeconds != nil && *pod.DeletionGracePeriodSeconds <= 0
+	}
+	if pod.Spec.NodeName == "" || pod.Status.Phase == v1.PodFailed || pod.Status.Phase == v1.PodSucceeded {
+		return true
+	}
+	return pod.Spec.TerminationGracePeriodSeconds != nil && *pod.Spec.TerminationGracePeriodSeconds <= 0
 }
 
 // controllerKey is the namespace/name key of the DaemonSet that controls an object, or "".
