@@ -6,6 +6,7 @@ import type { NpmTestFigure } from './npmTest.js';
 import type { StatusLoopFigure } from './statusLoop.js';
 import type { SyncFigure } from './sync.js';
 import type { ThroughputFigure } from './throughput.js';
+import type { UpstreamBenchFigure } from './upstreamGo.js';
 
 export const RESULTS_SCHEMA = 'dsconform/bench-results@1';
 
@@ -21,6 +22,8 @@ export interface BenchResults {
   loadAverage: Record<string, number>;
   throughput?: ThroughputFigure[];
   statusLoop?: StatusLoopFigure[];
+  /** Upstream's BenchmarkUpdateDaemonSetStatus in Go beside the reference's status loop. */
+  upstreamStatusLoop?: UpstreamBenchFigure;
   sync?: SyncFigure[];
   detect?: DetectionFigure[];
   explore?: ExploreFigure;

@@ -6,6 +6,10 @@
  *   npm run bench -- --quick               smaller samples, fewer seeds
  *   npm run bench -- --only status,sync    rerun some sections; the others keep their last figures
  *   npm run bench -- --npm-test            also time the whole test suite
+ *
+ * The `upstream` section runs upstream's own BenchmarkUpdateDaemonSetStatus (Go, k8s.io/kubernetes
+ * v1.37.2, built from adapters/upstream's go.mod/go.sum) interleaved with the reference's status
+ * loop (bench/upstreamGo.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -20,8 +24,9 @@ import { CPU_CLOCK } from './stats.js';
 import { measureStatusLoop } from './statusLoop.js';
 import { measureSync } from './sync.js';
 import { measureThroughput } from './throughput.js';
+import { measureUpstreamStatusLoop } from './upstreamGo.js';
 
-const SECTIONS = ['throughput', 'status', 'sync', 'detect', 'explore'] as const;
+const SECTIONS = ['throughput', 'status', 'upstream', 'sync', 'detect', 'explore'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -89,6 +94,13 @@ async function main(): Promise<void> {
       results.statusLoop = (['none', 'exclusion'] as const).flatMap((affinity) =>
         [1000, 10000].map((nodes) => measureStatusLoop(nodes, affinity, repeats)),
       );
+    });
+  }
+  if (only.has('upstream')) {
+    await section('upstream', () => {
+      results.upstreamStatusLoop = measureUpstreamStatusLoop(quick ? 3 : 5, quick ? 7 : 15, log);
+      if (!results.upstreamStatusLoop.available)
+        log(`bench: upstream: not measured: ${results.upstreamStatusLoop.note}`);
     });
   }
   if (only.has('sync')) {
