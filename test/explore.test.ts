@@ -1,15 +1,29 @@
 /**
  * Bounded exploration (src/harness/explore.ts): a small exploration of the model finds no
  * violation and counts states and transitions; a deliberately faulty step or invariant check is
- * reported with a numbered trace and exit code 1.
+ * reported with a numbered trace and exit code 1. The moves mode (`--moves allowed`, issue 14
+ * item 5) explores the allowed-moves relation: the real catalogue has no spec bug at small bounds,
+ * and a weakened relation (DS-ELIG-01 dropped) is reported as one.
  */
 import { describe, expect, it } from 'vitest';
-import { checkInvariants } from '../model/invariants.ts';
+import {
+  abstractMove,
+  allowedMoveRules,
+  applyMove,
+  candidateMoves,
+  EMPTY_MOVE,
+  moveKey,
+  movePool,
+  SAFETY_STEP_IDS,
+  safetyInvariants,
+} from '../model/allowedMoves.ts';
+import { checkInvariants, INVARIANTS } from '../model/invariants.ts';
+import { canonicalWorldKey } from '../model/quiescence.ts';
 import { applyEvent } from '../model/step.ts';
 import { universeEvents } from '../model/universe.ts';
 import type { World } from '../model/world.ts';
 import { type CliIO, main } from '../src/cli/main.js';
-import { explore, formatExploreResult, universeTransitions } from '../src/harness/explore.js';
+import { explore, exploreResultJson, formatExploreResult, universeTransitions } from '../src/harness/explore.js';
 
 function capture(): CliIO & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -122,3 +136,106 @@ describe('explore', () => {
     expect(io.out.join('')).toMatch(/explored [\d,]+ states, [\d,]+ transitions, depth 2, 2 nodes, 0 violations in/);
   });
 });
+
+describe('explore --moves allowed (the allowed-moves relation)', () => {
+  /** Worlds in which the controller may act: the states of a small exploration. */
+  async function someWorlds(nodes: number, depth: number, limit: number): Promise<World[]> {
+    const worlds: World[] = [];
+    await explore({
+      nodes,
+      depth,
+      step: (world, event) => {
+        if (event.type === 'CONTROLLER_SYNC' && worlds.length < limit) worlds.push(world);
+        return applyEvent(world, event);
+      },
+    });
+    return worlds;
+  }
+
+  it("applyMove of the abstract controller's move is the abstract controller's sync", async () => {
+    const worlds = await someWorlds(2, 3, 300);
+    expect(worlds.length).toBeGreaterThan(100);
+    for (const world of worlds) {
+      const sync = applyEvent(world, { type: 'CONTROLLER_SYNC' });
+      const mine = applyMove(world, abstractMove(world));
+      expect(canonicalWorldKey(mine)).toBe(canonicalWorldKey(sync));
+      expect(mine.controller).toEqual(sync.controller);
+      expect(mine.lastStep?.controller).toEqual(sync.lastStep?.controller);
+    }
+  });
+
+  it('offers the abstract move first, the empty move, and no move twice', async () => {
+    for (const world of await someWorlds(2, 2, 50)) {
+      const moves = candidateMoves(world);
+      expect(moveKey(moves[0] ?? EMPTY_MOVE)).toBe(moveKey(abstractMove(world)));
+      const keys = moves.map(moveKey);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(keys).toContain(moveKey(EMPTY_MOVE));
+      const p = movePool(world).length;
+      expect(moves.length).toBeLessThanOrEqual(2 + 2 * p + (p * (p - 1)) / 2 + abstractMoveSize(world) * p);
+    }
+  });
+
+  it('classes the safety set within the catalogue: every always invariant and the listed step ones', () => {
+    const ids = safetyInvariants().map((i) => i.id);
+    for (const id of SAFETY_STEP_IDS) expect(ids).toContain(id);
+    for (const i of INVARIANTS.filter((x) => x.scope === 'always')) expect(ids).toContain(i.id);
+    expect(allowedMoveRules().every((i) => i.scope === 'step')).toBe(true);
+  });
+
+  it('finds no spec bug in the real catalogue (2 nodes, depth 3), and counts the moves', async () => {
+    const result = await explore({ nodes: 2, depth: 3, moves: 'allowed' });
+    expect(result.violation).toBeUndefined();
+    const moves = result.moves;
+    expect(moves).toBeDefined();
+    if (!moves) return;
+    expect(moves.candidates).toBe(moves.allowed + moves.rejected);
+    expect(moves.alternatives).toBeGreaterThan(1000);
+    expect(moves.rejectedBy['DS-ELIG-01']).toBeGreaterThan(0);
+    expect(moves.rejectedBy['DS-SAFE-01']).toBeGreaterThan(0);
+    expect(moves.statesViaAlternatives).toBeGreaterThan(0);
+    // More states than the abstract controller alone reaches.
+    const plain = await explore({ nodes: 2, depth: 3 });
+    expect(result.states).toBeGreaterThan(plain.states);
+    const text = formatExploreResult(result, { nodes: 2, depth: 3, moves: 'allowed' });
+    expect(text).toMatch(/candidate controller steps, [\d,]+ allowed .* rejected \(DS-/);
+    expect(text).toMatch(/0 spec bugs in/);
+  });
+
+  it('reports a spec bug when the relation is weakened (DS-ELIG-01 dropped), with the path and the chosen writes', async () => {
+    const allowed = allowedMoveRules().filter((i) => i.id !== 'DS-ELIG-01');
+    const result = await explore({ nodes: 2, depth: 3, moves: 'allowed', allowed });
+    expect(result.violation?.kind).toBe('spec-bug');
+    expect(result.violation?.violation.id).toBe('DS-ELIG-01');
+    const text = formatExploreResult(result, { nodes: 2, depth: 3, moves: 'allowed' });
+    expect(text).toMatch(/SPEC BUG DS-ELIG-01 .*created a pod on node-\d where shouldRun is false/);
+    expect(text).toMatch(/CONTROLLER_SYNC\n {7}writes: create on node-\d.*\(an alternative move\)/);
+    expect(text).toMatch(/1 spec bug in/);
+    const json = exploreResultJson(result) as { outcome: string; violation: { trace: { writes?: string }[] } };
+    expect(json.outcome).toBe('spec-bug');
+    expect(json.violation.trace.some((s) => s.writes?.includes('create on'))).toBe(true);
+  });
+
+  it('runs as a command with --moves allowed --json (exit 0), and refuses it with --target reference (exit 2)', async () => {
+    const io = capture();
+    const code = await main(
+      ['node', 'dsconform', 'explore', '--nodes', '2', '--depth', '2', '--moves', 'allowed', '--json'],
+      io,
+    );
+    expect(code).toBe(0);
+    const json = JSON.parse(io.out.join('')) as { outcome: string; moves: { candidates: number } };
+    expect(json.outcome).toBe('ok');
+    expect(json.moves.candidates).toBeGreaterThan(0);
+    const bad = capture();
+    const refused = await main(
+      ['node', 'dsconform', 'explore', '--moves', 'allowed', '--target', 'reference', '--depth', '1'],
+      bad,
+    );
+    expect(refused).toBe(2);
+  });
+});
+
+function abstractMoveSize(world: World): number {
+  const m = abstractMove(world);
+  return m.creates.length + m.deletes.length + (m.status ? 1 : 0) + (m.bookkeeping ? 1 : 0);
+}

@@ -1,9 +1,16 @@
 /**
  * `dsconform explore`: bounded exhaustive exploration of the model (src/harness/explore.ts).
- * Exit 0 when no invariant is violated, 1 with a numbered trace when one is, 2 on bad usage.
+ * Exit 0 when no invariant is violated, 1 with a numbered trace when one is (or, with
+ * `--moves allowed`, when a spec bug is found), 2 on bad usage.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import { type ExploreOptions, explore, formatExploreResult, type StartStrategy } from '../harness/explore.js';
+import {
+  type ExploreOptions,
+  explore,
+  exploreResultJson,
+  formatExploreResult,
+  type StartStrategy,
+} from '../harness/explore.js';
 import { ExitCode } from './exitCodes.js';
 import type { RegisterCommand } from './main.js';
 
@@ -38,6 +45,21 @@ export const registerExplore: RegisterCommand = (program, { io, exit }) => {
         .choices(['model', 'reference'])
         .default('model'),
     )
+    .addOption(
+      new Option(
+        '--moves <moves>',
+        "controller steps: the abstract controller's (abstract), or every candidate write set the step invariants allow (allowed: explores the spec itself; a safe-looking-but-unsafe allowed move is a spec bug)",
+      )
+        .choices(['abstract', 'allowed'])
+        .default('abstract'),
+    )
+    .option(
+      '--subset-size <k>',
+      'with --moves allowed: candidate moves include every subset of up to k writes',
+      count(0, 4),
+      2,
+    )
+    .option('--json', 'print the result as JSON instead of text')
     .option('--no-symmetry', 'do not merge states equal up to a renaming of the nodes')
     .option('--no-quiescent', 'skip the quiescent invariants on quiet states')
     .option('--max-states <n>', 'stop after this many states', count(1, 100_000_000))
@@ -52,7 +74,17 @@ export const registerExplore: RegisterCommand = (program, { io, exit }) => {
         symmetry: boolean;
         quiescent: boolean;
         maxStates?: number;
+        moves: 'abstract' | 'allowed';
+        subsetSize: number;
+        json?: boolean;
       }) => {
+        if (opts.moves === 'allowed' && opts.target !== 'model') {
+          io.stderr(
+            'explore: --moves allowed explores the model only (the chosen writes cannot be imposed on a target)\n',
+          );
+          exit(ExitCode.CouldNotCheck);
+          return;
+        }
         const options: ExploreOptions = {
           nodes: opts.nodes,
           depth: opts.depth,
@@ -63,9 +95,12 @@ export const registerExplore: RegisterCommand = (program, { io, exit }) => {
           symmetry: opts.symmetry,
           quiescent: opts.quiescent,
           ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+          ...(opts.moves === 'allowed' ? { moves: 'allowed', subsetSize: opts.subsetSize } : {}),
         };
         const result = await explore(options);
-        io.stdout(formatExploreResult(result, options));
+        io.stdout(
+          opts.json ? `${JSON.stringify(exploreResultJson(result), null, 2)}\n` : formatExploreResult(result, options),
+        );
         exit(result.violation ? ExitCode.Violation : ExitCode.Ok);
       },
     );

@@ -6,9 +6,26 @@
  * invariants are checked on every transition, the `quiescent` ones on every new quiet state.
  * With target `reference`, each new state's path is also replayed on the in-process reference
  * implementation and the same per-step invariants are checked on its observations.
+ *
+ * With `moves: 'allowed'` the specification itself is explored (issue 14 item 5): every
+ * CONTROLLER_SYNC offers, instead of the abstract controller's one step, every candidate move of
+ * model/allowedMoves.ts candidateMoves; the step invariants (the allowed-moves relation) keep the
+ * allowed ones, each allowed move's successor must satisfy the safety set (model/allowedMoves.ts
+ * safetyInvariants), and the exploration continues from every allowed successor. An allowed move
+ * that breaks safety, or a later violation in a state only such moves reach, is a spec bug.
  */
+import {
+  abstractMove,
+  allowedMoveRules,
+  applyMove,
+  candidateMoves,
+  describeMove,
+  moveKey,
+  type SyncMove,
+  safetyInvariants,
+} from '../../model/allowedMoves.ts';
 import type { DsEvent } from '../../model/events.ts';
-import { checkInvariants, type Violation } from '../../model/invariants.ts';
+import { type CheckContext, checkInvariants, type Invariant, type Violation } from '../../model/invariants.ts';
 import { type Observation, observe } from '../../model/observation.ts';
 import { canonicalWorldKey, isQuiet, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
@@ -49,12 +66,26 @@ export interface ExploreOptions {
   readonly step?: (world: World, event: DsEvent) => World;
   /** For tests: the invariant check (default checkInvariants). */
   readonly check?: typeof checkInvariants;
+  /**
+   * `abstract` (default): every CONTROLLER_SYNC runs the model's abstract controller.
+   * `allowed`: every CONTROLLER_SYNC offers every candidate move (model/allowedMoves.ts) that the
+   * allowed-moves relation accepts; see the module comment.
+   */
+  readonly moves?: 'abstract' | 'allowed';
+  /** With moves `allowed`: candidate moves include every subset of the write pool up to this size (default 2). */
+  readonly subsetSize?: number;
+  /** With moves `allowed`: the allowed-moves relation (default: every `step` invariant). Tests weaken it. */
+  readonly allowed?: readonly Invariant[];
+  /** With moves `allowed`: the safety set a spec bug breaks (default safetyInvariants()). */
+  readonly safety?: readonly Invariant[];
 }
 
 export interface ExploreTraceStep {
   readonly event: DsEvent;
   readonly description: string;
   readonly table: string[];
+  /** With moves `allowed`: the writes this controller step made, when it was a chosen move. */
+  readonly move?: string;
 }
 
 export interface ExploreViolation {
@@ -65,6 +96,30 @@ export interface ExploreViolation {
   readonly trace: readonly ExploreTraceStep[];
   /** How many trace entries are the start state's setup. */
   readonly setupLength: number;
+  /**
+   * `violation`: the model (its abstract controller or an actor) broke an invariant. `spec-bug`
+   * (moves `allowed` only): a move the allowed-moves relation accepts broke the safety set, or a
+   * state that only such moves reach broke an invariant later.
+   */
+  readonly kind: 'violation' | 'spec-bug';
+}
+
+/** Counts of the moves mode (moves `allowed`). */
+export interface MoveCounts {
+  /** Candidate controller steps generated and judged. */
+  readonly candidates: number;
+  /** Candidates the allowed-moves relation accepts (the abstract controller's own included). */
+  readonly allowed: number;
+  /** Allowed candidates other than the abstract controller's choice. */
+  readonly alternatives: number;
+  /** Candidates rejected, per rule: how many candidates each invariant rejected (one candidate may count under several). */
+  readonly rejectedBy: Readonly<Record<string, number>>;
+  /** Candidates rejected (by at least one rule). */
+  readonly rejected: number;
+  /** New states first reached along a path with an alternative move. */
+  readonly statesViaAlternatives: number;
+  readonly subsetSize: number;
+  readonly safetyIds: readonly string[];
 }
 
 export interface ExploreResult {
@@ -84,6 +139,8 @@ export interface ExploreResult {
   readonly truncated: boolean;
   readonly elapsedMs: number;
   readonly universe: string;
+  /** With moves `allowed`. */
+  readonly moves?: MoveCounts;
 }
 
 const nodeName = (i: number) => `node-${i}`;
@@ -229,11 +286,30 @@ function deletesFailedPod(prev: Observation, obs: Observation): boolean {
   return deletes.some((name) => prev.pods.some((p) => p.name === name && p.phase === 'Failed'));
 }
 
-/** Explores the universe breadth-first; stops at the first violation. */
+/** One step of a path: an event, and for a controller step of the moves mode the writes chosen. */
+interface PathStep {
+  readonly event: DsEvent;
+  readonly move?: SyncMove;
+}
+
+const CONTROLLER_SYNC: DsEvent = { type: 'CONTROLLER_SYNC' };
+
+function runInvariants(list: readonly Invariant[], ctx: CheckContext): Violation[] {
+  return list.flatMap((i) => i.check(ctx));
+}
+
+/** Explores the universe breadth-first; stops at the first violation (or spec bug). */
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const started = performance.now();
   const step = options.step ?? applyEvent;
   const check = options.check ?? checkInvariants;
+  const movesMode = options.moves === 'allowed';
+  if (movesMode && options.target === 'reference')
+    throw new Error('--moves allowed cannot be replayed on a target: the chosen writes are the model’s');
+  const subsetSize = options.subsetSize ?? 2;
+  const allowedRules = options.allowed ?? allowedMoveRules();
+  const safetyRules = options.safety ?? safetyInvariants();
+  const backoffRule = allowedRules.find((i) => i.id === 'DS-BACKOFF-01');
   const uOptions = universeOptions(options);
   const names = Array.from({ length: options.nodes + (uOptions.extraNodes ?? 0) }, (_, i) => nodeName(i));
   const keyOf =
@@ -242,10 +318,13 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const createEvent = setup[setup.length - 1] as DsEvent;
   const start = step(initialWorld(universeInput({ nodes: options.nodes })), createEvent);
   const checkQuiet = options.quiescent !== false;
+  const apply = (w: World, s: PathStep): World => (s.move ? applyMove(w, s.move) : step(w, s.event));
 
   // Parent pointers for every state (worlds are kept only for the frontier).
   const parents: number[] = [-1];
-  const events: (DsEvent | undefined)[] = [undefined];
+  const steps: (PathStep | undefined)[] = [undefined];
+  /** Whether the state's path includes an alternative move (moves mode). */
+  const deviated: boolean[] = [false];
   const seen = new Set<string>([keyOf(start)]);
   let transitions = 0;
   let quietStates = 0;
@@ -255,34 +334,59 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   // The level being expanded: a violation or a cut happens at depth currentLevel + 1.
   let currentLevel = -1;
   let truncated = false;
+  let candidates = 0;
+  let allowedCount = 0;
+  let alternatives = 0;
+  let rejected = 0;
+  let statesViaAlternatives = 0;
+  const rejectedBy = new Map<string, number>();
 
-  const pathTo = (index: number): DsEvent[] => {
-    const path: DsEvent[] = [];
-    for (let i = index; i > 0; i = parents[i] ?? -1) path.push(events[i] as DsEvent);
+  const pathTo = (index: number): PathStep[] => {
+    const path: PathStep[] = [];
+    for (let i = index; i > 0; i = parents[i] ?? -1) path.push(steps[i] as PathStep);
     return path.reverse();
   };
-  const modelTrace = (path: readonly DsEvent[]): ExploreTraceStep[] => {
+  const modelTrace = (path: readonly PathStep[]): ExploreTraceStep[] => {
     // The nodes exist in the start world; their NODE_ADDED lines show it before the DaemonSet.
     let w = initialWorld(universeInput({ nodes: options.nodes }));
     const out: ExploreTraceStep[] = setup
       .slice(0, -1)
       .map((event) => ({ event, description: describeExploreEvent(event), table: podTable(observe(w)) }));
-    for (const event of [createEvent, ...path]) {
-      w = step(w, event);
-      out.push({ event, description: describeExploreEvent(event), table: podTable(observe(w)) });
+    for (const s of [{ event: createEvent }, ...path]) {
+      const before = w;
+      w = apply(w, s);
+      const move = s.move
+        ? `${describeMove(s.move)} (${moveKey(s.move) === moveKey(abstractMove(before)) ? 'the abstract controller’s choice' : 'an alternative move'})`
+        : undefined;
+      out.push({
+        event: s.event,
+        description: describeExploreEvent(s.event),
+        table: podTable(observe(w)),
+        ...(move ? { move } : {}),
+      });
     }
     return out;
   };
   /** The observations along a path from the start world (start included). */
-  const modelHistory = (path: readonly DsEvent[]): Observation[] => {
+  const modelHistory = (path: readonly PathStep[]): Observation[] => {
     let w = start;
     const out = [observe(w)];
-    for (const event of path) {
-      w = step(w, event);
+    for (const s of path) {
+      w = apply(w, s);
       out.push(observe(w));
     }
     return out;
   };
+  const moveCounts = (): MoveCounts => ({
+    candidates,
+    allowed: allowedCount,
+    alternatives,
+    rejectedBy: Object.fromEntries([...rejectedBy.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+    rejected,
+    statesViaAlternatives,
+    subsetSize,
+    safetyIds: safetyRules.map((i) => i.id),
+  });
   const finish = (violation?: ExploreViolation): ExploreResult => ({
     states: parents.length,
     transitions,
@@ -296,9 +400,13 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     truncated,
     elapsedMs: performance.now() - started,
     universe: describeUniverse(options),
+    ...(movesMode ? { moves: moveCounts() } : {}),
   });
-  const modelViolation = (v: Violation, path: readonly DsEvent[]): ExploreResult =>
-    finish({ violation: v, on: 'model', trace: modelTrace(path), setupLength: setup.length });
+  const modelViolation = (
+    v: Violation,
+    path: readonly PathStep[],
+    kind: ExploreViolation['kind'] = 'violation',
+  ): ExploreResult => finish({ violation: v, on: 'model', trace: modelTrace(path), setupLength: setup.length, kind });
 
   // The start state itself.
   {
@@ -328,7 +436,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         // Earlier transitions were checked when the parent state was replayed.
         if (i === all.length - 1) {
           const [v] = check({ obs: after, prev: before, history: [before, after] }, ['always', 'step']);
-          if (v) return finish({ violation: v, on: 'reference', trace, setupLength: setup.length });
+          if (v) return finish({ violation: v, on: 'reference', trace, setupLength: setup.length, kind: 'violation' });
         }
         before = after;
       }
@@ -342,6 +450,22 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     if (r) return r;
   }
 
+  /** The transitions of one state: the universe's events, the controller's step replaced by the candidate moves in moves mode. */
+  const transitionsOf = (world: World): { step: PathStep; next: World; alternative: boolean }[] => {
+    const out: { step: PathStep; next: World; alternative: boolean }[] = [];
+    for (const { event, next } of universeTransitions(world, uOptions, step)) {
+      if (!movesMode || event.type !== 'CONTROLLER_SYNC') {
+        out.push({ step: { event }, next, alternative: false });
+        continue;
+      }
+      for (const [i, move] of candidateMoves(world, { subsetSize }).entries()) {
+        // candidateMoves lists the abstract controller's move first.
+        out.push({ step: { event: CONTROLLER_SYNC, move }, next: applyMove(world, move), alternative: i > 0 });
+      }
+    }
+    return out;
+  };
+
   let frontier: number[] = [0];
   const worlds = new Map<number, World>([[0, start]]);
   for (let level = 0; level < options.depth && frontier.length > 0; level++) {
@@ -351,17 +475,45 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       const world = worlds.get(index) as World;
       worlds.delete(index);
       const prev = observe(world);
-      for (const { event, next: after } of universeTransitions(world, uOptions, step)) {
+      const wasDeviated = deviated[index] ?? false;
+      let history: Observation[] | undefined;
+      const historyTo = () => {
+        history ??= modelHistory(pathTo(index));
+        return history;
+      };
+      for (const { step: pathStep, next: after, alternative } of transitionsOf(world)) {
         transitions++;
         const obs = observe(after);
-        const [v] = check({ obs, prev, history: [prev, obs] }, ['always', 'step']);
-        if (v) return modelViolation(v, [...pathTo(index), event]);
-        // DS-BACKOFF-01 needs the run's history; only deletions of failed pods can break it.
-        if (deletesFailedPod(prev, obs)) {
-          const history = [...modelHistory(pathTo(index)), obs];
-          backoffChecks++;
-          const [b] = check({ obs, prev, history }, ['step']);
-          if (b) return modelViolation(b, [...pathTo(index), event]);
+        const ctx: CheckContext = { obs, prev, history: [prev, obs] };
+        const path = () => [...pathTo(index), pathStep];
+        if (pathStep.move) {
+          // Moves mode: judge the candidate with the allowed-moves relation, then its successor with the safety set.
+          candidates++;
+          const found = runInvariants(allowedRules, ctx);
+          if (backoffRule && deletesFailedPod(prev, obs)) {
+            backoffChecks++;
+            found.push(...backoffRule.check({ obs, prev, history: [...historyTo(), obs] }));
+          }
+          if (found.length > 0) {
+            rejected++;
+            for (const id of new Set(found.map((v) => v.id))) rejectedBy.set(id, (rejectedBy.get(id) ?? 0) + 1);
+            // The abstract controller's own step must be allowed.
+            if (!alternative) return modelViolation(found[0] as Violation, path());
+            continue;
+          }
+          allowedCount++;
+          if (alternative) alternatives++;
+          const [s] = runInvariants(safetyRules, ctx);
+          if (s) return modelViolation(s, path(), 'spec-bug');
+        } else {
+          const [v] = check(ctx, ['always', 'step']);
+          if (v) return modelViolation(v, path(), wasDeviated ? 'spec-bug' : 'violation');
+          // DS-BACKOFF-01 needs the run's history; only deletions of failed pods can break it.
+          if (deletesFailedPod(prev, obs)) {
+            backoffChecks++;
+            const [b] = check({ obs, prev, history: [...historyTo(), obs] }, ['step']);
+            if (b) return modelViolation(b, path(), wasDeviated ? 'spec-bug' : 'violation');
+          }
         }
         // Nothing the key reads changed (a sync that wrote nothing, a refused write): the parent's state.
         if (sameKeyInputs(world, after)) continue;
@@ -370,14 +522,16 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         seen.add(key);
         const child = parents.length;
         parents.push(index);
-        events.push(event);
+        steps.push(pathStep);
+        deviated.push(wasDeviated || alternative);
+        if (wasDeviated || alternative) statesViaAlternatives++;
         if (checkQuiet && isQuiet(after)) {
           quietStates++;
           const [q] = check({ obs }, ['quiescent']);
-          if (q) return modelViolation(q, [...pathTo(index), event]);
+          if (q) return modelViolation(q, path(), wasDeviated || alternative ? 'spec-bug' : 'violation');
         }
         if (reference) {
-          const r = await replayOnReference(pathTo(child));
+          const r = await replayOnReference(pathTo(child).map((s) => s.event));
           if (r) return r;
         }
         worlds.set(child, after);
@@ -399,21 +553,69 @@ export function formatExploreResult(result: ExploreResult, options: ExploreOptio
   const n = (x: number) => x.toLocaleString('en-US');
   const lines = [`universe: ${result.universe}`];
   if (options.target === 'reference') lines.push(`target: reference (${n(result.referenceReplays)} paths replayed)`);
-  if (result.violation) {
-    const { violation, on, trace, setupLength } = result.violation;
+  const moves = result.moves;
+  if (moves) {
     lines.push(
-      `VIOLATION ${violation.id} on ${on}${violation.node ? ` (node ${violation.node})` : ''}: ${violation.message}`,
+      `moves: allowed (candidate controller steps: every subset of the write pool of at most ${moves.subsetSize} writes, and the abstract controller's step with one write added, removed or replaced; allowed = no step invariant of the relation fires; safety = ${moves.safetyIds.join(', ')})`,
+    );
+  }
+  if (result.violation) {
+    const { violation, on, trace, setupLength, kind } = result.violation;
+    const where = `${violation.node ? ` (node ${violation.node})` : ''}`;
+    lines.push(
+      kind === 'spec-bug'
+        ? `SPEC BUG ${violation.id}${where}: ${violation.message} — after a controller step the allowed-moves relation accepts`
+        : `VIOLATION ${violation.id} on ${on}${where}: ${violation.message}`,
     );
     lines.push('trace:');
     for (const [i, s] of trace.entries()) {
       lines.push(`${String(i + 1).padStart(3)}. ${s.description}${i < setupLength ? '   (start state)' : ''}`);
+      if (s.move) lines.push(`       writes: ${s.move}`);
       for (const row of s.table) lines.push(`       ${row}`);
     }
   }
+  const found = result.violation?.kind === 'violation' ? '1 violation' : '0 violations';
+  const moveSummary = moves
+    ? `, ${n(moves.candidates)} candidate controller steps, ${n(moves.allowed)} allowed (${n(moves.alternatives)} besides the abstract controller's), ${n(moves.rejected)} rejected${
+        Object.keys(moves.rejectedBy).length > 0
+          ? ` (${Object.entries(moves.rejectedBy)
+              .map(([id, c]) => `${id} ${n(c)}`)
+              .join(', ')})`
+          : ''
+      }, ${n(moves.statesViaAlternatives)} states reached through alternative moves, ${result.violation?.kind === 'spec-bug' ? '1 spec bug' : '0 spec bugs'}`
+    : '';
   lines.push(
     `explored ${n(result.states)} states, ${n(result.transitions)} transitions, depth ${result.depth}${result.violation || result.truncated ? ` of ${result.maxDepth}` : ''}${result.truncated ? ' (cut by --max-states)' : ''}, ` +
-      `${result.nodes} nodes, ${result.violation ? '1 violation' : '0 violations'} in ${(result.elapsedMs / 1000).toFixed(1)} s` +
+      `${result.nodes} nodes, ${found}${moveSummary} in ${(result.elapsedMs / 1000).toFixed(1)} s` +
       ` (${n(result.quietStates)} quiet states checked at quiescence, ${n(result.backoffChecks)} failed-pod deletions checked against the path's backoff history)`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** The result as JSON data (`--json`): counts, and the violation or spec bug with its trace. */
+export function exploreResultJson(result: ExploreResult): unknown {
+  const { violation, ...rest } = result;
+  return {
+    ...rest,
+    outcome: violation ? violation.kind : 'ok',
+    ...(violation
+      ? {
+          violation: {
+            kind: violation.kind,
+            id: violation.violation.id,
+            message: violation.violation.message,
+            ...(violation.violation.node ? { node: violation.violation.node } : {}),
+            ...(violation.violation.pod ? { pod: violation.violation.pod } : {}),
+            on: violation.on,
+            setupLength: violation.setupLength,
+            trace: violation.trace.map((s) => ({
+              event: s.event,
+              description: s.description,
+              ...(s.move ? { writes: s.move } : {}),
+              pods: s.table,
+            })),
+          },
+        }
+      : {}),
+  };
 }

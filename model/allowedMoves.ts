@@ -1,0 +1,301 @@
+/**
+ * The controller's possible moves, for exploring the specification itself (issue 14 item 5,
+ * `dsconform explore --moves allowed`): instead of the one abstract controller (`controller.ts`
+ * `syncDaemonSet`), a controller step may be any choice of writes, and the step invariants of
+ * `invariants.ts` (the allowed-moves relation) decide which choices a correct controller may make.
+ *
+ * A move is a set of writes over the state the controller observed:
+ * - `creates`: nodes to create a pod for (one pod each, of the current revision);
+ * - `deletes`: pods to delete (the API server removes unbound or terminal ones at once, marks
+ *   bound running ones terminating);
+ * - `status`: write the status block computed from the observed cluster (observedGeneration =
+ *   generation), as updateDaemonSetStatus does;
+ * - `bookkeeping`: the history and ownership writes of a sync, as the abstract controller makes
+ *   them: constructHistory (adopt orphaned revisions, create or re-number the current one),
+ *   ClaimPods (adopt orphaned pods), cleanupHistory.
+ *
+ * The controller's memory (failed-pod backoff) advances as upstream's podsShouldBeOnNode does:
+ * once per node whose failed pod the move deletes while the node keeps the daemon.
+ *
+ * This module uses the abstract controller only to seed the candidates (its own choice and its
+ * neighbours) and to make the bookkeeping writes; the judgement of a move is the invariants'.
+ */
+import { syncDaemonSet } from './controller.ts';
+import { nodeShouldRunDaemonPod } from './eligibility.ts';
+import { cleanupHistory, constructHistory } from './history.ts';
+import { INVARIANTS, type Invariant } from './invariants.ts';
+import { failedPodsBackoffKey, nextBackoff } from './manage.ts';
+import { type ControllerWrites, NO_WRITES } from './observation.ts';
+import { claimedPods } from './pods.ts';
+import { computeStatus, countersDiffer } from './status.ts';
+import type { DaemonSet, Pod } from './types.ts';
+import { type BackoffEntry, deletePod, type World } from './world.ts';
+
+export interface SyncMove {
+  /** Nodes a pod is created for, in order. */
+  readonly creates: readonly string[];
+  /** Pods deleted, by name, in order. */
+  readonly deletes: readonly string[];
+  /** The status block is written. */
+  readonly status: boolean;
+  /** History and adoption writes (constructHistory, ClaimPods, cleanupHistory). */
+  readonly bookkeeping: boolean;
+}
+
+export const EMPTY_MOVE: SyncMove = { creates: [], deletes: [], status: false, bookkeeping: false };
+
+/** One write a move may contain. */
+export type MoveItem =
+  | { readonly kind: 'create'; readonly node: string }
+  | { readonly kind: 'delete'; readonly pod: string }
+  | { readonly kind: 'status' }
+  | { readonly kind: 'bookkeeping' };
+
+const itemKey = (i: MoveItem): string =>
+  i.kind === 'create' ? `c:${i.node}` : i.kind === 'delete' ? `d:${i.pod}` : i.kind;
+
+export function moveItems(move: SyncMove): MoveItem[] {
+  return [
+    ...(move.bookkeeping ? [{ kind: 'bookkeeping' } as const] : []),
+    ...move.creates.map((node): MoveItem => ({ kind: 'create', node })),
+    ...move.deletes.map((pod): MoveItem => ({ kind: 'delete', pod })),
+    ...(move.status ? [{ kind: 'status' } as const] : []),
+  ];
+}
+
+export function moveFromItems(items: readonly MoveItem[]): SyncMove {
+  const seen = new Set<string>();
+  const creates: string[] = [];
+  const deletes: string[] = [];
+  let status = false;
+  let bookkeeping = false;
+  for (const i of items) {
+    const k = itemKey(i);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    if (i.kind === 'create') creates.push(i.node);
+    else if (i.kind === 'delete') deletes.push(i.pod);
+    else if (i.kind === 'status') status = true;
+    else bookkeeping = true;
+  }
+  return { creates, deletes, status, bookkeeping };
+}
+
+/** A key equal for equal moves (order of writes ignored). */
+export function moveKey(move: SyncMove): string {
+  return moveItems(move).map(itemKey).sort().join(',');
+}
+
+/** One line: `create node-0, delete ds-3, status, history`. */
+export function describeMove(move: SyncMove): string {
+  const parts = [
+    ...move.creates.map((n) => `create on ${n}`),
+    ...move.deletes.map((p) => `delete ${p}`),
+    ...(move.status ? ['status'] : []),
+    ...(move.bookkeeping ? ['history/adoption'] : []),
+  ];
+  return parts.length === 0 ? 'no writes' : parts.join(', ');
+}
+
+interface SyncView {
+  /** The DaemonSet as the controller works with it (currentHash from constructHistory when bookkeeping). */
+  readonly ds: DaemonSet;
+  /** The cluster after the bookkeeping writes (adoption, history), before pod writes. */
+  readonly cache: World;
+  readonly revisionWrites: number;
+  readonly podPatches: number;
+}
+
+function syncView(world: World, original: DaemonSet, bookkeeping: boolean): SyncView {
+  if (!bookkeeping) return { ds: original, cache: world, revisionWrites: 0, podPatches: 0 };
+  const history = constructHistory(world.revisions, original);
+  const ds: DaemonSet = { ...original, currentHash: history.currentHash };
+  const adopted = new Set(
+    claimedPods(world.pods, ds)
+      .filter((p) => p.controllerUid === undefined)
+      .map((p) => p.name),
+  );
+  const adoptedPods = world.pods.map((p) => (adopted.has(p.name) ? { ...p, controllerUid: ds.uid } : p));
+  const cleaned = cleanupHistory(history.revisions, adoptedPods, ds);
+  return {
+    ds,
+    cache: { ...world, daemonSet: ds, revisions: cleaned.revisions, pods: adoptedPods },
+    revisionWrites: history.writes + cleaned.deleted.length,
+    podPatches: adopted.size,
+  };
+}
+
+/** Whether the bookkeeping part of a sync writes anything in `world`. */
+export function bookkeepingWrites(world: World): number {
+  const ds = world.daemonSet;
+  if (!ds) return 0;
+  const view = syncView(world, ds, true);
+  return view.revisionWrites + view.podPatches;
+}
+
+/** Whether writing the status block changes it (upstream skips an unchanged status). */
+export function statusChanges(world: World): boolean {
+  const ds = world.daemonSet;
+  if (!ds) return false;
+  const { cache, ds: seen } = syncView(world, ds, true);
+  const status = computeStatus(cache, seen);
+  return countersDiffer(status, ds.status) || ds.status.observedGeneration < ds.generation;
+}
+
+function newPod(world: World, ds: DaemonSet, node: string, serial: number): Pod {
+  return {
+    name: `${ds.name}-${serial}`,
+    node,
+    bound: ds.spec.template.nodeName === node,
+    ...(ds.currentHash !== undefined ? { hash: ds.currentHash } : {}),
+    templateGeneration: ds.templateGeneration,
+    controllerUid: ds.uid,
+    phase: 'Pending',
+    ready: false,
+    terminating: false,
+    createdAt: world.time,
+  };
+}
+
+/**
+ * The world after a controller step that makes exactly `move`'s writes, with `lastStep` saying
+ * so (event CONTROLLER_SYNC). Without a DaemonSet only the empty move exists (the world is
+ * returned with an empty step record).
+ */
+export function applyMove(world: World, move: SyncMove): World {
+  const original = world.daemonSet;
+  const event = { type: 'CONTROLLER_SYNC' } as const;
+  if (!original || moveItems(move).length === 0) return { ...world, lastStep: { event, controller: NO_WRITES } };
+  const { ds, cache, revisionWrites, podPatches } = syncView(world, original, move.bookkeeping);
+  const status = computeStatus(cache, ds);
+
+  // Failed-pod backoff: one step per node whose failed pod is deleted while the node keeps the daemon.
+  const backoff: Record<string, BackoffEntry> = { ...world.controller.backoff };
+  const advanced = new Set<string>();
+  for (const name of move.deletes) {
+    const pod = cache.pods.find((p) => p.name === name);
+    if (pod?.phase !== 'Failed' || pod.terminating || pod.controllerUid !== ds.uid) continue;
+    const node = cache.nodes.find((n) => n.name === pod.node);
+    if (!node || !nodeShouldRunDaemonPod(node, ds.spec.template).shouldContinueRunning) continue;
+    const key = failedPodsBackoffKey(ds, pod.node);
+    if (advanced.has(key)) continue;
+    advanced.add(key);
+    backoff[key] = nextBackoff(backoff[key], world.time);
+  }
+
+  let next: World = { ...cache, controller: { backoff } };
+  const created = move.creates.map((node, i) => newPod(world, ds, node, world.serial + i));
+  next = { ...next, pods: [...next.pods, ...created], serial: world.serial + created.length };
+  for (const name of move.deletes) next = deletePod(next, name);
+  if (move.status) {
+    next = { ...next, daemonSet: { ...ds, status: { ...status, observedGeneration: ds.generation } } };
+  }
+  const writes: ControllerWrites = {
+    creates: created.map((p) => ({ node: p.node, pod: p.name, ...(p.hash !== undefined ? { hash: p.hash } : {}) })),
+    deletes: [...move.deletes],
+    statusWritten: move.status,
+    revisionWrites,
+    podPatches,
+  };
+  return { ...next, lastStep: { event, controller: writes } };
+}
+
+/** The abstract controller's choice in `world`, as a move. */
+export function abstractMove(world: World): SyncMove {
+  const { writes } = syncDaemonSet(world);
+  return {
+    creates: writes.creates.map((c) => c.node),
+    deletes: [...writes.deletes],
+    status: writes.statusWritten,
+    bookkeeping: writes.revisionWrites + writes.podPatches > 0,
+  };
+}
+
+/**
+ * Every write a move may contain in `world`: a create for each existing node, a delete for each
+ * pod not already terminating, the status write when it would change the status, the
+ * bookkeeping when it writes anything. Empty without a DaemonSet.
+ */
+export function movePool(world: World): MoveItem[] {
+  if (!world.daemonSet) return [];
+  return [
+    ...(bookkeepingWrites(world) > 0 ? [{ kind: 'bookkeeping' } as const] : []),
+    ...world.nodes.map((n): MoveItem => ({ kind: 'create', node: n.name })),
+    ...world.pods.filter((p) => !p.terminating).map((p): MoveItem => ({ kind: 'delete', pod: p.name })),
+    ...(statusChanges(world) ? [{ kind: 'status' } as const] : []),
+  ];
+}
+
+export interface CandidateOptions {
+  /** Every subset of the pool of at most this many writes (default 2). */
+  readonly subsetSize?: number;
+}
+
+/**
+ * The candidate moves in `world`, the abstract controller's first, without repeats:
+ * - every subset of the pool with at most `subsetSize` writes (the empty move included);
+ * - the abstract controller's move, and that move with one write added, one removed, or one
+ *   replaced by another write of the pool.
+ * With a pool of p writes and an abstract move of a writes that is at most
+ * 1 + p + p(p−1)/2 + 1 + p + a·p moves.
+ */
+export function candidateMoves(world: World, options: CandidateOptions = {}): SyncMove[] {
+  const k = options.subsetSize ?? 2;
+  const base = abstractMove(world);
+  const pool = movePool(world);
+  const out = new Map<string, SyncMove>();
+  const add = (items: readonly MoveItem[]) => {
+    const move = moveFromItems(items);
+    const key = moveKey(move);
+    if (!out.has(key)) out.set(key, move);
+  };
+  const baseItems = moveItems(base);
+  add(baseItems);
+  const poolKeys = new Set(pool.map(itemKey));
+  const subsets = (start: number, chosen: MoveItem[]) => {
+    add(chosen);
+    if (chosen.length >= k) return;
+    for (let i = start; i < pool.length; i++) subsets(i + 1, [...chosen, pool[i] as MoveItem]);
+  };
+  subsets(0, []);
+  const inBase = new Set(baseItems.map(itemKey));
+  for (const item of pool) if (!inBase.has(itemKey(item))) add([...baseItems, item]);
+  for (const [i, item] of baseItems.entries()) {
+    const rest = baseItems.filter((_, j) => j !== i);
+    add(rest);
+    for (const other of pool) {
+      if (other.kind === item.kind && !inBase.has(itemKey(other)) && poolKeys.has(itemKey(other)))
+        add([...rest, other]);
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * The step invariants classed as safety: what must never be true of the cluster after any step,
+ * whichever controller made it. Two live pods on one node (DS-SAFE-01, -02, -04), a pod created
+ * where it may not run (DS-ELIG-01), another owner's pod deleted or a terminating orphan adopted
+ * (DS-OWN-01, -02), writes while the DaemonSet is being deleted (DS-DEL-01), observedGeneration
+ * beyond generation or going back (DS-STATUS-03). With every `always` invariant they make the
+ * safety set a spec bug is judged against.
+ */
+export const SAFETY_STEP_IDS: readonly string[] = [
+  'DS-SAFE-01',
+  'DS-SAFE-02',
+  'DS-SAFE-04',
+  'DS-ELIG-01',
+  'DS-OWN-01',
+  'DS-OWN-02',
+  'DS-DEL-01',
+  'DS-STATUS-03',
+];
+
+/** The safety set: every `always` invariant plus the step invariants of SAFETY_STEP_IDS. */
+export function safetyInvariants(catalogue: readonly Invariant[] = INVARIANTS): Invariant[] {
+  return catalogue.filter((i) => i.scope === 'always' || (i.scope === 'step' && SAFETY_STEP_IDS.includes(i.id)));
+}
+
+/** The allowed-moves relation: every `step` invariant of the catalogue. */
+export function allowedMoveRules(catalogue: readonly Invariant[] = INVARIANTS): Invariant[] {
+  return catalogue.filter((i) => i.scope === 'step');
+}
