@@ -9,7 +9,7 @@
  */
 import { daemonPodTolerations, schedulerFits, toleratesTaint } from './eligibility.ts';
 import { isPodTerminal } from './pods.ts';
-import type { Cluster, DeletionPolicy, Pod, PodTemplate } from './types.ts';
+import type { Cluster, DeletionPolicy, Pod, PodTemplate, Toleration } from './types.ts';
 
 export interface DeletionExpectation {
   /** The DaemonSet object no longer exists once things settle (`maybe`: either outcome is correct). */
@@ -91,6 +91,33 @@ export function mayBeTaintEvicted(cluster: Cluster, pod: Pod): boolean {
     const match = tolerations.find((t) => toleratesTaint(t, taint));
     return match === undefined || match.tolerationSeconds != null;
   });
+}
+
+export type TaintEvictionOutlook = 'never' | 'maybe' | 'always';
+
+/**
+ * What the taint eviction controller does to this pod (tainteviction's getPodEvictionDecision): a
+ * bound pod goes if some NoExecute taint of its node is not tolerated, or only for a while, by its
+ * own tolerations. The observation does not carry tolerations, so they are read from the pod's
+ * template: a pod a DaemonSet controller made carries the default daemon tolerations as well
+ * (AddOrUpdateDaemonPodTolerations), an orphan made from the template may not. A pod with the
+ * pod-template-generation label counts as made by a controller; without it, or without a known
+ * template, the outcome is `maybe` wherever the two readings differ.
+ */
+export function taintEvictionOutlook(cluster: Cluster, pod: Pod): TaintEvictionOutlook {
+  if (!pod.bound) return 'never';
+  const taints = cluster.nodes.find((n) => n.name === pod.node)?.taints.filter((t) => t.effect === 'NoExecute') ?? [];
+  if (taints.length === 0) return 'never';
+  const template = podTemplate(cluster, pod);
+  if (!template) return 'maybe';
+  const evicts = (tolerations: readonly Toleration[]) =>
+    taints.some((taint) => {
+      const match = tolerations.find((t) => toleratesTaint(t, taint));
+      return match === undefined || match.tolerationSeconds != null;
+    });
+  if (evicts(daemonPodTolerations(template))) return 'always';
+  if (!evicts(template.tolerations) || pod.templateGeneration !== undefined) return 'never';
+  return 'maybe';
 }
 
 /**

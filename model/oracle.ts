@@ -5,9 +5,11 @@
  */
 import { type DeletionExpectation, expectedAfterDeletion } from './deletion.ts';
 import type { Observation } from './observation.ts';
-import { expectedPlacement, type NodeExpectation } from './placement.ts';
-import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor } from './pods.ts';
-import type { Cluster, DaemonSetStatus, PodTemplate } from './types.ts';
+import { expectedPlacement, type NodeExpectation, type NodeOutcome, type PodOutcome } from './placement.ts';
+import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor, olderPodFirst } from './pods.ts';
+import { stalledRolloutPods } from './progress.ts';
+import { computeStatus } from './status.ts';
+import type { Cluster, DaemonSetStatus, Pod, PodTemplate } from './types.ts';
 import type { World } from './world.ts';
 
 export interface Violation {
@@ -24,18 +26,38 @@ export interface QuiescenceExpectation {
    * either of the last two (a race the environment decides, see `expectedAfterDeletion`).
    */
   readonly daemonSet: 'present' | 'absent' | 'deleting' | 'absent-or-deleting';
-  /** Every part of the expectation holds (see `reasons` when not). */
+  /**
+   * Every allowed outcome is listed (`unstated` is empty), so `compareWithExpectation` judges the
+   * settled cluster node by node. See `oracleIsComplete`.
+   */
+  readonly complete: boolean;
+  /** What the oracle could not state (empty when complete). */
+  readonly unstated: readonly string[];
+  /**
+   * Narrower than `complete`: the healthy environment settles the cluster to a single state (every
+   * node Ready, every unbound pod schedulable, one outcome per node, no dependent stuck on a node
+   * whose kubelet is down); `reasons` says why not. The oracle is complete either way; the
+   * invariants use this to recognise clusters that cannot reach the DaemonSet's goal.
+   */
   readonly exact: boolean;
   readonly reasons: readonly string[];
   /** Per existing node, in name order; empty when no DaemonSet will exist. */
   readonly nodes: readonly NodeExpectation[];
-  /** The status the controller must have written (present and exact only). */
+  /** The status the controller must have written, when one outcome per node is allowed (exact). */
   readonly status?: DaemonSetStatus;
   /** For a deletion in progress (or a removed DaemonSet whose dependents remain): what it leaves. */
   readonly deletion?: DeletionExpectation;
 }
 
-/** The status block a quiescent cluster shows when the per-node expectations hold. */
+/**
+ * The oracle stated every allowed outcome of this case: the harness counts the cases where it
+ * could not (issue 14: zero on every profile).
+ */
+export function oracleIsComplete(expected: QuiescenceExpectation): boolean {
+  return expected.complete;
+}
+
+/** The status block a quiescent cluster shows when each node has its single expected outcome. */
 export function statusFromPlacement(nodes: readonly NodeExpectation[], generation: number): DaemonSetStatus {
   let desired = 0;
   let current = 0;
@@ -44,16 +66,18 @@ export function statusFromPlacement(nodes: readonly NodeExpectation[], generatio
   let updated = 0;
   let misscheduled = 0;
   for (const n of nodes) {
+    // The oldest pod counts: the out-of-date one of a surge that cannot finish.
+    const pod = n.outcomes[0]?.pods[0];
     if (!n.shouldRun) {
-      if (n.pods > 0) misscheduled++;
+      if (pod) misscheduled++;
       continue;
     }
     desired++;
-    if (n.pods === 0) continue;
+    if (!pod) continue;
     current++;
-    if (n.ready) ready++;
-    if (n.available) available++;
-    if (n.updated) updated++;
+    if (pod.ready) ready++;
+    if (pod.available) available++;
+    if (pod.updated) updated++;
   }
   return {
     currentNumberScheduled: current,
@@ -68,8 +92,9 @@ export function statusFromPlacement(nodes: readonly NodeExpectation[], generatio
 }
 
 /**
- * What the cluster settles to from `cluster` if only the controller, scheduler, kubelets and
- * garbage collector act, started pods on Ready nodes pass readiness and time passes.
+ * What the cluster settles to from `cluster` if only the controller, scheduler, kubelets, taint
+ * eviction and garbage collector act, started pods on Ready nodes pass readiness and time passes.
+ * Nodes that are not Ready stay so: their kubelets do nothing.
  */
 export function expectedAtQuiescence(cluster: Cluster): QuiescenceExpectation {
   const ds = cluster.daemonSet;
@@ -80,6 +105,8 @@ export function expectedAtQuiescence(cluster: Cluster): QuiescenceExpectation {
     const reasons = outcomes.flatMap((o) => o.reasons);
     return {
       daemonSet: 'absent',
+      complete: true,
+      unstated: [],
       exact: reasons.length === 0,
       reasons,
       nodes: [],
@@ -101,6 +128,8 @@ export function expectedAtQuiescence(cluster: Cluster): QuiescenceExpectation {
           : deletion.daemonSetRemoved
             ? 'absent'
             : 'deleting',
+      complete: true,
+      unstated: [],
       exact: deletion.exact,
       reasons: deletion.reasons,
       nodes: [],
@@ -110,16 +139,30 @@ export function expectedAtQuiescence(cluster: Cluster): QuiescenceExpectation {
   const placement = expectedPlacement(cluster, ds);
   return {
     daemonSet: 'present',
-    exact: placement.exact,
-    reasons: placement.reasons,
+    complete: placement.unstated.length === 0,
+    unstated: placement.unstated,
+    exact: placement.exact && placement.unstated.length === 0,
+    reasons: [...placement.reasons, ...placement.unstated],
     nodes: placement.nodes,
     ...(placement.exact ? { status: statusFromPlacement(placement.nodes, ds.generation) } : {}),
   };
 }
 
+function describePod(p: PodOutcome): string {
+  const state = [p.updated ? 'up to date' : 'out of date', p.ready ? 'ready' : 'not ready'];
+  if (p.ready) state.push(p.available ? 'available' : 'not available');
+  return `${p.name ?? 'a new pod'} (${state.join(', ')})`;
+}
+
+function describeOutcome(o: NodeOutcome): string {
+  return o.pods.length === 0 ? 'no live pod' : o.pods.map(describePod).join(' + ');
+}
+
 /**
  * Differences between a (supposedly quiescent) observation and an expectation, computed from
- * this observation or an earlier one. Only exact expectations are compared node by node.
+ * this observation or an earlier one. A complete expectation is compared node by node: each
+ * node must show one of its allowed outcomes; a RollingUpdate may stop short only where its
+ * budget is spent (stalledRolloutPods); the status block counts what is there.
  */
 export function compareWithExpectation(obs: Observation, expected: QuiescenceExpectation): Violation[] {
   const v: Violation[] = [];
@@ -128,7 +171,7 @@ export function compareWithExpectation(obs: Observation, expected: QuiescenceExp
   if (expected.daemonSet === 'absent' && ds && expected.deletion) add('the DaemonSet object should be gone');
   if ((expected.daemonSet === 'present' || expected.daemonSet === 'deleting') && !ds)
     add('the DaemonSet object should still exist');
-  if (expected.deletion && expected.exact) {
+  if (expected.deletion && expected.complete) {
     for (const name of expected.deletion.orphanedPods) {
       const pod = obs.pods.find((p) => p.name === name);
       if (!pod) add(`orphaned pod ${name} should still exist`);
@@ -136,29 +179,36 @@ export function compareWithExpectation(obs: Observation, expected: QuiescenceExp
         add(`pod ${name} should have lost its controller`);
     }
   }
-  if (expected.daemonSet !== 'present' || !ds || !expected.exact) return v;
+  if (expected.daemonSet !== 'present' || !ds || !expected.complete) return v;
   const live = claimedPods(obs.pods, ds).filter(isPodLive);
+  const matches = (want: PodOutcome, pod: Pod) =>
+    (want.name === undefined || want.name === pod.name) &&
+    want.updated === isPodUpdatedFor(pod, ds) &&
+    want.ready === pod.ready &&
+    want.available === isPodAvailable(pod, ds.spec.minReadySeconds, obs.time);
+  const shows = (o: NodeOutcome, here: readonly Pod[]) => {
+    if (o.pods.length !== here.length) return false;
+    const [a, b] = o.pods;
+    const [x, y] = here;
+    if (!a || !x) return true;
+    if (!b || !y) return matches(a, x);
+    return (matches(a, x) && matches(b, y)) || (matches(a, y) && matches(b, x));
+  };
   for (const n of expected.nodes) {
-    const here = live.filter((p) => p.node === n.node);
-    if (here.length !== n.pods) {
-      add(`expected ${n.pods} live pod(s), found ${here.length} (${here.map((p) => p.name).join(', ')})`, n.node);
-      continue;
-    }
-    const pod = here[0];
-    if (!pod) continue;
-    if (n.keeps !== undefined && pod.name !== n.keeps)
-      add(`expected pod ${n.keeps} to survive, found ${pod.name}`, n.node);
-    if (isPodUpdatedFor(pod, ds) !== n.updated)
-      add(`pod ${pod.name} should ${n.updated ? '' : 'not '}be up to date`, n.node);
-    if (pod.ready !== n.ready) add(`pod ${pod.name} should ${n.ready ? '' : 'not '}be ready`, n.node);
-    const available = isPodAvailable(pod, ds.spec.minReadySeconds, obs.time);
-    if (available !== n.available) add(`pod ${pod.name} should ${n.available ? '' : 'not '}be available`, n.node);
+    const here = live.filter((p) => p.node === n.node).sort(olderPodFirst);
+    if (n.outcomes.some((o) => shows(o, here))) continue;
+    const found = here.length === 0 ? 'no live pod' : here.map((p) => p.name).join(', ');
+    const allowed = n.outcomes.map(describeOutcome);
+    add(`expected ${allowed.length > 1 ? `one of: ${allowed.join(' | ')}` : allowed[0]}; found ${found}`, n.node);
   }
-  if (expected.status) {
-    const s = ds.status;
-    for (const [k, want] of Object.entries(expected.status) as [keyof DaemonSetStatus, number][]) {
-      if (s[k] !== want) add(`status.${k} is ${s[k]}, expected ${want}`);
-    }
+  if (ds.spec.updateStrategy.type === 'RollingUpdate') {
+    for (const s of stalledRolloutPods(obs, ds))
+      add(`out-of-date pod ${s.pod} should have been replaced: ${s.reason}`, s.node);
+  }
+  const want: DaemonSetStatus = expected.status ?? { ...computeStatus(obs, ds), observedGeneration: ds.generation };
+  const s = ds.status;
+  for (const [k, value] of Object.entries(want) as [keyof DaemonSetStatus, number][]) {
+    if (s[k] !== value) add(`status.${k} is ${s[k]}, expected ${value}`);
   }
   return v;
 }

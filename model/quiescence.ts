@@ -11,7 +11,7 @@ import { garbageCollectorStep } from './garbageCollector.ts';
 import { templateHash } from './history.ts';
 import { kubeletStep } from './kubelet.ts';
 import { failedPodsBackoffKey } from './manage.ts';
-import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor } from './pods.ts';
+import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor } from './pods.ts';
 import { allowsSurge } from './rollout.ts';
 import { schedulerStep } from './scheduler.ts';
 import type { PodTemplate } from './types.ts';
@@ -41,11 +41,21 @@ export function sameWorld(a: World, b: World): boolean {
   );
 }
 
-/** Every Running, not-ready, non-terminating pod on a Ready node becomes ready now. */
+/**
+ * Every Running, not-ready, non-terminating pod on a Ready node becomes ready now; a ready pod
+ * bound to a node that is not Ready is marked not ready (the node-lifecycle controller's
+ * MarkPodsNotReady also reaches pods that appear there later, such as an orphan).
+ */
 export function readinessStep(world: World): World {
   const ready = new Set(world.nodes.filter((n) => n.ready === 'True').map((n) => n.name));
+  const down = new Set(world.nodes.filter((n) => n.ready !== 'True').map((n) => n.name));
   let changed = false;
   const pods = world.pods.map((p) => {
+    if (p.ready && p.bound && down.has(p.node) && !isPodTerminal(p)) {
+      changed = true;
+      const { readySince: _gone, ...rest } = p;
+      return { ...rest, ready: false };
+    }
     if (p.phase !== 'Running' || p.ready || p.terminating || !ready.has(p.node)) return p;
     changed = true;
     return { ...p, ready: true, readySince: world.time };
