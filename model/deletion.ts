@@ -110,13 +110,22 @@ export function taintEvictionOutlook(cluster: Cluster, pod: Pod): TaintEvictionO
   if (taints.length === 0) return 'never';
   const template = podTemplate(cluster, pod);
   if (!template) return 'maybe';
-  const evicts = (tolerations: readonly Toleration[]) =>
-    taints.some((taint) => {
+  // Each taint is matched by the first toleration that tolerates it (GetMatchingTolerations): none
+  // or a non-positive tolerationSeconds evicts at once, a positive one after a while, which a
+  // settling cluster may or may not reach.
+  const decision = (tolerations: readonly Toleration[]): 'none' | 'later' | 'now' => {
+    let later = false;
+    for (const taint of taints) {
       const match = tolerations.find((t) => toleratesTaint(t, taint));
-      return match === undefined || match.tolerationSeconds != null;
-    });
-  if (evicts(daemonPodTolerations(template))) return 'always';
-  if (!evicts(template.tolerations) || pod.templateGeneration !== undefined) return 'never';
+      if (match === undefined || (match.tolerationSeconds != null && match.tolerationSeconds <= 0)) return 'now';
+      if (match.tolerationSeconds != null) later = true;
+    }
+    return later ? 'later' : 'none';
+  };
+  const withDefaults = decision(daemonPodTolerations(template));
+  if (withDefaults === 'now') return 'always';
+  if (withDefaults === 'none' && (pod.templateGeneration !== undefined || decision(template.tolerations) === 'none'))
+    return 'never';
   return 'maybe';
 }
 

@@ -10,9 +10,10 @@ import {
   type QuiescenceExpectation,
 } from './oracle.ts';
 import { isIdeal, isQuiet, settle } from './quiescence.ts';
+import { computeStatus } from './status.ts';
 import { applyEvent } from './step.ts';
 import type { DaemonSetSpec } from './types.ts';
-import { SPECS, TEMPLATE_B, universeEvents, universeInput } from './universe.ts';
+import { candidateEvents, SPECS, TEMPLATE_B, universeEvents, universeInput } from './universe.ts';
 import { initialWorld, type World } from './world.ts';
 
 const OPTIONS = { nodes: 3, extraNodes: 1, size: 'full' } as const;
@@ -222,6 +223,162 @@ describe('regressions found by long random campaigns', () => {
       { type: 'ORPHAN_POD_APPEARED', node: 'node-1', revision: 'none' },
       { type: 'CONTROLLER_SYNC' },
     ]);
+  });
+});
+
+const EVERY_EVENT_BUT_NODE_READY = [
+  ...new Set(candidateEvents(initialWorld(universeInput(OPTIONS)), OPTIONS).map((e) => e.type)),
+].filter((t) => t !== 'NODE_READY');
+
+describe('clusters with NotReady nodes are stated exactly, races as alternatives', () => {
+  const nodes = ['node-0', 'node-1', 'node-2'];
+  const specs: readonly DaemonSetSpec[] = [
+    SPECS.rolling,
+    SPECS.surge,
+    SPECS.onDelete,
+    { ...SPECS.rolling, updateStrategy: { type: 'RollingUpdate', maxUnavailable: 2, maxSurge: 0 } },
+    { ...SPECS.rolling, updateStrategy: { type: 'RollingUpdate', maxUnavailable: '50%', maxSurge: 0 } },
+    { ...SPECS.surge, minReadySeconds: 5, updateStrategy: { type: 'RollingUpdate', maxUnavailable: 0, maxSurge: 2 } },
+  ];
+  /** A converged DaemonSet, maybe a new template, some nodes NotReady, then random events (none making a node Ready). */
+  const notReadyCase = fc.record({
+    spec: fc.constantFrom(...specs),
+    update: fc.boolean(),
+    down: fc.subarray(nodes, { minLength: 1, maxLength: 2 }),
+    status: fc.constantFrom('False' as const, 'Unknown' as const),
+    picks: fc.array(fc.nat({ max: 1000 }), { maxLength: 12 }),
+  });
+  const start = (c: { spec: DaemonSetSpec; update: boolean; down: string[]; status: 'False' | 'Unknown' }) => {
+    let world = settle(applyEvent(initialWorld({ nodes }), { type: 'DS_CREATED', spec: c.spec }));
+    const events: DsEvent[] = [];
+    if (c.update) events.push({ type: 'TEMPLATE_UPDATED', template: TEMPLATE_B });
+    for (const node of c.down) events.push({ type: 'NODE_NOT_READY', node, status: c.status });
+    for (const e of events) world = applyEvent(world, e);
+    return { world, events };
+  };
+
+  it('the model settles to an outcome the oracle allows, and a settled cluster is its own expectation', () => {
+    fc.assert(
+      fc.property(notReadyCase, (c) => {
+        let { world, events } = start(c);
+        const options = { ...OPTIONS, eventTypes: EVERY_EVENT_BUT_NODE_READY };
+        for (const pick of c.picks) {
+          const offered = universeEvents(world, options);
+          const event = offered[pick % offered.length];
+          if (!event) break;
+          world = applyEvent(world, event);
+          events = [...events, event];
+        }
+        const expected = expectedAtQuiescence(observe(world));
+        expect(oracleIsComplete(expected), expected.unstated.join('; ')).toBe(true);
+        const settled = observe(settle(world));
+        const diff = compareWithExpectation(settled, expected);
+        if (diff.length > 0) throw new Error(`${JSON.stringify(diff, null, 1)}\nafter\n${show(events)}`);
+        expect(compareWithExpectation(settled, expectedAtQuiescence(settled))).toEqual([]);
+      }),
+      { numRuns: Number(process.env.DSCONFORM_ORACLE_RUNS ?? 300) },
+    );
+  });
+
+  const rollout = (spec: DaemonSetSpec) => start({ spec, update: true, down: ['node-2'], status: 'False' }).world;
+  const outcomesOf = (world: World) =>
+    Object.fromEntries(
+      expectedAtQuiescence(observe(world)).nodes.map((n) => [
+        n.node,
+        n.outcomes.map((o) =>
+          o.pods.map(
+            (p) =>
+              `${p.name === undefined ? 'new' : 'kept'}:${p.updated ? 'updated' : 'old'}:${p.ready ? 'ready' : 'not-ready'}`,
+          ),
+        ),
+      ]),
+    );
+
+  it('maxUnavailable 1: the NotReady node spends the budget, so the Ready nodes keep their old pods', () => {
+    const world = rollout(SPECS.rolling);
+    expect(expectedAtQuiescence(observe(world)).exact).toBe(false);
+    expect(outcomesOf(world)).toEqual({
+      'node-0': [['kept:old:ready']],
+      'node-1': [['kept:old:ready']],
+      // Its old pod is not available, so it is deleted; it stays Terminating and no pod replaces it.
+      'node-2': [[]],
+    });
+  });
+
+  it('maxUnavailable 2: budget is left, so the Ready nodes must roll; a controller that never rolls is caught', () => {
+    const spec: DaemonSetSpec = {
+      ...SPECS.rolling,
+      updateStrategy: { type: 'RollingUpdate', maxUnavailable: 2, maxSurge: 0 },
+    };
+    const world = rollout(spec);
+    const expected = expectedAtQuiescence(observe(world));
+    expect(outcomesOf(world)).toEqual({
+      'node-0': [['new:updated:ready']],
+      'node-1': [['new:updated:ready']],
+      'node-2': [[]],
+    });
+    // What a controller that never rolls shows once settled: nothing replaced; the status it writes
+    // counts what is there, so only the oracle tells.
+    const frozen = observe(world);
+    const ds = frozen.daemonSet;
+    if (!ds) throw new Error('no DaemonSet');
+    const honest = {
+      ...frozen,
+      daemonSet: { ...ds, status: { ...computeStatus(frozen, ds), observedGeneration: ds.generation } },
+    };
+    const found = compareWithExpectation(honest, expected);
+    expect(found.map((v) => v.node)).toEqual(expect.arrayContaining(['node-0', 'node-1']));
+    expect(found.every((v) => v.id === 'DS-EXPECT')).toBe(true);
+  });
+
+  it('OnDelete: the NotReady node keeps its pod, not ready', () => {
+    expect(outcomesOf(rollout(SPECS.onDelete))).toEqual({
+      'node-0': [['kept:old:ready']],
+      'node-1': [['kept:old:ready']],
+      'node-2': [['kept:old:not-ready']],
+    });
+  });
+
+  it('a template that tolerates the not-ready taint gets a pod on the NotReady node, which never starts', () => {
+    const tolerant: DaemonSetSpec = {
+      ...SPECS.onDelete,
+      template: { ...SPECS.onDelete.template, tolerations: [{ operator: 'Exists' }] },
+    };
+    let world = settle(applyEvent(initialWorld({ nodes }), { type: 'DS_CREATED', spec: tolerant }));
+    world = applyEvent(world, { type: 'NODE_NOT_READY', node: 'node-2' });
+    world = applyEvent(world, { type: 'POD_DELETED_BY_USER', node: 'node-2' });
+    // Its pod stays Terminating (the kubelet is down): without surge nothing replaces it.
+    expect(outcomesOf(world)['node-2']).toEqual([[]]);
+    const gone = { ...world, pods: world.pods.filter((p) => !(p.node === 'node-2' && p.terminating)) };
+    expect(outcomesOf(gone)['node-2']).toEqual([['new:updated:not-ready']]);
+  });
+
+  it('keeping the newer of two pods is caught even when another node is NotReady', () => {
+    let world = settle(applyEvent(initialWorld({ nodes }), { type: 'DS_CREATED', spec: SPECS.onDelete }));
+    world = applyEvent(world, { type: 'NODE_NOT_READY', node: 'node-2' });
+    world = applyEvent(world, { type: 'TIME_ADVANCED', seconds: 5 });
+    world = applyEvent(world, { type: 'ORPHAN_POD_APPEARED', node: 'node-0', revision: 'current' });
+    const expected = expectedAtQuiescence(observe(world));
+    // The old oracle switched itself off here.
+    expect(expected.exact).toBe(false);
+    expect(oracleIsComplete(expected)).toBe(true);
+    const settled = settle(world);
+    expect(compareWithExpectation(observe(settled), expected)).toEqual([]);
+    // A controller that deleted the older pod and adopted the orphan instead:
+    const ds = settled.daemonSet;
+    const older = settled.pods.find(
+      (p) => p.node === 'node-0' && p.controllerUid === ds?.uid && !p.name.startsWith('orphan'),
+    );
+    if (!ds || !older) throw new Error('setup');
+    const wrong: World = {
+      ...world,
+      daemonSet: ds,
+      pods: settled.pods
+        .filter((p) => p !== older)
+        .map((p) => (p.name.startsWith('orphan') ? { ...p, controllerUid: ds.uid } : p)),
+    };
+    const found = compareWithExpectation(observe(wrong), expected);
+    expect(found.map((v) => [v.id, v.node])).toContainEqual(['DS-EXPECT', 'node-0']);
   });
 });
 

@@ -301,28 +301,32 @@ function neverAvailableNodes(cluster: Cluster, ds: DaemonSet): number {
 }
 
 /**
- * Nodes whose rollout entry may still count as unavailable once everything settled: a node that
- * is not Ready and that the DaemonSet should run on or has pods on, or a Ready node with a pod
- * the scheduler may never bind. When fewer than maxUnavailable (with surge: none) exist, the
- * budget is never spent for good and every out-of-date pod the rollout replaces must go.
+ * Nodes that may still spend rollout budget once everything settled. `down`: nodes that are not
+ * Ready and that the DaemonSet should run on or has pods on (their entry never becomes available);
+ * `desiredDown`: those the DaemonSet should run on; `stuck`: Ready nodes with a pod the scheduler
+ * may never bind (it may stay beside an old pod, a surge that cannot finish).
  */
-function mayStayUnavailableNodes(cluster: Cluster, ds: DaemonSet): number {
+function budgetSpenders(cluster: Cluster, ds: DaemonSet): { down: number; desiredDown: number; stuck: number } {
   const pods = claimedPods(cluster.pods, ds).filter((p) => !(p.terminating && isPodTerminal(p)));
-  let count = 0;
+  let down = 0;
+  let desiredDown = 0;
+  let stuck = 0;
   for (const node of cluster.nodes) {
     const here = pods.filter((p) => p.node === node.name);
     if (node.ready !== 'True') {
-      if (here.length > 0 || nodeShouldRunDaemonPod(node, ds.spec.template).shouldRun) count++;
+      const run = nodeShouldRunDaemonPod(node, ds.spec.template).shouldRun;
+      if (run) desiredDown++;
+      if (here.length > 0 || run) down++;
       continue;
     }
-    const stuck = here.some((p) => {
+    const unbindable = here.some((p) => {
       if (p.bound || !isPodLive(p)) return false;
       const template = podTemplate(cluster, p);
       return template === undefined || !schedulerFits(node, template);
     });
-    if (stuck) count++;
+    if (unbindable) stuck++;
   }
-  return count;
+  return { down, desiredDown, stuck };
 }
 
 /** Expected placement at quiescence of an existing DaemonSet that is not being deleted. */
@@ -337,8 +341,14 @@ export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
   // updatedDesiredNodeCounts / rollingUpdate: without surge, an available out-of-date pod is
   // replaced only while fewer than maxUnavailable nodes count as unavailable.
   const budgetSpent = !surgeRollout && neverAvailableNodes(cluster, ds) >= budgets.maxUnavailable;
-  const mayStay = mayStayUnavailableNodes(cluster, ds);
-  const mustRoll = surgeRollout ? mayStay === 0 : mayStay < budgets.maxUnavailable;
+  // Where no node can spend the budget for good, every pod the rollout replaces must go: without
+  // surge fewer such nodes than maxUnavailable; with surge fewer stuck surges than maxSurge, and
+  // for a node the DaemonSet is leaving, every desired node available in the end (#118823).
+  const spenders = budgetSpenders(cluster, ds);
+  const mustRollRun = surgeRollout
+    ? spenders.stuck < budgets.maxSurge
+    : spenders.down + spenders.stuck < budgets.maxUnavailable;
+  const mustRollLeaving = surgeRollout ? spenders.desiredDown === 0 && spenders.stuck === 0 : mustRollRun;
   const nodes = [...cluster.nodes]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((node): NodeExpectation => {
@@ -356,7 +366,7 @@ export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
         surgeRollout,
         rolling,
         budgetSpent,
-        mustRoll,
+        mustRoll: shouldRun ? mustRollRun : mustRollLeaving,
       };
       const outcomes = nodeOutcomes(
         ctx,

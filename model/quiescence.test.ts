@@ -22,6 +22,15 @@ describe('quiescence', () => {
     expect(nextDeadline(w)).toBeUndefined();
   });
 
+  it('marks pods on a node that is not Ready not ready, even one that appears there later (MarkPodsNotReady)', () => {
+    let w = settle(start());
+    w = applyEvent(w, { type: 'NODE_NOT_READY', node: 'node-1' });
+    w = applyEvent(w, { type: 'ORPHAN_POD_APPEARED', node: 'node-1', revision: 'current' });
+    expect(w.pods.filter((p) => p.node === 'node-1' && p.ready)).toHaveLength(1);
+    const settled = settle(w);
+    expect(settled.pods.filter((p) => p.node === 'node-1' && p.ready)).toEqual([]);
+  });
+
   it('classifies rollouts by surge', () => {
     const rolling = applyEvent(settle(start()), { type: 'TEMPLATE_UPDATED', template: TEMPLATE_B });
     expect(lifecyclePhase(rolling)).toBe('rollingUpdate.noSurge');
