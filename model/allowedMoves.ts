@@ -295,7 +295,13 @@ export function safetyInvariants(catalogue: readonly Invariant[] = INVARIANTS): 
   return catalogue.filter((i) => i.scope === 'always' || (i.scope === 'step' && SAFETY_STEP_IDS.includes(i.id)));
 }
 
-/** The allowed-moves relation: every `step` invariant of the catalogue. */
-export function allowedMoveRules(catalogue: readonly Invariant[] = INVARIANTS): Invariant[] {
-  return catalogue.filter((i) => i.scope === 'step');
+/**
+ * The allowed-moves relation: every `step` invariant of the catalogue (`full`), or every one but
+ * the safety ones (`without-safety`: does the rest of the relation imply them?).
+ */
+export function allowedMoveRules(
+  catalogue: readonly Invariant[] = INVARIANTS,
+  relation: 'full' | 'without-safety' = 'full',
+): Invariant[] {
+  return catalogue.filter((i) => i.scope === 'step' && (relation === 'full' || !SAFETY_STEP_IDS.includes(i.id)));
 }

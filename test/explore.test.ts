@@ -193,10 +193,8 @@ describe('explore --moves allowed (the allowed-moves relation)', () => {
     expect(moves.alternatives).toBeGreaterThan(1000);
     expect(moves.rejectedBy['DS-ELIG-01']).toBeGreaterThan(0);
     expect(moves.rejectedBy['DS-SAFE-01']).toBeGreaterThan(0);
-    expect(moves.statesViaAlternatives).toBeGreaterThan(0);
-    // More states than the abstract controller alone reaches.
-    const plain = await explore({ nodes: 2, depth: 3 });
-    expect(result.states).toBeGreaterThan(plain.states);
+    // States the abstract controller alone does not reach (it reaches fewer than 500 at this bound).
+    expect(moves.statesViaAlternatives).toBeGreaterThan(1000);
     const text = formatExploreResult(result, { nodes: 2, depth: 3, moves: 'allowed' });
     expect(text).toMatch(/candidate controller steps, [\d,]+ allowed .* rejected \(DS-/);
     expect(text).toMatch(/0 spec bugs in/);

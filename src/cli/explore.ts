@@ -59,6 +59,14 @@ export const registerExplore: RegisterCommand = (program, { io, exit }) => {
       count(0, 4),
       2,
     )
+    .addOption(
+      new Option(
+        '--relation <relation>',
+        'with --moves allowed: the allowed-moves relation is every step invariant (full), or all but the safety ones (without-safety: are they implied by the rest?)',
+      )
+        .choices(['full', 'without-safety'])
+        .default('full'),
+    )
     .option('--json', 'print the result as JSON instead of text')
     .option('--no-symmetry', 'do not merge states equal up to a renaming of the nodes')
     .option('--no-quiescent', 'skip the quiescent invariants on quiet states')
@@ -76,6 +84,7 @@ export const registerExplore: RegisterCommand = (program, { io, exit }) => {
         maxStates?: number;
         moves: 'abstract' | 'allowed';
         subsetSize: number;
+        relation: 'full' | 'without-safety';
         json?: boolean;
       }) => {
         if (opts.moves === 'allowed' && opts.target !== 'model') {
@@ -95,7 +104,9 @@ export const registerExplore: RegisterCommand = (program, { io, exit }) => {
           symmetry: opts.symmetry,
           quiescent: opts.quiescent,
           ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
-          ...(opts.moves === 'allowed' ? { moves: 'allowed', subsetSize: opts.subsetSize } : {}),
+          ...(opts.moves === 'allowed'
+            ? { moves: 'allowed', subsetSize: opts.subsetSize, relation: opts.relation }
+            : {}),
         };
         const result = await explore(options);
         io.stdout(

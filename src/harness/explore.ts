@@ -74,7 +74,12 @@ export interface ExploreOptions {
   readonly moves?: 'abstract' | 'allowed';
   /** With moves `allowed`: candidate moves include every subset of the write pool up to this size (default 2). */
   readonly subsetSize?: number;
-  /** With moves `allowed`: the allowed-moves relation (default: every `step` invariant). Tests weaken it. */
+  /**
+   * With moves `allowed`: the allowed-moves relation, `full` (default: every `step` invariant) or
+   * `without-safety` (the step invariants of the safety set left out: are they implied by the rest?).
+   */
+  readonly relation?: 'full' | 'without-safety';
+  /** With moves `allowed`: the allowed-moves relation itself (overrides `relation`). Tests weaken it. */
   readonly allowed?: readonly Invariant[];
   /** With moves `allowed`: the safety set a spec bug breaks (default safetyInvariants()). */
   readonly safety?: readonly Invariant[];
@@ -119,6 +124,8 @@ export interface MoveCounts {
   /** New states first reached along a path with an alternative move. */
   readonly statesViaAlternatives: number;
   readonly subsetSize: number;
+  /** The invariants of the allowed-moves relation and of the safety set. */
+  readonly relationIds: readonly string[];
   readonly safetyIds: readonly string[];
 }
 
@@ -307,7 +314,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   if (movesMode && options.target === 'reference')
     throw new Error('--moves allowed cannot be replayed on a target: the chosen writes are the model’s');
   const subsetSize = options.subsetSize ?? 2;
-  const allowedRules = options.allowed ?? allowedMoveRules();
+  const allowedRules = options.allowed ?? allowedMoveRules(undefined, options.relation ?? 'full');
   const safetyRules = options.safety ?? safetyInvariants();
   const backoffRule = allowedRules.find((i) => i.id === 'DS-BACKOFF-01');
   const uOptions = universeOptions(options);
@@ -385,6 +392,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     rejected,
     statesViaAlternatives,
     subsetSize,
+    relationIds: allowedRules.map((i) => i.id),
     safetyIds: safetyRules.map((i) => i.id),
   });
   const finish = (violation?: ExploreViolation): ExploreResult => ({
@@ -556,7 +564,7 @@ export function formatExploreResult(result: ExploreResult, options: ExploreOptio
   const moves = result.moves;
   if (moves) {
     lines.push(
-      `moves: allowed (candidate controller steps: every subset of the write pool of at most ${moves.subsetSize} writes, and the abstract controller's step with one write added, removed or replaced; allowed = no step invariant of the relation fires; safety = ${moves.safetyIds.join(', ')})`,
+      `moves: allowed (candidate controller steps: every subset of the write pool of at most ${moves.subsetSize} writes, and the abstract controller's step with one write added, removed or replaced; allowed = none of the ${moves.relationIds.length} step invariants of the relation${options.relation === 'without-safety' ? ' (the safety ones left out)' : ''} fires; safety = ${moves.safetyIds.join(', ')})`,
     );
   }
   if (result.violation) {
