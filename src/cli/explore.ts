@@ -11,6 +11,9 @@ import {
   formatExploreResult,
   type StartStrategy,
 } from '../harness/explore.js';
+import { type Implementation, processImplementation } from '../harness/implementation.js';
+import { UPSTREAM_VERSIONS } from '../upstream/build.js';
+import { upstreamControllerCommand } from '../upstream/cliOption.js';
 import { ExitCode } from './exitCodes.js';
 import type { RegisterCommand } from './main.js';
 
@@ -23,7 +26,24 @@ function count(min: number, max: number) {
   };
 }
 
-export const registerExplore: RegisterCommand = (program, { io, exit }) => {
+interface TargetChoice {
+  readonly target: 'model' | 'reference' | 'upstream';
+  /** With upstream: the version (default the first of UPSTREAM_VERSIONS, the newest). */
+  readonly version?: string;
+}
+
+/** `model`, `reference`, `upstream` or `upstream=<version>`. */
+function parseTarget(value: string): TargetChoice {
+  if (value === 'model' || value === 'reference') return { target: value };
+  const m = /^upstream(?:=(.+))?$/.exec(value);
+  if (m) return { target: 'upstream', version: m[1] ?? UPSTREAM_VERSIONS[0]?.minor ?? '1.37' };
+  throw new InvalidArgumentError(
+    `expected model, reference, upstream or upstream=<version> (${UPSTREAM_VERSIONS.map((v) => v.minor).join(', ')})`,
+  );
+}
+
+export const registerExplore: RegisterCommand = (program, context) => {
+  const { io, exit } = context;
   program
     .command('explore')
     .description(
@@ -40,10 +60,11 @@ export const registerExplore: RegisterCommand = (program, { io, exit }) => {
         .choices(['rolling', 'surge', 'onDelete'])
         .default('rolling'),
     )
-    .addOption(
-      new Option('--target <target>', 'also replay every new state on the reference implementation')
-        .choices(['model', 'reference'])
-        .default('model'),
+    .option(
+      '--target <target>',
+      `also replay every new state's path on the reference implementation (reference) or on the genuine upstream controller (upstream[=${UPSTREAM_VERSIONS.map((v) => v.minor).join('|')}], built with Go on first use, adapters/upstream/)`,
+      parseTarget,
+      { target: 'model' } satisfies TargetChoice,
     )
     .addOption(
       new Option(
@@ -78,7 +99,7 @@ export const registerExplore: RegisterCommand = (program, { io, exit }) => {
         extraNodes: number;
         size: 'small' | 'full';
         strategy: StartStrategy;
-        target: 'model' | 'reference';
+        target: TargetChoice;
         symmetry: boolean;
         quiescent: boolean;
         maxStates?: number;
@@ -87,20 +108,20 @@ export const registerExplore: RegisterCommand = (program, { io, exit }) => {
         relation: 'full' | 'without-safety';
         json?: boolean;
       }) => {
-        if (opts.moves === 'allowed' && opts.target !== 'model') {
+        if (opts.moves === 'allowed' && opts.target.target !== 'model') {
           io.stderr(
             'explore: --moves allowed explores the model only (the chosen writes cannot be imposed on a target)\n',
           );
           exit(ExitCode.CouldNotCheck);
           return;
         }
-        const options: ExploreOptions = {
+        const options: { -readonly [K in keyof ExploreOptions]: ExploreOptions[K] } = {
           nodes: opts.nodes,
           depth: opts.depth,
           extraNodes: opts.extraNodes,
           size: opts.size,
           strategy: opts.strategy,
-          target: opts.target,
+          target: opts.target.target,
           symmetry: opts.symmetry,
           quiescent: opts.quiescent,
           ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
@@ -108,7 +129,21 @@ export const registerExplore: RegisterCommand = (program, { io, exit }) => {
             ? { moves: 'allowed', subsetSize: opts.subsetSize, relation: opts.relation }
             : {}),
         };
-        const result = await explore(options);
+        let implementation: Implementation | undefined;
+        if (opts.target.target === 'upstream') {
+          const version = opts.target.version ?? '1.37';
+          const command = await upstreamControllerCommand(version, {}, context);
+          if (command === undefined) return;
+          implementation = await processImplementation(command);
+          options.implementation = implementation;
+          options.targetName = `upstream ${version}: ${implementation.name}`;
+        }
+        let result: Awaited<ReturnType<typeof explore>>;
+        try {
+          result = await explore(options);
+        } finally {
+          await implementation?.close();
+        }
         io.stdout(
           opts.json ? `${JSON.stringify(exploreResultJson(result), null, 2)}\n` : formatExploreResult(result, options),
         );

@@ -4,8 +4,9 @@
  * universe (model/universe.ts universeEvents) tried in every state, states deduplicated by
  * canonicalWorldKey (optionally up to a renaming of the nodes). The `always` and `step`
  * invariants are checked on every transition, the `quiescent` ones on every new quiet state.
- * With target `reference`, each new state's path is also replayed on the in-process reference
- * implementation and the same per-step invariants are checked on its observations.
+ * With target `reference` (or `upstream`: the genuine upstream controller behind the Go adapter,
+ * given as an Implementation), each new state's path is also replayed on that implementation and
+ * the same per-step invariants are checked on its observations.
  *
  * With `moves: 'allowed'` the specification itself is explored (issue 14 item 5): every
  * CONTROLLER_SYNC offers, instead of the abstract controller's one step, every candidate move of
@@ -38,7 +39,7 @@ import {
   universeInput,
 } from '../../model/universe.ts';
 import { initialWorld, rejection, type World } from '../../model/world.ts';
-import { referenceImplementation } from './implementation.js';
+import { type Implementation, referenceImplementation } from './implementation.js';
 import { describeEvent, podTable } from './trace.js';
 
 export type StartStrategy = keyof Omit<typeof SPECS, 'invalid'>;
@@ -58,8 +59,15 @@ export interface ExploreOptions {
   readonly symmetry?: boolean;
   /** Check the quiescent invariants on quiet states (default true). */
   readonly quiescent?: boolean;
-  /** Also replay each new state's path on the reference implementation. */
-  readonly target?: 'model' | 'reference';
+  /**
+   * Also replay each new state's path on the reference implementation, or on `implementation`
+   * (target `upstream`: the upstream adapter, which the caller starts and closes).
+   */
+  readonly target?: 'model' | 'reference' | 'upstream';
+  /** With target `upstream`: the implementation to replay on. */
+  readonly implementation?: Implementation;
+  /** With target `upstream`: its name in the report (e.g. `upstream 1.37`). */
+  readonly targetName?: string;
   /** Stop after this many states (the result says it was cut). */
   readonly maxStates?: number;
   /** For tests: the step function (default applyEvent). */
@@ -95,8 +103,8 @@ export interface ExploreTraceStep {
 
 export interface ExploreViolation {
   readonly violation: Violation;
-  /** `model` or `reference`: where the observation that broke the invariant came from. */
-  readonly on: 'model' | 'reference';
+  /** `model`, `reference` or `upstream`: where the observation that broke the invariant came from. */
+  readonly on: 'model' | 'reference' | 'upstream';
   /** The start events (nodes, DS_CREATED) and then the explored path, each with its pod table. */
   readonly trace: readonly ExploreTraceStep[];
   /** How many trace entries are the start state's setup. */
@@ -140,6 +148,7 @@ export interface ExploreResult {
   readonly quietStates: number;
   /** Transitions that deleted a failed pod, checked with the whole path's history (DS-BACKOFF-01). */
   readonly backoffChecks: number;
+  /** Paths replayed on the target (reference or upstream). */
   readonly referenceReplays: number;
   readonly violation?: ExploreViolation;
   /** True when maxStates stopped the search early. */
@@ -311,7 +320,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const step = options.step ?? applyEvent;
   const check = options.check ?? checkInvariants;
   const movesMode = options.moves === 'allowed';
-  if (movesMode && options.target === 'reference')
+  if (movesMode && options.target !== undefined && options.target !== 'model')
     throw new Error('--moves allowed cannot be replayed on a target: the chosen writes are the model’s');
   const subsetSize = options.subsetSize ?? 2;
   const allowedRules = options.allowed ?? allowedMoveRules(undefined, options.relation ?? 'full');
@@ -428,7 +437,15 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     }
   }
 
-  const reference = options.target === 'reference' ? referenceImplementation() : undefined;
+  const targetKind = options.target === 'upstream' ? 'upstream' : 'reference';
+  if (options.target === 'upstream' && !options.implementation)
+    throw new Error('explore: target upstream needs the implementation to replay on');
+  const reference =
+    options.target === 'upstream'
+      ? options.implementation
+      : options.target === 'reference'
+        ? referenceImplementation()
+        : undefined;
   const replayOnReference = async (path: readonly DsEvent[]): Promise<ExploreResult | undefined> => {
     if (!reference) return undefined;
     referenceReplays++;
@@ -444,7 +461,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         // Earlier transitions were checked when the parent state was replayed.
         if (i === all.length - 1) {
           const [v] = check({ obs: after, prev: before, history: [before, after] }, ['always', 'step']);
-          if (v) return finish({ violation: v, on: 'reference', trace, setupLength: setup.length, kind: 'violation' });
+          if (v) return finish({ violation: v, on: targetKind, trace, setupLength: setup.length, kind: 'violation' });
         }
         before = after;
       }
@@ -560,7 +577,10 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
 export function formatExploreResult(result: ExploreResult, options: ExploreOptions): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const lines = [`universe: ${result.universe}`];
-  if (options.target === 'reference') lines.push(`target: reference (${n(result.referenceReplays)} paths replayed)`);
+  if (options.target === 'reference' || options.target === 'upstream')
+    lines.push(
+      `target: ${options.target === 'upstream' ? (options.targetName ?? 'upstream') : 'reference'} (${n(result.referenceReplays)} paths replayed)`,
+    );
   const moves = result.moves;
   if (moves) {
     lines.push(
