@@ -522,8 +522,9 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
           if (found.length > 0) {
             rejected++;
             for (const id of new Set(found.map((v) => v.id))) rejectedBy.set(id, (rejectedBy.get(id) ?? 0) + 1);
-            // The abstract controller's own step must be allowed.
-            if (!alternative) return modelViolation(found[0] as Violation, path());
+            // The abstract controller's own step must be allowed (in a state only alternative moves reach, a spec bug).
+            if (!alternative)
+              return modelViolation(found[0] as Violation, path(), wasDeviated ? 'spec-bug' : 'violation');
             continue;
           }
           allowedCount++;
