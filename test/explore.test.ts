@@ -217,7 +217,7 @@ describe('explore --moves allowed (the allowed-moves relation)', () => {
     expect(json.violation.trace.some((s) => s.writes?.includes('create on'))).toBe(true);
   });
 
-  it('runs as a command with --moves allowed --json (exit 0), and refuses it with --target reference (exit 2)', async () => {
+  it('runs as a command: --moves allowed --json exits 0, --relation without-safety exits 1 with a spec bug, --target reference is refused (exit 2)', async () => {
     const io = capture();
     const code = await main(
       ['node', 'dsconform', 'explore', '--nodes', '2', '--depth', '2', '--moves', 'allowed', '--json'],
@@ -227,6 +227,26 @@ describe('explore --moves allowed (the allowed-moves relation)', () => {
     const json = JSON.parse(io.out.join('')) as { outcome: string; moves: { candidates: number } };
     expect(json.outcome).toBe('ok');
     expect(json.moves.candidates).toBeGreaterThan(0);
+    // Without the safety rules in the relation, the rest does not imply DS-ELIG-01: a spec bug, exit 1.
+    const weak = capture();
+    const weakCode = await main(
+      [
+        'node',
+        'dsconform',
+        'explore',
+        '--nodes',
+        '2',
+        '--depth',
+        '3',
+        '--moves',
+        'allowed',
+        '--relation',
+        'without-safety',
+      ],
+      weak,
+    );
+    expect(weakCode).toBe(1);
+    expect(weak.out.join('')).toMatch(/SPEC BUG DS-ELIG-01/);
     const bad = capture();
     const refused = await main(
       ['node', 'dsconform', 'explore', '--moves', 'allowed', '--target', 'reference', '--depth', '1'],
