@@ -21,6 +21,7 @@ export * from './pods.ts';
 export * from './quiescence.ts';
 export * from './render.ts';
 export * from './rollout.ts';
+export * from './rules.ts';
 export * from './scheduler.ts';
 export * from './status.ts';
 export * from './step.ts';

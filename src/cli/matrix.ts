@@ -40,7 +40,7 @@ export interface MatrixOptions {
 }
 
 /** What the table shows in one cell. */
-export type Cell = 'pass' | 'FAIL' | 'FLAKY' | 'skipped' | 'not-run' | 'error';
+export type Cell = 'pass' | 'FAIL' | 'FLAKY' | 'skipped' | 'not-run' | 'not-exercised' | 'error';
 
 export interface MatrixColumn {
   /** A, B, C...: the table's column heading. */
@@ -237,7 +237,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f}
 table{border-collapse:collapse;margin:.5rem 0} th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
 th{background:#f6f6f6} .pass{background:#e3f6e8;color:#14532d} .FAIL{background:#fde2e1;color:#7f1d1d;font-weight:600}
-.FLAKY{background:#fde2e1;color:#7f1d1d;font-weight:600;font-style:italic} .skipped,.not-run,.error{background:#eee;color:#444} code{font-family:ui-monospace,monospace;font-size:12.5px}
+.FLAKY{background:#fde2e1;color:#7f1d1d;font-weight:600;font-style:italic} .skipped,.not-run,.not-exercised,.error{background:#eee;color:#444} code{font-family:ui-monospace,monospace;font-size:12.5px}
 `;
 
 export function renderMatrixHtml(report: MatrixReport): string {

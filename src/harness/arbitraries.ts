@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import type { DsEvent, DsEventType } from '../../model/events.ts';
 import type {
   DaemonSetSpec,
+  DeletionPolicy,
   IntOrPercent,
   NodeSelectorRequirement,
   NodeSelectorTerm,
@@ -123,8 +124,17 @@ export const toleration: fc.Arbitrary<Toleration> = fc.oneof(
   }),
   // Empty key with Exists tolerates everything (of the effect, if given).
   fc.record({ operator: fc.constant('Exists' as const), effect: fc.constantFrom<TaintEffect | ''>('', ...EFFECTS) }),
-  // No finite tolerationSeconds: with one, the taint manager evicts a pod the DaemonSet controller
-  // recreates at once, forever (semantics note §1.3). Scenarios cover that livelock instead.
+  // Finite tolerationSeconds only for the lifecycle NoExecute taints: a user's `Exists` one is
+  // replaced by the default (never evicted, §2.1), an `Equal ""` one is not and lets the taint
+  // manager evict the pod after that long; no replacement comes, since a NotReady node also has
+  // the NoSchedule taint. On users' keys a finite one makes the controller recreate what the
+  // taint manager evicts, forever (§1.3): scenarios cover that livelock instead.
+  fc.record({
+    key: fc.constantFrom('node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'),
+    operator: fc.constantFrom('Exists' as const, 'Equal' as const),
+    effect: fc.constant('NoExecute' as const),
+    tolerationSeconds: fc.constantFrom(0, 5, 300),
+  }),
 );
 
 const expressionRequirement: fc.Arbitrary<NodeSelectorRequirement> = fc.oneof(
@@ -165,13 +175,15 @@ export function podTemplate(scope: Pick<Scope, 'nodes'> & Partial<Pick<Scope, 'f
         { weight: 3, arbitrary: fc.constant({}) },
         { weight: 1, arbitrary: labelPair.map(({ key, value }) => ({ [key]: value })) },
       ),
-      requiredNodeAffinity: fc.option(fc.array(nodeSelectorTerm(scope), { minLength: 1, maxLength: 2 }), {
-        freq: 3,
-        nil: undefined,
-      }),
+      // fc.option's `freq` is the odds of *nil* (1 in freq): most templates need no affinity and no pin,
+      // or the DaemonSet fits no node in most cases and every rule past eligibility goes unreached.
+      requiredNodeAffinity: fc.oneof(
+        { weight: 2, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.array(nodeSelectorTerm(scope), { minLength: 1, maxLength: 2 }) },
+      ),
       tolerations: taints ? fc.array(toleration, { maxLength: 2 }) : fc.constant([]),
       hostNetwork: fc.boolean(),
-      nodeName: fc.option(nodeName(scope), { freq: 8, nil: undefined }),
+      nodeName: fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: nodeName(scope) }),
     })
     .map(({ requiredNodeAffinity, nodeName: pinned, ...rest }) => ({
       ...rest,
@@ -182,7 +194,10 @@ export function podTemplate(scope: Pick<Scope, 'nodes'> & Partial<Pick<Scope, 'f
 
 const budget = (values: readonly IntOrPercent[]) => fc.constantFrom(...values);
 
-/** Valid strategies only: exactly one budget non-zero (the API rejects the rest). */
+/**
+ * Valid strategies: exactly one budget non-zero. `invalidUpdateStrategy` draws the ones the API
+ * server refuses (§7.8), for STRATEGY_CHANGED only.
+ */
 export function updateStrategy(features: Partial<GeneratorFeatures> = {}): fc.Arbitrary<UpdateStrategy> {
   const onDelete = fc.constant({ type: 'OnDelete' as const });
   if (features.rollingUpdate === false) return onDelete;
@@ -203,6 +218,13 @@ export function updateStrategy(features: Partial<GeneratorFeatures> = {}): fc.Ar
     { weight: 1, arbitrary: onDelete },
   );
 }
+
+export const invalidUpdateStrategy: fc.Arbitrary<UpdateStrategy> = fc.constantFrom<UpdateStrategy>(
+  { type: 'RollingUpdate', maxUnavailable: 0, maxSurge: 0 },
+  { type: 'RollingUpdate', maxUnavailable: '0%', maxSurge: 0 },
+  { type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 1 },
+  { type: 'RollingUpdate', maxUnavailable: '101%', maxSurge: 0 },
+);
 
 export function daemonSetSpec(
   scope: Pick<Scope, 'nodes'> & Partial<Pick<Scope, 'features'>>,
@@ -264,7 +286,13 @@ export function eventOf(
       return fc
         .record(
           {
-            updateStrategy: updateStrategy(scope.features),
+            updateStrategy:
+              scope.features?.rollingUpdate === false
+                ? updateStrategy(scope.features)
+                : fc.oneof(
+                    { weight: 9, arbitrary: updateStrategy(scope.features) },
+                    { weight: 1, arbitrary: invalidUpdateStrategy },
+                  ),
             minReadySeconds: fc.constantFrom(0, 5),
             revisionHistoryLimit: fc.constantFrom(0, 2),
           },
@@ -302,8 +330,150 @@ export function anyEvent(
 }
 
 /**
+ * What a case draws before it is resolved into events: an event, or a placeholder that stands
+ * for events that depend on what came before in the case (a generator of single events cannot
+ * know the current template, and a crash-looping node is a run of steps, not one event).
+ */
+type Draw =
+  | DsEvent
+  /** `kubectl set image`: the last template set in the case, with only its image changed. */
+  | { readonly type: '@IMAGE'; readonly image: string }
+  /** A node whose kubelet fails every daemon pod it starts, `times` times in a row (upstream #65240). */
+  | { readonly type: '@CRASH_LOOP'; readonly node: string; readonly times: number }
+  /** The cluster gets time to converge: every actor steps, started pods pass readiness, time passes. */
+  | { readonly type: '@SETTLE' }
+  /**
+   * Delete and re-create (`kubectl delete --cascade=...` then `kubectl apply` of the same
+   * manifest, the usual way to change an immutable selector): the DaemonSet is deleted with
+   * `policy`, the garbage collector and kubelets run, a user may delete one of the pods left
+   * behind, and the last spec set in the case is created again, its image changed or not.
+   */
+  | {
+      readonly type: '@RECREATE';
+      readonly policy: DeletionPolicy;
+      readonly deletePodOn?: string;
+      readonly image?: string;
+    };
+
+/**
+ * One round of a crash loop after the pod fails: a sync (in backoff from the second round on),
+ * a second later another (the backoff doubles: 1 s, 2 s, ...), then the replacement is created,
+ * bound and started, and fails again in the next round.
+ */
+const CRASH_LOOP_ROUND: readonly DsEvent[] = [
+  { type: 'CONTROLLER_SYNC' },
+  { type: 'TIME_ADVANCED', seconds: 1 },
+  { type: 'CONTROLLER_SYNC' },
+  { type: 'KUBELET_STEP' },
+  { type: 'CONTROLLER_SYNC' },
+  { type: 'SCHEDULER_STEP' },
+  { type: 'KUBELET_STEP' },
+];
+
+/** The events a case's draws stand for, in order. */
+export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): DsEvent[] {
+  let template: PodTemplate | undefined;
+  let spec: DaemonSetSpec | undefined;
+  const out: DsEvent[] = [];
+  for (const d of draws) {
+    switch (d.type) {
+      case '@SETTLE':
+        out.push({ type: 'CONTROLLER_SYNC' }, { type: 'SCHEDULER_STEP' }, { type: 'KUBELET_STEP' });
+        for (const node of nodes) out.push({ type: 'POD_BECAME_READY', node });
+        out.push({ type: 'TIME_ADVANCED', seconds: 30 }, { type: 'CONTROLLER_SYNC' });
+        break;
+      case '@RECREATE':
+        if (spec === undefined || template === undefined) break;
+        out.push(
+          { type: 'DS_DELETED', policy: d.policy },
+          { type: 'GC_STEP' },
+          { type: 'KUBELET_STEP' },
+          { type: 'GC_STEP' },
+        );
+        if (d.deletePodOn !== undefined) out.push({ type: 'POD_DELETED_BY_USER', node: d.deletePodOn });
+        template = d.image !== undefined ? { ...template, image: d.image } : template;
+        spec = { ...spec, template };
+        out.push({ type: 'DS_CREATED', spec });
+        break;
+      case '@IMAGE':
+        if (template === undefined || template.image === d.image) break;
+        template = { ...template, image: d.image };
+        out.push({ type: 'TEMPLATE_UPDATED', template });
+        break;
+      case '@CRASH_LOOP':
+        for (let i = 0; i < d.times; i++) {
+          out.push({ type: 'POD_FAILED', node: d.node });
+          out.push(...CRASH_LOOP_ROUND);
+        }
+        break;
+      default:
+        if (d.type === 'DS_CREATED') {
+          spec = d.spec;
+          template = d.spec.template;
+        }
+        if (d.type === 'TEMPLATE_UPDATED') template = d.template;
+        out.push(d);
+    }
+  }
+  return out;
+}
+
+/** One draw: an event by weight, or a placeholder weighted like the events it stands in for. */
+function anyDraw(scope: Scope): fc.Arbitrary<Draw> {
+  const weights = { ...DEFAULT_WEIGHTS, ...scope.weights };
+  const total = Object.values(weights).reduce((a, b) => a + b, 0);
+  // fc.oneof weights are integers: events as a whole weigh 100, a placeholder its events' share of that.
+  const share = (w: number) => (total > 0 && w > 0 ? Math.max(1, Math.round((100 * w) / total)) : 0);
+  const choices: fc.WeightedArbitrary<Draw>[] = [{ weight: 100, arbitrary: anyEvent(scope) }];
+  const image = share(weights.TEMPLATE_UPDATED);
+  if (image > 0) {
+    choices.push({
+      weight: image,
+      arbitrary: fc.constantFrom(...IMAGES).map((i) => ({ type: '@IMAGE' as const, image: i })),
+    });
+  }
+  const crash = share(weights.POD_FAILED / 4);
+  if (crash > 0) {
+    choices.push({
+      weight: crash,
+      arbitrary: fc
+        .record({ node: nodeName(scope), times: fc.integer({ min: 2, max: 3 }) })
+        .map((c) => ({ type: '@CRASH_LOOP' as const, ...c })),
+    });
+  }
+  const settle = share(weights.CONTROLLER_SYNC / 5);
+  if (settle > 0) choices.push({ weight: settle, arbitrary: fc.constant({ type: '@SETTLE' as const }) });
+  const recreate = share(weights.DS_DELETED);
+  if (recreate > 0) {
+    choices.push({
+      weight: recreate,
+      arbitrary: fc
+        .record(
+          {
+            policy: fc.constantFrom<DeletionPolicy>('Orphan', 'Background', 'Foreground'),
+            deletePodOn: nodeName(scope),
+            image: fc.constantFrom(...IMAGES),
+          },
+          { requiredKeys: ['policy'] },
+        )
+        .map((r) => ({ type: '@RECREATE' as const, ...r })),
+    });
+  }
+  return fc.oneof(...choices);
+}
+
+/** Event types a swarm case may switch off: users' and the environment's, never the actors' steps. */
+const SWARM_TYPES = (Object.keys(DEFAULT_WEIGHTS) as DsEventType[]).filter(
+  (t) => !['CONTROLLER_SYNC', 'KUBELET_STEP', 'SCHEDULER_STEP', 'GC_STEP', 'DS_CREATED'].includes(t),
+);
+
+/**
  * A case: some nodes, a DaemonSet, then a random run of events. Starting from a created
  * DaemonSet keeps most of the budget on interesting behaviour; shrinking may drop the prefix.
+ *
+ * Swarm testing (Groce et al., 2012): half the cases switch a random set of event types off, so
+ * that what the others would interrupt (a long rollout, a crash loop, a deletion and a re-create)
+ * gets to happen. Those cases draw more events and keep the first `maxEvents` that survive.
  */
 export function eventSequence(scope: Partial<Scope> = {}): fc.Arbitrary<DsEvent[]> {
   const full: Scope = {
@@ -320,7 +490,15 @@ export function eventSequence(scope: Partial<Scope> = {}): fc.Arbitrary<DsEvent[
     }),
     eventOf('DS_CREATED', full),
   );
-  return fc
-    .tuple(setup, fc.array(anyEvent(full), { maxLength: full.maxEvents, size: 'max' }))
-    .map(([[nodes, create], rest]) => [...nodes, create, ...rest]);
+  const swarmOff = fc.oneof(
+    fc.constant([] as DsEventType[]),
+    fc.subarray(SWARM_TYPES.filter((t) => (full.weights[t] ?? 0) > 0)),
+  );
+  const draws = fc.array(anyDraw(full), { maxLength: Math.ceil(full.maxEvents * 1.5), size: 'max' });
+  return fc.tuple(setup, swarmOff, draws).map(([[nodes, create], off, rest]) => {
+    const kept = off.length === 0 ? rest : rest.filter((d) => !(off as string[]).includes(d.type));
+    const names = Array.from({ length: full.nodes }, (_, i) => `n${i}`);
+    const events = resolveDraws([create, ...kept], names).slice(0, full.maxEvents + 1);
+    return [...nodes, ...events];
+  });
 }

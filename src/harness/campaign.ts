@@ -268,13 +268,42 @@ export async function shrinkCase(
     const again = await runOne(details.counterexample[0]);
     if (!again.failure) return nonDeterministicCounterexample(seed, index, observed);
   }
+  const minimal = await removeEventsOneByOne(details.counterexample[0], error.failure, runOne);
   return {
     seed,
     caseIndex: index,
     caseSeed: caseSeed(seed, index),
     path: details.counterexamplePath ?? '',
-    shrinks: details.numShrinks,
-    events: details.counterexample[0],
-    failure: error.failure,
+    shrinks: details.numShrinks + minimal.removed,
+    events: minimal.events,
+    failure: minimal.failure,
   };
+}
+
+/**
+ * fast-check shrinks a case through its generator, which cannot take apart what one draw stands
+ * for (a crash loop, a settle, a delete-and-recreate: arbitraries.ts). This last pass drops
+ * single events, first to last, while the case still fails the same invariant, so the
+ * counterexample keeps only events that matter. Deterministic: the same case gives the same result.
+ */
+async function removeEventsOneByOne(
+  events: readonly DsEvent[],
+  failure: CaseFailure,
+  runOne: (events: readonly DsEvent[]) => ReturnType<typeof runCase>,
+): Promise<{ events: DsEvent[]; failure: CaseFailure; removed: number }> {
+  let current = [...events];
+  let last = failure;
+  let removed = 0;
+  for (let i = 0; i < current.length; ) {
+    const candidate = [...current.slice(0, i), ...current.slice(i + 1)];
+    const result = await runOne(candidate);
+    if (result.failure?.invariant === failure.invariant) {
+      current = candidate;
+      last = result.failure;
+      removed++;
+    } else {
+      i++;
+    }
+  }
+  return { events: current, failure: last, removed };
 }

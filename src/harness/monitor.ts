@@ -7,6 +7,7 @@
 import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
 import type { Observation } from '../../model/observation.ts';
 import { compareWithExpectation, expectedAtQuiescence, type Violation } from '../../model/oracle.ts';
+import { RuleTracker } from '../../model/rules.ts';
 import type { SystemUnderTest } from './systemUnderTest.js';
 
 export interface MonitorViolation {
@@ -25,6 +26,8 @@ export class InvariantMonitor {
   /** Invariant checks evaluated, in all and per ID. */
   checks = 0;
   readonly checksById: Record<string, number> = {};
+  /** Which rules of the semantics note this case reached (model/rules.ts). */
+  readonly rules = new RuleTracker();
 
   constructor(initial: Observation, invariants: readonly Invariant[] = INVARIANTS) {
     this.#perStep = invariants.filter((i) => i.scope !== 'quiescent');
@@ -61,6 +64,7 @@ export class InvariantMonitor {
   /** After one event or step: the per-step invariants between the last observation and `after`. */
   afterStep(after: Observation, prev: Observation = this.#before): Violation | undefined {
     this.#history.push(after);
+    this.rules.step(prev, after);
     const violation = this.#evaluate(this.#perStep, { obs: after, prev, history: this.#history });
     this.#before = after;
     return violation;

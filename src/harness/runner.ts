@@ -8,6 +8,7 @@ import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
 import type { Observation } from '../../model/observation.ts';
 import type { Violation } from '../../model/oracle.ts';
 import { InvariantMonitor } from './monitor.js';
+import { RULE_KEY_PREFIX } from './ruleCoverage.js';
 import type { ApplyOutcome } from './system.js';
 import type { SystemUnderTest } from './systemUnderTest.js';
 import { describeEvent, podTable } from './trace.js';
@@ -37,7 +38,11 @@ export interface CaseResult {
   failure?: CaseFailure;
   /** Invariant checks evaluated (for progress lines and reports). */
   checks: number;
-  /** The same, per invariant ID. */
+  /**
+   * The same, per invariant ID; plus `rule:<ID>` = 1 for every rule of the semantics note the
+   * case reached (model/rules.ts), so that campaigns, workers, shards and soaks that sum these
+   * counts get, per rule, the number of cases that reached it.
+   */
   checksById?: Record<string, number>;
   events: number;
 }
@@ -98,6 +103,13 @@ function traceEntry(
   };
 }
 
+/** The case's checks per invariant, with the rules it reached as `rule:<ID>` = 1. */
+function countsOf(monitor: InvariantMonitor): Record<string, number> {
+  const counts = { ...monitor.checksById };
+  for (const id of monitor.rules.reached) counts[`${RULE_KEY_PREFIX}${id}`] = 1;
+  return counts;
+}
+
 export async function runCase(
   events: readonly DsEvent[],
   makeSystem: () => SystemUnderTest | Promise<SystemUnderTest>,
@@ -110,7 +122,7 @@ export async function runCase(
     const failWith = (v: Violation, step: number, observation: Observation): CaseResult => ({
       failure: { invariant: v.id, message: v.message, ...(v.node ? { node: v.node } : {}), step, trace, observation },
       checks: monitor.checks,
-      checksById: monitor.checksById,
+      checksById: countsOf(monitor),
       events: events.length,
     });
     for (const [index, event] of events.entries()) {
@@ -135,7 +147,7 @@ export async function runCase(
       );
     });
     if (found) return failWith(found.violation, -1, found.observation);
-    return { checks: monitor.checks, checksById: monitor.checksById, events: events.length };
+    return { checks: monitor.checks, checksById: countsOf(monitor), events: events.length };
   } finally {
     await system.dispose();
   }

@@ -3,13 +3,19 @@
  * JUnit and HTML renderings are made.
  */
 import { INVARIANTS } from '../../model/invariants.ts';
+import { INVARIANT_RULES } from '../../model/rules.ts';
 import type { CampaignResult } from '../harness/campaign.js';
 import type { CounterexampleFile, ImplementationRef } from '../harness/counterexample.js';
+import { type RuleCoverage, ruleCoverage } from '../harness/ruleCoverage.js';
 import type { CaseLog } from './caseLog.js';
 
 export const REPORT_SCHEMA = 'dsconform/conformance-report@1';
 
-export type Verdict = 'pass' | 'fail' | 'skipped' | 'not-run';
+/**
+ * `not-exercised`: checked, but no case reached the situation it judges (none of its rules in
+ * `INVARIANT_RULES`), so its pass says nothing; `not-run`: never evaluated at all.
+ */
+export type Verdict = 'pass' | 'fail' | 'skipped' | 'not-run' | 'not-exercised';
 
 export interface InvariantVerdict {
   id: string;
@@ -33,6 +39,8 @@ export interface ProfileReport {
   skippedBecause?: string[];
   error?: string;
   invariants: InvariantVerdict[];
+  /** Per rule of the semantics note (model/rules.ts), the cases that reached it; absent in reports of older versions. */
+  rules?: RuleCoverage[];
   /** Relative path of the saved counterexample, when one was found. */
   counterexampleFile?: string;
   counterexample?: CounterexampleFile;
@@ -94,17 +102,21 @@ export function profileReport(
     ...INVARIANTS.map((i) => ({ id: i.id, statement: i.statement, upstream: i.upstream })),
     ...QUIESCENCE_CHECKS.map((q) => ({ ...q, upstream: [] })),
   ];
+  const rules = ruleCoverage(result.checksById);
+  const reached = new Map(rules.map((r) => [r.id, r.cases]));
   const seen = new Set<string>();
   const invariants: InvariantVerdict[] = [];
   for (const inv of catalogue) {
     if (seen.has(inv.id)) continue;
     seen.add(inv.id);
     const checks = result.checksById[inv.id] ?? 0;
+    const situations = INVARIANT_RULES[inv.id];
+    const exercised = situations === undefined || situations.some((id) => (reached.get(id) ?? 0) > 0);
     let verdict: Verdict;
     if (result.skipped) verdict = 'skipped';
     else if (inv.id === failedId) verdict = 'fail';
-    else if (result.adapterError) verdict = checks > 0 ? 'pass' : 'not-run';
-    else verdict = checks > 0 ? 'pass' : 'not-run';
+    else if (checks === 0) verdict = 'not-run';
+    else verdict = exercised ? 'pass' : 'not-exercised';
     invariants.push({ id: inv.id, statement: inv.statement, upstream: inv.upstream, checks, verdict });
   }
   const verdict: ProfileReport['verdict'] = result.skipped
@@ -127,6 +139,7 @@ export function profileReport(
       : {}),
     ...(result.adapterError ? { error: result.adapterError.message } : {}),
     invariants,
+    ...(result.skipped ? {} : { rules }),
     ...(counterexample ? { counterexampleFile: counterexample.path, counterexample: counterexample.file } : {}),
     durationMs,
     ...(result.scope ? { scope: { nodes: result.scope.nodes, maxEvents: result.scope.maxEvents } } : {}),

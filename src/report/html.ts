@@ -15,7 +15,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f;max-width:120
 h1{font-size:1.5rem;margin:0 0 .5rem} h2{font-size:1.15rem;margin-top:2rem}
 .verdict{display:inline-block;padding:.2rem .6rem;border-radius:4px;font-weight:600}
 .conforms,.pass{background:#e3f6e8;color:#14532d} .violation,.fail,.non-deterministic{background:#fde2e1;color:#7f1d1d}
-.skipped,.not-run,.could-not-check{background:#eee;color:#444}
+.skipped,.not-run,.not-exercised,.could-not-check{background:#eee;color:#444}
 table{border-collapse:collapse;margin:.5rem 0;width:100%} th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f6f6} td.num{text-align:right;font-variant-numeric:tabular-nums}
 pre,code{font-family:ui-monospace,monospace;font-size:12.5px} pre{background:#f7f7f7;padding:.6rem;overflow-x:auto}
@@ -50,6 +50,18 @@ export function renderHtml(report: ConformanceReport): string {
       );
     }
     parts.push('</tbody></table>');
+    if (profile.rules) {
+      const missed = profile.rules.filter((r) => r.cases === 0).length;
+      parts.push(
+        `<h2>Rules reached (${escapeHtml(profile.profile)})</h2><p>Cases that reached each rule of the semantics note §1–§7 (model/rules.ts): the situation in which the rule decides. ${missed === 0 ? 'Every rule was reached.' : `<strong>${missed} rule(s) never reached</strong>: no case tested them, whatever the verdict says.`}</p><table id="rules"><thead><tr><th>Rule</th><th>§</th><th>Statement</th><th>Cases</th></tr></thead><tbody>`,
+      );
+      for (const rule of profile.rules) {
+        parts.push(
+          `<tr class="rule ${rule.cases === 0 ? 'not-exercised' : 'pass'}"><td><code>${escapeHtml(rule.id)}</code></td><td>${escapeHtml(rule.section)}</td><td>${escapeHtml(rule.statement)}</td><td class="num">${rule.cases}</td></tr>`,
+        );
+      }
+      parts.push('</tbody></table>');
+    }
     const cx = profile.counterexample;
     if (cx) {
       if (cx.nonDeterministic)

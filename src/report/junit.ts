@@ -56,7 +56,7 @@ export function renderJunit(report: ConformanceReport): string {
         cases.push(
           `${open}\n      <error message="${escapeXml(profile.error ?? 'could not check')}" type="adapter"/>\n    </testcase>`,
         );
-      } else if (inv.verdict === 'skipped' || inv.verdict === 'not-run') {
+      } else if (inv.verdict === 'skipped' || inv.verdict === 'not-run' || inv.verdict === 'not-exercised') {
         suiteSkipped++;
         const why =
           inv.verdict === 'skipped' ? (profile.skippedBecause ?? []).join('; ') : 'not exercised by this profile';

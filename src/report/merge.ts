@@ -5,8 +5,10 @@
  * campaign stops at the lowest case any shard stopped at: cases below it count (every shard ran
  * all of its own up to where it stopped), cases above it do not, whichever shard ran them.
  */
+
 import { isDeepStrictEqual } from 'node:util';
 import type { CounterexampleFile } from '../harness/counterexample.js';
+import { RULE_KEY_PREFIX } from '../harness/ruleCoverage.js';
 import { type CaseCounts, CaseLogBuilder, caseCounts } from './caseLog.js';
 import {
   type CampaignOutcome,
@@ -153,7 +155,8 @@ function mergeProfile(
     events += counts.events;
     for (const [id, n] of Object.entries(counts.checksById)) {
       checksById[id] = (checksById[id] ?? 0) + n;
-      checks += n;
+      // Rule coverage rides along as `rule:<ID>` counts; it is not an invariant check.
+      if (!id.startsWith(RULE_KEY_PREFIX)) checks += n;
     }
   }
   const outcome: CampaignOutcome = {
