@@ -27,7 +27,7 @@ import { inBackoff, nextBackoff } from './manage.ts';
 import type { Observation } from './observation.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor } from './pods.ts';
 import { rolloutAccounting } from './progress.ts';
-import { allowsSurge, findUpdatedPodsOnNode, rolloutBudgets, rolloutNodeEntries } from './rollout.ts';
+import { allowsSurge, findUpdatedPodsOnNode, rolloutNodeEntries } from './rollout.ts';
 import type { DaemonSet, Node, Pod, PodTemplate, Toleration } from './types.ts';
 import type { BackoffEntry } from './world.ts';
 
@@ -590,9 +590,7 @@ export const RULES: readonly Rule[] = [
       const availablePods = claimedPods(ctx.before.pods, before).filter(
         (p) => isPodLive(p) && isPodAvailable(p, before.spec.minReadySeconds, ctx.before.time),
       );
-      return (
-        changed && placementOf(template) === placementOf(before.spec.template) && availablePods.length > 1
-      );
+      return changed && placementOf(template) === placementOf(before.spec.template) && availablePods.length > 1;
     },
   },
   {
@@ -834,8 +832,8 @@ export class RuleTracker {
     const deleted = after.lastStep?.controller.deletes ?? [];
     if (deleted.length === 0 || !before.daemonSet) return;
     for (const name of deleted) {
-      const pod = before.pods.find((p) => p.name === name);
-      if (!pod || pod.phase !== 'Failed') continue;
+      const pod = before.pods.find((p) => p.name === name && p.phase === 'Failed');
+      if (pod === undefined) continue;
       const key = `${before.daemonSet.uid}/${pod.node}`;
       this.#memory.failedPodBackoff.set(key, nextBackoff(this.#memory.failedPodBackoff.get(key), before.time));
     }
