@@ -166,9 +166,12 @@ function survivors(ctx: NodeContext, pods: readonly Variant[]): Variant[] {
     olderPodFirst({ ...a.pod, bound: a.boundEarly }, { ...b.pod, bound: b.boundEarly }),
   );
   if (sorted.length <= 1 || !ctx.surgeManage) return sorted.slice(0, 1);
-  // The surge handover tells pods apart by the hash label only.
-  const current = sorted.find((v) => v.pod.hash === ctx.ds.currentHash);
-  const other = sorted.find((v) => v.pod.hash !== ctx.ds.currentHash);
+  // The surge handover tells pods apart by the hash label only. Before the current revision
+  // exists (no currentHash yet) no pod carries the hash the controller will give it.
+  const hash = ctx.ds.currentHash;
+  const isCurrent = (v: Variant) => hash !== undefined && v.pod.hash === hash;
+  const current = sorted.find(isCurrent);
+  const other = sorted.find((v) => !isCurrent(v));
   return [other, current].filter((v): v is Variant => v !== undefined);
 }
 
