@@ -2,8 +2,9 @@
  * Rollout progress at rest (note §5.3–§5.5; issue 14): a RollingUpdate may stop short of the
  * goal only where its budget is spent. Stated per remaining out-of-date pod, over the settled
  * cluster, so it holds for any order in which a controller spends its budget and needs no
- * prediction of the settled state: it replaces the oracle's all-or-nothing exactness, which
- * switched the check off whenever some node was NotReady.
+ * prediction of the settled state. DS-ROLL-05 checks it at quiescence, and the oracle
+ * (`oracle.ts`) requires it wherever it allows an out-of-date pod to stay within budget, e.g.
+ * when NotReady nodes may spend maxUnavailable for good.
  *
  * The budget terms are upstream's definitions (rollingUpdate in update.go): nodes "unavailable"
  * for maxUnavailable, nodes "surging" for maxSurge, and available nodes for the #118823 rule.
