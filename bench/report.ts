@@ -127,8 +127,9 @@ export function renderBenchmarks(r: BenchResults, notesPath: string): string {
       const excl = at('exclusion', 1000);
       parts.push(
         `Upstream's own \`BenchmarkUpdateDaemonSetStatus\` (\`${'k8s.io/kubernetes/pkg/controller/daemon'}\`, ${u.kubernetes}, ${u.go ?? 'Go'}, GOMAXPROCS ${u.gomaxprocs ?? '?'})`,
-        "and the reference's status loop (the section above), run in the same `npm run bench`, one configuration",
-        'after the other: the Go benchmark, then the reference on the same cluster shape. Go reports wall',
+        "and the reference's status loop (bench/statusLoop.ts, as in the section above, measured again here), in the",
+        'same `npm run bench` section, one configuration after the other: the Go benchmark, then the',
+        'reference on the same cluster shape. Go reports wall',
         'time per call (ns/op, median of the runs); its CPU time per call (all threads) is the CPU time of',
         'a run of N2 calls less that of a run of N1 calls, over N2 − N1 (median of three pairs), so the',
         "setup cancels out. The ratio is the reference's CPU time over Go's CPU time (wall over wall in",
