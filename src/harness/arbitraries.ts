@@ -256,7 +256,12 @@ export function eventOf(
             labels: fc
               .array(labelPair, { maxLength: 2 })
               .map((pairs) => Object.fromEntries(pairs.map((p) => [p.key, p.value]))),
-            taints: fc.uniqueArray(taint, { maxLength: 1, selector: (t) => `${t.key}:${t.effect}` }),
+            // One node in four joins tainted: taints come mostly from TAINT_ADDED, so that most
+            // cases have nodes to roll a DaemonSet over.
+            taints: fc.oneof(
+              { weight: 3, arbitrary: fc.constant([] as Taint[]) },
+              { weight: 1, arbitrary: taint.map((t) => [t]) },
+            ),
           },
           { requiredKeys: ['node'] },
         )
@@ -345,7 +350,7 @@ type Draw =
   /**
    * Delete and re-create (`kubectl delete --cascade=...` then `kubectl apply` of the same
    * manifest, the usual way to change an immutable selector): the DaemonSet is deleted with
-   * `policy`, the garbage collector and kubelets run, a user may delete one of the pods left
+   * `policy` once its pods are there, the garbage collector and kubelets run, a user may delete one of the pods left
    * behind, and the last spec set in the case is created again, its image changed or not.
    */
   | {
@@ -353,22 +358,43 @@ type Draw =
       readonly policy: DeletionPolicy;
       readonly deletePodOn?: string;
       readonly image?: string;
-    };
+      /** False: re-created at once, before the garbage collector got to the old DaemonSet's pods. */
+      readonly collect: boolean;
+    }
+  /** A pod is created for `node`, which is deleted before the scheduler binds it (§3.4). */
+  | { readonly type: '@VANISH'; readonly node: string };
 
 /**
- * One round of a crash loop after the pod fails: a sync (in backoff from the second round on),
- * a second later another (the backoff doubles: 1 s, 2 s, ...), then the replacement is created,
- * bound and started, and fails again in the next round.
+ * A crash loop, round by round: the pod fails, a sync deletes it (from the second round on, the
+ * first sync is inside the backoff, and a second later the next one deletes it: the backoff
+ * doubles, 1 s, 2 s, ...), the kubelet finishes it, a sync creates the replacement, the
+ * scheduler binds it and the kubelet starts it, to fail in the next round.
  */
-const CRASH_LOOP_ROUND: readonly DsEvent[] = [
-  { type: 'CONTROLLER_SYNC' },
-  { type: 'TIME_ADVANCED', seconds: 1 },
-  { type: 'CONTROLLER_SYNC' },
-  { type: 'KUBELET_STEP' },
-  { type: 'CONTROLLER_SYNC' },
-  { type: 'SCHEDULER_STEP' },
-  { type: 'KUBELET_STEP' },
-];
+function crashLoop(node: string, times: number): DsEvent[] {
+  const out: DsEvent[] = [];
+  for (let round = 0; round < times; round++) {
+    out.push({ type: 'POD_FAILED', node }, { type: 'CONTROLLER_SYNC' });
+    if (round > 0) out.push({ type: 'TIME_ADVANCED', seconds: 1 }, { type: 'CONTROLLER_SYNC' });
+    out.push(
+      { type: 'KUBELET_STEP' },
+      { type: 'CONTROLLER_SYNC' },
+      { type: 'SCHEDULER_STEP' },
+      { type: 'KUBELET_STEP' },
+    );
+  }
+  return out;
+}
+
+type Placeholder = Exclude<Draw, DsEvent>['type'];
+const PLACEHOLDERS: readonly Placeholder[] = ['@IMAGE', '@CRASH_LOOP', '@SETTLE', '@RECREATE', '@VANISH'];
+/** Which event type's weight a placeholder follows (a profile without that type draws none). */
+const PLACEHOLDER_EVENT: Record<Placeholder, DsEventType> = {
+  '@IMAGE': 'TEMPLATE_UPDATED',
+  '@CRASH_LOOP': 'POD_FAILED',
+  '@SETTLE': 'CONTROLLER_SYNC',
+  '@RECREATE': 'DS_DELETED',
+  '@VANISH': 'NODE_REMOVED',
+};
 
 /** The events a case's draws stand for, in order. */
 export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): DsEvent[] {
@@ -385,11 +411,12 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
       case '@RECREATE':
         if (spec === undefined || template === undefined) break;
         out.push(
-          { type: 'DS_DELETED', policy: d.policy },
-          { type: 'GC_STEP' },
+          { type: 'CONTROLLER_SYNC' },
+          { type: 'SCHEDULER_STEP' },
           { type: 'KUBELET_STEP' },
-          { type: 'GC_STEP' },
+          { type: 'DS_DELETED', policy: d.policy },
         );
+        if (d.collect) out.push({ type: 'GC_STEP' }, { type: 'KUBELET_STEP' }, { type: 'GC_STEP' });
         if (d.deletePodOn !== undefined) out.push({ type: 'POD_DELETED_BY_USER', node: d.deletePodOn });
         template = d.image !== undefined ? { ...template, image: d.image } : template;
         spec = { ...spec, template };
@@ -401,10 +428,10 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
         out.push({ type: 'TEMPLATE_UPDATED', template });
         break;
       case '@CRASH_LOOP':
-        for (let i = 0; i < d.times; i++) {
-          out.push({ type: 'POD_FAILED', node: d.node });
-          out.push(...CRASH_LOOP_ROUND);
-        }
+        out.push(...crashLoop(d.node, d.times));
+        break;
+      case '@VANISH':
+        out.push({ type: 'CONTROLLER_SYNC' }, { type: 'NODE_REMOVED', node: d.node }, { type: 'CONTROLLER_SYNC' });
         break;
       default:
         if (d.type === 'DS_CREATED') {
@@ -419,20 +446,22 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
 }
 
 /** One draw: an event by weight, or a placeholder weighted like the events it stands in for. */
-function anyDraw(scope: Scope): fc.Arbitrary<Draw> {
+function anyDraw(scope: Scope, focus?: Placeholder): fc.Arbitrary<Draw> {
   const weights = { ...DEFAULT_WEIGHTS, ...scope.weights };
   const total = Object.values(weights).reduce((a, b) => a + b, 0);
-  // fc.oneof weights are integers: events as a whole weigh 100, a placeholder its events' share of that.
-  const share = (w: number) => (total > 0 && w > 0 ? Math.max(1, Math.round((100 * w) / total)) : 0);
+  // fc.oneof weights are integers: events as a whole weigh 100, a placeholder its events' share of
+  // that (the case's focus eight times as much).
+  const share = (w: number, placeholder: Placeholder) =>
+    total > 0 && w > 0 ? Math.max(1, Math.round((100 * w) / total)) * (placeholder === focus ? 8 : 1) : 0;
   const choices: fc.WeightedArbitrary<Draw>[] = [{ weight: 100, arbitrary: anyEvent(scope) }];
-  const image = share(weights.TEMPLATE_UPDATED);
+  const image = share(weights.TEMPLATE_UPDATED, '@IMAGE');
   if (image > 0) {
     choices.push({
       weight: image,
       arbitrary: fc.constantFrom(...IMAGES).map((i) => ({ type: '@IMAGE' as const, image: i })),
     });
   }
-  const crash = share(weights.POD_FAILED / 4);
+  const crash = share(weights.POD_FAILED / 4, '@CRASH_LOOP');
   if (crash > 0) {
     choices.push({
       weight: crash,
@@ -441,9 +470,9 @@ function anyDraw(scope: Scope): fc.Arbitrary<Draw> {
         .map((c) => ({ type: '@CRASH_LOOP' as const, ...c })),
     });
   }
-  const settle = share(weights.CONTROLLER_SYNC / 5);
+  const settle = share(weights.CONTROLLER_SYNC / 5, '@SETTLE');
   if (settle > 0) choices.push({ weight: settle, arbitrary: fc.constant({ type: '@SETTLE' as const }) });
-  const recreate = share(weights.DS_DELETED);
+  const recreate = share(weights.DS_DELETED, '@RECREATE');
   if (recreate > 0) {
     choices.push({
       weight: recreate,
@@ -453,10 +482,18 @@ function anyDraw(scope: Scope): fc.Arbitrary<Draw> {
             policy: fc.constantFrom<DeletionPolicy>('Orphan', 'Background', 'Foreground'),
             deletePodOn: nodeName(scope),
             image: fc.constantFrom(...IMAGES),
+            collect: fc.boolean(),
           },
-          { requiredKeys: ['policy'] },
+          { requiredKeys: ['policy', 'collect'] },
         )
         .map((r) => ({ type: '@RECREATE' as const, ...r })),
+    });
+  }
+  const vanish = share(weights.NODE_REMOVED / 2, '@VANISH');
+  if (vanish > 0) {
+    choices.push({
+      weight: vanish,
+      arbitrary: nodeName(scope).map((node) => ({ type: '@VANISH' as const, node })),
     });
   }
   return fc.oneof(...choices);
@@ -473,7 +510,7 @@ const SWARM_TYPES = (Object.keys(DEFAULT_WEIGHTS) as DsEventType[]).filter(
  *
  * Swarm testing (Groce et al., 2012): half the cases switch a random set of event types off, so
  * that what the others would interrupt (a long rollout, a crash loop, a deletion and a re-create)
- * gets to happen. Those cases draw more events and keep the first `maxEvents` that survive.
+ * gets to happen.
  */
 export function eventSequence(scope: Partial<Scope> = {}): fc.Arbitrary<DsEvent[]> {
   const full: Scope = {
@@ -482,23 +519,45 @@ export function eventSequence(scope: Partial<Scope> = {}): fc.Arbitrary<DsEvent[
     weights: { ...DEFAULT_WEIGHTS, ...(scope.weights ?? {}) },
     features: { ...DEFAULT_SCOPE.features, ...(scope.features ?? {}) },
   };
-  const setup = fc.tuple(
-    fc.uniqueArray(eventOf('NODE_ADDED', full), {
-      minLength: 1,
-      maxLength: full.nodes,
-      selector: (e) => (e as { node: string }).node,
-    }),
-    eventOf('DS_CREATED', full),
-  );
   const swarmOff = fc.oneof(
     fc.constant([] as DsEventType[]),
     fc.subarray(SWARM_TYPES.filter((t) => (full.weights[t] ?? 0) > 0)),
   );
-  const draws = fc.array(anyDraw(full), { maxLength: Math.ceil(full.maxEvents * 1.5), size: 'max' });
-  return fc.tuple(setup, swarmOff, draws).map(([[nodes, create], off, rest]) => {
-    const kept = off.length === 0 ? rest : rest.filter((d) => !(off as string[]).includes(d.type));
-    const names = Array.from({ length: full.nodes }, (_, i) => `n${i}`);
-    const events = resolveDraws([create, ...kept], names).slice(0, full.maxEvents + 1);
-    return [...nodes, ...events];
+  const names = Array.from({ length: full.nodes }, (_, i) => `n${i}`);
+  const caseWith = (setup: fc.Arbitrary<[DsEvent[], DsEvent]>, focus?: Placeholder) =>
+    fc
+      .tuple(setup, swarmOff, fc.array(anyDraw(full, focus), { maxLength: full.maxEvents, size: 'max' }))
+      .map(([[nodes, create], off, rest]) => {
+        const kept = off.length === 0 ? rest : rest.filter((d) => !(off as string[]).includes(d.type));
+        // maxEvents bounds the draws; the events they stand for may be a few times as many.
+        return [...nodes, ...resolveDraws([create, ...kept], names)];
+      });
+  // Half the cases are focused: a DaemonSet that fits every node (the nodes join untainted) and
+  // one placeholder drawn eight times as often, so that a rollout over several available pods,
+  // a crash loop or a recreate happens often enough to reach the rules that need them.
+  const focuses = PLACEHOLDERS.filter((p) => (full.weights[PLACEHOLDER_EVENT[p]] ?? 0) > 0);
+  return fc.oneof(
+    { weight: focuses.length, arbitrary: caseWith(caseSetup(full, false)) },
+    ...focuses.map((focus) => ({ weight: 1, arbitrary: caseWith(caseSetup(full, true), focus) })),
+  );
+}
+
+/** The nodes that join and the DaemonSet created first; `plain`: untainted nodes, a template without placement constraints. */
+function caseSetup(scope: Scope, plain: boolean): fc.Arbitrary<[DsEvent[], DsEvent]> {
+  const nodes = fc.uniqueArray(eventOf('NODE_ADDED', scope), {
+    minLength: 1,
+    maxLength: scope.nodes,
+    size: 'max',
+    selector: (e) => (e as { node: string }).node,
   });
+  if (!plain) return fc.tuple(nodes, eventOf('DS_CREATED', scope));
+  return fc.tuple(
+    nodes.map((added) => added.map((e) => ({ ...e, taints: [] }) as DsEvent)),
+    daemonSetSpec(scope).map(
+      ({ template: { requiredNodeAffinity: _a, nodeName: _n, ...template }, ...spec }): DsEvent => ({
+        type: 'DS_CREATED',
+        spec: { ...spec, template: { ...template, nodeSelector: {} } },
+      }),
+    ),
+  );
 }

@@ -217,12 +217,19 @@ function currentHashWith(
 ): string | undefined {
   const wanted = jsonOf(ds.spec?.template);
   let best: ControllerRevision | undefined;
+  let foreign: ControllerRevision | undefined;
   for (const r of revisions) {
-    if (controllerRefOf(r)?.uid !== ds.metadata?.uid) continue;
     if (jsonOf(revisionTemplate(r)) !== wanted) continue;
+    if (controllerRefOf(r)?.uid !== ds.metadata?.uid) {
+      // snapshot: when the revision's name is taken by one whose data Match()es (typically left
+      // by an earlier DaemonSet of the same name, not yet collected), the controller works with
+      // that one, owner or not (upstream's AlreadyExists branch), so its hash is current.
+      if (r.metadata?.name?.startsWith(`${ds.metadata?.name}-`)) foreign ??= r;
+      continue;
+    }
     if (best === undefined || (r.revision ?? 0) > (best.revision ?? 0)) best = r;
   }
-  return best?.metadata?.labels?.[ControllerRevisionHashLabel];
+  return (best ?? foreign)?.metadata?.labels?.[ControllerRevisionHashLabel];
 }
 
 function revisionTemplate(revision: ControllerRevision): PodTemplateSpec | undefined {
