@@ -404,7 +404,7 @@ export const INVARIANTS: readonly Invariant[] = [
     family: 'safety',
     scope: 'step',
     statement:
-      'Right after a controller sync that wrote anything, no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without).',
+      'Right after a controller sync that created or deleted pods or wrote status, no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without).',
     properties: ['P5'],
     upstream: [
       'TestDealsWithExistingPods',
@@ -416,8 +416,11 @@ export const INVARIANTS: readonly Invariant[] = [
       const ds = prev?.daemonSet;
       if (obs.lastStep?.event.type !== 'CONTROLLER_SYNC' || !ds || ds.deleting || ds.selectsAll) return [];
       // A step without writes may not have synced this DaemonSet at all (nothing woke it, e.g. a
-      // node that joins already running a pod); only a sync that acted is judged here.
-      if (writeCount(writesOf(obs)) === 0) return [];
+      // node that joins already running a pod); only a sync that got to manage is judged here: one
+      // that only claimed objects or wrote revisions may have stopped there with an error
+      // (syncDaemonSet returns when constructHistory fails, before manage and status).
+      const w = writesOf(obs);
+      if (w.creates.length === 0 && w.deletes.length === 0 && !w.statusWritten) return [];
       const after = obs.daemonSet?.uid === ds.uid ? obs.daemonSet : ds;
       const surge = allowsSurge(after.spec.updateStrategy);
       return obs.nodes.flatMap((n) => {

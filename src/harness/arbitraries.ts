@@ -105,6 +105,14 @@ export const taint: fc.Arbitrary<Taint> = fc.record({
   effect: fc.constantFrom(...EFFECTS),
 });
 
+/** A toleration of a lifecycle NoExecute taint for a while (see below). */
+const lifecycleToleration: fc.Arbitrary<Toleration> = fc.record({
+  key: fc.constantFrom('node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'),
+  operator: fc.constantFrom('Exists' as const, 'Equal' as const),
+  effect: fc.constant('NoExecute' as const),
+  tolerationSeconds: fc.constantFrom(0, 5, 300),
+});
+
 export const toleration: fc.Arbitrary<Toleration> = fc.oneof(
   // Exists on a key, with or without an effect.
   fc.record(
@@ -129,12 +137,7 @@ export const toleration: fc.Arbitrary<Toleration> = fc.oneof(
   // manager evict the pod after that long; no replacement comes, since a NotReady node also has
   // the NoSchedule taint. On users' keys a finite one makes the controller recreate what the
   // taint manager evicts, forever (§1.3): scenarios cover that livelock instead.
-  fc.record({
-    key: fc.constantFrom('node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'),
-    operator: fc.constantFrom('Exists' as const, 'Equal' as const),
-    effect: fc.constant('NoExecute' as const),
-    tolerationSeconds: fc.constantFrom(0, 5, 300),
-  }),
+  lifecycleToleration,
 );
 
 const expressionRequirement: fc.Arbitrary<NodeSelectorRequirement> = fc.oneof(
@@ -350,8 +353,9 @@ type Draw =
   /**
    * Delete and re-create (`kubectl delete --cascade=...` then `kubectl apply` of the same
    * manifest, the usual way to change an immutable selector): the DaemonSet is deleted with
-   * `policy` once its pods are there, the garbage collector and kubelets run, a user may delete one of the pods left
-   * behind, and the last spec set in the case is created again, its image changed or not.
+   * `policy` once its pods are there, the garbage collector and kubelets run (or not yet), the
+   * last spec set in the case is created again, its image changed or not, and a user may
+   * delete one of the pods left behind before the new DaemonSet syncs.
    */
   | {
       readonly type: '@RECREATE';
@@ -417,10 +421,11 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
           { type: 'DS_DELETED', policy: d.policy },
         );
         if (d.collect) out.push({ type: 'GC_STEP' }, { type: 'KUBELET_STEP' }, { type: 'GC_STEP' });
-        if (d.deletePodOn !== undefined) out.push({ type: 'POD_DELETED_BY_USER', node: d.deletePodOn });
         template = d.image !== undefined ? { ...template, image: d.image } : template;
         spec = { ...spec, template };
         out.push({ type: 'DS_CREATED', spec });
+        // Before the new DaemonSet's first sync: an orphan left behind is deleted, not adopted.
+        if (d.deletePodOn !== undefined) out.push({ type: 'POD_DELETED_BY_USER', node: d.deletePodOn });
         break;
       case '@IMAGE':
         if (template === undefined || template.image === d.image) break;
@@ -446,13 +451,13 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
 }
 
 /** One draw: an event by weight, or a placeholder weighted like the events it stands in for. */
-function anyDraw(scope: Scope, focus?: Placeholder): fc.Arbitrary<Draw> {
+function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary<Draw> {
   const weights = { ...DEFAULT_WEIGHTS, ...scope.weights };
   const total = Object.values(weights).reduce((a, b) => a + b, 0);
   // fc.oneof weights are integers: events as a whole weigh 100, a placeholder its events' share of
-  // that (the case's focus eight times as much).
+  // that (those the case focuses on eight times as much).
   const share = (w: number, placeholder: Placeholder) =>
-    total > 0 && w > 0 ? Math.max(1, Math.round((100 * w) / total)) * (placeholder === focus ? 8 : 1) : 0;
+    total > 0 && w > 0 ? Math.max(1, Math.round((100 * w) / total)) * (focus.includes(placeholder) ? 8 : 1) : 0;
   const choices: fc.WeightedArbitrary<Draw>[] = [{ weight: 100, arbitrary: anyEvent(scope) }];
   const image = share(weights.TEMPLATE_UPDATED, '@IMAGE');
   if (image > 0) {
@@ -524,26 +529,59 @@ export function eventSequence(scope: Partial<Scope> = {}): fc.Arbitrary<DsEvent[
     fc.subarray(SWARM_TYPES.filter((t) => (full.weights[t] ?? 0) > 0)),
   );
   const names = Array.from({ length: full.nodes }, (_, i) => `n${i}`);
-  const caseWith = (setup: fc.Arbitrary<[DsEvent[], DsEvent]>, focus?: Placeholder) =>
-    fc
-      .tuple(setup, swarmOff, fc.array(anyDraw(full, focus), { maxLength: full.maxEvents, size: 'max' }))
+  const caseWith = (setup: fc.Arbitrary<[DsEvent[], DsEvent]>, focus: Focus = NO_FOCUS) => {
+    const weights = { ...full.weights };
+    for (const [type, factor] of Object.entries(focus.boost ?? {}) as [DsEventType, number][]) {
+      weights[type] = (weights[type] ?? 0) * factor;
+    }
+    const draw = anyDraw({ ...full, weights }, focus.placeholders);
+    return fc
+      .tuple(setup, swarmOff, fc.array(draw, { maxLength: full.maxEvents, size: 'max' }))
       .map(([[nodes, create], off, rest]) => {
         const kept = off.length === 0 ? rest : rest.filter((d) => !(off as string[]).includes(d.type));
         // maxEvents bounds the draws; the events they stand for may be a few times as many.
         return [...nodes, ...resolveDraws([create, ...kept], names)];
       });
+  };
   // Half the cases are focused: a DaemonSet that fits every node (the nodes join untainted) and
-  // one placeholder drawn eight times as often, so that a rollout over several available pods,
-  // a crash loop or a recreate happens often enough to reach the rules that need them.
-  const focuses = PLACEHOLDERS.filter((p) => (full.weights[PLACEHOLDER_EVENT[p]] ?? 0) > 0);
+  // a kind of story drawn eight times as often, so that a rollout over several available pods,
+  // a crash loop, a recreate or a node going NotReady happens often enough to reach the rules
+  // that need them.
+  const focuses = FOCUSES.filter((f) => f.needs.every((t) => (full.weights[t] ?? 0) > 0));
   return fc.oneof(
     { weight: focuses.length, arbitrary: caseWith(caseSetup(full, false)) },
-    ...focuses.map((focus) => ({ weight: 1, arbitrary: caseWith(caseSetup(full, true), focus) })),
+    ...focuses.map((focus) => ({
+      weight: 1,
+      arbitrary: caseWith(caseSetup(full, true, focus.lifecycleTolerations === true), focus),
+    })),
   );
 }
 
+interface Focus {
+  readonly placeholders: readonly Placeholder[];
+  /** Event types drawn this many times as often. */
+  readonly boost?: Partial<Record<DsEventType, number>>;
+  /** The template tolerates the lifecycle NoExecute taints for a while (finite tolerationSeconds). */
+  readonly lifecycleTolerations?: boolean;
+  /** Event types the profile must draw for the focus to make sense. */
+  readonly needs: readonly DsEventType[];
+}
+const NO_FOCUS: Focus = { placeholders: [], needs: [] };
+const FOCUSES: readonly Focus[] = [
+  { placeholders: ['@IMAGE', '@SETTLE'], needs: ['TEMPLATE_UPDATED'] },
+  { placeholders: ['@CRASH_LOOP'], needs: ['POD_FAILED'] },
+  { placeholders: ['@RECREATE', '@SETTLE'], boost: { ORPHAN_POD_APPEARED: 4 }, needs: ['DS_DELETED'] },
+  { placeholders: ['@VANISH'], needs: ['NODE_REMOVED'] },
+  {
+    placeholders: ['@SETTLE'],
+    boost: { NODE_NOT_READY: 6, NODE_READY: 3, TIME_ADVANCED: 2 },
+    lifecycleTolerations: true,
+    needs: ['NODE_NOT_READY'],
+  },
+];
+
 /** The nodes that join and the DaemonSet created first; `plain`: untainted nodes, a template without placement constraints. */
-function caseSetup(scope: Scope, plain: boolean): fc.Arbitrary<[DsEvent[], DsEvent]> {
+function caseSetup(scope: Scope, plain: boolean, lifecycleTolerations = false): fc.Arbitrary<[DsEvent[], DsEvent]> {
   const nodes = fc.uniqueArray(eventOf('NODE_ADDED', scope), {
     minLength: 1,
     maxLength: scope.nodes,
@@ -553,11 +591,25 @@ function caseSetup(scope: Scope, plain: boolean): fc.Arbitrary<[DsEvent[], DsEve
   if (!plain) return fc.tuple(nodes, eventOf('DS_CREATED', scope));
   return fc.tuple(
     nodes.map((added) => added.map((e) => ({ ...e, taints: [] }) as DsEvent)),
-    daemonSetSpec(scope).map(
-      ({ template: { requiredNodeAffinity: _a, nodeName: _n, ...template }, ...spec }): DsEvent => ({
-        type: 'DS_CREATED',
-        spec: { ...spec, template: { ...template, nodeSelector: {} } },
-      }),
-    ),
+    fc
+      .tuple(
+        daemonSetSpec(scope),
+        lifecycleTolerations ? fc.array(lifecycleToleration, { minLength: 1, maxLength: 2 }) : fc.constant([]),
+      )
+      .map(
+        ([
+          {
+            template: { requiredNodeAffinity: _a, nodeName: _n, ...template },
+            ...spec
+          },
+          extra,
+        ]): DsEvent => ({
+          type: 'DS_CREATED',
+          spec: {
+            ...spec,
+            template: { ...template, nodeSelector: {}, tolerations: [...template.tolerations, ...extra] },
+          },
+        }),
+      ),
   );
 }
