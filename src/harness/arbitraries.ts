@@ -390,15 +390,6 @@ function crashLoop(node: string, times: number): DsEvent[] {
 }
 
 type Placeholder = Exclude<Draw, DsEvent>['type'];
-const PLACEHOLDERS: readonly Placeholder[] = ['@IMAGE', '@CRASH_LOOP', '@SETTLE', '@RECREATE', '@VANISH'];
-/** Which event type's weight a placeholder follows (a profile without that type draws none). */
-const PLACEHOLDER_EVENT: Record<Placeholder, DsEventType> = {
-  '@IMAGE': 'TEMPLATE_UPDATED',
-  '@CRASH_LOOP': 'POD_FAILED',
-  '@SETTLE': 'CONTROLLER_SYNC',
-  '@RECREATE': 'DS_DELETED',
-  '@VANISH': 'NODE_REMOVED',
-};
 
 /** The events a case's draws stand for, in order. */
 export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): DsEvent[] {
