@@ -10,15 +10,17 @@
  *   bound running ones terminating);
  * - `status`: write the status block computed from the observed cluster (observedGeneration =
  *   generation), as updateDaemonSetStatus does;
- * - `bookkeeping`: the history and ownership writes of a sync, as the abstract controller makes
- *   them: constructHistory (adopt orphaned revisions, create or re-number the current one),
- *   ClaimPods (adopt orphaned pods), cleanupHistory.
+ * - `adopts`: orphaned pods to adopt (a controller-reference patch each), any orphan, terminating
+ *   ones and while the DaemonSet is being deleted included (DS-OWN-02 judges that);
+ * - `history`: the ControllerRevision writes of a sync, as the abstract controller makes them:
+ *   constructHistory (adopt orphaned revisions, create or re-number the current one) and
+ *   cleanupHistory.
  *
  * The controller's memory (failed-pod backoff) advances as upstream's podsShouldBeOnNode does:
  * once per node whose failed pod the move deletes while the node keeps the daemon.
  *
  * This module uses the abstract controller only to seed the candidates (its own choice and its
- * neighbours) and to make the bookkeeping writes; the judgement of a move is the invariants'.
+ * neighbours) and to make the history writes; the judgement of a move is the invariants'.
  */
 import { syncDaemonSet } from './controller.ts';
 import { nodeShouldRunDaemonPod } from './eligibility.ts';
@@ -38,25 +40,29 @@ export interface SyncMove {
   readonly deletes: readonly string[];
   /** The status block is written. */
   readonly status: boolean;
-  /** History and adoption writes (constructHistory, ClaimPods, cleanupHistory). */
-  readonly bookkeeping: boolean;
+  /** Orphaned pods adopted, by name. */
+  readonly adopts: readonly string[];
+  /** ControllerRevision writes (constructHistory, cleanupHistory). */
+  readonly history: boolean;
 }
 
-export const EMPTY_MOVE: SyncMove = { creates: [], deletes: [], status: false, bookkeeping: false };
+export const EMPTY_MOVE: SyncMove = { creates: [], deletes: [], status: false, adopts: [], history: false };
 
 /** One write a move may contain. */
 export type MoveItem =
   | { readonly kind: 'create'; readonly node: string }
   | { readonly kind: 'delete'; readonly pod: string }
+  | { readonly kind: 'adopt'; readonly pod: string }
   | { readonly kind: 'status' }
-  | { readonly kind: 'bookkeeping' };
+  | { readonly kind: 'history' };
 
 const itemKey = (i: MoveItem): string =>
-  i.kind === 'create' ? `c:${i.node}` : i.kind === 'delete' ? `d:${i.pod}` : i.kind;
+  i.kind === 'create' ? `c:${i.node}` : i.kind === 'delete' ? `d:${i.pod}` : i.kind === 'adopt' ? `a:${i.pod}` : i.kind;
 
 export function moveItems(move: SyncMove): MoveItem[] {
   return [
-    ...(move.bookkeeping ? [{ kind: 'bookkeeping' } as const] : []),
+    ...(move.history ? [{ kind: 'history' } as const] : []),
+    ...move.adopts.map((pod): MoveItem => ({ kind: 'adopt', pod })),
     ...move.creates.map((node): MoveItem => ({ kind: 'create', node })),
     ...move.deletes.map((pod): MoveItem => ({ kind: 'delete', pod })),
     ...(move.status ? [{ kind: 'status' } as const] : []),
@@ -67,18 +73,20 @@ export function moveFromItems(items: readonly MoveItem[]): SyncMove {
   const seen = new Set<string>();
   const creates: string[] = [];
   const deletes: string[] = [];
+  const adopts: string[] = [];
   let status = false;
-  let bookkeeping = false;
+  let history = false;
   for (const i of items) {
     const k = itemKey(i);
     if (seen.has(k)) continue;
     seen.add(k);
     if (i.kind === 'create') creates.push(i.node);
     else if (i.kind === 'delete') deletes.push(i.pod);
+    else if (i.kind === 'adopt') adopts.push(i.pod);
     else if (i.kind === 'status') status = true;
-    else bookkeeping = true;
+    else history = true;
   }
-  return { creates, deletes, status, bookkeeping };
+  return { creates, deletes, status, adopts, history };
 }
 
 /** A key equal for equal moves (order of writes ignored). */
@@ -86,58 +94,57 @@ export function moveKey(move: SyncMove): string {
   return moveItems(move).map(itemKey).sort().join(',');
 }
 
-/** One line: `create node-0, delete ds-3, status, history`. */
+/** One line: `create on node-0, delete ds-3, adopt orphan-1, status, history`. */
 export function describeMove(move: SyncMove): string {
   const parts = [
     ...move.creates.map((n) => `create on ${n}`),
     ...move.deletes.map((p) => `delete ${p}`),
+    ...move.adopts.map((p) => `adopt ${p}`),
     ...(move.status ? ['status'] : []),
-    ...(move.bookkeeping ? ['history/adoption'] : []),
+    ...(move.history ? ['history'] : []),
   ];
   return parts.length === 0 ? 'no writes' : parts.join(', ');
 }
 
 interface SyncView {
-  /** The DaemonSet as the controller works with it (currentHash from constructHistory when bookkeeping). */
+  /** The DaemonSet as the controller works with it (currentHash from constructHistory with the history writes). */
   readonly ds: DaemonSet;
-  /** The cluster after the bookkeeping writes (adoption, history), before pod writes. */
+  /** The cluster after the adoption and history writes, before pod writes. */
   readonly cache: World;
   readonly revisionWrites: number;
   readonly podPatches: number;
 }
 
-function syncView(world: World, original: DaemonSet, bookkeeping: boolean): SyncView {
-  if (!bookkeeping) return { ds: original, cache: world, revisionWrites: 0, podPatches: 0 };
-  const history = constructHistory(world.revisions, original);
-  const ds: DaemonSet = { ...original, currentHash: history.currentHash };
+function syncView(world: World, original: DaemonSet, history: boolean, adopts: readonly string[]): SyncView {
+  const built = history ? constructHistory(world.revisions, original) : undefined;
+  const ds: DaemonSet = built ? { ...original, currentHash: built.currentHash } : original;
   const adopted = new Set(
-    claimedPods(world.pods, ds)
-      .filter((p) => p.controllerUid === undefined)
-      .map((p) => p.name),
+    world.pods.filter((p) => p.controllerUid === undefined && adopts.includes(p.name)).map((p) => p.name),
   );
-  const adoptedPods = world.pods.map((p) => (adopted.has(p.name) ? { ...p, controllerUid: ds.uid } : p));
-  const cleaned = cleanupHistory(history.revisions, adoptedPods, ds);
+  const pods =
+    adopted.size === 0
+      ? world.pods
+      : world.pods.map((p) => (adopted.has(p.name) ? { ...p, controllerUid: ds.uid } : p));
+  const cleaned = built ? cleanupHistory(built.revisions, pods, ds) : undefined;
   return {
     ds,
-    cache: { ...world, daemonSet: ds, revisions: cleaned.revisions, pods: adoptedPods },
-    revisionWrites: history.writes + cleaned.deleted.length,
+    cache: { ...world, daemonSet: ds, revisions: cleaned?.revisions ?? world.revisions, pods },
+    revisionWrites: built && cleaned ? built.writes + cleaned.deleted.length : 0,
     podPatches: adopted.size,
   };
 }
 
-/** Whether the bookkeeping part of a sync writes anything in `world`. */
-export function bookkeepingWrites(world: World): number {
+/** How many ControllerRevision writes the history part of a sync makes in `world`. */
+export function historyWrites(world: World): number {
   const ds = world.daemonSet;
-  if (!ds) return 0;
-  const view = syncView(world, ds, true);
-  return view.revisionWrites + view.podPatches;
+  return ds ? syncView(world, ds, true, []).revisionWrites : 0;
 }
 
 /** Whether writing the status block changes it (upstream skips an unchanged status). */
 export function statusChanges(world: World): boolean {
   const ds = world.daemonSet;
   if (!ds) return false;
-  const { cache, ds: seen } = syncView(world, ds, true);
+  const { cache, ds: seen } = syncView(world, ds, true, []);
   const status = computeStatus(cache, seen);
   return countersDiffer(status, ds.status) || ds.status.observedGeneration < ds.generation;
 }
@@ -166,7 +173,7 @@ export function applyMove(world: World, move: SyncMove): World {
   const original = world.daemonSet;
   const event = { type: 'CONTROLLER_SYNC' } as const;
   if (!original || moveItems(move).length === 0) return { ...world, lastStep: { event, controller: NO_WRITES } };
-  const { ds, cache, revisionWrites, podPatches } = syncView(world, original, move.bookkeeping);
+  const { ds, cache, revisionWrites, podPatches } = syncView(world, original, move.history, move.adopts);
   const status = computeStatus(cache, ds);
 
   // Failed-pod backoff: one step per node whose failed pod is deleted while the node keeps the daemon.
@@ -203,23 +210,33 @@ export function applyMove(world: World, move: SyncMove): World {
 /** The abstract controller's choice in `world`, as a move. */
 export function abstractMove(world: World): SyncMove {
   const { writes } = syncDaemonSet(world);
+  const ds = world.daemonSet;
+  // ClaimPods adopts every orphan it claims (never a terminating one, nothing while deleting).
+  const adopts =
+    ds && writes.podPatches > 0
+      ? claimedPods(world.pods, ds)
+          .filter((p) => p.controllerUid === undefined)
+          .map((p) => p.name)
+      : [];
   return {
     creates: writes.creates.map((c) => c.node),
     deletes: [...writes.deletes],
     status: writes.statusWritten,
-    bookkeeping: writes.revisionWrites + writes.podPatches > 0,
+    adopts,
+    history: writes.revisionWrites > 0,
   };
 }
 
 /**
  * Every write a move may contain in `world`: a create for each existing node, a delete for each
- * pod not already terminating, the status write when it would change the status, the
- * bookkeeping when it writes anything. Empty without a DaemonSet.
+ * pod not already terminating, an adoption for each orphan, the status write when it would
+ * change the status, the history writes when there are any. Empty without a DaemonSet.
  */
 export function movePool(world: World): MoveItem[] {
   if (!world.daemonSet) return [];
   return [
-    ...(bookkeepingWrites(world) > 0 ? [{ kind: 'bookkeeping' } as const] : []),
+    ...(historyWrites(world) > 0 ? [{ kind: 'history' } as const] : []),
+    ...world.pods.filter((p) => p.controllerUid === undefined).map((p): MoveItem => ({ kind: 'adopt', pod: p.name })),
     ...world.nodes.map((n): MoveItem => ({ kind: 'create', node: n.name })),
     ...world.pods.filter((p) => !p.terminating).map((p): MoveItem => ({ kind: 'delete', pod: p.name })),
     ...(statusChanges(world) ? [{ kind: 'status' } as const] : []),

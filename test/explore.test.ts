@@ -311,5 +311,5 @@ describe('explore --target upstream', () => {
 
 function abstractMoveSize(world: World): number {
   const m = abstractMove(world);
-  return m.creates.length + m.deletes.length + (m.status ? 1 : 0) + (m.bookkeeping ? 1 : 0);
+  return m.creates.length + m.deletes.length + (m.status ? 1 : 0) + (m.history ? 1 : 0) + m.adopts.length;
 }
