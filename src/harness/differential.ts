@@ -366,6 +366,23 @@ export function formatDivergence(failure: DiffCaseFailure): string[] {
 
 export interface DiffCampaignOptions extends Omit<CampaignOptions, 'run' | 'onCase'> {
   run?: DiffRunOptions;
+  /**
+   * How many times a divergent case is run again (fresh sides, the same events) before it is
+   * reported. A side that chooses arbitrarily among equivalent pods (upstream iterates Go maps:
+   * docs/upstream-differences.md, cause C) agrees on some run when the other side's choice is one
+   * it can make; a deterministic divergence diverges on every run. 0 (the default): report the
+   * first divergence.
+   */
+  reruns?: number;
+}
+
+/** A case that diverged and then agreed when run again. */
+export interface AgreedOnRerun {
+  caseIndex: number;
+  /** The run that agreed: 1 is the first rerun. */
+  rerun: number;
+  /** The first run's divergence. */
+  first: string;
 }
 
 export interface DiffCampaignResult {
@@ -380,6 +397,8 @@ export interface DiffCampaignResult {
   counterexample?: Counterexample;
   adapterError?: AdapterError;
   stoppedAt?: number;
+  /** Cases that diverged and agreed when run again (options.reruns), in case order. */
+  agreedOnRerun?: AgreedOnRerun[];
 }
 
 /** Features both sides support: the generator draws only what both can be checked for. */
@@ -417,15 +436,36 @@ export async function runDiffCampaign(
       names,
       options.run ?? {},
     );
+  const agreedOnRerun: AgreedOnRerun[] = [];
+  /** runOne, and while it diverges up to options.reruns more runs; one that agrees is recorded and returned. */
+  const runWithReruns = async (events: readonly DsEvent[], caseIndex: number): Promise<CaseResult> => {
+    const result = await runOne(events);
+    for (let rerun = 1; result.failure !== undefined && rerun <= (options.reruns ?? 0); rerun++) {
+      const again = await runOne(events);
+      if (again.failure === undefined) {
+        agreedOnRerun.push({ caseIndex, rerun, first: result.failure.message });
+        return again;
+      }
+    }
+    return result;
+  };
   const totals: CampaignProgress = { runs: 0, checks: 0, events: 0 };
   if (options.path !== undefined && options.caseIndex !== undefined) {
     // The shrunk case itself: fast-check replays the path directly (the whole case may not diverge).
+    const caseIndex = options.caseIndex;
     try {
-      const counterexample = await shrinkCase(arbitrary, runOne, options.seed, options.caseIndex, options.path);
+      const counterexample = await shrinkCase(
+        arbitrary,
+        (events) => runWithReruns(events, caseIndex),
+        options.seed,
+        caseIndex,
+        options.path,
+      );
       return { ...base, runs: 1, stoppedAt: options.caseIndex, counterexample };
     } catch (e) {
       if (e instanceof AdapterError) return { ...base, adapterError: e, stoppedAt: options.caseIndex };
-      if (e instanceof Error && /failed once but not when regenerated/.test(e.message)) return { ...base, runs: 1 };
+      if (e instanceof Error && /failed once but not when regenerated/.test(e.message))
+        return { ...base, runs: 1, ...(agreedOnRerun.length > 0 ? { agreedOnRerun } : {}) };
       throw e;
     }
   }
@@ -437,9 +477,16 @@ export async function runDiffCampaign(
     const events = generateCase(arbitrary, options.seed, index);
     let result: CaseResult;
     try {
-      result = await runOne(events);
+      result = await runWithReruns(events, index);
     } catch (e) {
-      if (e instanceof AdapterError) return { ...base, ...totals, adapterError: e, stoppedAt: index };
+      if (e instanceof AdapterError)
+        return {
+          ...base,
+          ...totals,
+          adapterError: e,
+          stoppedAt: index,
+          ...(agreedOnRerun.length > 0 ? { agreedOnRerun } : {}),
+        };
       throw e;
     }
     totals.runs++;
@@ -458,6 +505,7 @@ export async function runDiffCampaign(
     ...base,
     ...totals,
     ...(failedAt !== undefined ? { stoppedAt: failedAt } : {}),
+    ...(agreedOnRerun.length > 0 ? { agreedOnRerun } : {}),
   };
   if (failedAt === undefined) return result;
   try {
