@@ -108,7 +108,7 @@ export const taint: fc.Arbitrary<Taint> = fc.record({
 /** A toleration of a lifecycle NoExecute taint for a while (see below). */
 const lifecycleToleration: fc.Arbitrary<Toleration> = fc.record({
   key: fc.constantFrom('node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'),
-  operator: fc.constantFrom('Exists' as const, 'Equal' as const),
+  operator: fc.constantFrom('Equal' as const, 'Equal' as const, 'Exists' as const),
   effect: fc.constant('NoExecute' as const),
   tolerationSeconds: fc.constantFrom(0, 5, 300),
 });
@@ -298,7 +298,7 @@ export function eventOf(
               scope.features?.rollingUpdate === false
                 ? updateStrategy(scope.features)
                 : fc.oneof(
-                    { weight: 9, arbitrary: updateStrategy(scope.features) },
+                    { weight: 4, arbitrary: updateStrategy(scope.features) },
                     { weight: 1, arbitrary: invalidUpdateStrategy },
                   ),
             minReadySeconds: fc.constantFrom(0, 5),
@@ -353,14 +353,15 @@ type Draw =
   /**
    * Delete and re-create (`kubectl delete --cascade=...` then `kubectl apply` of the same
    * manifest, the usual way to change an immutable selector): the DaemonSet is deleted with
-   * `policy` once its pods are there, the garbage collector and kubelets run (or not yet), the
-   * last spec set in the case is created again, its image changed or not, and a user may
-   * delete one of the pods left behind before the new DaemonSet syncs.
+   * `policy` once its pods are there (a user may be deleting them by hand at that moment), the
+   * garbage collector and kubelets run (or not yet), and the last spec set in the case is
+   * created again, its image changed or not.
    */
   | {
       readonly type: '@RECREATE';
       readonly policy: DeletionPolicy;
-      readonly deletePodOn?: string;
+      /** A user is deleting the pods (one per node, by hand) when the DaemonSet is deleted. */
+      readonly deletingPods: boolean;
       readonly image?: string;
       /** False: re-created at once, before the garbage collector got to the old DaemonSet's pods. */
       readonly collect: boolean;
@@ -405,18 +406,17 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
         break;
       case '@RECREATE':
         if (spec === undefined || template === undefined) break;
-        out.push(
-          { type: 'CONTROLLER_SYNC' },
-          { type: 'SCHEDULER_STEP' },
-          { type: 'KUBELET_STEP' },
-          { type: 'DS_DELETED', policy: d.policy },
-        );
-        if (d.collect) out.push({ type: 'GC_STEP' }, { type: 'KUBELET_STEP' }, { type: 'GC_STEP' });
+        out.push({ type: 'CONTROLLER_SYNC' }, { type: 'SCHEDULER_STEP' }, { type: 'KUBELET_STEP' });
+        // A user was deleting pods by hand when the DaemonSet went: an Orphan delete leaves them
+        // terminating and unowned, and the new DaemonSet must not adopt them.
+        if (d.deletingPods) for (const node of nodes) out.push({ type: 'POD_DELETED_BY_USER', node });
+        out.push({ type: 'DS_DELETED', policy: d.policy });
+        // One pass orphans the dependents; the other policies wait for the pods to terminate.
+        if (d.collect && d.policy === 'Orphan') out.push({ type: 'GC_STEP' });
+        else if (d.collect) out.push({ type: 'GC_STEP' }, { type: 'KUBELET_STEP' }, { type: 'GC_STEP' });
         template = d.image !== undefined ? { ...template, image: d.image } : template;
         spec = { ...spec, template };
         out.push({ type: 'DS_CREATED', spec });
-        // Before the new DaemonSet's first sync: an orphan left behind is deleted, not adopted.
-        if (d.deletePodOn !== undefined) out.push({ type: 'POD_DELETED_BY_USER', node: d.deletePodOn });
         break;
       case '@IMAGE':
         if (template === undefined || template.image === d.image) break;
@@ -475,12 +475,12 @@ function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary
       arbitrary: fc
         .record(
           {
-            policy: fc.constantFrom<DeletionPolicy>('Orphan', 'Background', 'Foreground'),
-            deletePodOn: nodeName(scope),
+            policy: fc.constantFrom<DeletionPolicy>('Orphan', 'Orphan', 'Background', 'Foreground'),
+            deletingPods: fc.constantFrom(false, false, true),
             image: fc.constantFrom(...IMAGES),
-            collect: fc.boolean(),
+            collect: fc.constantFrom(true, true, false),
           },
-          { requiredKeys: ['policy', 'collect'] },
+          { requiredKeys: ['policy', 'collect', 'deletingPods'] },
         )
         .map((r) => ({ type: '@RECREATE' as const, ...r })),
     });
@@ -534,22 +534,24 @@ export function eventSequence(scope: Partial<Scope> = {}): fc.Arbitrary<DsEvent[
         return [...nodes, ...resolveDraws([create, ...kept], names)];
       });
   };
-  // Half the cases are focused: a DaemonSet that fits every node (the nodes join untainted) and
+  // Two cases in three are focused: a DaemonSet that fits every node (the nodes join untainted) and
   // a kind of story drawn eight times as often, so that a rollout over several available pods,
   // a crash loop, a recreate or a node going NotReady happens often enough to reach the rules
   // that need them.
   const focuses = FOCUSES.filter((f) => f.needs.every((t) => (full.weights[t] ?? 0) > 0));
+  const focused = focuses.reduce((n, f) => n + f.weight, 0);
   return fc.oneof(
-    { weight: focuses.length, arbitrary: caseWith(caseSetup(full, false)) },
-    ...focuses.map((focus) => ({
-      weight: 1,
-      arbitrary: caseWith(caseSetup(full, true, focus.lifecycleTolerations === true), focus),
-    })),
+    { weight: Math.max(1, Math.round(focused / 2)), arbitrary: caseWith(caseSetup(full, false)) },
+    ...focuses.map((focus) => ({ weight: focus.weight, arbitrary: caseWith(caseSetup(full, true, focus), focus) })),
   );
 }
 
 interface Focus {
+  /** How often, against the other focuses (unfocused cases weigh as much as all of them). */
+  readonly weight: number;
   readonly placeholders: readonly Placeholder[];
+  /** Half the DaemonSets roll with surge (maxSurge > 0). */
+  readonly surge?: boolean;
   /** Event types drawn this many times as often. */
   readonly boost?: Partial<Record<DsEventType, number>>;
   /** The template tolerates the lifecycle NoExecute taints for a while (finite tolerationSeconds). */
@@ -557,13 +559,20 @@ interface Focus {
   /** Event types the profile must draw for the focus to make sense. */
   readonly needs: readonly DsEventType[];
 }
-const NO_FOCUS: Focus = { placeholders: [], needs: [] };
+const NO_FOCUS: Focus = { weight: 0, placeholders: [], needs: [] };
 const FOCUSES: readonly Focus[] = [
-  { placeholders: ['@IMAGE', '@SETTLE'], needs: ['TEMPLATE_UPDATED'] },
-  { placeholders: ['@CRASH_LOOP'], needs: ['POD_FAILED'] },
-  { placeholders: ['@RECREATE', '@SETTLE'], boost: { ORPHAN_POD_APPEARED: 4 }, needs: ['DS_DELETED'] },
-  { placeholders: ['@VANISH'], needs: ['NODE_REMOVED'] },
   {
+    weight: 3,
+    placeholders: ['@IMAGE', '@SETTLE'],
+    surge: true,
+    boost: { TAINT_ADDED: 4, STRATEGY_CHANGED: 3 },
+    needs: ['TEMPLATE_UPDATED'],
+  },
+  { weight: 2, placeholders: ['@CRASH_LOOP'], needs: ['POD_FAILED'] },
+  { weight: 2, placeholders: ['@RECREATE', '@SETTLE'], boost: { ORPHAN_POD_APPEARED: 4 }, needs: ['DS_DELETED'] },
+  { weight: 1, placeholders: ['@VANISH'], needs: ['NODE_REMOVED'] },
+  {
+    weight: 2,
     placeholders: ['@SETTLE'],
     boost: { NODE_NOT_READY: 6, NODE_READY: 3, TIME_ADVANCED: 2 },
     lifecycleTolerations: true,
@@ -571,8 +580,23 @@ const FOCUSES: readonly Focus[] = [
   },
 ];
 
+/** A DaemonSet spec, half with a surge strategy when the focus asks for it. */
+function focusedSpec(scope: Scope, focus: Focus): fc.Arbitrary<DaemonSetSpec> {
+  const spec = daemonSetSpec(scope);
+  if (!focus.surge || scope.features.surge === false || scope.features.rollingUpdate === false) return spec;
+  const surge = budget([1, '25%', '50%']).map((ms) => ({
+    type: 'RollingUpdate' as const,
+    maxUnavailable: 0,
+    maxSurge: ms,
+  }));
+  return fc.oneof(
+    spec,
+    fc.tuple(spec, surge).map(([s, updateStrategy]) => ({ ...s, updateStrategy })),
+  );
+}
+
 /** The nodes that join and the DaemonSet created first; `plain`: untainted nodes, a template without placement constraints. */
-function caseSetup(scope: Scope, plain: boolean, lifecycleTolerations = false): fc.Arbitrary<[DsEvent[], DsEvent]> {
+function caseSetup(scope: Scope, plain: boolean, focus: Focus = NO_FOCUS): fc.Arbitrary<[DsEvent[], DsEvent]> {
   const nodes = fc.uniqueArray(eventOf('NODE_ADDED', scope), {
     minLength: 1,
     maxLength: scope.nodes,
@@ -584,8 +608,8 @@ function caseSetup(scope: Scope, plain: boolean, lifecycleTolerations = false): 
     nodes.map((added) => added.map((e) => ({ ...e, taints: [] }) as DsEvent)),
     fc
       .tuple(
-        daemonSetSpec(scope),
-        lifecycleTolerations ? fc.array(lifecycleToleration, { minLength: 1, maxLength: 2 }) : fc.constant([]),
+        focusedSpec(scope, focus),
+        focus.lifecycleTolerations ? fc.array(lifecycleToleration, { minLength: 1, maxLength: 2 }) : fc.constant([]),
       )
       .map(
         ([
