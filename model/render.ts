@@ -8,6 +8,7 @@ import { getStateNodes } from 'xstate/graph';
 import { machineTransitions, type TransitionInfo } from './coverage.ts';
 import { INVARIANTS, type InvariantFamily } from './invariants.ts';
 import { type DaemonSetMachine, daemonSetMachine } from './machine.ts';
+import { INVARIANT_RULES, RULES } from './rules.ts';
 
 const FAMILY_TITLES: Record<InvariantFamily, string> = {
   eligibility: 'Eligibility',
@@ -133,6 +134,40 @@ function wrap(events: readonly string[], perLine = 3): string {
 }
 
 /** docs/daemonset-machine.dot: states as nodes (compound states as clusters), transitions grouped by source, target and guard. */
+/** docs/rules.md: the rule catalogue (model/rules.ts), with the invariants each rule exercises. */
+export function rulesMarkdown(): string {
+  const exercises = new Map<string, string[]>();
+  for (const [invariant, rules] of Object.entries(INVARIANT_RULES)) {
+    for (const rule of rules) exercises.set(rule, [...(exercises.get(rule) ?? []), invariant]);
+  }
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  const lines = [
+    '# Rules of DaemonSet semantics, and when a campaign reached them',
+    '',
+    '<!-- Generated from model/rules.ts by `npx tsx scripts/gen-invariants.ts`; do not edit. -->',
+    '',
+    'Every rule of the semantics note §1–§7 that generated cases can reach has an ID and a',
+    'precondition: the situation in which the rule decides what a controller (or the API server)',
+    'must do. Each case of a campaign records the rules it reached; `dsconform check` prints the',
+    'rules no case reached, and `report.json` / `report.html` give the number of cases per rule.',
+    'A rule never reached is a blind spot of the generators, whatever the verdict says.',
+    '',
+    'An invariant is **exercised** by a campaign when some case reached one of the rules listed',
+    'for it below; otherwise its report row says `not exercised` (it was checked, but only where',
+    'it holds vacuously). DS-SYNC-02 (more than 250 nodes), DS-SYNC-03 (injected create failures)',
+    'and DS-SYNC-04 (an empty selector, which the API refuses) have no rule a campaign can reach.',
+    '',
+    '| Rule | § | Statement | Exercises |',
+    '|---|---|---|---|',
+  ];
+  for (const rule of RULES) {
+    lines.push(
+      `| ${rule.id} | ${rule.section} | ${cell(rule.statement)} | ${(exercises.get(rule.id) ?? []).join(', ') || '—'} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export function machineDot(machine: DaemonSetMachine = daemonSetMachine): string {
   const nodes = getStateNodes(machine);
   const byId = new Map(nodes.map((n) => [n.id, n]));
