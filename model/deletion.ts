@@ -9,7 +9,7 @@
  */
 import { daemonPodTolerations, schedulerFits, toleratesTaint } from './eligibility.ts';
 import { isPodTerminal } from './pods.ts';
-import type { Cluster, DeletionPolicy, Pod, PodTemplate, Toleration } from './types.ts';
+import type { Cluster, DeletionPolicy, Node, Pod, PodTemplate, Toleration } from './types.ts';
 
 export interface DeletionExpectation {
   /** The DaemonSet object no longer exists once things settle (`maybe`: either outcome is correct). */
@@ -106,9 +106,22 @@ export type TaintEvictionOutlook = 'never' | 'maybe' | 'always';
  */
 export function taintEvictionOutlook(cluster: Cluster, pod: Pod): TaintEvictionOutlook {
   if (!pod.bound) return 'never';
-  const taints = cluster.nodes.find((n) => n.name === pod.node)?.taints.filter((t) => t.effect === 'NoExecute') ?? [];
+  const node = cluster.nodes.find((n) => n.name === pod.node);
+  if (!node) return 'never';
+  return evictionOutlookOn(node, podTemplate(cluster, pod), pod.templateGeneration !== undefined);
+}
+
+/**
+ * The same for a pod made from `template` (undefined: unknown) bound to `node`; `byController`:
+ * it certainly carries the default daemon tolerations.
+ */
+export function evictionOutlookOn(
+  node: Node,
+  template: PodTemplate | undefined,
+  byController: boolean,
+): TaintEvictionOutlook {
+  const taints = node.taints.filter((t) => t.effect === 'NoExecute');
   if (taints.length === 0) return 'never';
-  const template = podTemplate(cluster, pod);
   if (!template) return 'maybe';
   // Each taint is matched by the first toleration that tolerates it (GetMatchingTolerations): none
   // or a non-positive tolerationSeconds evicts at once, a positive one after a while, which a
@@ -124,8 +137,7 @@ export function taintEvictionOutlook(cluster: Cluster, pod: Pod): TaintEvictionO
   };
   const withDefaults = decision(daemonPodTolerations(template));
   if (withDefaults === 'now') return 'always';
-  if (withDefaults === 'none' && (pod.templateGeneration !== undefined || decision(template.tolerations) === 'none'))
-    return 'never';
+  if (withDefaults === 'none' && (byController || decision(template.tolerations) === 'none')) return 'never';
   return 'maybe';
 }
 

@@ -18,7 +18,7 @@
  * settled cluster shows the budget spent (`progress.ts`' stalledRolloutPods); when nodes that can
  * never become available already spend all of maxUnavailable, it must stay.
  */
-import { podTemplate, taintEvictionOutlook } from './deletion.ts';
+import { evictionOutlookOn, podTemplate, taintEvictionOutlook } from './deletion.ts';
 import { kubeletAdmits, nodeShouldRunDaemonPod, schedulerFits } from './eligibility.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor, olderPodFirst } from './pods.ts';
 import { allowsSurge, desiredNodes, rolloutBudgets } from './rollout.ts';
@@ -185,17 +185,28 @@ function outcome(ctx: NodeContext, v: Variant): PodOutcome {
   return { name: v.pod.name, updated: isPodUpdatedFor(v.pod, ctx.ds), ready, available: ready };
 }
 
+/**
+ * A pod the controller creates on the node (it should run one there). It fits (shouldRun implies
+ * schedulerFits and kubeletAdmits) and starts only on a Ready node; but the default tolerations
+ * do not override a template's own earlier toleration of a NoExecute taint, so taint eviction may
+ * still remove it: on a node whose kubelet is down it then stays Terminating, elsewhere the
+ * controller creates the next one (an evict-and-recreate cycle that never settles).
+ */
+function created(ctx: NodeContext): NodeOutcome[] {
+  const pod: NodeOutcome = { pods: [{ updated: true, ready: ctx.kubeletUp, available: ctx.kubeletUp }] };
+  const none: NodeOutcome = { pods: [] };
+  const eviction = evictionOutlookOn(ctx.node, ctx.ds.spec.template, true);
+  if (eviction === 'never') return [pod];
+  return !ctx.kubeletUp && !ctx.surgeManage && eviction === 'always' ? [none] : [pod, none];
+}
+
 /** Nothing of the existing pods is left: the controller creates a pod if the node should run one. */
 function fresh(ctx: NodeContext, blocking: Blocking): NodeOutcome[] {
   const none: NodeOutcome = { pods: [] };
   if (!ctx.shouldRun) return [none];
-  // A created pod fits (shouldRun implies schedulerFits and kubeletAdmits); it starts only on a Ready node.
-  const created: NodeOutcome = {
-    pods: [{ updated: true, ready: ctx.kubeletUp, available: ctx.kubeletUp }],
-  };
   // Without surge, manage waits until no pod (terminating ones included) is left on the node.
-  if (ctx.surgeManage || ctx.kubeletUp || blocking === 'no') return [created];
-  return blocking === 'yes' ? [none] : [none, created];
+  if (ctx.surgeManage || ctx.kubeletUp || blocking === 'no') return created(ctx);
+  return blocking === 'yes' ? [none] : [none, ...created(ctx)];
 }
 
 /** The survivor is deleted (and replaced if the node should run a pod). */
@@ -231,9 +242,7 @@ function settleSurvivors(ctx: NodeContext, kept: readonly Variant[], blocking: B
   }
   // With surge a new pod comes first where the node should run one; elsewhere the old pod goes
   // (if available, only while more nodes are available than desired: #118823).
-  const handover: NodeOutcome[] = ctx.shouldRun
-    ? [{ pods: [{ updated: true, ready: ctx.kubeletUp, available: ctx.kubeletUp }] }]
-    : [{ pods: [] }];
+  const handover: NodeOutcome[] = ctx.shouldRun ? created(ctx) : [{ pods: [] }];
   if (!availableEnd(first) || ctx.mustRoll) return handover;
   return [...handover, { ...keep, withinBudget: true }];
 }
