@@ -322,6 +322,29 @@ export const INVARIANTS: readonly Invariant[] = [
     },
   },
   {
+    id: 'DS-PLACE-06',
+    family: 'placement',
+    scope: 'quiescent',
+    statement:
+      'At quiescence no live, unbound DaemonSet pod is pinned to a node that no longer exists: the controller deleted it.',
+    properties: ['P23'],
+    upstream: ['TestDeleteUnscheduledPodForNotExistingNode', 'getUnscheduledPodsWithoutNode'],
+    check: ({ obs }) => {
+      const ds = obs.daemonSet;
+      // A DaemonSet being deleted writes nothing; the garbage collector owns its pods then.
+      if (!ds || ds.deleting || ds.selectsAll) return [];
+      const nodes = new Set(obs.nodes.map((n) => n.name));
+      return claimedPods(obs.pods, ds)
+        .filter((p) => isPodLive(p) && !p.bound && !nodes.has(p.node))
+        .map((p) =>
+          violation('DS-PLACE-06', `unbound pod ${p.name} is still pinned to missing node ${p.node}`, {
+            pod: p.name,
+            node: p.node,
+          }),
+        );
+    },
+  },
+  {
     id: 'DS-SAFE-01',
     family: 'safety',
     scope: 'step',

@@ -161,6 +161,14 @@ export const WITNESSES: readonly Witness[] = [
     },
   },
   {
+    id: 'DS-PLACE-06',
+    description: 'a settled cluster keeps an unbound pod pinned to a node that is gone',
+    build: () => {
+      const w = run(converged(2), { type: 'NODE_REMOVED', node: 'node-1' });
+      return settledAs(creating('node-1')(w));
+    },
+  },
+  {
     id: 'DS-SAFE-01',
     description: 'a second pod is created beside a terminating one, without surge',
     build: () => {

@@ -131,6 +131,8 @@ export function manage(ctx: SyncContext, hash: string): Error[] {
     nodesNeedingDaemonPods.push(...decision.nodesNeedingDaemonPods);
     podsToDelete.push(...decision.podsToDelete);
   }
-  podsToDelete.push(...unscheduledPodsWithoutNode(ctx.nodes, nodeToDaemonPods));
+  if (ctx.rules.deleteUnscheduledPodsOfVanishedNodes) {
+    podsToDelete.push(...unscheduledPodsWithoutNode(ctx.nodes, nodeToDaemonPods));
+  }
   return syncNodes(ctx, podsToDelete, nodesNeedingDaemonPods, hash);
 }

@@ -22,6 +22,8 @@ export interface ControllerRules {
   replaceFailedPods: boolean;
   /** A DaemonSet with a deletionTimestamp gets no writes at all. */
   leaveDeletingDaemonSetsAlone: boolean;
+  /** getUnscheduledPodsWithoutNode: unbound pods pinned to a node that no longer exists are deleted. */
+  deleteUnscheduledPodsOfVanishedNodes: boolean;
   /**
    * The order rollingUpdate visits nodes in, and so which candidates a limited budget picks.
    * Upstream ranges over a Go map, so any order is correct; the reference uses node-list order.
@@ -36,5 +38,6 @@ export const REFERENCE_RULES: ControllerRules = {
   podTemplate: createPodTemplate,
   replaceFailedPods: true,
   leaveDeletingDaemonSetsAlone: true,
+  deleteUnscheduledPodsOfVanishedNodes: true,
   orderRolloutNodes: (entries) => [...entries],
 };

@@ -188,11 +188,30 @@ export function podTemplate(scope: Pick<Scope, 'nodes'> & Partial<Pick<Scope, 'f
       hostNetwork: fc.boolean(),
       nodeName: fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: nodeName(scope) }),
     })
-    .map(({ requiredNodeAffinity, nodeName: pinned, ...rest }) => ({
+    .map(({ requiredNodeAffinity, nodeName: pinned, tolerations, ...rest }) => ({
       ...rest,
+      tolerations: withoutEvictionLoop(tolerations),
       ...(requiredNodeAffinity !== undefined ? { requiredNodeAffinity } : {}),
       ...(pinned !== undefined ? { nodeName: pinned } : {}),
     }));
+}
+
+const LIFECYCLE_KEYS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
+
+/**
+ * A pod that tolerates a NotReady node's NoSchedule taint may run there, and with a finite
+ * tolerationSeconds for its NoExecute one the taint manager evicts it, the controller (with
+ * surge) creates another, and so on while the node stays NotReady: a livelock of Kubernetes
+ * itself (§1.3), which scenarios cover. With a finite lifecycle toleration, the tolerations that
+ * would let the pod be placed on a NotReady node are left out.
+ */
+function withoutEvictionLoop(tolerations: readonly Toleration[]): Toleration[] {
+  if (!tolerations.some((t) => t.tolerationSeconds != null)) return [...tolerations];
+  const toleratesNoSchedule = (t: Toleration) =>
+    ['', 'NoSchedule'].includes(t.effect ?? '') &&
+    (!t.key || LIFECYCLE_KEYS.includes(t.key)) &&
+    (t.operator === 'Exists' || (t.value ?? '') === '');
+  return tolerations.filter((t) => t.tolerationSeconds != null || !toleratesNoSchedule(t));
 }
 
 const budget = (values: readonly IntOrPercent[]) => fc.constantFrom(...values);
@@ -622,7 +641,11 @@ function caseSetup(scope: Scope, plain: boolean, focus: Focus = NO_FOCUS): fc.Ar
           type: 'DS_CREATED',
           spec: {
             ...spec,
-            template: { ...template, nodeSelector: {}, tolerations: [...template.tolerations, ...extra] },
+            template: {
+              ...template,
+              nodeSelector: {},
+              tolerations: withoutEvictionLoop([...template.tolerations, ...extra]),
+            },
           },
         }),
       ),

@@ -198,6 +198,14 @@ export const MUTANTS: readonly Mutant[] = [
     catches: ['DS-EXPECT', 'DS-BACKOFF-02'],
     rules: { replaceFailedPods: false },
   },
+  {
+    name: 'keeps-pods-of-vanished-nodes',
+    description:
+      'never deletes an unbound pod pinned to a node that no longer exists (getUnscheduledPodsWithoutNode left out)',
+    profile: 'core',
+    catches: ['DS-PLACE-06'],
+    rules: { deleteUnscheduledPodsOfVanishedNodes: false },
+  },
 ];
 
 /**
