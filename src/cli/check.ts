@@ -12,7 +12,7 @@ import { counterexampleFile, type ImplementationRef, saveCounterexample } from '
 import { type Implementation, processImplementation, referenceImplementation } from '../harness/implementation.js';
 import { MUTANTS, mutantByName, mutantOptionsForStore } from '../harness/mutants.js';
 import { ALL_FEATURES, PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
-import { ruleCoverageLine } from '../harness/ruleCoverage.js';
+import { oracleLine, ruleCoverageLine } from '../harness/ruleCoverage.js';
 import type { SystemUnderTest } from '../harness/systemUnderTest.js';
 import { runCampaignInWorkers } from '../harness/workers.js';
 import { AdapterError } from '../protocol/adapterError.js';
@@ -332,7 +332,8 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
         io.stdout(`${inv.id.padEnd(width)}  ${String(inv.checks).padStart(8)}  ${inv.verdict}\n`);
       }
       io.stdout('\n');
-      if (profile.rules) io.stdout(`${ruleCoverageLine(profile.rules)}\n\n`);
+      if (profile.rules) io.stdout(`${ruleCoverageLine(profile.rules)}\n`);
+      if (profile.oracleIncomplete !== undefined) io.stdout(`${oracleLine(profile.oracleIncomplete, result.runs)}\n\n`);
     }
     const reportPath = relative(process.cwd(), join(runDir, 'report.json')) || join(runDir, 'report.json');
     if (profile.verdict === 'skipped') {

@@ -6,7 +6,7 @@
  */
 import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
 import type { Observation } from '../../model/observation.ts';
-import { compareWithExpectation, expectedAtQuiescence, type Violation } from '../../model/oracle.ts';
+import { compareWithExpectation, expectedAtQuiescence, oracleIsComplete, type Violation } from '../../model/oracle.ts';
 import { RuleTracker } from '../../model/rules.ts';
 import type { SystemUnderTest } from './systemUnderTest.js';
 
@@ -28,6 +28,8 @@ export class InvariantMonitor {
   readonly checksById: Record<string, number> = {};
   /** Which rules of the semantics note this case reached (model/rules.ts). */
   readonly rules = new RuleTracker();
+  /** The oracle could not state every allowed outcome of this case at quiescence (issue 14: never, on every profile). */
+  oracleIncomplete = false;
 
   constructor(initial: Observation, invariants: readonly Invariant[] = INVARIANTS) {
     this.#perStep = invariants.filter((i) => i.scope !== 'quiescent');
@@ -82,6 +84,7 @@ export class InvariantMonitor {
   ): Promise<MonitorViolation | undefined> {
     // The model predicts the settled state from the implementation's own last observation.
     const expected = expectedAtQuiescence(this.#before);
+    if (!oracleIsComplete(expected)) this.oracleIncomplete = true;
     let duringSettle: MonitorViolation | undefined;
     system.onControllerStep = (stepBefore) => {
       if (duringSettle) return;

@@ -7,6 +7,13 @@
 import { RULES, type Rule } from '../../model/rules.ts';
 
 export const RULE_KEY_PREFIX = 'rule:';
+/** Counted like a rule: the cases whose outcome the quiescence oracle could not state (issue 14). */
+export const ORACLE_INCOMPLETE_KEY = 'case:oracle-incomplete';
+
+/** Per-case counts that ride along with the invariant checks (a `:` marks them); not checks. */
+export function isCaseCount(id: string): boolean {
+  return id.includes(':');
+}
 
 export interface RuleCoverage {
   readonly id: string;
@@ -31,7 +38,7 @@ export function ruleCoverage(
 
 /** The invariant checks alone (the rule counts left out). */
 export function invariantChecks(countsById: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(countsById).filter(([id]) => !id.startsWith(RULE_KEY_PREFIX)));
+  return Object.fromEntries(Object.entries(countsById).filter(([id]) => !isCaseCount(id)));
 }
 
 /** `rules reached: 68/71; never reached: R-A, R-B` (or `every rule`). */
@@ -41,4 +48,11 @@ export function ruleCoverageLine(coverage: readonly RuleCoverage[]): string {
   return missed.length === 0
     ? `Rules reached: ${reached}/${coverage.length} (every rule of the semantics note §1-§7)`
     : `Rules reached: ${reached}/${coverage.length}; never reached: ${missed.join(', ')}`;
+}
+
+/** `Quiescence oracle: stated the outcome of every case (300/300)`, or how many it could not. */
+export function oracleLine(incomplete: number, runs: number): string {
+  return incomplete === 0
+    ? `Quiescence oracle: stated the settled outcome of every case (${runs}/${runs})`
+    : `Quiescence oracle: could not state the settled outcome of ${incomplete} of ${runs} cases (DS-EXPECT judged them only in part)`;
 }

@@ -8,7 +8,7 @@ import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
 import type { Observation } from '../../model/observation.ts';
 import type { Violation } from '../../model/oracle.ts';
 import { InvariantMonitor } from './monitor.js';
-import { RULE_KEY_PREFIX } from './ruleCoverage.js';
+import { ORACLE_INCOMPLETE_KEY, RULE_KEY_PREFIX } from './ruleCoverage.js';
 import type { ApplyOutcome } from './system.js';
 import type { SystemUnderTest } from './systemUnderTest.js';
 import { describeEvent, podTable } from './trace.js';
@@ -40,8 +40,9 @@ export interface CaseResult {
   checks: number;
   /**
    * The same, per invariant ID; plus `rule:<ID>` = 1 for every rule of the semantics note the
-   * case reached (model/rules.ts), so that campaigns, workers, shards and soaks that sum these
-   * counts get, per rule, the number of cases that reached it.
+   * case reached (model/rules.ts), and `case:oracle-incomplete` = 1 when the oracle could not
+   * state the case's outcome, so that campaigns, workers, shards and soaks that sum these counts
+   * get, per rule, the number of cases that reached it (and the number of incomplete ones).
    */
   checksById?: Record<string, number>;
   events: number;
@@ -107,6 +108,7 @@ function traceEntry(
 function countsOf(monitor: InvariantMonitor): Record<string, number> {
   const counts = { ...monitor.checksById };
   for (const id of monitor.rules.reached) counts[`${RULE_KEY_PREFIX}${id}`] = 1;
+  if (monitor.oracleIncomplete) counts[ORACLE_INCOMPLETE_KEY] = 1;
   return counts;
 }
 

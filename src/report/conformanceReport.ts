@@ -6,7 +6,7 @@ import { INVARIANTS } from '../../model/invariants.ts';
 import { INVARIANT_RULES } from '../../model/rules.ts';
 import type { CampaignResult } from '../harness/campaign.js';
 import type { CounterexampleFile, ImplementationRef } from '../harness/counterexample.js';
-import { type RuleCoverage, ruleCoverage } from '../harness/ruleCoverage.js';
+import { ORACLE_INCOMPLETE_KEY, type RuleCoverage, ruleCoverage } from '../harness/ruleCoverage.js';
 import type { CaseLog } from './caseLog.js';
 
 export const REPORT_SCHEMA = 'dsconform/conformance-report@1';
@@ -41,6 +41,8 @@ export interface ProfileReport {
   invariants: InvariantVerdict[];
   /** Per rule of the semantics note (model/rules.ts), the cases that reached it; absent in reports of older versions. */
   rules?: RuleCoverage[];
+  /** Cases whose settled outcome the quiescence oracle could not state (so DS-EXPECT judged them only in part). */
+  oracleIncomplete?: number;
   /** Relative path of the saved counterexample, when one was found. */
   counterexampleFile?: string;
   counterexample?: CounterexampleFile;
@@ -139,7 +141,7 @@ export function profileReport(
       : {}),
     ...(result.adapterError ? { error: result.adapterError.message } : {}),
     invariants,
-    ...(result.skipped ? {} : { rules }),
+    ...(result.skipped ? {} : { rules, oracleIncomplete: result.checksById[ORACLE_INCOMPLETE_KEY] ?? 0 }),
     ...(counterexample ? { counterexampleFile: counterexample.path, counterexample: counterexample.file } : {}),
     durationMs,
     ...(result.scope ? { scope: { nodes: result.scope.nodes, maxEvents: result.scope.maxEvents } } : {}),

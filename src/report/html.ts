@@ -2,8 +2,10 @@
  * The human-readable conformance report: one self-contained HTML file (no network, no scripts
  * from elsewhere), summary first, then per-invariant verdicts and the counterexample.
  */
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { oracleLine } from '../harness/ruleCoverage.js';
 import type { ConformanceReport } from './conformanceReport.js';
 
 export function escapeHtml(text: string): string {
@@ -50,6 +52,9 @@ export function renderHtml(report: ConformanceReport): string {
       );
     }
     parts.push('</tbody></table>');
+    if (profile.oracleIncomplete !== undefined) {
+      parts.push(`<p id="oracle">${escapeHtml(oracleLine(profile.oracleIncomplete, profile.runs))}</p>`);
+    }
     if (profile.rules) {
       const missed = profile.rules.filter((r) => r.cases === 0).length;
       parts.push(

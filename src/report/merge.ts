@@ -8,7 +8,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { CounterexampleFile } from '../harness/counterexample.js';
-import { RULE_KEY_PREFIX } from '../harness/ruleCoverage.js';
+import { isCaseCount } from '../harness/ruleCoverage.js';
 import { type CaseCounts, CaseLogBuilder, caseCounts } from './caseLog.js';
 import {
   type CampaignOutcome,
@@ -156,7 +156,7 @@ function mergeProfile(
     for (const [id, n] of Object.entries(counts.checksById)) {
       checksById[id] = (checksById[id] ?? 0) + n;
       // Rule coverage rides along as `rule:<ID>` counts; it is not an invariant check.
-      if (!id.startsWith(RULE_KEY_PREFIX)) checks += n;
+      if (!isCaseCount(id)) checks += n;
     }
   }
   const outcome: CampaignOutcome = {
