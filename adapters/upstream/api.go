@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"sync"
@@ -41,12 +42,21 @@ type apiRecorder struct {
 	// removed holds the pods and revisions ("pods/ns/name", "controllerrevisions/ns/name") that a
 	// delete of this sync removed from the API server at once (see podRemovedAtOnce): later calls on
 	// them in the same sync are answered NotFound, as an API server answers them.
-	removed   map[string]bool
+	removed map[string]bool
+	// modified holds the revisions ("controllerrevisions/ns/name") that a patch or update of this
+	// sync changed: the API server gave them a new resourceVersion, which the informer cache (and so
+	// every object the controller holds) does not have yet.
+	modified  map[string]bool
 	generated int
 }
 
 func newAPIRecorder(c *caches) *apiRecorder {
-	return &apiRecorder{caches: c, created: map[string]*apps.ControllerRevision{}, removed: map[string]bool{}}
+	return &apiRecorder{
+		caches:   c,
+		created:  map[string]*apps.ControllerRevision{},
+		removed:  map[string]bool{},
+		modified: map[string]bool{},
+	}
 }
 
 // take returns the writes of this sync, concurrent creates and deletes in a stable order, and
@@ -58,6 +68,7 @@ func (a *apiRecorder) take() []pendingWrite {
 	a.writes = nil
 	a.created = map[string]*apps.ControllerRevision{}
 	a.removed = map[string]bool{}
+	a.modified = map[string]bool{}
 	// syncNodes creates (and deletes) pods from concurrent goroutines, so their order is the
 	// scheduler's: each run of consecutive creates or deletes is put in node / name order.
 	for start := 0; start < len(writes); {
@@ -195,9 +206,20 @@ func (a *apiRecorder) update(ns string, act clienttesting.UpdateAction) (bool, r
 			return true, obj.DeepCopy(), nil
 		}
 	case *apps.ControllerRevision:
-		if a.removed[removedKey("controllerrevisions", ns, obj.Name)] {
+		key := removedKey("controllerrevisions", ns, obj.Name)
+		if a.removed[key] {
 			return true, nil, apierrors.NewNotFound(revisionsResource, obj.Name)
 		}
+		// An update carrying the resourceVersion the controller read before its own patch or update
+		// of this sync: the API server's optimistic concurrency refuses it (409). constructHistory
+		// updates the revision it has just adopted (ClaimControllerRevisions hands back the cached
+		// object), so against an API server that sync fails and the next one, with the informer
+		// caught up, succeeds.
+		if a.modified[key] && obj.ResourceVersion != "" {
+			return true, nil, apierrors.NewConflict(revisionsResource, obj.Name,
+				fmt.Errorf("the object has been modified; please apply your changes to the latest version and try again"))
+		}
+		a.modified[key] = true
 		rev := obj.DeepCopy()
 		rev.APIVersion, rev.Kind = "apps/v1", "ControllerRevision"
 		a.emit(pendingWrite{
@@ -328,6 +350,10 @@ func (a *apiRecorder) patch(ns string, act clienttesting.PatchAction, kind strin
 		write["labels"] = changed
 	}
 	a.emit(pendingWrite{write: write, dsKey: controllerKey(ns, before.OwnerReferences)})
+	if kind == "ControllerRevision" && (!reflect.DeepEqual(before.OwnerReferences, after.OwnerReferences) ||
+		!reflect.DeepEqual(before.Labels, after.Labels)) {
+		a.modified[removedKey("controllerrevisions", ns, name)] = true
+	}
 	result := current.DeepCopyObject()
 	if err := json.Unmarshal(patched, result); err != nil {
 		return true, nil, err
