@@ -136,7 +136,10 @@ function variantsOf(ctx: NodeContext, pod: Pod): Variant[] {
     const removals = new Set<boolean>();
     if (!bound) removals.add(false);
     else {
-      const eviction = pod.bound ? taintEvictionOutlook(cluster, pod) : 'never';
+      // Once bound, taint eviction looks at it too (a pod the scheduler binds later as well).
+      const eviction = pod.bound
+        ? taintEvictionOutlook(cluster, pod)
+        : evictionOutlookOn(node, template, pod.templateGeneration !== undefined);
       // A bound pod that has not started fails the kubelet's own admission on a Ready node.
       const started = pod.phase !== 'Pending' || !kubeletUp;
       const admission = started
