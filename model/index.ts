@@ -11,6 +11,7 @@ export * from './garbageCollector.ts';
 export * from './history.ts';
 export * from './invariants.ts';
 export * from './kubelet.ts';
+export * from './liveness.ts';
 export * from './machine.ts';
 export * from './manage.ts';
 export * from './observation.ts';

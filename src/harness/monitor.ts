@@ -5,7 +5,8 @@
  * and scenarios with `invariants:` (src/scenario/run.ts) share it, so both judge alike.
  */
 import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
-import type { Observation } from '../../model/observation.ts';
+import { type SettleBound, settleBound } from '../../model/liveness.ts';
+import { type Observation, writeCount } from '../../model/observation.ts';
 import { compareWithExpectation, expectedAtQuiescence, oracleIsComplete, type Violation } from '../../model/oracle.ts';
 import { RuleTracker } from '../../model/rules.ts';
 import type { SystemUnderTest } from './systemUnderTest.js';
@@ -28,6 +29,8 @@ export class InvariantMonitor {
   readonly checksById: Record<string, number> = {};
   /** Which rules of the semantics note this case reached (model/rules.ts). */
   readonly rules = new RuleTracker();
+  /** What the last quiescence took, against the spec's bound (for measurements). */
+  lastSettle: { productiveSteps: number; seconds: number; bound: SettleBound } | undefined;
   /** The oracle could not state every allowed outcome of this case at quiescence (issue 14: never, on every profile). */
   oracleIncomplete = false;
 
@@ -84,11 +87,14 @@ export class InvariantMonitor {
   ): Promise<MonitorViolation | undefined> {
     // The model predicts the settled state from the implementation's own last observation.
     const expected = expectedAtQuiescence(this.#before);
+    const bound = settleBound(this.#before);
+    let productive = 0;
     if (!oracleIsComplete(expected)) this.oracleIncomplete = true;
     let duringSettle: MonitorViolation | undefined;
     system.onControllerStep = (stepBefore) => {
       if (duringSettle) return;
       const after = system.observe();
+      if (after.lastStep && writeCount(after.lastStep.controller) > 0) productive++;
       onSettleStep?.(after);
       const violation = this.afterStep(after, stepBefore);
       if (violation) duringSettle = { violation, observation: after, whileSettling: true };
@@ -107,6 +113,14 @@ export class InvariantMonitor {
       return fail({
         id: 'DS-LIVE-01',
         message: `the cluster did not settle after ${settled.rounds} rounds; still changing: ${settled.stillChanging.join(', ')}`,
+      });
+    }
+    this.lastSettle = { productiveSteps: productive, seconds: settled.advancedSeconds, bound };
+    // The spec's liveness bound (model/liveness.ts): the goal within so many productive steps and seconds.
+    if (productive > bound.productiveSteps || settled.advancedSeconds > bound.seconds) {
+      return fail({
+        id: 'DS-LIVE-01',
+        message: `the cluster settled only after ${productive} productive controller steps and ${settled.advancedSeconds} s; the spec allows at most ${bound.productiveSteps} steps and ${bound.seconds} s from this cluster`,
       });
     }
     this.#count('DS-EXPECT');

@@ -89,7 +89,8 @@ const QUIESCENCE_CHECKS: { id: string; statement: string }[] = [
   },
   {
     id: 'DS-LIVE-01',
-    statement: 'Once the environment stops changing, the cluster settles (no livelock between controllers).',
+    statement:
+      'Once the environment stops changing, the cluster settles (no livelock between controllers), within the productive controller steps and virtual time the spec allows from where it started (model/liveness.ts).',
   },
 ];
 
