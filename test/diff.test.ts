@@ -102,7 +102,7 @@ describe('dsconform diff', () => {
     expect(run.stdout).toMatch(/^Divergence \(shrunk \d+ times to ([1-9]|1[0-2]) events\):$/m);
   }, 300_000);
 
-  it('runs a divergent case again (--reruns, 20 by default): one that then agrees is listed, not failed', async () => {
+  it('runs a divergent case again (--reruns, 64 by default): one that then agrees is listed, not failed', async () => {
     // The flaky mutant misbehaves once in its process's lifetime, as upstream's Go map order
     // makes one of several equivalent choices (docs/upstream-differences.md, cause C).
     const flaky = 'node bin/dsconform.mjs reference-controller --mutant flaky-duplicate-pods';

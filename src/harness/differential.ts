@@ -443,7 +443,11 @@ export async function runDiffCampaign(
     for (let rerun = 1; result.failure !== undefined && rerun <= (options.reruns ?? 0); rerun++) {
       const again = await runOne(events);
       if (again.failure === undefined) {
-        agreedOnRerun.push({ caseIndex, rerun, first: result.failure.message });
+        // One entry per case: replaying a shrink path runs the case's ancestors too.
+        const entry = { caseIndex, rerun, first: result.failure.message };
+        const at = agreedOnRerun.findIndex((x) => x.caseIndex === caseIndex);
+        if (at >= 0) agreedOnRerun[at] = entry;
+        else agreedOnRerun.push(entry);
         return again;
       }
     }
