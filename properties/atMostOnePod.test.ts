@@ -11,6 +11,7 @@ describe('at most one pod per node', () => {
       profile: 'all',
       families: ['safety'],
       runs: runs(300),
+      exercises: ['DS-SAFE-01', 'DS-SAFE-02', 'DS-SAFE-03', 'DS-SAFE-04'],
       weights: { CONTROLLER_RESTARTED: 3, ORPHAN_POD_APPEARED: 3, POD_DELETED_BY_USER: 3 },
     });
   });

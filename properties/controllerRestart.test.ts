@@ -11,6 +11,7 @@ describe('controller restart', () => {
       profile: 'all',
       families: ['sync', 'safety'],
       runs: runs(300),
+      exercises: ['DS-SYNC-01'],
       weights: { CONTROLLER_RESTARTED: 6 },
     });
   });

@@ -7,6 +7,11 @@ import { expectConforms, runs } from './support.js';
 
 describe('deletion', () => {
   it('cascades or orphans as the propagation policy says', async () => {
-    await expectConforms({ profile: 'deletion', families: ['deletion', 'sync'], runs: runs(300) });
+    await expectConforms({
+      profile: 'deletion',
+      families: ['deletion', 'sync'],
+      runs: runs(300),
+      exercises: ['DS-DEL-01', 'DS-DEL-02', 'DS-DEL-03', 'DS-DEL-04'],
+    });
   });
 });

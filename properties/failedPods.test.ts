@@ -11,6 +11,7 @@ describe('failed pods and backoff', () => {
       profile: 'core',
       families: ['backoff', 'placement'],
       runs: runs(300),
+      exercises: ['DS-BACKOFF-01', 'DS-BACKOFF-02'],
       weights: { POD_FAILED: 8, TIME_ADVANCED: 4 },
     });
   });

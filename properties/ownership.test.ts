@@ -11,6 +11,7 @@ describe('adoption and ownership', () => {
       profile: 'core',
       families: ['ownership'],
       runs: runs(300),
+      exercises: ['DS-OWN-03'],
       weights: { ORPHAN_POD_APPEARED: 6 },
     });
   });

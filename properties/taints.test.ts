@@ -7,6 +7,11 @@ import { expectConforms, runs } from './support.js';
 
 describe('taints and tolerations', () => {
   it('follows shouldRun and shouldContinueRunning as taints, cordons and readiness change', async () => {
-    await expectConforms({ profile: 'taints', families: ['eligibility', 'placement', 'shape'], runs: runs(300) });
+    await expectConforms({
+      profile: 'taints',
+      families: ['eligibility', 'placement', 'shape'],
+      runs: runs(300),
+      exercises: ['DS-ELIG-01', 'DS-ELIG-02', 'DS-PLACE-02', 'DS-PLACE-03'],
+    });
   });
 });
