@@ -126,6 +126,13 @@ function replacedByDefault(template: PodTemplate): boolean {
   );
 }
 
+/** The event was accepted while live pods of the DaemonSet were out of date. */
+function acceptedWithOutOfDatePods(ctx: EventContext): boolean {
+  const ds = ctx.before.daemonSet;
+  if (ctx.rejected || !ds) return false;
+  return claimedPods(ctx.before.pods, ds).some((p) => isPodLive(p) && !isPodUpdatedFor(p, ds));
+}
+
 const sameTemplate = (a: PodTemplate, b: PodTemplate) => JSON.stringify(a) === JSON.stringify(b);
 const placementOf = ({ image: _image, ...rest }: PodTemplate) => JSON.stringify(rest);
 
@@ -598,22 +605,14 @@ export const RULES: readonly Rule[] = [
     section: '§5.4',
     at: 'event',
     statement: 'the template changes again while out-of-date pods remain',
-    reached: (ctx) => {
-      const ds = ctx.before.daemonSet;
-      if (ctx.event.type !== 'TEMPLATE_UPDATED' || ctx.rejected || !ds) return false;
-      return claimedPods(ctx.before.pods, ds).some((p) => isPodLive(p) && !isPodUpdatedFor(p, ds));
-    },
+    reached: (ctx) => ctx.event.type === 'TEMPLATE_UPDATED' && acceptedWithOutOfDatePods(ctx),
   },
   {
     id: 'R-ROLL-STRATEGY-CHANGED',
     section: '§5.1',
     at: 'event',
     statement: 'the update strategy or its budget changes while out-of-date pods remain',
-    reached: (ctx) => {
-      const ds = ctx.before.daemonSet;
-      if (ctx.event.type !== 'STRATEGY_CHANGED' || ctx.rejected || !ds) return false;
-      return claimedPods(ctx.before.pods, ds).some((p) => isPodLive(p) && !isPodUpdatedFor(p, ds));
-    },
+    reached: (ctx) => ctx.event.type === 'STRATEGY_CHANGED' && acceptedWithOutOfDatePods(ctx),
   },
   {
     id: 'R-HIST-ROLLBACK',
