@@ -178,9 +178,14 @@ function survivors(ctx: NodeContext, pods: readonly Variant[]): Variant[] {
   return [other, current].filter((v): v is Variant => v !== undefined);
 }
 
-/** A pod that is bound on a node whose kubelet is down stays Terminating once deleted. */
-function staysTerminating(ctx: NodeContext, v: Variant): boolean {
-  return !ctx.kubeletUp && v.bound;
+/**
+ * Whether a pod the rollout deletes stays Terminating: only a bound pod on a node whose kubelet
+ * is down does (an unbound one goes at once); one the scheduler binds later may be deleted before
+ * or after.
+ */
+function staysTerminating(ctx: NodeContext, v: Variant): Blocking {
+  if (ctx.kubeletUp || !v.bound) return 'no';
+  return v.pod.bound ? 'yes' : 'maybe';
 }
 
 function outcome(ctx: NodeContext, v: Variant): PodOutcome {
@@ -214,7 +219,7 @@ function fresh(ctx: NodeContext, blocking: Blocking): NodeOutcome[] {
 
 /** The survivor is deleted (and replaced if the node should run a pod). */
 function replaced(ctx: NodeContext, v: Variant, blocking: Blocking): NodeOutcome[] {
-  return fresh(ctx, staysTerminating(ctx, v) ? 'yes' : blocking);
+  return fresh(ctx, worse(blocking, staysTerminating(ctx, v)));
 }
 
 /** What becomes of the pods manage keeps: the rollout and the surge handover (rollingUpdate, manage). */
@@ -283,10 +288,15 @@ function nodeOutcomes(ctx: NodeContext, live: readonly Pod[], unstated: string[]
     timings.forEach((kept, late) => {
       let blocking: Blocking = initial;
       for (const v of combo) {
-        if (kept.includes(v) || !staysTerminating(ctx, v)) continue;
-        // A pod the controller pruned or kept was claimed (adopted) first; an evicted orphan may
-        // have gone before the controller adopted it, and then no longer counts.
-        const owned = !v.removed || v.pod.controllerUid === ds.uid || (late === 1 && all.includes(v));
+        if (kept.includes(v) || ctx.kubeletUp || !v.bound) continue;
+        if (!v.removed) {
+          // Pruned by the controller: Terminating if it was bound by then (an unbound pod goes at once).
+          blocking = worse(blocking, v.pod.bound || v.boundEarly ? 'yes' : 'no');
+          continue;
+        }
+        // Evicted (bound by then). A pod the controller kept was claimed (adopted) first; an evicted
+        // orphan may have gone before the controller adopted it, and then no longer counts.
+        const owned = v.pod.controllerUid === ds.uid || (late === 1 && all.includes(v));
         blocking = worse(blocking, owned ? 'yes' : 'maybe');
       }
       add(settleSurvivors(ctx, kept, blocking));
