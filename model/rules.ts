@@ -804,6 +804,17 @@ export class RuleTracker {
     return RULE_IDS.filter((id) => this.#reached.has(id));
   }
 
+  /**
+   * A settled cluster: the controller has synced over it (the informers' resync at least), so
+   * the sync rules whose situation it shows were reached. Where steps are not visible one by one
+   * (a real cluster's controller acts on its own), this is how they are reached at all.
+   */
+  settled(obs: Observation): void {
+    const ctx = syncContext(obs, this.#memory);
+    if (ctx)
+      for (const rule of SYNC_RULES) if (!this.#reached.has(rule.id) && rule.reached(ctx)) this.#reached.add(rule.id);
+  }
+
   step(before: Observation, after: Observation): void {
     const step = after.lastStep;
     if (!step) return;

@@ -107,6 +107,7 @@ export class InvariantMonitor {
     }
     if (duringSettle) return duringSettle;
     const quiet = system.observe();
+    this.rules.settled(quiet);
     const fail = (violation: Violation): MonitorViolation => ({ violation, observation: quiet, whileSettling: true });
     this.#count('DS-LIVE-01');
     if (!settled.converged) {
