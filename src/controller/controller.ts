@@ -188,7 +188,12 @@ export class DaemonSetController implements ClusterComponent {
       this.enqueue(key);
       return;
     }
-    this.#delayed.push({ key, atMs: this.#clock.nowMs() + delayMs });
+    // client-go's delaying queue (delayingType.AddAfter → insert) keeps one waiting entry per
+    // key: a second AddAfter only moves it sooner, never adds a later wake-up.
+    const atMs = this.#clock.nowMs() + delayMs;
+    const waiting = this.#delayed.find((d) => d.key === key);
+    if (waiting === undefined) this.#delayed.push({ key, atMs });
+    else if (atMs < waiting.atMs) waiting.atMs = atMs;
   }
 
   // --- event handlers (daemon_controller.go) -------------------------------------------------
