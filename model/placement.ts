@@ -354,10 +354,8 @@ function budgetSpenders(cluster: Cluster, ds: DaemonSet): { down: number; desire
   return { down, desiredDown, stuck };
 }
 
-/** Expected placement at quiescence of an existing DaemonSet that is not being deleted. */
-export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
-  const reasons = inexactReasons(cluster, ds);
-  const unstated: string[] = [];
+/** Per-node expectations for one reading of the DaemonSet (its current hash). */
+function nodesFor(cluster: Cluster, ds: DaemonSet, unstated: string[]): NodeExpectation[] {
   const live = claimedPods(cluster.pods, ds).filter(isPodLive);
   const strategy = ds.spec.updateStrategy;
   const budgets = rolloutBudgets(strategy, desiredNodes(cluster, ds).length);
@@ -398,8 +396,33 @@ export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
         live.filter((p) => p.node === node.name),
         unstated,
       );
-      if (outcomes.length > 1) reasons.push(`node ${node.name} has ${outcomes.length} allowed outcomes`);
       return { ...base, outcomes };
     });
-  return { exact: reasons.length === 0, reasons, unstated, nodes };
+  return nodes;
+}
+
+/** Expected placement at quiescence of an existing DaemonSet that is not being deleted. */
+export function expectedPlacement(cluster: Cluster, ds: DaemonSet): Placement {
+  const reasons = inexactReasons(cluster, ds);
+  const unstated: string[] = [];
+  // The observation names the current revision only once one exists. Until the controller writes
+  // it, a pod whose own revision is gone may carry the very hash it will get (the hash is a
+  // function of the template): each such hash, or a new one, may turn out to be the current one.
+  let readings: DaemonSet[] = [ds];
+  if (ds.currentHash === undefined) {
+    const recorded = new Set(cluster.revisions.map((r) => r.hash));
+    const unrecorded = new Set(
+      claimedPods(cluster.pods, ds).flatMap((p) => (p.hash !== undefined && !recorded.has(p.hash) ? [p.hash] : [])),
+    );
+    readings = [ds, ...[...unrecorded].map((currentHash) => ({ ...ds, currentHash }))];
+  }
+  const perReading = readings.map((reading) => nodesFor(cluster, reading, unstated));
+  const nodes = (perReading[0] ?? []).map((first, i): NodeExpectation => {
+    const found = new Map<string, NodeOutcome>();
+    for (const list of perReading) for (const o of list[i]?.outcomes ?? []) found.set(outcomeKey(o), o);
+    const outcomes = [...found.values()];
+    if (outcomes.length > 1) reasons.push(`node ${first.node} has ${outcomes.length} allowed outcomes`);
+    return { ...first, outcomes };
+  });
+  return { exact: reasons.length === 0, reasons, unstated: [...new Set(unstated)], nodes };
 }
