@@ -8,6 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliIO, main } from '../src/cli/main.js';
+import { runDiffCampaign } from '../src/harness/differential.js';
+import { type Implementation, referenceImplementation } from '../src/harness/implementation.js';
+import { mutantByName, mutantOptionsForStore } from '../src/harness/mutants.js';
+
+/** A non-deterministic side: every other system it makes creates each pod twice. */
+function everyOtherRunWrong(): Implementation {
+  const right = referenceImplementation();
+  const mutant = mutantByName('duplicate-pods');
+  if (mutant === undefined) throw new Error('no duplicate-pods mutant');
+  const wrong = referenceImplementation('duplicate-pods', mutantOptionsForStore(mutant));
+  let made = 0;
+  return { ...right, name: 'every other run wrong', makeSystem: () => (made++ % 2 === 0 ? wrong : right).makeSystem() };
+}
 
 function captured(): CliIO & { out: string; err: string } {
   const io = {
@@ -33,6 +46,23 @@ describe('dsconform diff (in process)', () => {
     expect(code, io.err).toBe(1);
     expect(io.out).toContain('|');
     expect(readdirSync(join(dir, 'counterexamples')).length).toBe(1);
+  });
+
+  it('reruns a divergent case (reruns): one that then agrees is listed, not failed; reruns 0 reports it', {
+    timeout: 120_000,
+  }, async () => {
+    const options = { profile: 'core' as const, runs: 20, seed: 5 };
+    const tolerant = await runDiffCampaign(referenceImplementation(), everyOtherRunWrong(), { ...options, reruns: 3 });
+    expect(tolerant.counterexample).toBeUndefined();
+    expect(tolerant.runs).toBe(20);
+    expect(tolerant.agreedOnRerun?.length ?? 0).toBeGreaterThan(0);
+    for (const a of tolerant.agreedOnRerun ?? []) {
+      expect(a.rerun).toBe(1);
+      expect(a.first).toMatch(/writes differ/);
+    }
+    const strict = await runDiffCampaign(referenceImplementation(), everyOtherRunWrong(), { ...options, reruns: 0 });
+    expect(strict.counterexample?.nonDeterministic).toBe(true);
+    expect(strict.agreedOnRerun).toBeUndefined();
   });
 
   it('the reference against itself agrees', { timeout: 120_000 }, async () => {
