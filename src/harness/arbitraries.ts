@@ -584,7 +584,7 @@ const FOCUSES: readonly Focus[] = [
     weight: 3,
     placeholders: ['@IMAGE', '@SETTLE'],
     surge: true,
-    boost: { TAINT_ADDED: 4, STRATEGY_CHANGED: 3 },
+    boost: { TAINT_ADDED: 4, STRATEGY_CHANGED: 3, NODE_NOT_READY: 3 },
     needs: ['TEMPLATE_UPDATED'],
   },
   { weight: 2, placeholders: ['@CRASH_LOOP'], needs: ['POD_FAILED'] },
