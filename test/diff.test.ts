@@ -47,6 +47,30 @@ describe('dsconform diff', () => {
     }
   }, 600_000);
 
+  it('the reference behind the protocol answers what the in-process reference does (an object deleted in the same sync is gone, a stale revision update conflicts)', async () => {
+    // Deletion seed 13 case 18: the first sync of a DaemonSet re-created over its orphans adopts a
+    // revision, then renumbers it with an Update of the pre-adoption copy (409 Conflict in process).
+    // The protocol reference once answered that Update as a success and never renumbered it.
+    const run = await dsconform(
+      [
+        'diff',
+        '--right-controller',
+        'node bin/dsconform.mjs reference-controller',
+        '--profile',
+        'deletion',
+        '--seed',
+        '13',
+        '--runs',
+        '40',
+        '--report-dir',
+        '<report-dir>',
+      ],
+      120_000,
+    );
+    expect(run.code, run.stdout).toBe(0);
+    expect(lastLine(run.stdout)).toMatch(/^Verdict: no divergence \(40 runs, /);
+  }, 180_000);
+
   it('finds a mutant on the right with a short shrunk case, saves it for replay, and prints the same output for the same seed', async () => {
     const args = ['diff', '--right-mutant', 'duplicate-pods', '--profile', 'core', '--runs', '100', '--seed', '1'];
     const run = await dsconform([...args, '--report-dir', '<report-dir>'], 120_000);

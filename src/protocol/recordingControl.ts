@@ -35,6 +35,7 @@ export class RecordingControl implements DaemonSetControl {
   }
 
   deletePod(namespace: string, name: string): void {
+    this.#refuseIfGone('Pod', namespace, name);
     this.writes.push({ op: 'deletePod', namespace, name });
   }
 
@@ -47,6 +48,7 @@ export class RecordingControl implements DaemonSetControl {
   }
 
   labelPodHash(namespace: string, name: string, hash: string): void {
+    this.#refuseIfGone('Pod', namespace, name);
     this.writes.push({ op: 'patchPod', namespace, name, labels: { [ControllerRevisionHashLabel]: hash } });
   }
 
@@ -66,11 +68,25 @@ export class RecordingControl implements DaemonSetControl {
 
   updateRevision(revision: ControllerRevision): ControllerRevision {
     const namespace = revision.metadata?.namespace ?? 'default';
+    const name = revision.metadata?.name ?? '';
+    this.#refuseIfGone('ControllerRevision', namespace, name);
+    // A copy read before this sync's own patch of the revision carries the old resourceVersion:
+    // the API server answers 409 (constructHistory's renumbering right after an adoption).
+    const patched = this.writes.some((w) => w.op === 'patchControllerRevision' && w.name === name);
+    const current = this.#mirror.get('ControllerRevision', namespace, name)?.metadata?.resourceVersion;
+    if (patched && revision.metadata?.resourceVersion === current) {
+      throw ApiError.conflict(
+        'controllerrevisions.apps',
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
+    }
     this.writes.push({ op: 'updateControllerRevision', namespace, revision: revision as unknown as WireObject });
     return revision;
   }
 
   deleteRevision(namespace: string, name: string): void {
+    this.#refuseIfGone('ControllerRevision', namespace, name);
     this.writes.push({ op: 'deleteControllerRevision', namespace, name });
   }
 
@@ -112,6 +128,28 @@ export class RecordingControl implements DaemonSetControl {
     });
   }
 
+  /**
+   * An object this very sync deleted that the API server removes at once is NotFound for the
+   * rest of the sync, as a real API server answers (and the in-process reference's store does):
+   * a revision, or a pod that is unscheduled or terminal and has no finalizers
+   * (podStrategy.CheckGracefulDelete: grace period 0). A bound, running pod only gets a
+   * deletionTimestamp and can still be patched.
+   */
+  #refuseIfGone(kind: 'Pod' | 'ControllerRevision', namespace: string, name: string): void {
+    const op = kind === 'Pod' ? 'deletePod' : 'deleteControllerRevision';
+    if (!this.writes.some((w) => w.op === op && w.namespace === namespace && w.name === name)) return;
+    if (kind === 'Pod') {
+      const pod = this.#mirror.get('Pod', namespace, name) as Pod | undefined;
+      const phase = pod?.status?.phase;
+      const immediate =
+        pod === undefined ||
+        ((!pod.spec?.nodeName || phase === 'Failed' || phase === 'Succeeded') &&
+          (pod.metadata?.finalizers ?? []).length === 0);
+      if (!immediate) return;
+    }
+    throw ApiError.notFound(kind === 'Pod' ? 'pods' : 'controllerrevisions.apps', name);
+  }
+
   /** An ownerReferences patch computed from the mirror's current references. */
   #patchOwner(
     kind: 'Pod' | 'ControllerRevision',
@@ -120,6 +158,7 @@ export class RecordingControl implements DaemonSetControl {
     uid: string,
     edit: (refs: readonly OwnerReference[]) => OwnerReference[],
   ): void {
+    this.#refuseIfGone(kind, namespace, name);
     const refs = this.#mirror.get(kind, namespace, name)?.metadata?.ownerReferences ?? [];
     const op = kind === 'Pod' ? 'patchPod' : 'patchControllerRevision';
     this.writes.push({ op, namespace, name, uid, ownerReferences: wireRefs(edit(refs)) });
