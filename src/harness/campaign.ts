@@ -207,11 +207,20 @@ export async function runCampaign(
   };
   if (adapterError) return { ...result, adapterError };
   if (failedAt === undefined) return result;
+  return withShrunkCounterexample(result, () =>
+    shrinkCase(arbitrary, runOne, options.seed, failedAt, options.path, observed),
+  );
+}
+
+/**
+ * A stopped campaign's result with its shrunk counterexample, or with the adapter error that broke
+ * the shrink off (the implementation crashed or hung while a shrink step ran).
+ */
+export async function withShrunkCounterexample<
+  R extends { counterexample?: Counterexample; adapterError?: AdapterError },
+>(result: R, shrink: () => Promise<Counterexample>): Promise<R> {
   try {
-    return {
-      ...result,
-      counterexample: await shrinkCase(arbitrary, runOne, options.seed, failedAt, options.path, observed),
-    };
+    return { ...result, counterexample: await shrink() };
   } catch (e) {
     if (e instanceof AdapterError) return { ...result, adapterError: e };
     throw e;

@@ -23,6 +23,7 @@ import {
   generateCase,
   type ObservedFailure,
   shrinkCase,
+  withShrunkCounterexample,
 } from './campaign.js';
 import type { Implementation } from './implementation.js';
 import { type Features, missingFeatures, PROFILES, type ProfileName } from './profiles.js';
@@ -512,13 +513,7 @@ export async function runDiffCampaign(
     ...(agreedOnRerun.length > 0 ? { agreedOnRerun } : {}),
   };
   if (failedAt === undefined) return result;
-  try {
-    return {
-      ...result,
-      counterexample: await shrinkCase(arbitrary, runOne, options.seed, failedAt, options.path, observed),
-    };
-  } catch (e) {
-    if (e instanceof AdapterError) return { ...result, adapterError: e };
-    throw e;
-  }
+  return withShrunkCounterexample(result, () =>
+    shrinkCase(arbitrary, runOne, options.seed, failedAt, options.path, observed),
+  );
 }
