@@ -28,9 +28,9 @@ import { cleanupHistory, constructHistory } from './history.ts';
 import { INVARIANTS, type Invariant } from './invariants.ts';
 import { failedPodsBackoffKey, nextBackoff } from './manage.ts';
 import { type ControllerWrites, NO_WRITES } from './observation.ts';
-import { claimedPods } from './pods.ts';
+import { claimedPods, newPod } from './pods.ts';
 import { computeStatus, countersDiffer } from './status.ts';
-import type { DaemonSet, Pod } from './types.ts';
+import type { DaemonSet } from './types.ts';
 import { type BackoffEntry, deletePod, type World } from './world.ts';
 
 export interface SyncMove {
@@ -149,21 +149,6 @@ export function statusChanges(world: World): boolean {
   return countersDiffer(status, ds.status) || ds.status.observedGeneration < ds.generation;
 }
 
-function newPod(world: World, ds: DaemonSet, node: string, serial: number): Pod {
-  return {
-    name: `${ds.name}-${serial}`,
-    node,
-    bound: ds.spec.template.nodeName === node,
-    ...(ds.currentHash !== undefined ? { hash: ds.currentHash } : {}),
-    templateGeneration: ds.templateGeneration,
-    controllerUid: ds.uid,
-    phase: 'Pending',
-    ready: false,
-    terminating: false,
-    createdAt: world.time,
-  };
-}
-
 /**
  * The world after a controller step that makes exactly `move`'s writes, with `lastStep` saying
  * so (event CONTROLLER_SYNC). Without a DaemonSet only the empty move exists (the world is
@@ -191,7 +176,7 @@ export function applyMove(world: World, move: SyncMove): World {
   }
 
   let next: World = { ...cache, controller: { backoff } };
-  const created = move.creates.map((node, i) => newPod(world, ds, node, world.serial + i));
+  const created = move.creates.map((node, i) => newPod(ds, node, world.serial + i, world.time));
   next = { ...next, pods: [...next.pods, ...created], serial: world.serial + created.length };
   for (const name of move.deletes) next = deletePod(next, name);
   if (move.status) {

@@ -8,10 +8,10 @@
 import { cleanupHistory, constructHistory } from './history.ts';
 import { manage } from './manage.ts';
 import { type ControllerWrites, NO_WRITES } from './observation.ts';
-import { claimedPods } from './pods.ts';
+import { claimedPods, newPod } from './pods.ts';
 import { planRollingUpdate } from './rollout.ts';
 import { computeStatus, countersDiffer } from './status.ts';
-import type { DaemonSet, Pod } from './types.ts';
+import type { DaemonSet } from './types.ts';
 import { deletePod, type World } from './world.ts';
 
 /** BurstReplicas: creates and deletes issued per sync are each capped at this many. */
@@ -23,22 +23,6 @@ export interface SyncOutcome {
   /** A failed pod waits for its backoff (upstream requeues the DaemonSet after the delay). */
   readonly waitingForBackoff: boolean;
   readonly rollingUpdateError?: string;
-}
-
-function newPod(world: World, ds: DaemonSet, node: string, serial: number): Pod {
-  return {
-    name: `${ds.name}-${serial}`,
-    node,
-    // A template with nodeName produces pods that are bound from the start.
-    bound: ds.spec.template.nodeName === node,
-    ...(ds.currentHash !== undefined ? { hash: ds.currentHash } : {}),
-    templateGeneration: ds.templateGeneration,
-    controllerUid: ds.uid,
-    phase: 'Pending',
-    ready: false,
-    terminating: false,
-    createdAt: world.time,
-  };
 }
 
 function sameBackoff(a: World['controller']['backoff'], b: World['controller']['backoff']): boolean {
@@ -84,7 +68,7 @@ export function syncDaemonSet(world: World): SyncOutcome {
   const cleaned = cleanupHistory(cache.revisions, cache.pods, ds);
 
   let next: World = { ...cache, revisions: cleaned.revisions, controller: { backoff: managed.backoff } };
-  const creates = nodesNeedingPods.map((node, i) => newPod(world, ds, node, world.serial + i));
+  const creates = nodesNeedingPods.map((node, i) => newPod(ds, node, world.serial + i, world.time));
   next = { ...next, pods: [...next.pods, ...creates], serial: world.serial + creates.length };
   for (const name of podsToDelete) next = deletePod(next, name);
 

@@ -85,3 +85,23 @@ export function nodesToDaemonPods<P extends Pod>(
   }
   return byNode;
 }
+
+/**
+ * The pod a controller's create makes for `node` at virtual time `now`, named by the world's
+ * serial: Pending, not ready, of the current revision, controlled by the DaemonSet.
+ */
+export function newPod(ds: DaemonSet, node: string, serial: number, now: number): Pod {
+  return {
+    name: `${ds.name}-${serial}`,
+    node,
+    // A template with nodeName produces pods that are bound from the start.
+    bound: ds.spec.template.nodeName === node,
+    ...(ds.currentHash !== undefined ? { hash: ds.currentHash } : {}),
+    templateGeneration: ds.templateGeneration,
+    controllerUid: ds.uid,
+    phase: 'Pending',
+    ready: false,
+    terminating: false,
+    createdAt: now,
+  };
+}
