@@ -27,7 +27,7 @@ import type { DsEvent } from './events.ts';
 import { inBackoff, nextBackoff } from './manage.ts';
 import type { Observation } from './observation.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor } from './pods.ts';
-import { rolloutAccounting } from './progress.ts';
+import { type RolloutAccounting, rolloutAccounting } from './progress.ts';
 import { allowsSurge, findUpdatedPodsOnNode, rolloutNodeEntries } from './rollout.ts';
 import type { DaemonSet, Node, Pod, PodTemplate, Toleration } from './types.ts';
 import type { BackoffEntry } from './world.ts';
@@ -47,10 +47,14 @@ export interface SyncContext {
   readonly before: Observation;
   readonly ds: DaemonSet;
   readonly template: PodTemplate;
+  /** The template's tolerations with the defaults merged in (what its pods tolerate). */
+  readonly tolerations: readonly Toleration[];
   readonly nodes: readonly SyncedNode[];
   /** Claimed pods whose node does not exist. */
   readonly onVanishedNodes: readonly Pod[];
   readonly memory: RuleMemory;
+  /** The rollout's budget accounting and its candidates, worked out once for the rules that need them. */
+  readonly rollout: () => { readonly accounting: RolloutAccounting; readonly candidates: number };
 }
 
 export interface EventContext {
@@ -253,9 +257,7 @@ export const RULES: readonly Rule[] = [
     reached: (ctx) =>
       anyNode(
         ctx,
-        (n) =>
-          withLive(n) &&
-          findUntoleratedTaint(n.node.taints, daemonPodTolerations(ctx.template), ['NoExecute']) !== undefined,
+        (n) => withLive(n) && findUntoleratedTaint(n.node.taints, ctx.tolerations, ['NoExecute']) !== undefined,
       ),
   },
   {
@@ -273,9 +275,7 @@ export const RULES: readonly Rule[] = [
     reached: (ctx) =>
       anyNode(
         ctx,
-        (n) =>
-          n.shouldRun &&
-          findUntoleratedTaint(n.node.taints, daemonPodTolerations(ctx.template), ['PreferNoSchedule']) !== undefined,
+        (n) => n.shouldRun && findUntoleratedTaint(n.node.taints, ctx.tolerations, ['PreferNoSchedule']) !== undefined,
       ),
   },
   {
@@ -328,7 +328,7 @@ export const RULES: readonly Rule[] = [
     at: 'sync',
     statement:
       'a NoExecute taint tolerated only for tolerationSeconds: the pod may run, and the taint manager evicts it later',
-    reached: (ctx) => anyNode(ctx, (n) => toleratedForAWhile(n.node, daemonPodTolerations(ctx.template))),
+    reached: (ctx) => anyNode(ctx, (n) => toleratedForAWhile(n.node, ctx.tolerations)),
   },
   // §2 default tolerations and the pod template
   {
@@ -535,8 +535,8 @@ export const RULES: readonly Rule[] = [
     statement: 'without surge, more available out-of-date pods than maxUnavailable allows: some wait',
     reached: (ctx) => {
       if (!rolling(ctx, false)) return false;
-      const { budgets, numUnavailable } = rolloutAccounting(ctx.before, ctx.ds);
-      return rolloutCandidates(ctx) > Math.max(0, budgets.maxUnavailable - numUnavailable);
+      const { accounting, candidates } = ctx.rollout();
+      return candidates > Math.max(0, accounting.budgets.maxUnavailable - accounting.numUnavailable);
     },
   },
   {
@@ -545,8 +545,10 @@ export const RULES: readonly Rule[] = [
     at: 'sync',
     statement: 'a desired node without an available pod spends maxUnavailable, so the rollout pauses (#117204)',
     reached: (ctx) => {
-      if (!rolling(ctx, false) || rolloutCandidates(ctx) === 0) return false;
-      const { budgets, numUnavailable } = rolloutAccounting(ctx.before, ctx.ds);
+      if (!rolling(ctx, false)) return false;
+      const { accounting, candidates } = ctx.rollout();
+      if (candidates === 0) return false;
+      const { budgets, numUnavailable } = accounting;
       return numUnavailable >= budgets.maxUnavailable;
     },
   },
@@ -557,8 +559,8 @@ export const RULES: readonly Rule[] = [
     statement: 'with surge, more out-of-date available pods than maxSurge allows: some wait',
     reached: (ctx) => {
       if (!rolling(ctx, true)) return false;
-      const { budgets, numSurge } = rolloutAccounting(ctx.before, ctx.ds);
-      return rolloutCandidates(ctx) > Math.max(0, budgets.maxSurge - numSurge);
+      const { accounting, candidates } = ctx.rollout();
+      return candidates > Math.max(0, accounting.budgets.maxSurge - accounting.numSurge);
     },
   },
   {
@@ -792,14 +794,21 @@ function syncContext(before: Observation, memory: RuleMemory): SyncContext | und
     );
     return { node, ...nodeShouldRunDaemonPod(node, ds.spec.template), pods, live: pods.filter(isPodLive) };
   });
-  return {
+  let rollout: ReturnType<SyncContext['rollout']> | undefined;
+  const ctx: SyncContext = {
     before,
     ds,
     template: ds.spec.template,
+    tolerations: daemonPodTolerations(ds.spec.template),
     nodes,
     onVanishedNodes: claimed.filter((p) => !names.has(p.node)),
     memory,
+    rollout: () => {
+      rollout ??= { accounting: rolloutAccounting(before, ds), candidates: rolloutCandidates(ctx) };
+      return rollout;
+    },
   };
+  return ctx;
 }
 
 /**
