@@ -5,7 +5,7 @@
  * and scenarios with `invariants:` (src/scenario/run.ts) share it, so both judge alike.
  */
 import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
-import { type SettleBound, settleBound } from '../../model/liveness.ts';
+import { settleBound } from '../../model/liveness.ts';
 import { type Observation, writeCount } from '../../model/observation.ts';
 import { compareWithExpectation, expectedAtQuiescence, oracleIsComplete, type Violation } from '../../model/oracle.ts';
 import { RuleTracker } from '../../model/rules.ts';
@@ -29,8 +29,6 @@ export class InvariantMonitor {
   readonly checksById: Record<string, number> = {};
   /** Which rules of the semantics note this case reached (model/rules.ts). */
   readonly rules = new RuleTracker();
-  /** What the last quiescence took, against the spec's bound (for measurements). */
-  lastSettle: { productiveSteps: number; seconds: number; bound: SettleBound } | undefined;
   /** The oracle could not state every allowed outcome of this case at quiescence (issue 14: never, on every profile). */
   oracleIncomplete = false;
 
@@ -116,7 +114,6 @@ export class InvariantMonitor {
         message: `the cluster did not settle after ${settled.rounds} rounds; still changing: ${settled.stillChanging.join(', ')}`,
       });
     }
-    this.lastSettle = { productiveSteps: productive, seconds: settled.advancedSeconds, bound };
     // The spec's liveness bound (model/liveness.ts): the goal within so many productive steps and seconds.
     if (productive > bound.productiveSteps || settled.advancedSeconds > bound.seconds) {
       return fail({

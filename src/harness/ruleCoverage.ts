@@ -38,11 +38,6 @@ export function ruleCoverage(
   });
 }
 
-/** The invariant checks alone (the rule counts left out). */
-export function invariantChecks(countsById: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(countsById).filter(([id]) => !isCaseCount(id)));
-}
-
 /** `rules reached: 68/71; never reached: R-A, R-B` (or `every rule`). */
 export function ruleCoverageLine(coverage: readonly RuleCoverage[]): string {
   const inScope = coverage.filter((r) => !r.outOfScope);
