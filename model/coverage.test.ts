@@ -82,8 +82,8 @@ describe('the committed path suite', () => {
     }
   });
 
-  // Regenerating takes several seconds of graph traversal: run in CI (or with DSCONFORM_CHECK_PATHS=1).
-  it.runIf(process.env.CI !== undefined || process.env.DSCONFORM_CHECK_PATHS !== undefined)(
+  // Always run (about 6 s): skipped locally, a stale suite once reached CI unseen.
+  it(
     'is what the generator produces today (npx tsx scripts/gen-paths.ts)',
     () => {
       const fresh = JSON.parse(serializePathSuite(transitionCoveringPaths()));
