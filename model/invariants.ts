@@ -19,7 +19,7 @@ import { type ControllerWrites, NO_WRITES, type Observation, writeCount } from '
 import { compareWithExpectation, expectedAtQuiescence, type Violation } from './oracle.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor } from './pods.ts';
 import { rolloutAccounting, stalledRolloutPods } from './progress.ts';
-import { allowsSurge } from './rollout.ts';
+import { allowsSurge, findUpdatedPodsOnNode, rolloutNodeEntries } from './rollout.ts';
 import { computeStatus, STATUS_COUNTERS, statusEquationViolations } from './status.ts';
 import type { DaemonSet, Pod } from './types.ts';
 import type { BackoffEntry } from './world.ts';
@@ -95,6 +95,22 @@ function deletedPods(prev: Observation, writes: ControllerWrites): Pod[] {
 function eligibility(obs: Observation, ds: DaemonSet, nodeName: string) {
   const node = obs.nodes.find((n) => n.name === nodeName);
   return node ? nodeShouldRunDaemonPod(node, ds.spec.template) : undefined;
+}
+
+/**
+ * The nodes a rollout may replace within its budget, each with its available out-of-date pod:
+ * the node's only non-terminating pod (findUpdatedPodsOnNode ok, no new pod), on a node where it
+ * may continue running (without surge) or where it should run (with surge, which surges there).
+ */
+function rolloutCandidateNodes(obs: Observation, ds: DaemonSet, surge: boolean): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [node, pods] of rolloutNodeEntries(obs, ds)) {
+    const { ok, newPod, oldPod } = findUpdatedPodsOnNode(pods, ds);
+    if (!ok || newPod || !oldPod || !isPodAvailable(oldPod, ds.spec.minReadySeconds, obs.time)) continue;
+    const e = eligibility(obs, ds, node);
+    if (surge ? e?.shouldRun === true : e?.shouldContinueRunning !== false) out.set(node, oldPod.name);
+  }
+  return out;
 }
 
 const violation = (id: string, message: string, extra: { node?: string; pod?: string } = {}): Violation => ({
@@ -823,6 +839,37 @@ export const INVARIANTS: readonly Invariant[] = [
             node: p.node,
           }),
         );
+    },
+  },
+  {
+    id: 'DS-ROLL-08',
+    family: 'rollout',
+    scope: 'step',
+    statement:
+      'A rollout that spends its budget spends all of it: a sync that replaces any available out-of-date pod replaces min(candidates, budget left) of them (without surge: deletes within maxUnavailable − unavailable nodes; with surge: creates within maxSurge − surging nodes).',
+    properties: ['P12', 'P13'],
+    upstream: ['TestDaemonSetUpdatesPods', 'TestDaemonSetUpdatesPodsWithMaxSurge', 'TestGetUnavailableNumbers'],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (step?.ds.spec.updateStrategy.type !== 'RollingUpdate') return [];
+      const { prev, ds, writes } = step;
+      const surge = allowsSurge(ds.spec.updateStrategy);
+      const accounting = rolloutAccounting(prev, ds);
+      const candidates = rolloutCandidateNodes(prev, ds, surge);
+      // rollingUpdate's candidate loop: while budget is left every candidate is taken (update.go).
+      const left = surge
+        ? Math.max(0, accounting.budgets.maxSurge - accounting.numSurge)
+        : Math.max(0, accounting.budgets.maxUnavailable - accounting.numUnavailable);
+      const used = surge
+        ? writes.creates.filter((c) => candidates.has(c.node)).length
+        : deletedPods(prev, writes).filter((p) => candidates.get(p.node) === p.name).length;
+      const owed = Math.min(candidates.size, left);
+      if (used === 0 || used >= owed) return [];
+      const what = surge ? `surged onto ${used} node(s)` : `deleted ${used} available old pod(s)`;
+      const budget = surge
+        ? `maxSurge ${accounting.budgets.maxSurge}, ${accounting.numSurge} surging`
+        : `maxUnavailable ${accounting.budgets.maxUnavailable}, ${accounting.numUnavailable} unavailable`;
+      return [violation('DS-ROLL-08', `${what} of ${candidates.size} candidates; ${budget}, so ${owed} were due`)];
     },
   },
   {

@@ -564,6 +564,28 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    id: 'R-ROLL-BUDGET-SEVERAL',
+    section: '§5.4',
+    at: 'sync',
+    statement: 'without surge, maxUnavailable leaves room for several available out-of-date pods: one sync replaces them all',
+    reached: (ctx) => {
+      if (!rolling(ctx, false)) return false;
+      const { accounting, candidates } = ctx.rollout();
+      return candidates > 1 && accounting.budgets.maxUnavailable - accounting.numUnavailable > 1;
+    },
+  },
+  {
+    id: 'R-ROLL-SURGE-SEVERAL',
+    section: '§5.5',
+    at: 'sync',
+    statement: 'with surge, maxSurge leaves room for several nodes with available out-of-date pods: one sync surges onto them all',
+    reached: (ctx) => {
+      if (!rolling(ctx, true)) return false;
+      const { accounting, candidates } = ctx.rollout();
+      return candidates > 1 && accounting.budgets.maxSurge - accounting.numSurge > 1;
+    },
+  },
+  {
     id: 'R-ROLL-SURGE-HANDOVER',
     section: '§5.5',
     at: 'sync',
@@ -905,6 +927,7 @@ export const INVARIANT_RULES: Readonly<Record<string, readonly string[]>> = {
   'DS-ROLL-05': ['R-ROLL-BUDGET-BITES', 'R-ROLL-SURGE-BUDGET-BITES', 'R-ROLL-UNAVAILABLE-OLD'],
   'DS-ROLL-06': ['R-ONDELETE-OUTDATED'],
   'DS-ROLL-07': ['R-HIST-ROLLBACK-NO-RESTART', 'R-ROLL-UPDATE-MID-ROLLOUT'],
+  'DS-ROLL-08': ['R-ROLL-BUDGET-SEVERAL', 'R-ROLL-SURGE-SEVERAL'],
   'DS-HIST-01': ['R-VAL-TEMPLATE-GENERATION'],
   'DS-HIST-02': ['R-HIST-CLEANUP', 'R-HIST-IN-USE'],
   'DS-HIST-03': ['R-HIST-ROLLBACK'],

@@ -325,6 +325,18 @@ export const WITNESSES: readonly Witness[] = [
     },
   },
   {
+    id: 'DS-ROLL-08',
+    description: 'with maxUnavailable 2 and five available old pods, a sync replaces only one',
+    build: () => {
+      const spec: DaemonSetSpec = {
+        ...SPECS.rolling,
+        updateStrategy: { type: 'RollingUpdate', maxUnavailable: 2, maxSurge: 0 },
+      };
+      const w = run(converged(5, spec), { type: 'TEMPLATE_UPDATED', template: TEMPLATE_B });
+      return faultyStep(w, deleting(podsOn(w, 'node-0')), { deletes: podsOn(w, 'node-0') });
+    },
+  },
+  {
     id: 'DS-HIST-01',
     description: 'no ControllerRevision matches the template at quiescence',
     build: () => {

@@ -12,12 +12,13 @@ export function findUpdatedPodsOnNode(
   pods: readonly Pod[],
   hash: string,
   generation: bigint | undefined,
+  updated: (pod: Pod, hash: string, generation: bigint | undefined) => boolean = isPodUpdated,
 ): { ok: boolean; newPod?: Pod; oldPod?: Pod } {
   let newPod: Pod | undefined;
   let oldPod: Pod | undefined;
   for (const pod of pods) {
     if (pod.metadata?.deletionTimestamp != null) continue;
-    if (isPodUpdated(pod, hash, generation)) {
+    if (updated(pod, hash, generation)) {
       if (newPod !== undefined) return { ok: false };
       newPod = pod;
     } else {
@@ -80,7 +81,7 @@ export function rollingUpdate(ctx: SyncContext, hash: string): Error[] {
     const allowedReplacementPods: string[] = [];
     const candidatePodsToDelete: string[] = [];
     for (const [, pods] of entries) {
-      const { ok, newPod, oldPod } = findUpdatedPodsOnNode(pods, hash, generation);
+      const { ok, newPod, oldPod } = findUpdatedPodsOnNode(pods, hash, generation, ctx.rules.isPodUpdated);
       if (!ok) {
         numUnavailable++; // manage will prune the duplicates
         continue;
@@ -99,7 +100,9 @@ export function rollingUpdate(ctx: SyncContext, hash: string): Error[] {
         }
       }
     }
-    const remaining = Math.min(Math.max(maxUnavailable - numUnavailable, 0), candidatePodsToDelete.length);
+    const remaining = ctx.rules.rolloutReplacements(
+      Math.min(Math.max(maxUnavailable - numUnavailable, 0), candidatePodsToDelete.length),
+    );
     return syncNodes(ctx, [...allowedReplacementPods, ...candidatePodsToDelete.slice(0, remaining)], [], hash);
   }
 
@@ -110,7 +113,7 @@ export function rollingUpdate(ctx: SyncContext, hash: string): Error[] {
   const candidateNewNodes: string[] = [];
   const oldPodsToDelete: string[] = [];
   for (const [nodeName, pods] of entries) {
-    const { ok, newPod, oldPod } = findUpdatedPodsOnNode(pods, hash, generation);
+    const { ok, newPod, oldPod } = findUpdatedPodsOnNode(pods, hash, generation, ctx.rules.isPodUpdated);
     if (!ok) {
       numSurge++;
       continue;
@@ -139,7 +142,9 @@ export function rollingUpdate(ctx: SyncContext, hash: string): Error[] {
     }
     oldPodsToDelete.push(oldPod.metadata?.name ?? ''); // the new pod is available: retire the old one
   }
-  const remainingSurge = Math.min(Math.max(maxSurge - numSurge, 0), candidateNewNodes.length);
+  const remainingSurge = ctx.rules.rolloutReplacements(
+    Math.min(Math.max(maxSurge - numSurge, 0), candidateNewNodes.length),
+  );
   const newNodesToCreate = [...allowedNewNodes, ...candidateNewNodes.slice(0, remainingSurge)];
   // Old pods on nodes that no longer qualify go only while availability stays above desired (#118823).
   const deletable = numAvailable - desired;

@@ -3,10 +3,10 @@
  * one for a faulty variant (a mutant) and prove that the properties catch it. The reference
  * controller always runs with `REFERENCE_RULES`.
  */
-import type { Node, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet } from '../cluster/objects.js';
 import { allowsSurge, effectiveBudgets } from './budgets.js';
-import { createPodTemplate } from './podTemplate.js';
+import { createPodTemplate, isPodUpdated } from './podTemplate.js';
 import { nodeShouldRunDaemonPod, type ShouldRunResult } from './shouldRun.js';
 
 export interface ControllerRules {
@@ -29,6 +29,10 @@ export interface ControllerRules {
    * Upstream ranges over a Go map, so any order is correct; the reference uses node-list order.
    */
   orderRolloutNodes<T>(entries: readonly [string, T][]): [string, T][];
+  /** IsPodUpdated as rollingUpdate applies it: the hash label, or the template-generation label. */
+  isPodUpdated(pod: Pod, hash: string, generation: bigint | undefined): boolean;
+  /** How many of the replacements the budget allows one sync makes (all of them upstream). */
+  rolloutReplacements(allowed: number): number;
 }
 
 export const REFERENCE_RULES: ControllerRules = {
@@ -40,4 +44,6 @@ export const REFERENCE_RULES: ControllerRules = {
   leaveDeletingDaemonSetsAlone: true,
   deleteUnscheduledPodsOfVanishedNodes: true,
   orderRolloutNodes: (entries) => [...entries],
+  isPodUpdated,
+  rolloutReplacements: (allowed) => allowed,
 };

@@ -577,6 +577,8 @@ interface Focus {
   readonly lifecycleTolerations?: boolean;
   /** Event types the profile must draw for the focus to make sense. */
   readonly needs: readonly DsEventType[];
+  /** At least this many nodes join at the start (budgets of several pods need several nodes). */
+  readonly minNodes?: number;
 }
 const NO_FOCUS: Focus = { weight: 0, placeholders: [], needs: [] };
 const FOCUSES: readonly Focus[] = [
@@ -586,6 +588,7 @@ const FOCUSES: readonly Focus[] = [
     surge: true,
     boost: { TAINT_ADDED: 4, STRATEGY_CHANGED: 3, NODE_NOT_READY: 3 },
     needs: ['TEMPLATE_UPDATED'],
+    minNodes: 3,
   },
   { weight: 2, placeholders: ['@CRASH_LOOP'], needs: ['POD_FAILED'] },
   { weight: 2, placeholders: ['@RECREATE', '@SETTLE'], boost: { ORPHAN_POD_APPEARED: 4 }, needs: ['DS_DELETED'] },
@@ -603,7 +606,8 @@ const FOCUSES: readonly Focus[] = [
 function focusedSpec(scope: Scope, focus: Focus): fc.Arbitrary<DaemonSetSpec> {
   const spec = daemonSetSpec(scope);
   if (!focus.surge || scope.features.surge === false || scope.features.rollingUpdate === false) return spec;
-  const surge = budget([1, '25%', '50%']).map((ms) => ({
+  // Budgets of 2 and more let one sync surge onto several nodes (R-ROLL-SURGE-SEVERAL, DS-ROLL-08).
+  const surge = budget([1, 2, '50%', '100%']).map((ms) => ({
     type: 'RollingUpdate' as const,
     maxUnavailable: 0,
     maxSurge: ms,
@@ -617,7 +621,7 @@ function focusedSpec(scope: Scope, focus: Focus): fc.Arbitrary<DaemonSetSpec> {
 /** The nodes that join and the DaemonSet created first; `plain`: untainted nodes, a template without placement constraints. */
 function caseSetup(scope: Scope, plain: boolean, focus: Focus = NO_FOCUS): fc.Arbitrary<[DsEvent[], DsEvent]> {
   const nodes = fc.uniqueArray(eventOf('NODE_ADDED', scope), {
-    minLength: 1,
+    minLength: Math.min(scope.nodes, focus.minNodes ?? 1),
     maxLength: scope.nodes,
     size: 'max',
     selector: (e) => (e as { node: string }).node,

@@ -6,7 +6,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { matchesRequiredNodeAffinity } from '../cluster/nodeAffinity.js';
 import type { DaemonSet } from '../cluster/objects.js';
-import { deepCopy } from '../cluster/objects.js';
+import { deepCopy, PodTemplateGenerationLabel } from '../cluster/objects.js';
 import type { ObjectStore } from '../cluster/store.js';
 import { findUntoleratedTaint } from '../cluster/taints.js';
 import { surgeCount, unavailableCount } from '../controller/budgets.js';
@@ -197,6 +197,24 @@ export const MUTANTS: readonly Mutant[] = [
     profile: 'core',
     catches: ['DS-EXPECT', 'DS-BACKOFF-02'],
     rules: { replaceFailedPods: false },
+  },
+  {
+    name: 'restarts-on-rollback',
+    description:
+      'judges a pod up to date by its pod-template-generation label alone, so a rollback restarts the pods of the restored revision',
+    profile: 'rolling-update',
+    catches: ['DS-ROLL-07', 'DS-SAFE-01'],
+    rules: {
+      isPodUpdated: (pod, _hash, generation) =>
+        generation !== undefined && pod.metadata?.labels?.[PodTemplateGenerationLabel] === String(generation),
+    },
+  },
+  {
+    name: 'rolls-one-at-a-time',
+    description: 'replaces at most one out-of-date pod per sync, however much of maxUnavailable or maxSurge is left',
+    profile: 'rolling-update',
+    catches: ['DS-ROLL-08'],
+    rules: { rolloutReplacements: (allowed) => Math.min(allowed, 1) },
   },
   {
     name: 'keeps-pods-of-vanished-nodes',
