@@ -567,7 +567,8 @@ export const RULES: readonly Rule[] = [
     id: 'R-ROLL-BUDGET-SEVERAL',
     section: '§5.4',
     at: 'sync',
-    statement: 'without surge, maxUnavailable leaves room for several available out-of-date pods: one sync replaces them all',
+    statement:
+      'without surge, maxUnavailable leaves room for several available out-of-date pods: one sync replaces them all',
     reached: (ctx) => {
       if (!rolling(ctx, false)) return false;
       const { accounting, candidates } = ctx.rollout();
@@ -578,7 +579,8 @@ export const RULES: readonly Rule[] = [
     id: 'R-ROLL-SURGE-SEVERAL',
     section: '§5.5',
     at: 'sync',
-    statement: 'with surge, maxSurge leaves room for several nodes with available out-of-date pods: one sync surges onto them all',
+    statement:
+      'with surge, maxSurge leaves room for several nodes with available out-of-date pods: one sync surges onto them all',
     reached: (ctx) => {
       if (!rolling(ctx, true)) return false;
       const { accounting, candidates } = ctx.rollout();
