@@ -28,7 +28,7 @@ import { cleanupHistory, constructHistory } from './history.ts';
 import { INVARIANTS, type Invariant } from './invariants.ts';
 import { failedPodsBackoffKey, nextBackoff } from './manage.ts';
 import { type ControllerWrites, NO_WRITES } from './observation.ts';
-import { claimedPods, newPod } from './pods.ts';
+import { claimedPods, newPod, releasablePods } from './pods.ts';
 import { computeStatus, countersDiffer } from './status.ts';
 import type { DaemonSet } from './types.ts';
 import { type BackoffEntry, deletePod, type World } from './world.ts';
@@ -113,24 +113,39 @@ interface SyncView {
   readonly cache: World;
   readonly revisionWrites: number;
   readonly podPatches: number;
+  /** The pods adopted and released. */
+  readonly patched: readonly string[];
 }
 
 function syncView(world: World, original: DaemonSet, history: boolean, adopts: readonly string[]): SyncView {
   const built = history ? constructHistory(world.revisions, original) : undefined;
   const ds: DaemonSet = built ? { ...original, currentHash: built.currentHash } : original;
   const adopted = new Set(
-    world.pods.filter((p) => p.controllerUid === undefined && adopts.includes(p.name)).map((p) => p.name),
+    world.pods
+      .filter((p) => p.controllerUid === undefined && !p.unmatched && adopts.includes(p.name))
+      .map((p) => p.name),
   );
-  const pods =
-    adopted.size === 0
-      ? world.pods
-      : world.pods.map((p) => (adopted.has(p.name) ? { ...p, controllerUid: ds.uid } : p));
+  // Every sync's claim releases the pods whose labels stopped matching (not a choice: ClaimPods does).
+  const released = releasablePods(world.pods, ds);
+  const kept = released.length === 0 ? world.pods : world.pods.filter((p) => !released.includes(p));
+  const pods = adopted.size === 0 ? kept : kept.map((p) => (adopted.has(p.name) ? { ...p, controllerUid: ds.uid } : p));
+  const bystanders =
+    released.length === 0
+      ? world.bystanders
+      : [...(world.bystanders ?? []), ...released.map(({ controllerUid: _uid, ...p }) => p)];
   const cleaned = built ? cleanupHistory(built.revisions, pods, ds) : undefined;
   return {
     ds,
-    cache: { ...world, daemonSet: ds, revisions: cleaned?.revisions ?? world.revisions, pods },
+    cache: {
+      ...world,
+      daemonSet: ds,
+      revisions: cleaned?.revisions ?? world.revisions,
+      pods,
+      ...(bystanders !== undefined ? { bystanders } : {}),
+    },
     revisionWrites: built && cleaned ? built.writes + cleaned.deleted.length : 0,
-    podPatches: adopted.size,
+    podPatches: adopted.size + released.length,
+    patched: [...adopted, ...released.map((p) => p.name)],
   };
 }
 
@@ -157,8 +172,10 @@ export function statusChanges(world: World): boolean {
 export function applyMove(world: World, move: SyncMove): World {
   const original = world.daemonSet;
   const event = { type: 'CONTROLLER_SYNC' } as const;
-  if (!original || moveItems(move).length === 0) return { ...world, lastStep: { event, controller: NO_WRITES } };
-  const { ds, cache, revisionWrites, podPatches } = syncView(world, original, move.history, move.adopts);
+  const releasing = original !== undefined && releasablePods(world.pods, original).length > 0;
+  if (!original || (moveItems(move).length === 0 && !releasing))
+    return { ...world, lastStep: { event, controller: NO_WRITES } };
+  const { ds, cache, revisionWrites, podPatches, patched } = syncView(world, original, move.history, move.adopts);
   const status = computeStatus(cache, ds);
 
   // Failed-pod backoff: one step per node whose failed pod is deleted while the node keeps the daemon.
@@ -188,6 +205,7 @@ export function applyMove(world: World, move: SyncMove): World {
     statusWritten: move.status,
     revisionWrites,
     podPatches,
+    patched,
   };
   return { ...next, lastStep: { event, controller: writes } };
 }
@@ -221,7 +239,9 @@ export function movePool(world: World): MoveItem[] {
   if (!world.daemonSet) return [];
   return [
     ...(historyWrites(world) > 0 ? [{ kind: 'history' } as const] : []),
-    ...world.pods.filter((p) => p.controllerUid === undefined).map((p): MoveItem => ({ kind: 'adopt', pod: p.name })),
+    ...world.pods
+      .filter((p) => p.controllerUid === undefined && !p.unmatched)
+      .map((p): MoveItem => ({ kind: 'adopt', pod: p.name })),
     ...world.nodes.map((n): MoveItem => ({ kind: 'create', node: n.name })),
     ...world.pods.filter((p) => !p.terminating).map((p): MoveItem => ({ kind: 'delete', pod: p.name })),
     ...(statusChanges(world) ? [{ kind: 'status' } as const] : []),

@@ -8,7 +8,7 @@
 import { cleanupHistory, constructHistory } from './history.ts';
 import { manage } from './manage.ts';
 import { type ControllerWrites, NO_WRITES } from './observation.ts';
-import { claimedPods, newPod } from './pods.ts';
+import { claimedPods, newPod, releasablePods } from './pods.ts';
 import { planRollingUpdate } from './rollout.ts';
 import { computeStatus, countersDiffer } from './status.ts';
 import type { DaemonSet } from './types.ts';
@@ -47,11 +47,23 @@ export function syncDaemonSet(world: World): SyncOutcome {
       .filter((p) => p.controllerUid === undefined)
       .map((p) => p.name),
   );
+  // Controlled pods whose labels stopped matching are released: they leave the DaemonSet's pods.
+  const released = releasablePods(world.pods, ds).map((p) => p.name);
   const cache: World = {
     ...world,
     daemonSet: ds,
     revisions: history.revisions,
-    pods: world.pods.map((p) => (adopted.has(p.name) ? { ...p, controllerUid: ds.uid } : p)),
+    pods: world.pods
+      .filter((p) => !released.includes(p.name))
+      .map((p) => (adopted.has(p.name) ? { ...p, controllerUid: ds.uid } : p)),
+    ...(released.length > 0
+      ? {
+          bystanders: [
+            ...(world.bystanders ?? []),
+            ...world.pods.filter((p) => released.includes(p.name)).map(({ controllerUid: _uid, ...p }) => p),
+          ],
+        }
+      : {}),
   };
 
   const status = computeStatus(cache, ds);
@@ -80,7 +92,7 @@ export function syncDaemonSet(world: World): SyncOutcome {
     !writeStatus &&
     creates.length === 0 &&
     podsToDelete.length === 0 &&
-    history.writes + cleaned.deleted.length + adopted.size === 0 &&
+    history.writes + cleaned.deleted.length + adopted.size + released.length === 0 &&
     sameBackoff(managed.backoff, world.controller.backoff)
   ) {
     // Nothing written and nothing remembered: hand back the same world (cheap equality for callers).
@@ -91,7 +103,8 @@ export function syncDaemonSet(world: World): SyncOutcome {
     deletes: podsToDelete,
     statusWritten: writeStatus,
     revisionWrites: history.writes + cleaned.deleted.length,
-    podPatches: adopted.size,
+    podPatches: adopted.size + released.length,
+    patched: [...adopted, ...released],
   };
   return {
     world: next,

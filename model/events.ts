@@ -151,6 +151,27 @@ export interface OrphanPodAppeared {
   readonly revision: 'current' | 'none';
 }
 
+/**
+ * A pod controlled by another controller (a ReplicaSet) appears on `node`, bound, Running and
+ * Ready now, with labels that match the DaemonSet's selector (and, for `revision: 'current'`,
+ * the current revision's hash label). The DaemonSet must ignore it.
+ */
+export interface ForeignPodAppeared {
+  readonly type: 'FOREIGN_POD_APPEARED';
+  readonly node: string;
+  readonly revision: 'current' | 'none';
+}
+/**
+ * A user changes a pod's labels. `matches: false`: the selected pod of the DaemonSet (or orphan)
+ * stops matching the selector, so the DaemonSet releases it and it keeps running. `matches: true`:
+ * the oldest pod on `node` that stopped matching (released or not) matches again, so the DaemonSet
+ * controls or adopts it once more.
+ */
+export interface PodRelabeled extends PodSelector {
+  readonly type: 'POD_RELABELED';
+  readonly matches: boolean;
+}
+
 // --- controller memory and time --------------------------------------------------------------
 
 /** The controller process restarts: in-memory state (expectations, failed-pod backoff) is lost. */
@@ -208,6 +229,8 @@ export type DsEvent =
   | PodFailed
   | PodDeletedByUser
   | OrphanPodAppeared
+  | ForeignPodAppeared
+  | PodRelabeled
   | ControllerRestarted
   | TimeAdvanced
   | ControllerSync
@@ -237,6 +260,8 @@ export const EVENT_TYPES = [
   'POD_FAILED',
   'POD_DELETED_BY_USER',
   'ORPHAN_POD_APPEARED',
+  'FOREIGN_POD_APPEARED',
+  'POD_RELABELED',
   'CONTROLLER_RESTARTED',
   'TIME_ADVANCED',
   'CONTROLLER_SYNC',

@@ -47,6 +47,11 @@ export function garbageCollectorStep(world: World): World {
   const nodes = new Set(next.nodes.map((n) => n.name));
   const gone = next.pods.filter((p) => (p.bound && !nodes.has(p.node)) || (!p.bound && p.terminating));
   if (gone.length > 0) next = { ...next, pods: next.pods.filter((p) => !gone.includes(p)) };
+  // Pods beside the DaemonSet (other controllers', released ones) are bound: Pod GC takes them with their node.
+  const bystanders = next.bystanders ?? [];
+  if (bystanders.some((p) => !nodes.has(p.node))) {
+    next = { ...next, bystanders: bystanders.filter((p) => nodes.has(p.node)) };
+  }
   return next;
 }
 

@@ -17,7 +17,7 @@ import { historySettled, historyWithinLimit } from './history.ts';
 import { failedPodsBackoffKey, inBackoff, nextBackoff } from './manage.ts';
 import { type ControllerWrites, NO_WRITES, type Observation, writeCount } from './observation.ts';
 import { compareWithExpectation, expectedAtQuiescence, type Violation } from './oracle.ts';
-import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor } from './pods.ts';
+import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor, releasablePods } from './pods.ts';
 import { rolloutAccounting, stalledRolloutPods } from './progress.ts';
 import { allowsSurge, findUpdatedPodsOnNode, rolloutNodeEntries } from './rollout.ts';
 import { computeStatus, STATUS_COUNTERS, statusEquationViolations } from './status.ts';
@@ -68,7 +68,9 @@ export interface Invariant {
 
 const writesOf = (obs: Observation): ControllerWrites => obs.lastStep?.controller ?? NO_WRITES;
 
-const podNamed = (obs: Observation, name: string): Pod | undefined => obs.pods.find((p) => p.name === name);
+/** A pod of the DaemonSet's, or one beside it (released pods and other controllers' pods are still pods). */
+const podNamed = (obs: Observation, name: string): Pod | undefined =>
+  obs.pods.find((p) => p.name === name) ?? obs.bystanders?.find((p) => p.name === name);
 
 /** Live pods the DaemonSet controls or would adopt (ClaimPods) on `node`. */
 function liveOn(obs: Observation, ds: DaemonSet, node: string): Pod[] {
@@ -379,7 +381,7 @@ export const INVARIANTS: readonly Invariant[] = [
       const { prev, ds } = step;
       const surge = allowsSurge(ds.spec.updateStrategy);
       return step.writes.creates.flatMap((c) => {
-        const mine = prev.pods.filter((p) => p.controllerUid === ds.uid && p.node === c.node);
+        const mine = prev.pods.filter((p) => p.controllerUid === ds.uid && !p.unmatched && p.node === c.node);
         const live = mine.filter(isPodLive);
         const blocking = surge
           ? live.length > 1 || live.some((p) => p.hash !== undefined && p.hash === ds.currentHash)
@@ -995,6 +997,65 @@ export const INVARIANTS: readonly Invariant[] = [
     },
   },
   {
+    id: 'DS-OWN-04',
+    family: 'ownership',
+    scope: 'step',
+    statement:
+      'The controller never adopts, patches or deletes a pod that is not its own: a pod another controller controls (even one its selector matches) or a pod it released; and it releases, never deletes, a pod of its own whose labels stopped matching.',
+    properties: ['P20'],
+    upstream: ['TestPodIsNotDeletedByDaemonsetWithEmptyLabelSelector', 'ClaimPods (controller_ref_manager.go)'],
+    check: (ctx) => {
+      const step = controllerStep(ctx);
+      if (!step) return [];
+      const { prev, ds, writes } = step;
+      const out: Violation[] = [];
+      const touched = [
+        ...writes.deletes.map((name) => ({ name, how: 'deleted' })),
+        ...(writes.patched ?? []).map((name) => ({ name, how: 'patched' })),
+      ];
+      for (const { name, how } of touched) {
+        const bystander = prev.bystanders?.find((p) => p.name === name);
+        if (bystander)
+          out.push(
+            violation(
+              'DS-OWN-04',
+              `${how} ${name}, ${bystander.foreign ? 'which another controller controls' : 'which it released (its labels no longer match)'}`,
+              { pod: name, node: bystander.node },
+            ),
+          );
+      }
+      for (const pod of deletedPods(prev, writes)) {
+        if (pod.unmatched && pod.controllerUid === ds.uid)
+          out.push(
+            violation('DS-OWN-04', `deleted ${pod.name}, whose labels no longer match: it must be released`, {
+              pod: pod.name,
+              node: pod.node,
+            }),
+          );
+      }
+      return out;
+    },
+  },
+  {
+    id: 'DS-OWN-05',
+    family: 'ownership',
+    scope: 'quiescent',
+    statement:
+      'A pod whose labels stopped matching the selector is released: at quiescence a DaemonSet that is not being deleted controls no such pod.',
+    properties: ['P20'],
+    upstream: ['ClaimPods (controller_ref_manager.go: release)', 'TestGetNodesToDaemonPods'],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds) return [];
+      return releasablePods(obs.pods, ds).map((p) =>
+        violation('DS-OWN-05', `still controls ${p.name}, whose labels no longer match its selector`, {
+          pod: p.name,
+          node: p.node,
+        }),
+      );
+    },
+  },
+  {
     id: 'DS-DEL-01',
     family: 'deletion',
     scope: 'step',
@@ -1186,7 +1247,10 @@ export const INVARIANTS: readonly Invariant[] = [
       if (!ds) return [];
       const nodes = new Set(obs.nodes.map((n) => n.name));
       return obs.pods
-        .filter((p) => p.controllerUid === ds.uid && p.phase === 'Failed' && !p.terminating && nodes.has(p.node))
+        .filter(
+          (p) =>
+            p.controllerUid === ds.uid && !p.unmatched && p.phase === 'Failed' && !p.terminating && nodes.has(p.node),
+        )
         .map((p) =>
           violation('DS-BACKOFF-02', `failed pod ${p.name} is still on ${p.node}`, { pod: p.name, node: p.node }),
         );

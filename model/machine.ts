@@ -100,6 +100,8 @@ const environment = (target?: string) => {
     POD_FAILED: { ...t, actions: 'changePod' },
     POD_DELETED_BY_USER: { ...t, actions: 'changePod' },
     ORPHAN_POD_APPEARED: { ...t, actions: 'changePod' },
+    FOREIGN_POD_APPEARED: { ...t, actions: 'changePod' },
+    POD_RELABELED: { ...t, actions: 'changePod' },
     CONTROLLER_RESTARTED: { ...t, actions: 'restartController' },
     TIME_ADVANCED: { ...t, actions: 'advanceClock' },
     TEMPLATE_UPDATED: { ...t, actions: 'updateTemplate' },

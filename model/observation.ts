@@ -53,6 +53,8 @@ export interface ControllerWrites {
   readonly revisionWrites: number;
   /** Pod patches: adoption, release, relabelling. */
   readonly podPatches: number;
+  /** Names of the pods patched, when the harness knows them (DS-OWN-04 checks them). */
+  readonly patched?: readonly string[];
   /**
    * Outcome of every pod-create call in issue order (true = accepted), when the harness injects
    * API failures; lets DS-SYNC-03 check slow start.

@@ -173,7 +173,8 @@ export function compareWithExpectation(obs: Observation, expected: QuiescenceExp
     add('the DaemonSet object should still exist');
   if (expected.deletion && expected.complete) {
     for (const name of expected.deletion.orphanedPods) {
-      const pod = obs.pods.find((p) => p.name === name);
+      // An orphaned pod whose labels no longer match is one beside the DaemonSet now.
+      const pod = obs.pods.find((p) => p.name === name) ?? obs.bystanders?.find((p) => p.name === name);
       if (!pod) add(`orphaned pod ${name} should still exist`);
       else if (pod.controllerUid !== undefined && pod.controllerUid !== ds?.uid)
         add(`pod ${name} should have lost its controller`);

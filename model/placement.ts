@@ -262,7 +262,13 @@ function nodeOutcomes(ctx: NodeContext, live: readonly Pod[], unstated: string[]
   const { cluster, ds, node } = ctx;
   // Claimed pods of this DaemonSet already Terminating on a node whose kubelet is down stay there.
   const stuck = cluster.pods.some(
-    (p) => p.controllerUid === ds.uid && p.node === node.name && p.bound && p.terminating && !isPodTerminal(p),
+    (p) =>
+      p.controllerUid === ds.uid &&
+      !p.unmatched &&
+      p.node === node.name &&
+      p.bound &&
+      p.terminating &&
+      !isPodTerminal(p),
   );
   const initial: Blocking = stuck && !ctx.kubeletUp ? 'yes' : 'no';
   let combos: Variant[][] = [[]];
@@ -319,7 +325,7 @@ function neverAvailableNodes(cluster: Cluster, ds: DaemonSet): number {
     if (here.some((p) => p.ready)) continue;
     const entry =
       nodeShouldRunDaemonPod(node, ds.spec.template).shouldRun ||
-      here.some((p) => p.controllerUid === ds.uid && p.bound && !isPodTerminal(p));
+      here.some((p) => p.controllerUid === ds.uid && !p.unmatched && p.bound && !isPodTerminal(p));
     if (entry) count++;
   }
   return count;

@@ -58,14 +58,22 @@ export function oldestPod<P extends Pod>(pods: readonly P[]): P | undefined {
 }
 
 /**
- * ClaimPods as the controller sees it: pods it controls, plus orphans it would adopt (the
- * selector matches every orphan the model knows of; a terminating orphan is never adopted, and
- * nothing is adopted while the DaemonSet is being deleted). Pods of other owners are ignored.
+ * ClaimPods as the controller sees it: pods it controls whose labels still match, plus matching
+ * orphans it would adopt (a terminating orphan is never adopted, and nothing is adopted while the
+ * DaemonSet is being deleted). Pods of other owners are ignored; a controlled pod that stopped
+ * matching is released (or, while deleting, left alone), so it is not the DaemonSet's either.
  */
 export function claimedPods<P extends Pod>(pods: readonly P[], ds: Pick<DaemonSet, 'uid' | 'deleting'>): P[] {
   return pods.filter(
-    (p) => p.controllerUid === ds.uid || (p.controllerUid === undefined && !p.terminating && ds.deleting === undefined),
+    (p) =>
+      !p.unmatched &&
+      (p.controllerUid === ds.uid || (p.controllerUid === undefined && !p.terminating && ds.deleting === undefined)),
   );
+}
+
+/** Controlled by the DaemonSet but no longer matching its selector: ClaimPods releases it. */
+export function releasablePods<P extends Pod>(pods: readonly P[], ds: Pick<DaemonSet, 'uid' | 'deleting'>): P[] {
+  return ds.deleting === undefined ? pods.filter((p) => p.unmatched === true && p.controllerUid === ds.uid) : [];
 }
 
 /**

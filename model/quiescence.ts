@@ -73,7 +73,7 @@ export function nextDeadline(world: World): number | undefined {
       const at = p.readySince + ds.spec.minReadySeconds;
       if (at > world.time) deadlines.push(at);
     }
-    if (p.phase === 'Failed' && !p.terminating && p.controllerUid === ds.uid) {
+    if (p.phase === 'Failed' && !p.terminating && p.controllerUid === ds.uid && !p.unmatched) {
       const entry = world.controller.backoff[failedPodsBackoffKey(ds, p.node)];
       if (entry && entry.lastUpdate + entry.delay > world.time) deadlines.push(entry.lastUpdate + entry.delay);
     }

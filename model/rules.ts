@@ -26,7 +26,7 @@ import {
 import type { DsEvent } from './events.ts';
 import { inBackoff, nextBackoff } from './manage.ts';
 import type { Observation } from './observation.ts';
-import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor } from './pods.ts';
+import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor, releasablePods } from './pods.ts';
 import { type RolloutAccounting, rolloutAccounting } from './progress.ts';
 import { allowsSurge, findUpdatedPodsOnNode, rolloutNodeEntries } from './rollout.ts';
 import type { DaemonSet, Node, Pod, PodTemplate, Toleration } from './types.ts';
@@ -461,6 +461,33 @@ export const RULES: readonly Rule[] = [
     at: 'sync',
     statement: 'a terminating orphan is never adopted',
     reached: (ctx) => ctx.before.pods.some((p) => p.controllerUid === undefined && p.terminating),
+  },
+  {
+    id: 'R-CLAIM-FOREIGN',
+    section: '§3.3',
+    at: 'sync',
+    statement:
+      'a pod of another controller (a ReplicaSet) that the selector matches is neither counted, adopted nor touched',
+    reached: (ctx) => (ctx.before.bystanders ?? []).some((p) => p.foreign),
+  },
+  {
+    id: 'R-CLAIM-RELEASE',
+    section: '§3.3',
+    at: 'sync',
+    statement: 'a pod of the DaemonSet whose labels stopped matching is released (not deleted) and replaced',
+    reached: (ctx) => releasablePods(ctx.before.pods, ctx.ds).length > 0,
+  },
+  {
+    id: 'R-CLAIM-READOPT',
+    section: '§3.3',
+    at: 'event',
+    statement: 'a released pod whose labels match again is adopted again (and, being older, wins over a newer pod)',
+    reached: (ctx) => {
+      const { event } = ctx;
+      if (event.type !== 'POD_RELABELED' || !event.matches || ctx.rejected || !ctx.after.daemonSet) return false;
+      const released = (ctx.before.bystanders ?? []).filter((p) => p.unmatched && p.node === event.node);
+      return released.some((p) => ctx.after.pods.some((q) => q.name === p.name));
+    },
   },
   {
     id: 'R-CLAIM-OTHER-OWNER',
@@ -936,6 +963,8 @@ export const INVARIANT_RULES: Readonly<Record<string, readonly string[]>> = {
   'DS-OWN-01': ['R-CLAIM-OTHER-OWNER'],
   'DS-OWN-02': ['R-CLAIM-TERMINATING-ORPHAN', 'R-DEL-NO-WRITES'],
   'DS-OWN-03': ['R-CLAIM-ADOPT'],
+  'DS-OWN-04': ['R-CLAIM-FOREIGN', 'R-CLAIM-RELEASE'],
+  'DS-OWN-05': ['R-CLAIM-RELEASE'],
   'DS-DEL-01': ['R-DEL-NO-WRITES'],
   'DS-DEL-02': ['R-DEL-BACKGROUND', 'R-DEL-FOREGROUND'],
   'DS-DEL-03': ['R-DEL-FOREGROUND'],

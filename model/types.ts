@@ -150,6 +150,13 @@ export interface Pod {
   /** `metadata.deletionTimestamp` is set (graceful deletion in progress). */
   readonly terminating: boolean;
   readonly createdAt: number;
+  /**
+   * Its labels no longer match the DaemonSet's selector (a user relabelled it): the DaemonSet
+   * releases it if it controls it (ClaimPods) and never adopts it.
+   */
+  readonly unmatched?: boolean;
+  /** Controlled by another kind of controller (a ReplicaSet, say): never the DaemonSet's to claim or touch. */
+  readonly foreign?: boolean;
 }
 
 export interface Revision {
@@ -174,5 +181,10 @@ export interface Cluster {
   readonly daemonSet?: DaemonSet;
   /** Pods controlled by the DaemonSet or an earlier one of the same name, plus orphans matching its selector. */
   readonly pods: readonly Pod[];
+  /**
+   * Pods beside the DaemonSet that it must leave alone: pods of other controllers that its selector
+   * matches (`foreign`), and pods it released after a user relabelled them (`unmatched`, no controller).
+   */
+  readonly bystanders?: readonly Pod[];
   readonly revisions: readonly Revision[];
 }

@@ -108,6 +108,9 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
       { type: 'POD_FAILED', node },
       { type: 'POD_DELETED_BY_USER', node },
       { type: 'ORPHAN_POD_APPEARED', node, revision: 'current' },
+      { type: 'FOREIGN_POD_APPEARED', node, revision: 'current' },
+      { type: 'POD_RELABELED', node, matches: false },
+      { type: 'POD_RELABELED', node, matches: true },
     );
     if (full) events.push({ type: 'ORPHAN_POD_APPEARED', node, revision: 'none' });
   }

@@ -325,6 +325,20 @@ export const WITNESSES: readonly Witness[] = [
     },
   },
   {
+    id: 'DS-OWN-04',
+    description: 'a pod of another controller (a ReplicaSet) that the selector matches is deleted',
+    build: () => {
+      const w = run(converged(2), { type: 'FOREIGN_POD_APPEARED', node: 'node-0', revision: 'current' });
+      const foreign = (w.bystanders ?? []).map((p) => p.name);
+      return faultyStep(w, (x) => ({ ...x, bystanders: [] }), { deletes: foreign });
+    },
+  },
+  {
+    id: 'DS-OWN-05',
+    description: 'a pod relabelled away from the selector is still controlled by the DaemonSet at quiescence',
+    build: () => settledAs(run(converged(2), { type: 'POD_RELABELED', node: 'node-0', matches: false })),
+  },
+  {
     id: 'DS-ROLL-08',
     description: 'with maxUnavailable 2 and five available old pods, a sync replaces only one',
     build: () => {

@@ -82,6 +82,42 @@ export function deletePod(world: World, name: string): World {
   return updatePod(world, name, (p) => ({ ...p, terminating: true }));
 }
 
+/** The controller UID of pods that another controller (not a DaemonSet) controls. */
+export const FOREIGN_CONTROLLER_UID = 'foreign-controller';
+
+/**
+ * A pod of the DaemonSet's stops matching its selector: a controlled one is marked (the
+ * controller releases it on its next sync), an orphan leaves the DaemonSet's pods at once.
+ */
+function relabelAway(world: World, selector: PodSelector): World {
+  const pod = selectPod(world, selector, (p) => !p.unmatched && !p.terminating);
+  if (!pod) return world;
+  if (pod.controllerUid !== undefined) return updatePod(world, pod.name, (p) => ({ ...p, unmatched: true }));
+  return {
+    ...world,
+    pods: world.pods.filter((p) => p.name !== pod.name),
+    bystanders: [...(world.bystanders ?? []), { ...pod, unmatched: true }],
+  };
+}
+
+/** The oldest pod on the node that stopped matching (still controlled, or released) matches again. */
+function relabelToMatch(world: World, selector: PodSelector): World {
+  const still = selectPod(world, selector, (p) => p.unmatched === true);
+  if (still) {
+    return updatePod(world, still.name, ({ unmatched: _u, ...p }) => p);
+  }
+  const released = (world.bystanders ?? [])
+    .filter((p) => p.unmatched && !p.foreign && p.node === selector.node)
+    .sort(olderPodFirst)[0];
+  if (!released) return world;
+  const { unmatched: _u, ...pod } = released;
+  return {
+    ...world,
+    pods: [...world.pods, pod],
+    bystanders: (world.bystanders ?? []).filter((p) => p.name !== released.name),
+  };
+}
+
 /** The pod a {@link PodSelector} picks among those `applies` accepts: the oldest, or none. */
 export function selectPod(world: World, selector: PodSelector, applies: (p: Pod) => boolean): Pod | undefined {
   const ds = world.daemonSet;
@@ -285,6 +321,26 @@ export function applyEnvironmentEvent(world: World, event: DsEvent): World {
       };
       return { ...world, pods: [...world.pods, pod], serial: world.serial + 1 };
     }
+    case 'FOREIGN_POD_APPEARED': {
+      if (!world.nodes.some((n) => n.name === event.node)) return world;
+      const hash = event.revision === 'current' ? world.daemonSet?.currentHash : undefined;
+      const pod: Pod = {
+        name: `foreign-${world.serial}`,
+        node: event.node,
+        bound: true,
+        ...(hash !== undefined ? { hash } : {}),
+        controllerUid: FOREIGN_CONTROLLER_UID,
+        foreign: true,
+        phase: 'Running',
+        ready: true,
+        readySince: world.time,
+        terminating: false,
+        createdAt: world.time,
+      };
+      return { ...world, bystanders: [...(world.bystanders ?? []), pod], serial: world.serial + 1 };
+    }
+    case 'POD_RELABELED':
+      return event.matches ? relabelToMatch(world, event) : relabelAway(world, event);
     case 'CONTROLLER_RESTARTED':
       return { ...world, controller: { backoff: {} } };
     case 'TIME_ADVANCED':

@@ -116,7 +116,7 @@ describe('dsconform diff', () => {
         '--runs',
         '300',
         '--seed',
-        '1',
+        '2',
         '--report-dir',
         '<report-dir>',
       ],

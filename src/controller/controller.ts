@@ -471,6 +471,21 @@ export class DaemonSetController implements ClusterComponent {
     );
   }
 
+  /** Pods another controller controls that the selector matches (only a mutant counts them). */
+  #othersMatching(ds: DaemonSet, namespace: string): Pod[] {
+    const selector = compileLabelSelector(ds.spec?.selector);
+    return this.cache.pods.list().filter((p) => {
+      const ref = controllerRefOf(p);
+      return (
+        (p.metadata?.namespace ?? 'default') === namespace &&
+        ref !== undefined &&
+        ref.uid !== ds.metadata?.uid &&
+        selector.ok &&
+        selector.matches(p.metadata?.labels)
+      );
+    });
+  }
+
   /** RecheckDeletionTimestamp: refuse to adopt for a DaemonSet that is gone or going. */
   #recheckDeletionTimestamp(ds: DaemonSet): void {
     const namespace = ds.metadata?.namespace ?? 'default';
@@ -513,6 +528,7 @@ export class DaemonSetController implements ClusterComponent {
         },
         () => this.#recheckDeletionTimestamp(ds),
       );
+      if (!this.#rules.ignorePodsOfOtherControllers) pods.push(...this.#othersMatching(ds, namespace));
       claimed = wrote ? undefined : { version, pods: pods.slice(), grouped: new Map() };
       return { pods, reused: false };
     };

@@ -31,6 +31,8 @@ export interface ControllerRules {
   orderRolloutNodes<T>(entries: readonly [string, T][]): [string, T][];
   /** IsPodUpdated as rollingUpdate applies it: the hash label, or the template-generation label. */
   isPodUpdated(pod: Pod, hash: string, generation: bigint | undefined): boolean;
+  /** ClaimPods ignores pods another controller controls, however well its selector matches them. */
+  ignorePodsOfOtherControllers: boolean;
   /** How many of the replacements the budget allows one sync makes (all of them upstream). */
   rolloutReplacements(allowed: number): number;
 }
@@ -45,5 +47,6 @@ export const REFERENCE_RULES: ControllerRules = {
   deleteUnscheduledPodsOfVanishedNodes: true,
   orderRolloutNodes: (entries) => [...entries],
   isPodUpdated,
+  ignorePodsOfOtherControllers: true,
   rolloutReplacements: (allowed) => allowed,
 };

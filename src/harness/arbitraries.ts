@@ -55,6 +55,8 @@ export const DEFAULT_WEIGHTS: Record<DsEventType, number> = {
   POD_FAILED: 2,
   POD_DELETED_BY_USER: 1,
   ORPHAN_POD_APPEARED: 1,
+  FOREIGN_POD_APPEARED: 1,
+  POD_RELABELED: 1,
   CONTROLLER_RESTARTED: 1,
   TIME_ADVANCED: 2,
   CONTROLLER_SYNC: 10,
@@ -334,7 +336,15 @@ export function eventOf(
     case 'POD_FAILED':
     case 'POD_DELETED_BY_USER':
       return selector.map((s) => ({ type, ...s }));
+    case 'POD_RELABELED':
+      return fc
+        .tuple(
+          selector,
+          fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+        )
+        .map(([s, matches]) => ({ type, ...s, matches }));
     case 'ORPHAN_POD_APPEARED':
+    case 'FOREIGN_POD_APPEARED':
       return fc
         .record({ node, revision: fc.constantFrom('current' as const, 'none' as const) })
         .map((e) => ({ type, ...e }));
@@ -386,7 +396,9 @@ type Draw =
       readonly collect: boolean;
     }
   /** A pod is created for `node`, which is deleted before the scheduler binds it (§3.4). */
-  | { readonly type: '@VANISH'; readonly node: string };
+  | { readonly type: '@VANISH'; readonly node: string }
+  /** A user relabels the pod on `node` away (released, replaced), then back (adopted again, the older of two). */
+  | { readonly type: '@RELABEL'; readonly node: string; readonly back: boolean };
 
 /**
  * A crash loop, round by round: the pod fails, a sync deletes it (from the second round on, the
@@ -448,6 +460,10 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
       case '@VANISH':
         out.push({ type: 'CONTROLLER_SYNC' }, { type: 'NODE_REMOVED', node: d.node }, { type: 'CONTROLLER_SYNC' });
         break;
+      case '@RELABEL':
+        out.push({ type: 'POD_RELABELED', node: d.node, matches: false }, { type: 'CONTROLLER_SYNC' });
+        if (d.back) out.push({ type: 'POD_RELABELED', node: d.node, matches: true }, { type: 'CONTROLLER_SYNC' });
+        break;
       default:
         if (d.type === 'DS_CREATED') {
           spec = d.spec;
@@ -502,6 +518,15 @@ function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary
           { requiredKeys: ['policy', 'collect', 'deletingPods'] },
         )
         .map((r) => ({ type: '@RECREATE' as const, ...r })),
+    });
+  }
+  const relabel = share(weights.POD_RELABELED / 2, '@RELABEL');
+  if (relabel > 0) {
+    choices.push({
+      weight: relabel,
+      arbitrary: fc
+        .record({ node: nodeName(scope), back: fc.constantFrom(true, true, false) })
+        .map((r) => ({ type: '@RELABEL' as const, ...r })),
     });
   }
   const vanish = share(weights.NODE_REMOVED / 2, '@VANISH');
@@ -593,8 +618,15 @@ const FOCUSES: readonly Focus[] = [
   { weight: 2, placeholders: ['@CRASH_LOOP'], needs: ['POD_FAILED'] },
   { weight: 2, placeholders: ['@RECREATE', '@SETTLE'], boost: { ORPHAN_POD_APPEARED: 4 }, needs: ['DS_DELETED'] },
   { weight: 1, placeholders: ['@VANISH'], needs: ['NODE_REMOVED'] },
+  // Pods relabelled away and back (release, re-adoption), beside pods of other controllers.
   {
-    weight: 2,
+    weight: 1,
+    placeholders: ['@RELABEL', '@SETTLE'],
+    boost: { POD_RELABELED: 3, FOREIGN_POD_APPEARED: 3 },
+    needs: ['POD_RELABELED'],
+  },
+  {
+    weight: 3,
     placeholders: ['@SETTLE'],
     boost: { NODE_NOT_READY: 6, NODE_READY: 3, TIME_ADVANCED: 2 },
     lifecycleTolerations: true,
@@ -612,9 +644,16 @@ function focusedSpec(scope: Scope, focus: Focus): fc.Arbitrary<DaemonSetSpec> {
     maxUnavailable: 0,
     maxSurge: ms,
   }));
+  // And maxUnavailable of 2 and more lets one sync replace several (R-ROLL-BUDGET-SEVERAL).
+  const several = budget([2, '50%', '100%']).map((mu) => ({
+    type: 'RollingUpdate' as const,
+    maxUnavailable: mu,
+    maxSurge: 0,
+  }));
   return fc.oneof(
     spec,
     fc.tuple(spec, surge).map(([s, updateStrategy]) => ({ ...s, updateStrategy })),
+    fc.tuple(spec, several).map(([s, updateStrategy]) => ({ ...s, updateStrategy })),
   );
 }
 

@@ -166,6 +166,12 @@ const EVENT_SCHEMAS = {
     node: nodeName,
     revision: z.enum(['current', 'none']),
   }),
+  FOREIGN_POD_APPEARED: z.strictObject({
+    type: z.literal('FOREIGN_POD_APPEARED'),
+    node: nodeName,
+    revision: z.enum(['current', 'none']),
+  }),
+  POD_RELABELED: z.strictObject({ type: z.literal('POD_RELABELED'), ...pick, matches: z.boolean() }),
   CONTROLLER_RESTARTED: bare('CONTROLLER_RESTARTED'),
   TIME_ADVANCED: z.strictObject({
     type: z.literal('TIME_ADVANCED'),

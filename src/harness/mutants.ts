@@ -153,7 +153,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'rounds-percent-down',
     description: 'scales percentage budgets rounding down instead of up (so 34% of 2 nodes is 0)',
     profile: 'rolling-update',
-    catches: ['DS-EXPECT'],
+    catches: ['DS-EXPECT', 'DS-ROLL-08'],
     rules: {
       budgets: (ds, desired) => {
         const ru = ds.spec?.updateStrategy?.type === 'OnDelete' ? undefined : ds.spec?.updateStrategy?.rollingUpdate;
@@ -215,6 +215,21 @@ export const MUTANTS: readonly Mutant[] = [
     profile: 'rolling-update',
     catches: ['DS-ROLL-08'],
     rules: { rolloutReplacements: (allowed) => Math.min(allowed, 1) },
+  },
+  {
+    name: 'counts-pods-of-other-controllers',
+    description:
+      'claims pods by selector alone: a pod another controller (a ReplicaSet) controls counts as its own, so it is deleted as a duplicate or stands in for a missing daemon pod',
+    profile: 'core',
+    catches: ['DS-OWN-04', 'DS-OWN-01', 'DS-EXPECT', 'DS-PLACE-01'],
+    rules: { ignorePodsOfOtherControllers: false },
+  },
+  {
+    name: 'never-releases',
+    description: 'never releases a pod whose labels stopped matching its selector: the pod keeps its owner reference',
+    profile: 'core',
+    catches: ['DS-OWN-05', 'DS-LIVE-01'],
+    wrapControl: (inner) => wrap(inner, { releasePod: () => {} }),
   },
   {
     name: 'keeps-pods-of-vanished-nodes',

@@ -49,8 +49,8 @@ export const PROFILES: Record<ProfileName, Profile> = {
   core: {
     name: 'core',
     description:
-      'placement on node add/remove and label churn, pod failures and deletions, adoption, controller restarts',
-    weights: weights(off([...TAINT_EVENTS, ...ROLLOUT_EVENTS, ...DELETION_EVENTS])),
+      'placement on node add/remove and label churn, pod failures and deletions, adoption and release (pods relabelled), pods of other controllers, controller restarts',
+    weights: weights({ ...off([...TAINT_EVENTS, ...ROLLOUT_EVENTS, ...DELETION_EVENTS]), POD_RELABELED: 2 }),
     requires: [],
   },
   taints: {

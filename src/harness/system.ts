@@ -9,7 +9,7 @@ import type { DsEvent, DsEventType, PodSelector } from '../../model/events.ts';
 import type { ControllerWrites, CreatedPod, Observation, StepRecord } from '../../model/observation.ts';
 import { isApiError } from '../cluster/apiError.js';
 import { SimulatedCluster } from '../cluster/cluster.js';
-import type { DaemonSet } from '../cluster/objects.js';
+import type { DaemonSet, OwnerReference } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, controllerRefOf, jsonEqual } from '../cluster/objects.js';
 import type { WatchEvent } from '../cluster/store.js';
 import {
@@ -23,10 +23,12 @@ import {
   APP_LABEL,
   DEFAULT_DS_NAME,
   daemonSetManifestFor,
+  FOREIGN_OWNER,
   HARNESS_NAMESPACE,
   ObservationCache,
   observeTemplate,
   podTemplateSpecFor,
+  releasedAppLabel,
   updateStrategyFor,
 } from './translate.js';
 
@@ -382,6 +384,10 @@ export class SimulatedSystem {
       }
       case 'ORPHAN_POD_APPEARED':
         return this.#orphanPodAppeared(event.node, event.revision);
+      case 'FOREIGN_POD_APPEARED':
+        return this.#orphanPodAppeared(event.node, event.revision, FOREIGN_OWNER);
+      case 'POD_RELABELED':
+        return event.matches ? this.#relabelToMatch(event) : this.#relabelAway(event);
       case 'CONTROLLER_RESTARTED':
         await this.#driver.restart();
         return { applied: true };
@@ -437,7 +443,42 @@ export class SimulatedSystem {
     return [...candidates].sort(comparePodsOldestFirst)[0];
   }
 
-  #orphanPodAppeared(node: string, revision: 'current' | 'none'): ApplyOutcome {
+  /** A pod of the DaemonSet stops matching its selector: its app label gets the released value. */
+  #relabelAway(selector: PodSelector): ApplyOutcome {
+    const pod = this.#selectPod(
+      selector,
+      (p) => p.metadata?.deletionTimestamp == null && p.metadata?.labels?.[APP_LABEL] === this.#dsName,
+    );
+    if (pod === undefined) return { applied: false, note: 'no pod to relabel' };
+    this.#setAppLabel(pod, releasedAppLabel(this.#dsName));
+    return { applied: true, note: pod.metadata?.name ?? '' };
+  }
+
+  /** The oldest pod on the node that was relabelled away (released or not) matches the selector again. */
+  #relabelToMatch(selector: PodSelector): ApplyOutcome {
+    const uid = this.#daemonSet()?.metadata?.uid;
+    const candidates = this.cluster.store.list('Pod', HARNESS_NAMESPACE).filter((p) => {
+      const ref = controllerRefOf(p);
+      return (
+        p.metadata?.labels?.[APP_LABEL] === releasedAppLabel(this.#dsName) &&
+        getTargetNodeName(p) === selector.node &&
+        (ref === undefined || ref.uid === uid)
+      );
+    });
+    const pod = [...candidates].sort(comparePodsOldestFirst)[0];
+    if (pod === undefined) return { applied: false, note: 'no relabelled pod' };
+    this.#setAppLabel(pod, this.#dsName);
+    return { applied: true, note: pod.metadata?.name ?? '' };
+  }
+
+  #setAppLabel(pod: K8sPod, value: string): void {
+    this.cluster.store.modify('Pod', HARNESS_NAMESPACE, pod.metadata?.name ?? '', (p) => {
+      const meta = p.metadata as { labels?: Record<string, string> };
+      meta.labels = { ...(meta.labels ?? {}), [APP_LABEL]: value };
+    });
+  }
+
+  #orphanPodAppeared(node: string, revision: 'current' | 'none', owner?: OwnerReference): ApplyOutcome {
     const ds = this.#daemonSet();
     const labels: Record<string, string> = { [APP_LABEL]: this.#dsName };
     const hash = ds ? this.#currentHash() : undefined;
@@ -445,7 +486,12 @@ export class SimulatedSystem {
     const template = ds?.spec?.template;
     const now = this.cluster.clock.nowTimestamp();
     this.cluster.store.create('Pod', {
-      metadata: { generateName: `${this.#dsName}-orphan-`, namespace: HARNESS_NAMESPACE, labels },
+      metadata: {
+        generateName: owner ? 'foreign-' : `${this.#dsName}-orphan-`,
+        namespace: HARNESS_NAMESPACE,
+        labels,
+        ...(owner ? { ownerReferences: [owner] } : {}),
+      },
       spec: { ...(template?.spec ?? { containers: [{ name: 'app', image: 'orphan' }] }), nodeName: node },
       status: {
         phase: 'Running',
@@ -463,7 +509,7 @@ export function summarizeWrites(events: readonly WatchEvent[]): ControllerWrites
   const deletes: string[] = [];
   let statusWritten = false;
   let revisionWrites = 0;
-  let podPatches = 0;
+  const patched: string[] = [];
   for (const event of events) {
     if (event.kind === 'ControllerRevision') revisionWrites++;
     else if (event.kind === 'DaemonSet') {
@@ -482,10 +528,10 @@ export function summarizeWrites(events: readonly WatchEvent[]): ControllerWrites
         old?.metadata?.deletionTimestamp == null
       )
         deletes.push(name);
-      else if (event.type === 'MODIFIED') podPatches++;
+      else if (event.type === 'MODIFIED') patched.push(name);
     }
   }
-  return { creates, deletes, statusWritten, revisionWrites, podPatches };
+  return { creates, deletes, statusWritten, revisionWrites, podPatches: patched.length, patched };
 }
 
 function createdPod(pod: K8sPod): CreatedPod {

@@ -20,9 +20,10 @@ import type {
   Cluster as Observation,
   TaintEffect,
 } from '../../model/types.ts';
+import { FOREIGN_CONTROLLER_UID } from '../../model/world.ts';
 import { CLOCK_ORIGIN_MS, parseTimestamp } from '../cluster/clock.js';
 import { compileLabelSelector } from '../cluster/labels.js';
-import type { ControllerRevision, DaemonSet, Node, Pod } from '../cluster/objects.js';
+import type { ControllerRevision, DaemonSet, Node, OwnerReference, Pod } from '../cluster/objects.js';
 import {
   ControllerRevisionHashLabel,
   controllerRefOf,
@@ -291,6 +292,21 @@ function observeDaemonSetWith(
   };
 }
 
+/** The `app` label value a relabelled pod gets: it no longer matches the DaemonSet `name`'s selector. */
+export function releasedAppLabel(name: string): string {
+  return `${name}-released`;
+}
+
+/** The controller of pods that FOREIGN_POD_APPEARED creates: a ReplicaSet, a kind the simulated cluster does not serve. */
+export const FOREIGN_OWNER: OwnerReference = {
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  name: 'foreign',
+  uid: FOREIGN_CONTROLLER_UID,
+  controller: true,
+  blockOwnerDeletion: true,
+};
+
 export function observePod(pod: Pod): ModelPod {
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
   const hash = pod.metadata?.labels?.[ControllerRevisionHashLabel];
@@ -385,11 +401,26 @@ function observeClusterWith(
     return ref === undefined && selector.ok && selector.matches(obj.metadata?.labels);
   };
   const revisions = objects.revisions.filter(relevant);
+  const matches = (pod: Pod) => selector.ok && selector.matches(pod.metadata?.labels);
+  // A controlled pod whose labels stopped matching stays the DaemonSet's until it is released.
+  const mine = (pod: Pod): ModelPod => (matches(pod) ? translate.pod(pod) : { ...translate.pod(pod), unmatched: true });
+  // Pods beside the DaemonSet: other controllers' pods its selector matches, and pods relabelled away from it.
+  const bystander = (pod: Pod): boolean => {
+    if ((pod.metadata?.namespace ?? 'default') !== namespace) return false;
+    const ref = controllerRefOf(pod);
+    if (ref !== undefined) return ref.kind !== 'DaemonSet' && matches(pod);
+    return pod.metadata?.labels?.[APP_LABEL] === releasedAppLabel(name);
+  };
+  const bystanders = objects.pods.filter(bystander).map((p): ModelPod => {
+    const pod = translate.pod(p);
+    return controllerRefOf(p) !== undefined ? { ...pod, foreign: true } : { ...pod, unmatched: true };
+  });
   return {
     time: Math.floor((objects.nowMs - CLOCK_ORIGIN_MS) / 1000),
     nodes: objects.nodes.map((n) => translate.node(n)),
     ...(ds !== undefined ? { daemonSet: translate.daemonSet(ds, revisions) } : {}),
-    pods: objects.pods.filter(relevant).map((p) => translate.pod(p)),
+    pods: objects.pods.filter(relevant).map(mine),
+    ...(bystanders.length > 0 ? { bystanders } : {}),
     revisions: revisions.map((r) => translate.revision(r)),
   };
 }

@@ -18,7 +18,7 @@ import { getTemplateGeneration, isPodUpdated } from '../controller/podTemplate.j
 import type { Implementation } from '../harness/implementation.js';
 import { InvariantMonitor } from '../harness/monitor.js';
 import type { ApplyOutcome, SimulatedSystem, SystemSettleResult } from '../harness/system.js';
-import { currentHashOf, HARNESS_NAMESPACE } from '../harness/translate.js';
+import { currentHashOf, FOREIGN_OWNER, HARNESS_NAMESPACE } from '../harness/translate.js';
 import type { DaemonSetManifest } from '../manifests/daemonSetManifest.js';
 import { InputError, type SourceLocation } from '../manifests/inputError.js';
 import type { PathSegment } from '../manifests/yamlFile.js';
@@ -430,10 +430,18 @@ class ScenarioRun {
         return system.applyAction(step.kind === 'markNotReady' ? 'NODE_NOT_READY' : 'POD_FAILED', () =>
           this.#podAction(step as Step & { kind: typeof step.kind }),
         );
+      case 'relabelPod': {
+        const { node, revision, matches } = (step as Step & { kind: 'relabelPod' }).args;
+        return system.apply({ type: 'POD_RELABELED', node, ...(revision !== undefined ? { revision } : {}), matches });
+      }
       case 'createPod': {
         const orphan = this.#modelOrphan(step as Step & { kind: 'createPod' });
         if (orphan !== undefined) return system.apply(orphan);
-        return system.applyAction('ORPHAN_POD_APPEARED', () => this.#createPod(step as Step & { kind: 'createPod' }));
+        const type =
+          (step as Step & { kind: 'createPod' }).args.owner === 'foreign'
+            ? 'FOREIGN_POD_APPEARED'
+            : 'ORPHAN_POD_APPEARED';
+        return system.applyAction(type, () => this.#createPod(step as Step & { kind: 'createPod' }));
       }
       default:
         throw new Error(`unhandled step ${step.kind}`);
@@ -500,7 +508,8 @@ class ScenarioRun {
     if (Object.values(rest).some((v) => v !== undefined) || owner === 'daemonSet') return undefined;
     if (revision !== undefined && revision !== 'current' && revision !== 'none') return undefined;
     if (this.#default !== undefined && !this.#observes(this.#ref(step, daemonSet))) return undefined;
-    return { type: 'ORPHAN_POD_APPEARED', node, revision: revision ?? 'current' };
+    const type = owner === 'foreign' ? 'FOREIGN_POD_APPEARED' : 'ORPHAN_POD_APPEARED';
+    return { type, node, revision: revision ?? 'current' };
   }
 
   /** True when `ref` is the DaemonSet the system observes (the model's events address it). */
@@ -917,6 +926,7 @@ class ScenarioRun {
         namespace: ref.namespace,
         labels,
         ...(args.owner === 'daemonSet' ? { ownerReferences: [newControllerRef(ds)] } : {}),
+        ...(args.owner === 'foreign' ? { ownerReferences: [{ ...FOREIGN_OWNER }] } : {}),
         ...(args.finalizers ? { finalizers: [...args.finalizers] } : {}),
       },
       spec,

@@ -103,6 +103,16 @@ export function stepForEvent(event: DsEvent, dsName = DEFAULT_DS_NAME): StepObje
     }
     case 'ORPHAN_POD_APPEARED':
       return { createPod: { node: event.node, owner: 'none', revision: event.revision } };
+    case 'FOREIGN_POD_APPEARED':
+      return { createPod: { node: event.node, owner: 'foreign', revision: event.revision } };
+    case 'POD_RELABELED':
+      return {
+        relabelPod: {
+          node: event.node,
+          ...(event.revision !== undefined ? { revision: event.revision } : {}),
+          matches: event.matches,
+        },
+      };
     case 'CONTROLLER_RESTARTED':
       return 'restartController';
     case 'TIME_ADVANCED':
@@ -128,8 +138,8 @@ function nodeEventIsNoOp(event: DsEvent, nodes: Set<string>): boolean {
     nodes.add(event.node);
     return false;
   }
-  if (!('node' in event) || event.type === 'ORPHAN_POD_APPEARED') return false;
-  if (['POD_BECAME_READY', 'POD_FAILED', 'POD_DELETED_BY_USER'].includes(event.type)) return false;
+  if (!('node' in event) || event.type === 'ORPHAN_POD_APPEARED' || event.type === 'FOREIGN_POD_APPEARED') return false;
+  if (['POD_BECAME_READY', 'POD_FAILED', 'POD_DELETED_BY_USER', 'POD_RELABELED'].includes(event.type)) return false;
   if (!nodes.has(event.node)) return true;
   if (event.type === 'NODE_REMOVED') nodes.delete(event.node);
   return false;

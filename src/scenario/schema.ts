@@ -242,9 +242,11 @@ const createPodStep = z.strictObject({
   daemonSet: daemonSetRef.optional().describe('The DaemonSet whose template, labels and revision the pod copies.'),
   name: z.string().min(1).optional().describe('Default: generated from the DaemonSet name.'),
   owner: z
-    .enum(['none', 'daemonSet'])
+    .enum(['none', 'daemonSet', 'foreign'])
     .optional()
-    .describe('none (default): an orphan. daemonSet: controlled by the DaemonSet, as if it had created it.'),
+    .describe(
+      'none (default): an orphan. daemonSet: controlled by the DaemonSet, as if it had created it. foreign: controlled by a ReplicaSet (another controller), which the DaemonSet must leave alone.',
+    ),
   labels: z
     .record(z.string(), z.string())
     .optional()
@@ -406,6 +408,15 @@ export const STEP_SCHEMAS = {
   succeedPod: nodeOrPick.describe('The pod’s containers exit 0: phase Succeeded.'),
   deletePod: deletePodStep.describe('A user deletes the pod (gracefully).'),
   createPod: createPodStep,
+  relabelPod: z
+    .strictObject({
+      node: nodeName,
+      revision: z.enum(['current', 'old']).optional(),
+      matches: z.boolean(),
+    })
+    .describe(
+      'A user changes the app label of a pod of the DaemonSet under test: matches false, it stops matching the selector (the DaemonSet releases it); matches true, the oldest pod on the node relabelled earlier matches again.',
+    ),
   restartController: z.null().describe('The controller restarts: expectations, backoff and queues are lost.'),
   kubelet: z
     .null()

@@ -18,7 +18,7 @@ function matrixJson(reportDir: string, dir: string): MatrixReport {
 
 describe('dsconform matrix', () => {
   it('reference, a mutant process and a process without rolling updates: pass / FAIL / skipped, exit 1', async () => {
-    // Seed 6: the reference passes these 30 cases; the mutant fails within them.
+    // Seed 7: the reference passes these 30 cases; the mutant fails within them.
     const run = await dsconform([
       'matrix',
       '--controller',
@@ -28,7 +28,7 @@ describe('dsconform matrix', () => {
       '--profile',
       'rolling-update',
       '--seed',
-      '6',
+      '7',
       '--runs',
       '30',
       '--report-dir',
@@ -44,7 +44,7 @@ describe('dsconform matrix', () => {
     expect(run.stdout).toMatch(/^ {2}C: skipped \(implementation does not support rollingUpdate\)$/m);
     expect(run.stdout).toMatch(/^Verdict: violations in B$/m);
 
-    const report = matrixJson(run.reportDir, 'rolling-update-seed6');
+    const report = matrixJson(run.reportDir, 'rolling-update-seed7');
     expect(report.schema).toBe('dsconform/matrix@1');
     expect(report.columns.map((c) => c.verdict)).toEqual(['conforms', 'violation', 'skipped']);
     const [reference, mutant, noRolling] = report.columns;
@@ -61,7 +61,7 @@ describe('dsconform matrix', () => {
     expect(run.stdout).toContain(`counterexample: ${mutant?.violation?.file}`);
     const counterexample = JSON.parse(readFileSync(join(ROOT, mutant?.violation?.file ?? ''), 'utf8'));
     expect(counterexample.implementation.controller).toBe(MUTANT);
-    const html = readFileSync(join(run.reportDir, 'matrix', 'rolling-update-seed6', 'matrix.html'), 'utf8');
+    const html = readFileSync(join(run.reportDir, 'matrix', 'rolling-update-seed7', 'matrix.html'), 'utf8');
     expect(html).toContain('<td class="FAIL">FAIL <code>');
     expect(html).toContain('B: dsconform-reference (mutant rounds-percent-down)</th>');
   });
