@@ -46,14 +46,19 @@ export function expectedAfterDeletion(cluster: Cluster, uid: string, policy: Del
   }
   // A bound pod that must terminate on an existing node whose kubelet is down stays Terminating.
   const kubeletDown = (node: string) => existing.has(node) && !readyNodes.has(node);
-  const stuck = owned.filter((p) => p.bound && !isPodTerminal(p) && kubeletDown(p.node));
+  // A held pod (someone else's finalizer) stays in the API, Terminating, until the finalizer goes.
+  const stuck = owned.filter((p) => p.held || (p.bound && !isPodTerminal(p) && kubeletDown(p.node)));
   // An unbound pod for such a node races the garbage collector against the scheduler: deleted
   // while unbound it goes at once (CheckGracefulDelete), bound first it stays Terminating.
   const mayStick = owned.filter(
     (p) => !p.bound && !p.terminating && !isPodTerminal(p) && kubeletDown(p.node) && mayBeBound(cluster, p),
   );
   const reasons = [
-    ...stuck.map((p) => `pod ${p.name} cannot finish terminating: node ${p.node} is not Ready`),
+    ...stuck.map((p) =>
+      p.held
+        ? `pod ${p.name} stays until its finalizer is removed`
+        : `pod ${p.name} cannot finish terminating: node ${p.node} is not Ready`,
+    ),
     ...mayStick.map((p) => `pod ${p.name} may be bound to node ${p.node}, which is not Ready, before it is deleted`),
   ];
   return {

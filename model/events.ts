@@ -172,6 +172,18 @@ export interface PodRelabeled extends PodSelector {
   readonly matches: boolean;
 }
 
+/** Someone adds a finalizer to the selected bound, non-terminating pod (a backup tool, a policy agent, …). */
+export interface PodFinalizerAdded extends PodSelector {
+  readonly type: 'POD_FINALIZER_ADDED';
+}
+/**
+ * The finalizer of the selected held pod is removed: a pod whose deletion has nothing else to
+ * wait for (its kubelet stopped it, it was never bound, or its node is gone) leaves the API.
+ */
+export interface PodFinalizerRemoved extends PodSelector {
+  readonly type: 'POD_FINALIZER_REMOVED';
+}
+
 // --- controller memory and time --------------------------------------------------------------
 
 /** The controller process restarts: in-memory state (expectations, failed-pod backoff) is lost. */
@@ -231,6 +243,8 @@ export type DsEvent =
   | OrphanPodAppeared
   | ForeignPodAppeared
   | PodRelabeled
+  | PodFinalizerAdded
+  | PodFinalizerRemoved
   | ControllerRestarted
   | TimeAdvanced
   | ControllerSync
@@ -262,6 +276,8 @@ export const EVENT_TYPES = [
   'ORPHAN_POD_APPEARED',
   'FOREIGN_POD_APPEARED',
   'POD_RELABELED',
+  'POD_FINALIZER_ADDED',
+  'POD_FINALIZER_REMOVED',
   'CONTROLLER_RESTARTED',
   'TIME_ADVANCED',
   'CONTROLLER_SYNC',

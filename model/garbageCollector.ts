@@ -46,7 +46,15 @@ export function garbageCollectorStep(world: World): World {
   // Pod GC: pods bound to a node that no longer exists, and terminating unbound pods, are force-deleted.
   const nodes = new Set(next.nodes.map((n) => n.name));
   const gone = next.pods.filter((p) => (p.bound && !nodes.has(p.node)) || (!p.bound && p.terminating));
-  if (gone.length > 0) next = { ...next, pods: next.pods.filter((p) => !gone.includes(p)) };
+  // Force-deleted, a held pod still waits for its finalizer (Terminating).
+  if (gone.length > 0) {
+    next = {
+      ...next,
+      pods: next.pods.flatMap((p) =>
+        !gone.includes(p) ? [p] : p.held ? [p.terminating ? p : { ...p, terminating: true }] : [],
+      ),
+    };
+  }
   // Pods beside the DaemonSet (other controllers', released ones) are bound: Pod GC takes them with their node.
   const bystanders = next.bystanders ?? [];
   if (bystanders.some((p) => !nodes.has(p.node))) {

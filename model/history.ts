@@ -4,7 +4,7 @@
  * instead of creating one; clean-up keeps at most revisionHistoryLimit old revisions plus those
  * live pods still use.
  */
-import { claimedPods, nodesToDaemonPods } from './pods.ts';
+import { claimedPods } from './pods.ts';
 import type { DaemonSet, Pod, PodTemplate, Revision } from './types.ts';
 
 /** JSON with object keys sorted, so equal templates serialise equally. */
@@ -119,13 +119,13 @@ export function historyWithinLimit(revisions: readonly Revision[], pods: readonl
 
 /**
  * Nothing for cleanupHistory to delete: old revisions number at most revisionHistoryLimit, or
- * every one of them is still carried by a pod (terminal-and-terminating pods do not count,
- * getNodesToDaemonPods(includeDeletedTerminal=false)). Stricter than historyWithinLimit: with
- * limit 1, an unused old revision beside a used one is still deleted.
+ * every one of them is still carried by a claimed pod (terminal-and-terminating pods count:
+ * cleanupHistory calls getNodesToDaemonPods(includeDeletedTerminal=true)). Stricter than
+ * historyWithinLimit: with limit 1, an unused old revision beside a used one is still deleted.
  */
 export function historySettled(revisions: readonly Revision[], pods: readonly Pod[], ds: DaemonSet): boolean {
   const old = controlledHistories(revisions, ds).filter((r) => r.hash !== ds.currentHash);
   if (old.length <= ds.spec.revisionHistoryLimit) return true;
-  const carried = new Set([...nodesToDaemonPods(pods, ds).values()].flat().flatMap((p) => (p.hash ? [p.hash] : [])));
+  const carried = new Set(claimedPods(pods, ds).flatMap((p) => (p.hash ? [p.hash] : [])));
   return old.every((r) => carried.has(r.hash));
 }

@@ -363,6 +363,36 @@ export const INVARIANTS: readonly Invariant[] = [
     },
   },
   {
+    id: 'DS-PLACE-07',
+    family: 'placement',
+    scope: 'quiescent',
+    statement:
+      'A failed pod that a finalizer keeps in the API while it is being deleted does not stand in for its node: at quiescence a node that should run the pod and has such a pod has a live pod too (getNodesToDaemonPods drops terminal pods being deleted, #118587).',
+    properties: ['P1'],
+    upstream: ['TestNodeDaemonLaunchesToleratingPods', 'getNodesToDaemonPods (includeDeletedTerminal=false)'],
+    check: ({ obs }) => {
+      const ds = settledDaemonSet(obs);
+      if (!ds) return [];
+      const mine = claimedPods(obs.pods, ds);
+      return obs.nodes.flatMap((n) => {
+        const here = mine.filter((p) => p.node === n.name);
+        const held = here.filter((p) => p.terminating && isPodTerminal(p));
+        if (held.length === 0 || !shouldRun(n, ds.spec.template)) return [];
+        // Only terminal Terminating pods there: nothing else may block the replacement.
+        if (here.some((p) => !(p.terminating && isPodTerminal(p)))) return [];
+        return [
+          violation(
+            'DS-PLACE-07',
+            `node ${n.name} has only ${held.map((p) => p.name).join(', ')} (failed, being deleted) and no live pod`,
+            {
+              node: n.name,
+            },
+          ),
+        ];
+      });
+    },
+  },
+  {
     id: 'DS-SAFE-01',
     family: 'safety',
     scope: 'step',
@@ -1074,14 +1104,15 @@ export const INVARIANTS: readonly Invariant[] = [
     family: 'deletion',
     scope: 'quiescent',
     statement:
-      'After Background or Foreground deletion settles, no pod or revision references a DaemonSet UID other than the existing DaemonSet (unless stuck terminating on a node that is not Ready).',
+      'After Background or Foreground deletion settles, no pod or revision references a DaemonSet UID other than the existing DaemonSet (unless stuck terminating on a node that is not Ready, or held by a finalizer).',
     properties: ['P21'],
     upstream: ['e2e: AfterEach waits for no daemon pods', 'garbagecollector attemptToDeleteItem'],
     check: ({ obs }) => {
       const live = obs.daemonSet?.uid;
       const ready = new Set(obs.nodes.filter((n) => n.ready === 'True').map((n) => n.name));
       const existing = new Set(obs.nodes.map((n) => n.name));
-      const stuck = (p: Pod) => p.terminating && p.bound && existing.has(p.node) && !ready.has(p.node);
+      // Stuck Terminating: a kubelet that is down, or a finalizer someone else holds.
+      const stuck = (p: Pod) => p.terminating && (p.held || (p.bound && existing.has(p.node) && !ready.has(p.node)));
       return [
         ...obs.pods
           .filter((p) => p.controllerUid !== undefined && p.controllerUid !== live && !stuck(p))

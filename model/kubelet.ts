@@ -13,7 +13,13 @@ export function kubeletStep(world: World): World {
   const pods = world.pods.flatMap((pod) => {
     if (!pod.bound || !ready.has(pod.node)) return [pod];
     if (pod.terminating) {
+      if (pod.held && pod.phase === 'Failed' && !pod.ready) return [pod];
       changed = true;
+      // Stopped: a held pod stays in the API, terminal (Failed) and Terminating, until its finalizer goes.
+      if (pod.held) {
+        const { readySince: _gone, ...rest } = pod;
+        return [{ ...rest, phase: 'Failed' as const, ready: false }];
+      }
       return [];
     }
     if (pod.phase === 'Pending') {

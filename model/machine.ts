@@ -102,6 +102,8 @@ const environment = (target?: string) => {
     ORPHAN_POD_APPEARED: { ...t, actions: 'changePod' },
     FOREIGN_POD_APPEARED: { ...t, actions: 'changePod' },
     POD_RELABELED: { ...t, actions: 'changePod' },
+    POD_FINALIZER_ADDED: { ...t, actions: 'changePod' },
+    POD_FINALIZER_REMOVED: { ...t, actions: 'changePod' },
     CONTROLLER_RESTARTED: { ...t, actions: 'restartController' },
     TIME_ADVANCED: { ...t, actions: 'advanceClock' },
     TEMPLATE_UPDATED: { ...t, actions: 'updateTemplate' },

@@ -26,7 +26,7 @@ import {
 import type { DsEvent } from './events.ts';
 import { inBackoff, nextBackoff } from './manage.ts';
 import type { Observation } from './observation.ts';
-import { claimedPods, isPodAvailable, isPodLive, isPodUpdatedFor, releasablePods } from './pods.ts';
+import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor, releasablePods } from './pods.ts';
 import { type RolloutAccounting, rolloutAccounting } from './progress.ts';
 import { allowsSurge, findUpdatedPodsOnNode, rolloutNodeEntries } from './rollout.ts';
 import type { DaemonSet, Node, Pod, PodTemplate, Toleration } from './types.ts';
@@ -37,7 +37,7 @@ export interface SyncedNode {
   readonly node: Node;
   readonly shouldRun: boolean;
   readonly shouldContinueRunning: boolean;
-  /** Claimed pods mapped to the node (terminal-and-terminating ones included). */
+  /** Claimed pods mapped to the node, terminal-and-terminating ones left out (getNodesToDaemonPods(false)). */
   readonly pods: readonly Pod[];
   readonly live: readonly Pod[];
 }
@@ -435,6 +435,17 @@ export const RULES: readonly Rule[] = [
     reached: (ctx) => anyNode(ctx, (n) => n.shouldRun && n.pods.length > 0 && n.pods.every((p) => p.terminating)),
   },
   {
+    id: 'R-MANAGE-HELD-TERMINAL',
+    section: '§3.3',
+    at: 'sync',
+    statement:
+      'a failed pod that a finalizer keeps while it is being deleted does not block its node: the replacement comes at once (#118587)',
+    reached: (ctx) => {
+      const held = claimedPods(ctx.before.pods, ctx.ds).filter((p) => p.terminating && isPodTerminal(p));
+      return anyNode(ctx, (n) => n.shouldRun && n.pods.length === 0 && held.some((p) => p.node === n.node.name));
+    },
+  },
+  {
     id: 'R-MANAGE-UNBOUND-VANISHED',
     section: '§3.4',
     at: 'sync',
@@ -750,6 +761,14 @@ export const RULES: readonly Rule[] = [
     }),
   ),
   {
+    id: 'R-DEL-FOREGROUND-HELD',
+    section: '§6.1',
+    at: 'sync',
+    statement: 'a Foreground deletion waits for a pod that a finalizer keeps in the API',
+    reached: (ctx) =>
+      ctx.ds.deleting === 'Foreground' && ctx.before.pods.some((p) => p.controllerUid === ctx.ds.uid && p.held),
+  },
+  {
     id: 'R-DEL-NO-WRITES',
     section: '§6.2',
     at: 'sync',
@@ -938,6 +957,7 @@ export const INVARIANT_RULES: Readonly<Record<string, readonly string[]>> = {
   'DS-PLACE-04': ['R-ELIG-FITS'],
   'DS-PLACE-05': ['R-MANAGE-UNBOUND-VANISHED', 'R-MANAGE-BOUND-VANISHED'],
   'DS-PLACE-06': ['R-MANAGE-UNBOUND-VANISHED'],
+  'DS-PLACE-07': ['R-MANAGE-HELD-TERMINAL'],
   'DS-SAFE-01': ['R-MANAGE-CREATE'],
   'DS-SAFE-02': ['R-MANAGE-FAILED'],
   'DS-SAFE-03': ['R-MANAGE-DUPLICATES', 'R-MANAGE-SURGE-DUPLICATES'],

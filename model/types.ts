@@ -157,6 +157,12 @@ export interface Pod {
   readonly unmatched?: boolean;
   /** Controlled by another kind of controller (a ReplicaSet, say): never the DaemonSet's to claim or touch. */
   readonly foreign?: boolean;
+  /**
+   * A finalizer (someone else's, not the garbage collector's) keeps the pod in the API after its
+   * deletion until it is removed: the pod stays Terminating, and once its kubelet has stopped it,
+   * terminal and Terminating at once.
+   */
+  readonly held?: boolean;
 }
 
 export interface Revision {

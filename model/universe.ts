@@ -111,6 +111,8 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
       { type: 'FOREIGN_POD_APPEARED', node, revision: 'current' },
       { type: 'POD_RELABELED', node, matches: false },
       { type: 'POD_RELABELED', node, matches: true },
+      { type: 'POD_FINALIZER_ADDED', node },
+      { type: 'POD_FINALIZER_REMOVED', node },
     );
     if (full) events.push({ type: 'ORPHAN_POD_APPEARED', node, revision: 'none' });
   }

@@ -325,6 +325,18 @@ export const WITNESSES: readonly Witness[] = [
     },
   },
   {
+    id: 'DS-PLACE-07',
+    description: 'the only pod of a node failed and is held by a finalizer while being deleted; no replacement came',
+    build: () => {
+      const w = run(
+        converged(2),
+        { type: 'POD_FINALIZER_ADDED', node: 'node-0' },
+        { type: 'POD_FAILED', node: 'node-0' },
+      );
+      return settledAs(deleting(podsOn(w, 'node-0'))(w));
+    },
+  },
+  {
     id: 'DS-OWN-04',
     description: 'a pod of another controller (a ReplicaSet) that the selector matches is deleted',
     build: () => {

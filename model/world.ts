@@ -78,6 +78,8 @@ function withoutTaints(node: Node, keep: (t: Taint) => boolean): Node {
 export function deletePod(world: World, name: string): World {
   const pod = world.pods.find((p) => p.name === name);
   if (!pod || pod.terminating) return world;
+  // A finalizer keeps it in the API, Terminating, whatever the grace period.
+  if (pod.held) return updatePod(world, name, (p) => ({ ...p, terminating: true }));
   if (!pod.bound || isPodTerminal(pod)) return { ...world, pods: world.pods.filter((p) => p.name !== name) };
   return updatePod(world, name, (p) => ({ ...p, terminating: true }));
 }
@@ -341,6 +343,19 @@ export function applyEnvironmentEvent(world: World, event: DsEvent): World {
     }
     case 'POD_RELABELED':
       return event.matches ? relabelToMatch(world, event) : relabelAway(world, event);
+    case 'POD_FINALIZER_ADDED': {
+      const pod = selectPod(world, event, (p) => p.bound && !p.terminating && !p.held);
+      return pod ? updatePod(world, pod.name, (p) => ({ ...p, held: true })) : world;
+    }
+    case 'POD_FINALIZER_REMOVED': {
+      const pod = selectPod(world, event, (p) => p.held === true);
+      if (!pod) return world;
+      // The deletion had only the finalizer left to wait for: stopped, never bound, or node gone.
+      const done =
+        pod.terminating && (isPodTerminal(pod) || !pod.bound || !world.nodes.some((n) => n.name === pod.node));
+      if (done) return { ...world, pods: world.pods.filter((p) => p.name !== pod.name) };
+      return updatePod(world, pod.name, ({ held: _h, ...p }) => p);
+    }
     case 'CONTROLLER_RESTARTED':
       return { ...world, controller: { backoff: {} } };
     case 'TIME_ADVANCED':

@@ -560,7 +560,13 @@ export class DaemonSetController implements ClusterComponent {
         const grouped = new Map<string, Pod[]>();
         for (const pod of pods) {
           // Terminal pods that are already being deleted no longer block a replacement (#118587).
-          if (!includeDeletedTerminal && isPodTerminal(pod) && pod.metadata?.deletionTimestamp != null) continue;
+          if (
+            !includeDeletedTerminal &&
+            this.#rules.ignoreDeletedTerminalPods &&
+            isPodTerminal(pod) &&
+            pod.metadata?.deletionTimestamp != null
+          )
+            continue;
           const nodeName = getTargetNodeName(pod);
           if (nodeName === undefined) continue;
           const list = grouped.get(nodeName);

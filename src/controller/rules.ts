@@ -31,6 +31,8 @@ export interface ControllerRules {
   orderRolloutNodes<T>(entries: readonly [string, T][]): [string, T][];
   /** IsPodUpdated as rollingUpdate applies it: the hash label, or the template-generation label. */
   isPodUpdated(pod: Pod, hash: string, generation: bigint | undefined): boolean;
+  /** getNodesToDaemonPods drops pods that are terminal and already being deleted (#118587). */
+  ignoreDeletedTerminalPods: boolean;
   /** ClaimPods ignores pods another controller controls, however well its selector matches them. */
   ignorePodsOfOtherControllers: boolean;
   /** How many of the replacements the budget allows one sync makes (all of them upstream). */
@@ -48,5 +50,6 @@ export const REFERENCE_RULES: ControllerRules = {
   orderRolloutNodes: (entries) => [...entries],
   isPodUpdated,
   ignorePodsOfOtherControllers: true,
+  ignoreDeletedTerminalPods: true,
   rolloutReplacements: (allowed) => allowed,
 };

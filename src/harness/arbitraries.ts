@@ -57,6 +57,8 @@ export const DEFAULT_WEIGHTS: Record<DsEventType, number> = {
   ORPHAN_POD_APPEARED: 1,
   FOREIGN_POD_APPEARED: 1,
   POD_RELABELED: 1,
+  POD_FINALIZER_ADDED: 1,
+  POD_FINALIZER_REMOVED: 1,
   CONTROLLER_RESTARTED: 1,
   TIME_ADVANCED: 2,
   CONTROLLER_SYNC: 10,
@@ -335,6 +337,8 @@ export function eventOf(
     case 'POD_BECAME_READY':
     case 'POD_FAILED':
     case 'POD_DELETED_BY_USER':
+    case 'POD_FINALIZER_ADDED':
+    case 'POD_FINALIZER_REMOVED':
       return selector.map((s) => ({ type, ...s }));
     case 'POD_RELABELED':
       return fc
@@ -398,7 +402,12 @@ type Draw =
   /** A pod is created for `node`, which is deleted before the scheduler binds it (§3.4). */
   | { readonly type: '@VANISH'; readonly node: string }
   /** A user relabels the pod on `node` away (released, replaced), then back (adopted again, the older of two). */
-  | { readonly type: '@RELABEL'; readonly node: string; readonly back: boolean };
+  | { readonly type: '@RELABEL'; readonly node: string; readonly back: boolean }
+  /**
+   * The pod on `node` gets a finalizer, then fails: deleted, it stays terminal and Terminating
+   * (#118587). Then the finalizer goes, or the DaemonSet is deleted in the foreground (it waits), or neither.
+   */
+  | { readonly type: '@HELD_FAILURE'; readonly node: string; readonly after: 'release' | 'foreground' | 'none' };
 
 /**
  * A crash loop, round by round: the pod fails, a sync deletes it (from the second round on, the
@@ -460,6 +469,18 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
       case '@VANISH':
         out.push({ type: 'CONTROLLER_SYNC' }, { type: 'NODE_REMOVED', node: d.node }, { type: 'CONTROLLER_SYNC' });
         break;
+      case '@HELD_FAILURE':
+        out.push(
+          { type: 'POD_FINALIZER_ADDED', node: d.node },
+          { type: 'POD_FAILED', node: d.node },
+          { type: 'CONTROLLER_SYNC' },
+          { type: 'KUBELET_STEP' },
+          { type: 'CONTROLLER_SYNC' },
+        );
+        if (d.after === 'release') out.push({ type: 'POD_FINALIZER_REMOVED', node: d.node });
+        if (d.after === 'foreground')
+          out.push({ type: 'DS_DELETED', policy: 'Foreground' }, { type: 'GC_STEP' }, { type: 'CONTROLLER_SYNC' });
+        break;
       case '@RELABEL':
         out.push({ type: 'POD_RELABELED', node: d.node, matches: false }, { type: 'CONTROLLER_SYNC' });
         if (d.back) out.push({ type: 'POD_RELABELED', node: d.node, matches: true }, { type: 'CONTROLLER_SYNC' });
@@ -518,6 +539,21 @@ function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary
           { requiredKeys: ['policy', 'collect', 'deletingPods'] },
         )
         .map((r) => ({ type: '@RECREATE' as const, ...r })),
+    });
+  }
+  const held = share(weights.POD_FINALIZER_ADDED / 2, '@HELD_FAILURE');
+  if (held > 0) {
+    choices.push({
+      weight: held,
+      arbitrary: fc
+        .record({
+          node: nodeName(scope),
+          // A profile without deletions never deletes the DaemonSet here either.
+          after: fc.constantFrom<'release' | 'foreground' | 'none'>(
+            ...(weights.DS_DELETED > 0 ? (['release', 'foreground', 'none'] as const) : (['release', 'none'] as const)),
+          ),
+        })
+        .map((r) => ({ type: '@HELD_FAILURE' as const, ...r })),
     });
   }
   const relabel = share(weights.POD_RELABELED / 2, '@RELABEL');
@@ -618,6 +654,13 @@ const FOCUSES: readonly Focus[] = [
   { weight: 2, placeholders: ['@CRASH_LOOP'], needs: ['POD_FAILED'] },
   { weight: 2, placeholders: ['@RECREATE', '@SETTLE'], boost: { ORPHAN_POD_APPEARED: 4 }, needs: ['DS_DELETED'] },
   { weight: 1, placeholders: ['@VANISH'], needs: ['NODE_REMOVED'] },
+  // Failed pods a finalizer holds while they are deleted; the finalizer goes, or the DaemonSet does.
+  {
+    weight: 1,
+    placeholders: ['@HELD_FAILURE', '@SETTLE'],
+    boost: { POD_FINALIZER_REMOVED: 3, DS_DELETED: 2 },
+    needs: ['POD_FINALIZER_ADDED'],
+  },
   // Pods relabelled away and back (release, re-adoption), beside pods of other controllers.
   {
     weight: 1,

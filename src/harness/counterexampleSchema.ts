@@ -172,6 +172,8 @@ const EVENT_SCHEMAS = {
     revision: z.enum(['current', 'none']),
   }),
   POD_RELABELED: z.strictObject({ type: z.literal('POD_RELABELED'), ...pick, matches: z.boolean() }),
+  POD_FINALIZER_ADDED: z.strictObject({ type: z.literal('POD_FINALIZER_ADDED'), ...pick }),
+  POD_FINALIZER_REMOVED: z.strictObject({ type: z.literal('POD_FINALIZER_REMOVED'), ...pick }),
   CONTROLLER_RESTARTED: bare('CONTROLLER_RESTARTED'),
   TIME_ADVANCED: z.strictObject({
     type: z.literal('TIME_ADVANCED'),

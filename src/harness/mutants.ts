@@ -225,6 +225,14 @@ export const MUTANTS: readonly Mutant[] = [
     rules: { ignorePodsOfOtherControllers: false },
   },
   {
+    name: 'counts-held-terminal-pods',
+    description:
+      'counts a failed pod that a finalizer holds while it is being deleted as the node’s pod (before #118587), so the node gets no replacement until the finalizer goes',
+    profile: 'core',
+    catches: ['DS-PLACE-07', 'DS-ELIG-02', 'DS-PLACE-01', 'DS-EXPECT', 'DS-STATUS-01', 'DS-STATUS-02'],
+    rules: { ignoreDeletedTerminalPods: false },
+  },
+  {
     name: 'never-releases',
     description: 'never releases a pod whose labels stopped matching its selector: the pod keeps its owner reference',
     profile: 'core',

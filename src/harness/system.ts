@@ -25,6 +25,7 @@ import {
   daemonSetManifestFor,
   FOREIGN_OWNER,
   HARNESS_NAMESPACE,
+  HOLD_FINALIZER,
   ObservationCache,
   observeTemplate,
   podTemplateSpecFor,
@@ -388,6 +389,32 @@ export class SimulatedSystem {
         return this.#orphanPodAppeared(event.node, event.revision, FOREIGN_OWNER);
       case 'POD_RELABELED':
         return event.matches ? this.#relabelToMatch(event) : this.#relabelAway(event);
+      case 'POD_FINALIZER_ADDED': {
+        const pod = this.#selectPod(
+          event,
+          (p) =>
+            Boolean(p.spec?.nodeName) &&
+            p.metadata?.deletionTimestamp == null &&
+            !(p.metadata?.finalizers ?? []).includes(HOLD_FINALIZER),
+        );
+        if (pod === undefined) return { applied: false, note: 'no pod to hold' };
+        cluster.store.modify('Pod', HARNESS_NAMESPACE, pod.metadata?.name ?? '', (p) => {
+          const meta = p.metadata as { finalizers?: string[] };
+          meta.finalizers = [...(meta.finalizers ?? []), HOLD_FINALIZER];
+        });
+        return { applied: true, note: pod.metadata?.name ?? '' };
+      }
+      case 'POD_FINALIZER_REMOVED': {
+        const pod = this.#selectPod(event, (p) => (p.metadata?.finalizers ?? []).includes(HOLD_FINALIZER));
+        if (pod === undefined) return { applied: false, note: 'no held pod' };
+        cluster.store.modify('Pod', HARNESS_NAMESPACE, pod.metadata?.name ?? '', (p) => {
+          const meta = p.metadata as { finalizers?: string[] };
+          const kept = (meta.finalizers ?? []).filter((f) => f !== HOLD_FINALIZER);
+          if (kept.length > 0) meta.finalizers = kept;
+          else delete meta.finalizers;
+        });
+        return { applied: true, note: pod.metadata?.name ?? '' };
+      }
       case 'CONTROLLER_RESTARTED':
         await this.#driver.restart();
         return { applied: true };

@@ -297,6 +297,9 @@ export function releasedAppLabel(name: string): string {
   return `${name}-released`;
 }
 
+/** The finalizer POD_FINALIZER_ADDED puts on a pod (someone else's: neither the GC's nor the DaemonSet controller's). */
+export const HOLD_FINALIZER = 'example.com/hold';
+
 /** The controller of pods that FOREIGN_POD_APPEARED creates: a ReplicaSet, a kind the simulated cluster does not serve. */
 export const FOREIGN_OWNER: OwnerReference = {
   apiVersion: 'apps/v1',
@@ -326,6 +329,7 @@ export function observePod(pod: Pod): ModelPod {
     ...(readySince !== undefined ? { readySince } : {}),
     terminating: pod.metadata?.deletionTimestamp != null,
     createdAt: modelTime(pod.metadata?.creationTimestamp) ?? 0,
+    ...((pod.metadata?.finalizers ?? []).length > 0 ? { held: true } : {}),
   };
 }
 

@@ -69,6 +69,8 @@ const NOT_ON_A_REAL_CLUSTER: Partial<Record<DsEvent['type'], string>> = {
   CONTROLLER_RESTARTED: "dsconform cannot restart the cluster's kube-controller-manager",
   FOREIGN_POD_APPEARED: 'not implemented on a real cluster yet (it needs a ReplicaSet owner there)',
   POD_RELABELED: 'not implemented on a real cluster yet',
+  POD_FINALIZER_ADDED: 'not implemented on a real cluster yet',
+  POD_FINALIZER_REMOVED: 'not implemented on a real cluster yet',
 };
 
 /** Events that are steps of the cluster's own actors: wait for them. */

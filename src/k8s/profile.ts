@@ -25,6 +25,8 @@ export const CLUSTER_EVENT_WEIGHTS: Partial<Record<DsEventType, number>> = {
   // Not yet applied on a real cluster (KubeSystem says so): relabelling and other controllers' pods.
   FOREIGN_POD_APPEARED: 0,
   POD_RELABELED: 0,
+  POD_FINALIZER_ADDED: 0,
+  POD_FINALIZER_REMOVED: 0,
   TIME_ADVANCED: 0,
   KUBELET_STEP: 0,
   SCHEDULER_STEP: 0,

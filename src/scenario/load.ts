@@ -286,9 +286,16 @@ function checkReferences(
         `${label}: no snapshot "${step.args.kept.snapshot}" was taken before this step`,
       );
     if (!checkNodes) continue;
-    const podStep = ['markReady', 'markNotReady', 'failPod', 'succeedPod', 'deletePod', 'relabelPod'].includes(
-      step.kind,
-    );
+    const podStep = [
+      'markReady',
+      'markNotReady',
+      'failPod',
+      'succeedPod',
+      'deletePod',
+      'relabelPod',
+      'addFinalizer',
+      'removeFinalizer',
+    ].includes(step.kind);
     if (podStep) {
       const node = typeof args === 'string' ? (args === 'all' ? undefined : args) : arg.node;
       if (typeof node === 'string' && !nodeNames.has(node))

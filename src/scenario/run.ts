@@ -430,6 +430,17 @@ class ScenarioRun {
         return system.applyAction(step.kind === 'markNotReady' ? 'NODE_NOT_READY' : 'POD_FAILED', () =>
           this.#podAction(step as Step & { kind: typeof step.kind }),
         );
+      case 'addFinalizer':
+      case 'removeFinalizer': {
+        const pick = (step as Step & { kind: 'addFinalizer' }).args;
+        const selector = typeof pick === 'string' ? { node: pick } : pick;
+        const type = step.kind === 'addFinalizer' ? 'POD_FINALIZER_ADDED' : 'POD_FINALIZER_REMOVED';
+        return system.apply({
+          type,
+          node: selector.node,
+          ...(selector.revision ? { revision: selector.revision } : {}),
+        });
+      }
       case 'relabelPod': {
         const { node, revision, matches } = (step as Step & { kind: 'relabelPod' }).args;
         return system.apply({ type: 'POD_RELABELED', node, ...(revision !== undefined ? { revision } : {}), matches });

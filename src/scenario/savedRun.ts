@@ -105,6 +105,11 @@ export function stepForEvent(event: DsEvent, dsName = DEFAULT_DS_NAME): StepObje
       return { createPod: { node: event.node, owner: 'none', revision: event.revision } };
     case 'FOREIGN_POD_APPEARED':
       return { createPod: { node: event.node, owner: 'foreign', revision: event.revision } };
+    case 'POD_FINALIZER_ADDED':
+    case 'POD_FINALIZER_REMOVED': {
+      const kind = event.type === 'POD_FINALIZER_ADDED' ? 'addFinalizer' : 'removeFinalizer';
+      return { [kind]: event.revision !== undefined ? { node: event.node, revision: event.revision } : event.node };
+    }
     case 'POD_RELABELED':
       return {
         relabelPod: {
@@ -139,7 +144,15 @@ function nodeEventIsNoOp(event: DsEvent, nodes: Set<string>): boolean {
     return false;
   }
   if (!('node' in event) || event.type === 'ORPHAN_POD_APPEARED' || event.type === 'FOREIGN_POD_APPEARED') return false;
-  if (['POD_BECAME_READY', 'POD_FAILED', 'POD_DELETED_BY_USER', 'POD_RELABELED'].includes(event.type)) return false;
+  const podEvents = [
+    'POD_BECAME_READY',
+    'POD_FAILED',
+    'POD_DELETED_BY_USER',
+    'POD_RELABELED',
+    'POD_FINALIZER_ADDED',
+    'POD_FINALIZER_REMOVED',
+  ];
+  if (podEvents.includes(event.type)) return false;
   if (!nodes.has(event.node)) return true;
   if (event.type === 'NODE_REMOVED') nodes.delete(event.node);
   return false;

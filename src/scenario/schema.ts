@@ -237,6 +237,12 @@ const deletePodStep = z.union([
   }),
 ]);
 
+/** A pod of the DaemonSet under test, as the model's events pick it: a node, perhaps a revision class. */
+const modelPodPick = z.union([
+  nodeName,
+  z.strictObject({ node: nodeName, revision: z.enum(['current', 'old']).optional() }),
+]);
+
 const createPodStep = z.strictObject({
   node: nodeName,
   daemonSet: daemonSetRef.optional().describe('The DaemonSet whose template, labels and revision the pod copies.'),
@@ -408,6 +414,12 @@ export const STEP_SCHEMAS = {
   succeedPod: nodeOrPick.describe('The pod’s containers exit 0: phase Succeeded.'),
   deletePod: deletePodStep.describe('A user deletes the pod (gracefully).'),
   createPod: createPodStep,
+  addFinalizer: modelPodPick.describe(
+    'Someone adds a finalizer (example.com/hold) to the oldest pod of the DaemonSet under test on the node: once deleted, it stays Terminating (and, stopped, terminal) until removeFinalizer.',
+  ),
+  removeFinalizer: modelPodPick.describe(
+    'The finalizer addFinalizer put on the oldest held pod on the node is removed.',
+  ),
   relabelPod: z
     .strictObject({
       node: nodeName,
