@@ -1,4 +1,5 @@
 /** The shape of bench/results.json and the targets of issue 9, checked against it. */
+import { mutantByName } from '../src/harness/mutants.js';
 import type { DetectionFigure } from './detect.js';
 import type { ExploreFigure } from './explore.js';
 import type { Machine } from './machine.js';
@@ -84,6 +85,15 @@ export function evaluateTargets(r: BenchResults): Target[] {
           : `not detected in most seeds (${d.detected}/${d.seeds})`,
       met: Number.isFinite(d.medianSecondsToFailure) ? d.medianSecondsToFailure < 1 : false,
     });
+    const runsTarget = mutantByName(d.mutant)?.medianRunsTarget;
+    if (runsTarget !== undefined) {
+      targets.push({
+        target: `mutant ${d.mutant} caught within a median of ${runsTarget} runs (${d.seeds} seeds)`,
+        threshold: `≤ ${runsTarget} runs`,
+        measured: `${d.medianRuns} runs (${d.detected}/${d.seeds} seeds)`,
+        met: d.medianRuns <= runsTarget,
+      });
+    }
   }
   targets.push({
     target: 'the whole npm test, 2 cores',

@@ -30,6 +30,8 @@ export function claimObjects<T extends Claimable>(
   candidates: readonly T[],
   ops: ClaimOps<T>,
   canAdopt: () => void,
+  /** Keep owned objects whose labels stopped matching instead of releasing them (only a mutant does). */
+  keepUnmatched = false,
 ): T[] {
   const compiled = compileLabelSelector(selector);
   // LabelSelectorAsSelector failing aborts the claim (upstream returns the error before listing),
@@ -45,7 +47,7 @@ export function claimObjects<T extends Claimable>(
     const ref = controllerRefOf(obj);
     if (ref !== undefined) {
       if (ref.uid !== uid) continue; // someone else's
-      if (matches(obj)) {
+      if (matches(obj) || keepUnmatched) {
         claimed.push(obj);
         continue;
       }

@@ -527,6 +527,7 @@ export class DaemonSetController implements ClusterComponent {
           },
         },
         () => this.#recheckDeletionTimestamp(ds),
+        !this.#rules.releaseUnmatchedPods,
       );
       if (!this.#rules.ignorePodsOfOtherControllers) pods.push(...this.#othersMatching(ds, namespace));
       claimed = wrote ? undefined : { version, pods: pods.slice(), grouped: new Map() };

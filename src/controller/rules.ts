@@ -31,6 +31,8 @@ export interface ControllerRules {
   orderRolloutNodes<T>(entries: readonly [string, T][]): [string, T][];
   /** IsPodUpdated as rollingUpdate applies it: the hash label, or the template-generation label. */
   isPodUpdated(pod: Pod, hash: string, generation: bigint | undefined): boolean;
+  /** ClaimPods releases a pod it controls whose labels stopped matching the selector. */
+  releaseUnmatchedPods: boolean;
   /** getNodesToDaemonPods drops pods that are terminal and already being deleted (#118587). */
   ignoreDeletedTerminalPods: boolean;
   /** ClaimPods ignores pods another controller controls, however well its selector matches them. */
@@ -51,5 +53,6 @@ export const REFERENCE_RULES: ControllerRules = {
   isPodUpdated,
   ignorePodsOfOtherControllers: true,
   ignoreDeletedTerminalPods: true,
+  releaseUnmatchedPods: true,
   rolloutReplacements: (allowed) => allowed,
 };
