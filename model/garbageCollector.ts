@@ -46,13 +46,17 @@ export function garbageCollectorStep(world: World): World {
   // Pod GC: pods bound to a node that no longer exists, and terminating unbound pods, are force-deleted.
   const nodes = new Set(next.nodes.map((n) => n.name));
   const gone = next.pods.filter((p) => (p.bound && !nodes.has(p.node)) || (!p.bound && p.terminating));
-  // Force-deleted, a held pod still waits for its finalizer (Terminating).
+  // Pod GC marks them Failed, then force-deletes them (markFailedAndDeletePod): a held pod stays,
+  // terminal and Terminating, until its finalizer goes.
   if (gone.length > 0) {
     next = {
       ...next,
-      pods: next.pods.flatMap((p) =>
-        !gone.includes(p) ? [p] : p.held ? [p.terminating ? p : { ...p, terminating: true }] : [],
-      ),
+      pods: next.pods.flatMap((p) => {
+        if (!gone.includes(p)) return [p];
+        if (!p.held) return [];
+        const { readySince: _gone, ...rest } = p;
+        return [{ ...rest, phase: 'Failed' as const, ready: false, terminating: true }];
+      }),
     };
   }
   // Pods beside the DaemonSet (other controllers', released ones) are bound: Pod GC takes them with their node.

@@ -328,20 +328,7 @@ function neverAvailableNodes(cluster: Cluster, ds: DaemonSet): number {
       here.some((p) => p.controllerUid === ds.uid && !p.unmatched && p.bound && !isPodTerminal(p));
     if (entry) count++;
   }
-  return count + heldOnVanishedNodes(cluster, ds);
-}
-
-/**
- * Vanished nodes that keep a rollout entry for good: a held pod bound there that is not terminal
- * outlives Pod GC's force delete (its finalizer keeps it, Terminating, and no kubelet stops it),
- * so getNodesToDaemonPods still maps it to the node name and the node counts as unavailable.
- */
-function heldOnVanishedNodes(cluster: Cluster, ds: DaemonSet): number {
-  const existing = new Set(cluster.nodes.map((n) => n.name));
-  const nodes = claimedPods(cluster.pods, ds)
-    .filter((p) => p.held && p.bound && !existing.has(p.node) && !isPodTerminal(p))
-    .map((p) => p.node);
-  return new Set(nodes).size;
+  return count;
 }
 
 /**
@@ -370,7 +357,7 @@ function budgetSpenders(cluster: Cluster, ds: DaemonSet): { down: number; desire
     });
     if (unbindable) stuck++;
   }
-  return { down: down + heldOnVanishedNodes(cluster, ds), desiredDown, stuck };
+  return { down, desiredDown, stuck };
 }
 
 /** Per-node expectations for one reading of the DaemonSet (its current hash). */

@@ -451,8 +451,9 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
         // terminating and unowned, and the new DaemonSet must not adopt them.
         if (d.deletingPods) for (const node of nodes) out.push({ type: 'POD_DELETED_BY_USER', node });
         out.push({ type: 'DS_DELETED', policy: d.policy });
-        // One pass orphans the dependents; the other policies wait for the pods to terminate.
-        if (d.collect && d.policy === 'Orphan') out.push({ type: 'GC_STEP' });
+        // One pass orphans the dependents (without it the old object is still there, and the create
+        // is refused, which plain DS_CREATED events cover); the other policies wait for the pods.
+        if (d.policy === 'Orphan') out.push({ type: 'GC_STEP' });
         else if (d.collect) out.push({ type: 'GC_STEP' }, { type: 'KUBELET_STEP' }, { type: 'GC_STEP' });
         template = d.image !== undefined ? { ...template, image: d.image } : template;
         spec = { ...spec, template };
@@ -534,7 +535,7 @@ function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary
             policy: fc.constantFrom<DeletionPolicy>('Orphan', 'Orphan', 'Background', 'Foreground'),
             deletingPods: fc.constantFrom(false, false, true),
             image: fc.constantFrom(...IMAGES),
-            collect: fc.constantFrom(true, true, false),
+            collect: fc.constantFrom(true, false),
           },
           { requiredKeys: ['policy', 'collect', 'deletingPods'] },
         )
@@ -550,7 +551,9 @@ function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary
           node: nodeName(scope),
           // A profile without deletions never deletes the DaemonSet here either.
           after: fc.constantFrom<'release' | 'foreground' | 'none'>(
-            ...(weights.DS_DELETED > 0 ? (['release', 'foreground', 'none'] as const) : (['release', 'none'] as const)),
+            ...(weights.DS_DELETED > 0
+              ? (['release', 'foreground', 'foreground', 'none'] as const)
+              : (['release', 'none'] as const)),
           ),
         })
         .map((r) => ({ type: '@HELD_FAILURE' as const, ...r })),
@@ -614,20 +617,23 @@ export function eventSequence(scope: Partial<Scope> = {}): fc.Arbitrary<DsEvent[
         return [...nodes, ...resolveDraws([create, ...kept], names)];
       });
   };
-  // Two cases in three are focused: a DaemonSet that fits every node (the nodes join untainted) and
+  // Four cases in five are focused: a DaemonSet that fits every node (the nodes join untainted) and
   // a kind of story drawn eight times as often, so that a rollout over several available pods,
   // a crash loop, a recreate or a node going NotReady happens often enough to reach the rules
-  // that need them.
+  // that need them (unfocused cases reach the common paths anyway).
   const focuses = FOCUSES.filter((f) => f.needs.every((t) => (full.weights[t] ?? 0) > 0));
   const focused = focuses.reduce((n, f) => n + f.weight, 0);
   return fc.oneof(
-    { weight: Math.max(1, Math.round(focused / 2)), arbitrary: caseWith(caseSetup(full, false)) },
-    ...focuses.map((focus) => ({ weight: focus.weight, arbitrary: caseWith(caseSetup(full, true, focus), focus) })),
+    { weight: Math.max(1, Math.round(focused / 4)), arbitrary: caseWith(caseSetup(full, false)) },
+    ...focuses.map((focus, i) => ({
+      weight: focus.weight,
+      arbitrary: caseWith(caseSetup(full, true, focus), withSecondStory(focus, focuses[(i + 1) % focuses.length])),
+    })),
   );
 }
 
 interface Focus {
-  /** How often, against the other focuses (unfocused cases weigh as much as all of them). */
+  /** How often, against the other focuses (unfocused cases weigh a quarter of all of them). */
   readonly weight: number;
   readonly placeholders: readonly Placeholder[];
   /** Half the DaemonSets roll with surge (maxSurge > 0). */
@@ -642,21 +648,30 @@ interface Focus {
   readonly minNodes?: number;
 }
 const NO_FOCUS: Focus = { weight: 0, placeholders: [], needs: [] };
+
+/**
+ * A focus that also draws the stories of `other` (its placeholders, not its set-up or boosts): a
+ * case tells two stories, so each story is told in twice as many cases.
+ */
+function withSecondStory(focus: Focus, other: Focus | undefined): Focus {
+  if (!other || other === focus) return focus;
+  return { ...focus, placeholders: [...new Set([...focus.placeholders, ...other.placeholders])] };
+}
 const FOCUSES: readonly Focus[] = [
   {
-    weight: 3,
+    weight: 4,
     placeholders: ['@IMAGE', '@SETTLE'],
     surge: true,
-    boost: { TAINT_ADDED: 4, STRATEGY_CHANGED: 3, NODE_NOT_READY: 3 },
+    boost: { TAINT_ADDED: 4, STRATEGY_CHANGED: 6, NODE_NOT_READY: 3 },
     needs: ['TEMPLATE_UPDATED'],
     minNodes: 3,
   },
   { weight: 2, placeholders: ['@CRASH_LOOP'], needs: ['POD_FAILED'] },
-  { weight: 2, placeholders: ['@RECREATE', '@SETTLE'], boost: { ORPHAN_POD_APPEARED: 4 }, needs: ['DS_DELETED'] },
+  { weight: 3, placeholders: ['@RECREATE', '@SETTLE'], boost: { ORPHAN_POD_APPEARED: 4 }, needs: ['DS_DELETED'] },
   { weight: 1, placeholders: ['@VANISH'], needs: ['NODE_REMOVED'] },
   // Failed pods a finalizer holds while they are deleted; the finalizer goes, or the DaemonSet does.
   {
-    weight: 1,
+    weight: 2,
     placeholders: ['@HELD_FAILURE', '@SETTLE'],
     boost: { POD_FINALIZER_REMOVED: 3, DS_DELETED: 2 },
     needs: ['POD_FINALIZER_ADDED'],
@@ -669,7 +684,7 @@ const FOCUSES: readonly Focus[] = [
     needs: ['POD_RELABELED'],
   },
   {
-    weight: 3,
+    weight: 4,
     placeholders: ['@SETTLE'],
     boost: { NODE_NOT_READY: 6, NODE_READY: 3, TIME_ADVANCED: 2 },
     lifecycleTolerations: true,
@@ -682,7 +697,7 @@ function focusedSpec(scope: Scope, focus: Focus): fc.Arbitrary<DaemonSetSpec> {
   const spec = daemonSetSpec(scope);
   if (!focus.surge || scope.features.surge === false || scope.features.rollingUpdate === false) return spec;
   // Budgets of 2 and more let one sync surge onto several nodes (R-ROLL-SURGE-SEVERAL, DS-ROLL-08).
-  const surge = budget([1, 2, '50%', '100%']).map((ms) => ({
+  const surge = budget([2, '50%', '100%']).map((ms) => ({
     type: 'RollingUpdate' as const,
     maxUnavailable: 0,
     maxSurge: ms,
