@@ -634,20 +634,6 @@ export const INVARIANTS: readonly Invariant[] = [
     },
   },
   {
-    id: 'DS-SYNC-04',
-    family: 'sync',
-    scope: 'step',
-    statement: 'A DaemonSet whose selector is empty ({}) causes no writes (only a SelectingAll warning event).',
-    properties: ['P24'],
-    upstream: ['TestPodIsNotDeletedByDaemonsetWithEmptyLabelSelector'],
-    check: ({ obs, prev }) => {
-      const ds = prev?.daemonSet;
-      if (!ds?.selectsAll) return [];
-      const n = writeCount(writesOf(obs));
-      return n > 0 ? [violation('DS-SYNC-04', `${n} write(s) for a DaemonSet selecting everything`)] : [];
-    },
-  },
-  {
     id: 'DS-ROLL-01',
     family: 'rollout',
     scope: 'step',

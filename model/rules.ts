@@ -944,9 +944,8 @@ export class RuleTracker {
  * The rules whose precondition is the situation an invariant judges: a campaign exercised the
  * invariant only if one of its cases reached one of them. An invariant checked on every step of
  * cases that never reach its situation passes vacuously, so reports say "not exercised" then.
- * An empty list: no generated case can reach it (DS-SYNC-03 needs injected create failures,
- * DS-SYNC-04 an empty selector the API refuses). DS-SYNC-02 needs a campaign of more than 250
- * nodes (`--nodes 300`).
+ * An empty list: no generated case can reach it (DS-SYNC-03 needs injected create failures).
+ * DS-SYNC-02 needs a campaign of more than 250 nodes (`--nodes 300`).
  */
 export const INVARIANT_RULES: Readonly<Record<string, readonly string[]>> = {
   'DS-ELIG-01': ['R-MANAGE-CREATE'],
@@ -968,7 +967,6 @@ export const INVARIANT_RULES: Readonly<Record<string, readonly string[]>> = {
   'DS-SYNC-01': ['R-ELIG-FITS'],
   'DS-SYNC-02': ['R-MANAGE-BURST'],
   'DS-SYNC-03': [],
-  'DS-SYNC-04': [],
   'DS-ROLL-01': ['R-ROLL-BUDGET-BITES', 'R-ROLL-BUDGET-SPENT-ELSEWHERE'],
   'DS-ROLL-02': ['R-ROLL-SURGE-BUDGET-BITES'],
   'DS-ROLL-03': ['R-ROLL-SURGE-HANDOVER'],

@@ -246,17 +246,6 @@ export const WITNESSES: readonly Witness[] = [
     build: () => faultyStep(converged(1), (x) => x, { createAttempts: [true, false, true, true] }),
   },
   {
-    id: 'DS-SYNC-04',
-    description:
-      'a DaemonSet whose selector selects everything gets a status write (only hand-built: the API refuses such a selector)',
-    build: () =>
-      faultyStep(
-        withDaemonSet(converged(1), (ds) => ({ ...ds, selectsAll: true })),
-        (x) => x,
-        { statusWritten: true },
-      ),
-  },
-  {
     id: 'DS-ROLL-01',
     description: 'without surge, three available old pods are deleted at once with maxUnavailable 1',
     build: () => {
