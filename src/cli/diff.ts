@@ -15,6 +15,7 @@ import {
   type ImplementationRef,
 } from '../harness/counterexample.js';
 import {
+  ChoiceFollower,
   DIFF_INVARIANT,
   type DiffCampaignResult,
   formatDivergence,
@@ -23,7 +24,7 @@ import {
   runDiffCase,
   stepTable,
 } from '../harness/differential.js';
-import { type Implementation, processImplementation } from '../harness/implementation.js';
+import { type Implementation, processImplementation, referenceImplementation } from '../harness/implementation.js';
 import { MUTANTS } from '../harness/mutants.js';
 import { PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
 import { AdapterError } from '../protocol/adapterError.js';
@@ -78,6 +79,28 @@ export interface DiffOptions {
   maxEvents: number;
   /** Reruns of a divergent case before it is reported (runDiffCampaign's reruns); 0 when absent. */
   reruns?: number;
+  /**
+   * The reference takes rollout candidates in its own node order even against a process (by
+   * default it follows the process's choice among equally good candidates; see `followingSide`).
+   */
+  ownOrder?: boolean;
+}
+
+/** Plain reference: no controller, mutant or upstream. */
+const isReference = (spec: DiffSideSpec) =>
+  spec.upstream === undefined && spec.controller === undefined && spec.mutant === undefined;
+
+/**
+ * The side that follows the other's free choices: the plain reference against a process (upstream
+ * ranges over a Go map where a limited rollout budget picks among equally good nodes), unless
+ * `--own-order`. None when both or neither side is the plain reference.
+ */
+export function followingSide(options: Pick<DiffOptions, 'left' | 'right' | 'ownOrder'>): 'left' | 'right' | undefined {
+  if (options.ownOrder) return undefined;
+  const processSide = (spec: DiffSideSpec) => spec.upstream !== undefined || spec.controller !== undefined;
+  if (isReference(options.left) && processSide(options.right)) return 'left';
+  if (isReference(options.right) && processSide(options.left)) return 'right';
+  return undefined;
 }
 
 function sideName(spec: DiffSideSpec): string {
@@ -130,6 +153,20 @@ async function startSide(
   return { implementation, ref };
 }
 
+/** startSide, except that the side that follows the other's choices is a reference built to follow them. */
+function startFollowingSide(
+  spec: DiffSideSpec,
+  side: 'left' | 'right',
+  following: 'left' | 'right' | undefined,
+  follower: ChoiceFollower,
+  options: Pick<DiffOptions, 'stepTimeout'>,
+  context: CliContext,
+): ReturnType<typeof startSide> {
+  if (following !== side) return startSide(spec, options, context);
+  const implementation = referenceImplementation('reference', () => ({ rules: { orderRolloutNodes: follower.order } }));
+  return Promise.resolve({ implementation, ref: { name: 'reference', kind: 'reference' } });
+}
+
 /** The command line that reruns (and reshrinks) the case. */
 function rerunCommand(options: DiffOptions, cx: Counterexample, withPath: boolean): string {
   const side = (spec: DiffSideSpec, prefix: '' | 'right-') =>
@@ -169,11 +206,13 @@ export async function runDiff(options: DiffOptions, context: CliContext): Promis
   try {
     let left: Awaited<ReturnType<typeof startSide>>;
     let right: Awaited<ReturnType<typeof startSide>>;
+    const following = followingSide(options);
+    const follower = new ChoiceFollower();
     try {
-      left = await startSide(options.left, options, context);
+      left = await startFollowingSide(options.left, 'left', following, follower, options, context);
       if (left === undefined) return ExitCode.CouldNotCheck;
       started.push(left.implementation);
-      right = await startSide(options.right, options, context);
+      right = await startFollowingSide(options.right, 'right', following, follower, options, context);
       if (right === undefined) return ExitCode.CouldNotCheck;
       started.push(right.implementation);
     } catch (e) {
@@ -196,6 +235,7 @@ export async function runDiff(options: DiffOptions, context: CliContext): Promis
       ...(options.caseIndex !== undefined ? { caseIndex: options.caseIndex } : {}),
       ...(options.path !== undefined ? { path: options.path } : {}),
       reruns: options.reruns ?? 0,
+      ...(following !== undefined ? { run: { follow: { side: following, follower } } } : {}),
       onProgress: (p) => {
         const now = performance.now();
         if (!tty || (now - lastProgress < 200 && p.runs < options.runs)) return;
@@ -300,6 +340,7 @@ interface RawDiffOptions {
   nodes?: number;
   maxEvents?: number;
   reruns?: number;
+  ownOrder?: boolean;
 }
 
 /** The two sides from the options: exactly one right side, at most one left side (the reference by default). */
@@ -375,6 +416,10 @@ export const registerDiff: RegisterCommand = (program: Command, context: CliCont
       nonNegativeInt('--reruns'),
       DEFAULT_RERUNS,
     )
+    .option(
+      '--own-order',
+      'the reference takes rollout candidates in its own node order; by default, against a process, it takes the ones the process took where several are equally good (upstream picks by Go map order)',
+    )
     .action(async (raw: RawDiffOptions) => {
       const { left, right } = diffSides(raw);
       if (raw.path !== undefined && raw.case === undefined)
@@ -390,6 +435,7 @@ export const registerDiff: RegisterCommand = (program: Command, context: CliCont
         nodes: raw.nodes ?? 3,
         maxEvents: raw.maxEvents ?? 30,
         reruns: raw.reruns ?? DEFAULT_RERUNS,
+        ...(raw.ownOrder === true ? { ownOrder: true } : {}),
         ...(raw.case !== undefined ? { caseIndex: raw.case } : {}),
         ...(raw.path !== undefined ? { path: raw.path } : {}),
       };
@@ -444,10 +490,15 @@ export async function runDiffReplay(
   const stopOnSignal = onInterrupt(closeAll, 'dsconform replay');
   try {
     const sides: Implementation[] = [];
-    for (const spec of [left, right]) {
+    const following = followingSide({ left, right });
+    const follower = new ChoiceFollower();
+    for (const [spec, which] of [
+      [left, 'left'],
+      [right, 'right'],
+    ] as const) {
       let side: Awaited<ReturnType<typeof startSide>>;
       try {
-        side = await startSide(spec, options, context);
+        side = await startFollowingSide(spec, which, following, follower, options, context);
       } catch (e) {
         if (!(e instanceof AdapterError)) throw e;
         io.stderr(`dsconform: could not start an implementation: ${oneLine(e.message)}\n`);
@@ -466,6 +517,7 @@ export async function runDiffReplay(
         () => l.makeSystem(),
         () => r.makeSystem(),
         { left: l.name, right: r.name },
+        following !== undefined ? { follow: { side: following, follower } } : {},
       );
     } catch (e) {
       if (!(e instanceof AdapterError)) throw e;

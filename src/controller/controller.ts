@@ -260,12 +260,16 @@ export class DaemonSetController implements ClusterComponent {
         this.#podDeleted(pod); // on restart a terminating pod must not count as a new creation
         return;
       }
-      const key = this.#ownerKey(pod, controllerRefOf(pod));
+      const ref = controllerRefOf(pod);
+      const key = this.#ownerKey(pod, ref);
       if (key !== undefined) {
         this.expectations.creationObserved(key);
         this.enqueue(key);
         return;
       }
+      // addPod: a pod with a controller reference wakes only its own DaemonSet, if any; orphans
+      // wake every DaemonSet that might adopt them.
+      if (ref !== undefined) return;
       for (const k of this.#matchingDaemonSets(pod)) this.enqueue(k);
       return;
     }
@@ -292,6 +296,7 @@ export class DaemonSetController implements ClusterComponent {
       }
       return;
     }
+    if (curRef !== undefined) return; // updatePod: another controller's pod wakes no DaemonSet
     const labelsChanged = canonicalJson(pod.metadata?.labels ?? {}) !== canonicalJson(previous.metadata?.labels ?? {});
     if (labelsChanged || refChanged) for (const k of this.#matchingDaemonSets(pod)) this.enqueue(k);
   }

@@ -244,6 +244,36 @@ export function stepTable(step: DiffStep | undefined): string[] {
 export interface DiffRunOptions {
   /** Virtual seconds quiescence may run the clock forward (as the runner's). */
   maxAdvanceSeconds?: number;
+  /**
+   * The side (an in-process reference built with `follower.order`) that resolves a rollout's free
+   * choices the way the other side did: the other side steps first, and the nodes it wrote on come
+   * first in the follower's rollout order. Upstream ranges over a Go map there, so which of several
+   * equally good candidates a limited budget takes is arbitrary; counts and budgets stay the reference's own.
+   */
+  follow?: { side: 'left' | 'right'; follower: ChoiceFollower };
+}
+
+/** The rollout order of a following reference: the nodes the other side just wrote on first. */
+export class ChoiceFollower {
+  #preferred = new Set<string>();
+
+  /** ControllerRules.orderRolloutNodes: a stable partition, preferred nodes first. */
+  readonly order = <T>(entries: readonly [string, T][]): [string, T][] => [
+    ...entries.filter(([node]) => this.#preferred.has(node)),
+    ...entries.filter(([node]) => !this.#preferred.has(node)),
+  ];
+
+  /** The nodes `writes` touched (created on, or deleted a pod of, in `before`), preferred until `clear`. */
+  prefer(writes: ControllerWrites | undefined, before: Observation): void {
+    this.#preferred = new Set([
+      ...(writes?.creates ?? []).map((c) => c.node),
+      ...(writes?.deletes ?? []).flatMap((name) => before.pods.filter((p) => p.name === name).map((p) => p.node)),
+    ]);
+  }
+
+  clear(): void {
+    this.#preferred = new Set();
+  }
 }
 
 /**
@@ -288,9 +318,20 @@ export async function runDiffCase(
       };
       return { failure, checks, events: events.length };
     };
+    const follow = options.follow;
     for (const [index, event] of events.entries()) {
-      const outcomeLeft = await left.apply(event);
-      const outcomeRight = await right.apply(event);
+      let outcomeLeft: Awaited<ReturnType<SimulatedSystem['apply']>>;
+      let outcomeRight: Awaited<ReturnType<SimulatedSystem['apply']>>;
+      if (follow?.side === 'left') {
+        outcomeRight = await right.apply(event);
+        follow.follower.prefer(right.lastStep?.controller, before.right);
+        outcomeLeft = await left.apply(event);
+      } else {
+        outcomeLeft = await left.apply(event);
+        if (follow) follow.follower.prefer(left.lastStep?.controller, before.left);
+        outcomeRight = await right.apply(event);
+      }
+      follow?.follower.clear();
       const after = { left: left.observe(), right: right.observe() };
       const wl = normaliseWrites(left.lastStep?.controller, before.left, after.left, labels.left);
       const wr = normaliseWrites(right.lastStep?.controller, before.right, after.right, labels.right);
