@@ -7,8 +7,10 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { DsEvent } from '../model/events.ts';
+import { followingSide } from '../src/cli/diff.js';
 import { type CliIO, main } from '../src/cli/main.js';
-import { runDiffCampaign } from '../src/harness/differential.js';
+import { ChoiceFollower, runDiffCampaign, runDiffCase } from '../src/harness/differential.js';
 import { type Implementation, referenceImplementation } from '../src/harness/implementation.js';
 import { mutantByName, mutantOptionsForStore } from '../src/harness/mutants.js';
 
@@ -72,5 +74,53 @@ describe('dsconform diff (in process)', () => {
     const code = await main([...argv, '--report-dir', dir], io);
     expect(code, io.err).toBe(0);
     expect(io.out).toMatch(/no divergence/);
+  });
+});
+
+describe('a reference that follows the other side’s rollout choices (ChoiceFollower)', () => {
+  // maxSurge 1 over two available old pods: which node surges first is a free choice. The
+  // `reordered` variant walks the nodes backwards, so it surges on the other node.
+  const events = JSON.parse(
+    '[{"type":"NODE_ADDED","node":"n1"},{"type":"DS_CREATED","spec":{"template":{"image":"v1","nodeSelector":{"zone":"a"},"hostNetwork":false,"tolerations":[],"requiredNodeAffinity":[{"matchExpressions":[{"key":"cpu","operator":"Gt","values":["1"]}]}]},"updateStrategy":{"type":"OnDelete"},"minReadySeconds":0,"revisionHistoryLimit":0}},{"type":"NODE_ADDED","node":"n0"},{"type":"TEMPLATE_UPDATED","template":{"image":"v1","nodeSelector":{},"hostNetwork":false,"tolerations":[]}},{"type":"STRATEGY_CHANGED","updateStrategy":{"type":"RollingUpdate","maxUnavailable":0,"maxSurge":1}},{"type":"CONTROLLER_SYNC"},{"type":"SCHEDULER_STEP"},{"type":"KUBELET_STEP"},{"type":"POD_BECAME_READY","node":"n0"},{"type":"POD_BECAME_READY","node":"n1"},{"type":"TEMPLATE_UPDATED","template":{"image":"v3","nodeSelector":{},"hostNetwork":false,"tolerations":[]}},{"type":"CONTROLLER_SYNC"}]',
+  ) as DsEvent[];
+  const reordered = mutantByName('reordered');
+  if (reordered === undefined) throw new Error('no reordered variant');
+  const other = referenceImplementation('reordered', mutantOptionsForStore(reordered));
+  const names = { left: 'reference', right: 'reordered' };
+
+  it('diverges from a side that chose another node when it walks its own order', async () => {
+    const result = await runDiffCase(
+      events,
+      () => referenceImplementation().makeSystem(),
+      () => other.makeSystem(),
+      names,
+    );
+    expect(result.failure?.message).toMatch(/writes differ after event 12/);
+  });
+
+  it('agrees once it takes the nodes the other side took first, and the order partitions stably', async () => {
+    const follower = new ChoiceFollower();
+    const result = await runDiffCase(
+      events,
+      () => referenceImplementation('reference', () => ({ rules: { orderRolloutNodes: follower.order } })).makeSystem(),
+      () => other.makeSystem(),
+      names,
+      { follow: { side: 'left', follower } },
+    );
+    expect(result.failure).toBeUndefined();
+    const entries: [string, number][] = [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ];
+    expect(follower.order(entries)).toEqual(entries);
+  });
+
+  it('follows only the plain reference against a process, unless --own-order', () => {
+    expect(followingSide({ left: {}, right: { upstream: '1.37' } })).toBe('left');
+    expect(followingSide({ left: { upstream: '1.34' }, right: {} })).toBe('right');
+    expect(followingSide({ left: {}, right: { controller: 'python3 c.py' } })).toBe('left');
+    expect(followingSide({ left: {}, right: { mutant: 'reordered' } })).toBeUndefined();
+    expect(followingSide({ left: {}, right: { upstream: '1.37' }, ownOrder: true })).toBeUndefined();
   });
 });

@@ -25,7 +25,7 @@ import {
   stepTable,
 } from '../harness/differential.js';
 import { type Implementation, processImplementation, referenceImplementation } from '../harness/implementation.js';
-import { MUTANTS } from '../harness/mutants.js';
+import { MUTANTS, mutantByName, VARIANTS } from '../harness/mutants.js';
 import { PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
@@ -364,8 +364,10 @@ export function diffSides(raw: RawDiffOptions): { left: DiffSideSpec; right: Dif
   ].filter((x) => x !== undefined);
   if (lefts.length > 1) throw new InvalidArgumentError(`one left side only; got --${lefts.join(' and --')}`);
   for (const name of [raw.mutant, raw.rightMutant]) {
-    if (name !== undefined && !MUTANTS.some((m) => m.name === name))
-      throw new InvalidArgumentError(`unknown mutant "${name}"; known: ${MUTANTS.map((m) => m.name).join(', ')}`);
+    if (name !== undefined && mutantByName(name) === undefined)
+      throw new InvalidArgumentError(
+        `unknown mutant "${name}"; known: ${[...MUTANTS, ...VARIANTS].map((m) => m.name).join(', ')}`,
+      );
   }
   const left: DiffSideSpec = {
     ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
