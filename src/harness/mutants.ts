@@ -247,7 +247,7 @@ export const MUTANTS: readonly Mutant[] = [
       'claims the pods it controls whatever their labels: a pod whose labels stopped matching its selector is never released, and stands in for the daemon pod',
     profile: 'core',
     medianRunsTarget: 50,
-    catches: ['DS-EXPECT', 'DS-OWN-05', 'DS-ELIG-02', 'DS-PLACE-01'],
+    catches: ['DS-EXPECT', 'DS-OWN-05', 'DS-OWN-04', 'DS-ELIG-02', 'DS-PLACE-01'],
     rules: { releaseUnmatchedPods: false },
   },
   {
