@@ -153,6 +153,16 @@ function percentRounds(ctx: SyncContext): boolean {
   );
 }
 
+/** A rollout (with or without surge) whose budget left and candidates both exceed one. */
+function roomForSeveral(ctx: SyncContext, surge: boolean): boolean {
+  if (!rolling(ctx, surge)) return false;
+  const { accounting, candidates } = ctx.rollout();
+  const left = surge
+    ? accounting.budgets.maxSurge - accounting.numSurge
+    : accounting.budgets.maxUnavailable - accounting.numUnavailable;
+  return candidates > 1 && left > 1;
+}
+
 /** Old available pods on desired nodes with no new pod: the candidates a rollout replaces within its budget. */
 function rolloutCandidates(ctx: SyncContext): number {
   let n = 0;
@@ -607,11 +617,7 @@ export const RULES: readonly Rule[] = [
     at: 'sync',
     statement:
       'without surge, maxUnavailable leaves room for several available out-of-date pods: one sync replaces them all',
-    reached: (ctx) => {
-      if (!rolling(ctx, false)) return false;
-      const { accounting, candidates } = ctx.rollout();
-      return candidates > 1 && accounting.budgets.maxUnavailable - accounting.numUnavailable > 1;
-    },
+    reached: (ctx) => roomForSeveral(ctx, false),
   },
   {
     id: 'R-ROLL-SURGE-SEVERAL',
@@ -619,11 +625,7 @@ export const RULES: readonly Rule[] = [
     at: 'sync',
     statement:
       'with surge, maxSurge leaves room for several nodes with available out-of-date pods: one sync surges onto them all',
-    reached: (ctx) => {
-      if (!rolling(ctx, true)) return false;
-      const { accounting, candidates } = ctx.rollout();
-      return candidates > 1 && accounting.budgets.maxSurge - accounting.numSurge > 1;
-    },
+    reached: (ctx) => roomForSeveral(ctx, true),
   },
   {
     id: 'R-ROLL-SURGE-HANDOVER',

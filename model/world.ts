@@ -84,6 +84,34 @@ export function deletePod(world: World, name: string): World {
   return updatePod(world, name, (p) => ({ ...p, terminating: true }));
 }
 
+/**
+ * A pod appears on `node` (if it exists), bound, Running and Ready now, with the current revision's
+ * hash for `revision: 'current'`: an orphan, or (with `extra`) another controller's pod.
+ */
+function podAppeared(
+  world: World,
+  node: string,
+  revision: 'current' | 'none',
+  prefix: string,
+  extra: Partial<Pod> = {},
+): World {
+  if (!world.nodes.some((n) => n.name === node)) return world;
+  const hash = revision === 'current' ? world.daemonSet?.currentHash : undefined;
+  const pod: Pod = {
+    name: `${prefix}-${world.serial}`,
+    node,
+    bound: true,
+    ...(hash !== undefined ? { hash } : {}),
+    ...extra,
+    phase: 'Running',
+    ready: true,
+    readySince: world.time,
+    terminating: false,
+    createdAt: world.time,
+  };
+  return { ...world, pods: [...world.pods, pod], serial: world.serial + 1 };
+}
+
 /** The controller UID of pods that another controller (not a DaemonSet) controls. */
 export const FOREIGN_CONTROLLER_UID = 'foreign-controller';
 
@@ -307,39 +335,17 @@ export function applyEnvironmentEvent(world: World, event: DsEvent): World {
       const pod = selectPod(world, event, (p) => !p.terminating);
       return pod ? deletePod(world, pod.name) : world;
     }
-    case 'ORPHAN_POD_APPEARED': {
-      if (!world.nodes.some((n) => n.name === event.node)) return world;
-      const hash = event.revision === 'current' ? world.daemonSet?.currentHash : undefined;
-      const pod: Pod = {
-        name: `orphan-${world.serial}`,
-        node: event.node,
-        bound: true,
-        ...(hash !== undefined ? { hash } : {}),
-        phase: 'Running',
-        ready: true,
-        readySince: world.time,
-        terminating: false,
-        createdAt: world.time,
-      };
-      return { ...world, pods: [...world.pods, pod], serial: world.serial + 1 };
-    }
+    case 'ORPHAN_POD_APPEARED':
+      return podAppeared(world, event.node, event.revision, 'orphan');
     case 'FOREIGN_POD_APPEARED': {
-      if (!world.nodes.some((n) => n.name === event.node)) return world;
-      const hash = event.revision === 'current' ? world.daemonSet?.currentHash : undefined;
-      const pod: Pod = {
-        name: `foreign-${world.serial}`,
-        node: event.node,
-        bound: true,
-        ...(hash !== undefined ? { hash } : {}),
+      const appeared = podAppeared(world, event.node, event.revision, 'foreign', {
         controllerUid: FOREIGN_CONTROLLER_UID,
         foreign: true,
-        phase: 'Running',
-        ready: true,
-        readySince: world.time,
-        terminating: false,
-        createdAt: world.time,
-      };
-      return { ...world, bystanders: [...(world.bystanders ?? []), pod], serial: world.serial + 1 };
+      });
+      // Another controller's pod is no pod of the DaemonSet's: it stands beside them.
+      const pod = appeared.pods.at(-1);
+      if (appeared === world || !pod) return world;
+      return { ...appeared, pods: world.pods, bystanders: [...(world.bystanders ?? []), pod] };
     }
     case 'POD_RELABELED':
       return event.matches ? relabelToMatch(world, event) : relabelAway(world, event);
