@@ -17,6 +17,29 @@ import { deletePod, type World } from './world.ts';
 /** BurstReplicas: creates and deletes issued per sync are each capped at this many. */
 export const BURST_REPLICAS = 250;
 
+/** SlowStartInitialBatchSize: creates go in batches of 1, 2, 4, … */
+export const SLOW_START_INITIAL_BATCH_SIZE = 1;
+
+/**
+ * Which of `count` creates are attempted, and whether each works, when creates fail from the
+ * (`failAfter` + 1)-th on: batches of 1, 2, 4, …, none after a batch with a failure (syncNodes).
+ */
+export function createAttempts(count: number, failAfter: number | undefined): boolean[] {
+  const out: boolean[] = [];
+  let batch = Math.min(count, SLOW_START_INITIAL_BATCH_SIZE);
+  while (out.length < count) {
+    for (let i = 0; i < batch; i++) out.push(failAfter === undefined || out.length < failAfter);
+    if (out.includes(false)) break;
+    batch = Math.min(2 * batch, count - out.length);
+  }
+  return out;
+}
+
+function withoutCreateFailures(world: World): World {
+  const { createsFailAfter: _armed, ...rest } = world;
+  return rest;
+}
+
 export interface SyncOutcome {
   readonly world: World;
   readonly writes: ControllerWrites;
@@ -34,7 +57,10 @@ function sameBackoff(a: World['controller']['backoff'], b: World['controller']['
 }
 
 /** syncDaemonSet: history, claim, manage, rollingUpdate (if manage wrote nothing), clean-up, status. */
-export function syncDaemonSet(world: World): SyncOutcome {
+export function syncDaemonSet(armed: World): SyncOutcome {
+  // An armed create failure applies to this sync only.
+  const failAfter = armed.createsFailAfter;
+  const world: World = failAfter === undefined ? armed : withoutCreateFailures(armed);
   const idle = { world, writes: NO_WRITES, waitingForBackoff: false };
   const original = world.daemonSet;
   // No object, an empty selector or a pending deletion: no writes at all (not even status).
@@ -80,7 +106,10 @@ export function syncDaemonSet(world: World): SyncOutcome {
   const cleaned = cleanupHistory(cache.revisions, cache.pods, ds);
 
   let next: World = { ...cache, revisions: cleaned.revisions, controller: { backoff: managed.backoff } };
-  const creates = nodesNeedingPods.map((node, i) => newPod(ds, node, world.serial + i, world.time));
+  const attempts = createAttempts(nodesNeedingPods.length, failAfter);
+  const creates = nodesNeedingPods
+    .slice(0, attempts.filter((ok) => ok).length)
+    .map((node, i) => newPod(ds, node, world.serial + i, world.time));
   next = { ...next, pods: [...next.pods, ...creates], serial: world.serial + creates.length };
   for (const name of podsToDelete) next = deletePod(next, name);
 
@@ -90,7 +119,7 @@ export function syncDaemonSet(world: World): SyncOutcome {
   }
   if (
     !writeStatus &&
-    creates.length === 0 &&
+    attempts.length === 0 &&
     podsToDelete.length === 0 &&
     history.writes + cleaned.deleted.length + adopted.size + released.length === 0 &&
     sameBackoff(managed.backoff, world.controller.backoff)
@@ -105,6 +134,7 @@ export function syncDaemonSet(world: World): SyncOutcome {
     revisionWrites: history.writes + cleaned.deleted.length,
     podPatches: adopted.size + released.length,
     patched: [...adopted, ...released],
+    ...(failAfter !== undefined ? { createAttempts: attempts } : {}),
   };
   return {
     world: next,

@@ -184,6 +184,18 @@ export interface PodFinalizerRemoved extends PodSelector {
   readonly type: 'POD_FINALIZER_REMOVED';
 }
 
+// --- faults ----------------------------------------------------------------------------------
+
+/**
+ * The API server fails the DaemonSet controller's pod creates in its next sync from the
+ * (`after` + 1)-th on (500 InternalError); creates after that sync work again. The controller
+ * issues creates in slow-start batches of 1, 2, 4, … and must stop after a batch with a failure.
+ */
+export interface PodCreatesFail {
+  readonly type: 'POD_CREATES_FAIL';
+  readonly after: number;
+}
+
 // --- controller memory and time --------------------------------------------------------------
 
 /** The controller process restarts: in-memory state (expectations, failed-pod backoff) is lost. */
@@ -245,6 +257,7 @@ export type DsEvent =
   | PodRelabeled
   | PodFinalizerAdded
   | PodFinalizerRemoved
+  | PodCreatesFail
   | ControllerRestarted
   | TimeAdvanced
   | ControllerSync
@@ -278,6 +291,7 @@ export const EVENT_TYPES = [
   'POD_RELABELED',
   'POD_FINALIZER_ADDED',
   'POD_FINALIZER_REMOVED',
+  'POD_CREATES_FAIL',
   'CONTROLLER_RESTARTED',
   'TIME_ADVANCED',
   'CONTROLLER_SYNC',

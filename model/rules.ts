@@ -23,9 +23,9 @@ import {
   TAINT_UNREACHABLE,
   toleratesTaint,
 } from './eligibility.ts';
-import type { DsEvent } from './events.ts';
+import type { DsEvent, DsEventType } from './events.ts';
 import { inBackoff, nextBackoff } from './manage.ts';
-import type { Observation } from './observation.ts';
+import type { ControllerWrites, Observation } from './observation.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor, releasablePods } from './pods.ts';
 import { type RolloutAccounting, rolloutAccounting } from './progress.ts';
 import { allowsSurge, findUpdatedPodsOnNode, rolloutNodeEntries } from './rollout.ts';
@@ -83,6 +83,8 @@ interface RuleBase {
   readonly id: string;
   /** Reachable only in clusters of at least this many nodes (`--nodes`); out of scope below. */
   readonly minNodes?: number;
+  /** Reachable only in campaigns that draw this event (a fault only the `faults` profile draws). */
+  readonly needs?: DsEventType;
   /** The section of the semantics note, e.g. `§3.6`. */
   readonly section: `${RuleSection}${string}`;
   readonly statement: string;
@@ -95,7 +97,12 @@ export interface EventRule extends RuleBase {
   readonly at: 'event';
   readonly reached: (ctx: EventContext) => boolean;
 }
-export type Rule = SyncRule | EventRule;
+/** Reached by what a sync wrote (its outcome), not by the situation before it. */
+export interface WriteRule extends RuleBase {
+  readonly at: 'write';
+  readonly reached: (writes: ControllerWrites) => boolean;
+}
+export type Rule = SyncRule | EventRule | WriteRule;
 
 // --- helpers over what a sync faced ---------------------------------------------------------
 
@@ -379,6 +386,15 @@ export const RULES: readonly Rule[] = [
     at: 'sync',
     statement: 'several nodes need pods at once: creates go out in slow-start batches (1, 2, 4, ...)',
     reached: (ctx) => ctx.nodes.filter((n) => n.shouldRun && n.pods.length === 0).length >= 3,
+  },
+  {
+    id: 'R-MANAGE-SLOW-START-FAILED',
+    section: '§3.7',
+    at: 'write',
+    needs: 'POD_CREATES_FAIL',
+    statement:
+      'a create fails part-way through the slow-start batches: the rest of the batch is tried, later batches are not (seen where a controller writes one by one)',
+    reached: (writes) => writes.createAttempts?.includes(false) === true,
   },
   {
     id: 'R-MANAGE-BURST',
@@ -854,6 +870,7 @@ export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
 
 const SYNC_RULES = RULES.filter((r): r is SyncRule => r.at === 'sync');
 const EVENT_RULES = RULES.filter((r): r is EventRule => r.at === 'event');
+const WRITE_RULES = RULES.filter((r): r is WriteRule => r.at === 'write');
 
 function syncContext(before: Observation, memory: RuleMemory): SyncContext | undefined {
   const ds = before.daemonSet;
@@ -915,6 +932,8 @@ export class RuleTracker {
       const ctx = syncContext(before, this.#memory);
       if (ctx)
         for (const rule of SYNC_RULES) if (!this.#reached.has(rule.id) && rule.reached(ctx)) this.#reached.add(rule.id);
+      for (const rule of WRITE_RULES)
+        if (!this.#reached.has(rule.id) && rule.reached(step.controller)) this.#reached.add(rule.id);
     } else {
       const ctx: EventContext = { event, before, after, rejected: step.rejected !== undefined, memory: this.#memory };
       for (const rule of EVENT_RULES) if (!this.#reached.has(rule.id) && rule.reached(ctx)) this.#reached.add(rule.id);
@@ -946,8 +965,8 @@ export class RuleTracker {
  * The rules whose precondition is the situation an invariant judges: a campaign exercised the
  * invariant only if one of its cases reached one of them. An invariant checked on every step of
  * cases that never reach its situation passes vacuously, so reports say "not exercised" then.
- * An empty list: no generated case can reach it (DS-SYNC-03 needs injected create failures).
- * DS-SYNC-02 needs a campaign of more than 250 nodes (`--nodes 300`).
+ * DS-SYNC-03 needs injected create failures (the faults profile) and a controller that writes one
+ * by one; DS-SYNC-02 needs a campaign of more than 250 nodes (`--nodes 300`).
  */
 export const INVARIANT_RULES: Readonly<Record<string, readonly string[]>> = {
   'DS-ELIG-01': ['R-MANAGE-CREATE'],
@@ -968,7 +987,7 @@ export const INVARIANT_RULES: Readonly<Record<string, readonly string[]>> = {
   'DS-STATUS-03': ['R-STATUS-OBSERVED-GENERATION'],
   'DS-SYNC-01': ['R-ELIG-FITS'],
   'DS-SYNC-02': ['R-MANAGE-BURST'],
-  'DS-SYNC-03': [],
+  'DS-SYNC-03': ['R-MANAGE-SLOW-START-FAILED'],
   'DS-ROLL-01': ['R-ROLL-BUDGET-BITES', 'R-ROLL-BUDGET-SPENT-ELSEWHERE'],
   'DS-ROLL-02': ['R-ROLL-SURGE-BUDGET-BITES'],
   'DS-ROLL-03': ['R-ROLL-SURGE-HANDOVER'],

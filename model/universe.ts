@@ -131,6 +131,8 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
     { type: 'DS_DELETED', policy: 'Foreground' },
     { type: 'DS_DELETED', policy: 'Orphan' },
     { type: 'CONTROLLER_RESTARTED' },
+    { type: 'POD_CREATES_FAIL', after: 0 },
+    { type: 'POD_CREATES_FAIL', after: 1 },
     { type: 'TIME_ADVANCED', seconds: 1 },
   );
   if (full) {

@@ -33,6 +33,8 @@ export interface World extends Cluster {
   readonly serial: number;
   /** What the last event did (controller writes in particular). */
   readonly lastStep?: StepRecord;
+  /** Pod creates of the next controller sync fail from the (n + 1)-th on (POD_CREATES_FAIL). */
+  readonly createsFailAfter?: number;
 }
 
 export interface WorldInput {
@@ -362,6 +364,8 @@ export function applyEnvironmentEvent(world: World, event: DsEvent): World {
       if (done) return { ...world, pods: world.pods.filter((p) => p.name !== pod.name) };
       return updatePod(world, pod.name, ({ held: _h, ...p }) => p);
     }
+    case 'POD_CREATES_FAIL':
+      return { ...world, createsFailAfter: Math.max(0, Math.floor(event.after)) };
     case 'CONTROLLER_RESTARTED':
       return { ...world, controller: { backoff: {} } };
     case 'TIME_ADVANCED':

@@ -17,10 +17,14 @@ describe('rule coverage of the default campaign', () => {
     async (seed) => {
       const result = await runCampaign(referenceImplementation(), { profile: 'all', runs: 300, seed });
       expect(result.counterexample?.failure.message).toBeUndefined();
-      const coverage = ruleCoverage(result.checksById, result.scope.nodes);
+      const coverage = ruleCoverage(result.checksById, result.scope.nodes, undefined, 'all');
       expect(coverage.filter((r) => r.cases === 0 && !r.outOfScope).map((r) => r.id)).toEqual([]);
-      // Only BurstReplicas needs more than the default three nodes.
-      expect(coverage.filter((r) => r.outOfScope).map((r) => r.id)).toEqual(['R-MANAGE-BURST']);
+      // Only a slow start cut short by failed creates (the faults profile) and BurstReplicas (more
+      // than the default three nodes) are out of this campaign's reach.
+      expect(coverage.filter((r) => r.outOfScope).map((r) => r.id)).toEqual([
+        'R-MANAGE-SLOW-START-FAILED',
+        'R-MANAGE-BURST',
+      ]);
       // Issue 14: the quiescence oracle stated the settled outcome of every case.
       expect(profileReport(result, 0).oracleIncomplete).toBe(0);
     },
@@ -37,11 +41,18 @@ describe('rule coverage of the default campaign', () => {
     expect(verdict('DS-ROLL-02')).toBe('not-exercised');
     expect(verdict('DS-DEL-04')).toBe('not-exercised');
     expect(verdict('DS-PLACE-01')).toBe('pass');
-    // No campaign can reach these (injected create failures, an empty selector); BurstReplicas
-    // needs more than 250 nodes.
+    // Slow start after a failed create needs the faults profile; BurstReplicas more than 250 nodes.
     for (const id of ['DS-SYNC-02', 'DS-SYNC-03']) expect(verdict(id)).toBe('not-exercised');
     expect(report.rules?.map((r) => r.id)).toEqual(RULE_IDS);
   }, 60_000);
+
+  it('exercises slow start after a failed create (DS-SYNC-03) in the faults profile, on the in-process reference', async () => {
+    const result = await runCampaign(referenceImplementation(), { profile: 'faults', runs: 60, seed: 1 });
+    const report = profileReport(result, 0);
+    expect(report.verdict).toBe('conforms');
+    expect(report.rules?.find((r) => r.id === 'R-MANAGE-SLOW-START-FAILED')?.cases).toBeGreaterThan(0);
+    expect(report.invariants.find((i) => i.id === 'DS-SYNC-03')?.verdict).toBe('pass');
+  }, 120_000);
 
   it('exercises BurstReplicas (DS-SYNC-02) in clusters of 300 nodes', async () => {
     const result = await runCampaign(referenceImplementation(), { profile: 'core', runs: 20, seed: 1, nodes: 300 });

@@ -31,6 +31,8 @@ export interface ControllerRules {
   orderRolloutNodes<T>(entries: readonly [string, T][]): [string, T][];
   /** IsPodUpdated as rollingUpdate applies it: the hash label, or the template-generation label. */
   isPodUpdated(pod: Pod, hash: string, generation: bigint | undefined): boolean;
+  /** syncNodes' slow start: no create batch after one with a failure (the skipped creates lower expectations). */
+  stopCreatesAfterFailedBatch: boolean;
   /** ClaimPods releases a pod it controls whose labels stopped matching the selector. */
   releaseUnmatchedPods: boolean;
   /** getNodesToDaemonPods drops pods that are terminal and already being deleted (#118587). */
@@ -54,5 +56,6 @@ export const REFERENCE_RULES: ControllerRules = {
   ignorePodsOfOtherControllers: true,
   ignoreDeletedTerminalPods: true,
   releaseUnmatchedPods: true,
+  stopCreatesAfterFailedBatch: true,
   rolloutReplacements: (allowed) => allowed,
 };

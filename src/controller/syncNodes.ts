@@ -47,7 +47,7 @@ export function syncNodes(
       }
     }
     const skipped = createDiff - (batchSize + pos);
-    if (errors.length > errorsBefore && skipped > 0) {
+    if (errors.length > errorsBefore && skipped > 0 && ctx.rules.stopCreatesAfterFailedBatch) {
       expectations.lower(key, skipped, 0);
       break;
     }

@@ -59,6 +59,8 @@ export const DEFAULT_WEIGHTS: Record<DsEventType, number> = {
   POD_RELABELED: 1,
   POD_FINALIZER_ADDED: 1,
   POD_FINALIZER_REMOVED: 1,
+  // A fault: only the faults profile draws it (a protocol process cannot stop part-way through a step's writes).
+  POD_CREATES_FAIL: 0,
   CONTROLLER_RESTARTED: 1,
   TIME_ADVANCED: 2,
   CONTROLLER_SYNC: 10,
@@ -354,6 +356,8 @@ export function eventOf(
         .map((e) => ({ type, ...e }));
     case 'TIME_ADVANCED':
       return fc.constantFrom(1, 5, 30).map((seconds) => ({ type, seconds }));
+    case 'POD_CREATES_FAIL':
+      return fc.constantFrom(0, 1, 2).map((after) => ({ type, after }));
     default:
       return fc.constant({ type } as DsEvent);
   }

@@ -5,6 +5,12 @@
  */
 export interface ControllerDriver {
   readonly name: string;
+  /**
+   * Each write's outcome is known before the next write is issued (the in-process reference), so
+   * the controller can stop its slow-start creates after a failure (DS-SYNC-03). A protocol
+   * process sends a step's writes as one list and learns their outcomes on its next step.
+   */
+  readonly writesOneByOne?: boolean;
   /** One reconcile step; true if it wrote anything. */
   step(): Promise<boolean> | boolean;
   /** The controller process restarts: in-memory state (expectations, backoff, queues) is lost. */

@@ -251,6 +251,13 @@ export const MUTANTS: readonly Mutant[] = [
     rules: { releaseUnmatchedPods: false },
   },
   {
+    name: 'ignores-slow-start',
+    description: 'goes on creating pods after a create failed, instead of stopping after the failed slow-start batch',
+    profile: 'faults',
+    catches: ['DS-SYNC-03'],
+    rules: { stopCreatesAfterFailedBatch: false },
+  },
+  {
     name: 'keeps-pods-of-vanished-nodes',
     description:
       'never deletes an unbound pod pinned to a node that no longer exists (getUnscheduledPodsWithoutNode left out)',

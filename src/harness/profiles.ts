@@ -6,8 +6,8 @@
 import type { DsEventType } from '../../model/events.ts';
 import { DEFAULT_WEIGHTS } from './arbitraries.js';
 
-export type ProfileName = 'core' | 'taints' | 'rolling-update' | 'deletion' | 'all';
-export const PROFILE_NAMES: readonly ProfileName[] = ['core', 'taints', 'rolling-update', 'deletion', 'all'];
+export type ProfileName = 'core' | 'taints' | 'rolling-update' | 'deletion' | 'all' | 'faults';
+export const PROFILE_NAMES: readonly ProfileName[] = ['core', 'taints', 'rolling-update', 'deletion', 'all', 'faults'];
 
 /** What an implementation may declare it does not support (protocol capabilities). */
 export interface Features {
@@ -89,6 +89,13 @@ export const PROFILES: Record<ProfileName, Profile> = {
     requires: [],
   },
   all: { name: 'all', description: 'everything at once', weights: weights({}), requires: [] },
+  faults: {
+    name: 'faults',
+    description:
+      'API faults (issue 15, first part): pod creates that fail part-way through a sync, against slow start and expectations',
+    weights: weights({ ...off([...TAINT_EVENTS, ...DELETION_EVENTS]), POD_CREATES_FAIL: 4, NODE_ADDED: 6 }),
+    requires: [],
+  },
 };
 
 /** The profile's weights with the events an implementation's missing features rule out switched off. */

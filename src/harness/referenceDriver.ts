@@ -6,6 +6,7 @@ import type { ControllerDriver } from './driver.js';
 
 export class ReferenceDriver implements ControllerDriver {
   readonly name: string = 'daemonset-controller';
+  readonly writesOneByOne = true;
   #controller: DaemonSetController;
   readonly #cluster: SimulatedCluster;
   readonly #options: DaemonSetControllerOptions;

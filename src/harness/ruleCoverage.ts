@@ -5,6 +5,7 @@
  * rule coverage exactly too; this module reads it back out.
  */
 import { RULES, type Rule } from '../../model/rules.ts';
+import { PROFILES, type ProfileName } from './profiles.js';
 
 export const RULE_KEY_PREFIX = 'rule:';
 /** Counted like a rule: the cases whose outcome the quiescence oracle could not state (issue 14). */
@@ -21,8 +22,10 @@ export interface RuleCoverage {
   readonly statement: string;
   /** Cases that reached the rule's precondition. */
   readonly cases: number;
-  /** The campaign's clusters are too small to reach it (the rule's minNodes); not a blind spot. */
+  /** The campaign cannot reach it (clusters too small, or an event its profile never draws); not a blind spot. */
   readonly outOfScope?: true;
+  /** Why it is out of scope. */
+  readonly needs?: string;
 }
 
 /** Per rule of the catalogue, in catalogue order, the cases that reached it. */
@@ -30,11 +33,15 @@ export function ruleCoverage(
   countsById: Readonly<Record<string, number>>,
   nodes?: number,
   rules: readonly Rule[] = RULES,
+  profile?: ProfileName,
 ): RuleCoverage[] {
   return rules.map((r) => {
     const cases = countsById[`${RULE_KEY_PREFIX}${r.id}`] ?? 0;
-    const outOfScope = cases === 0 && r.minNodes !== undefined && nodes !== undefined && nodes < r.minNodes;
-    return { id: r.id, section: r.section, statement: r.statement, cases, ...(outOfScope ? { outOfScope } : {}) };
+    const small = r.minNodes !== undefined && nodes !== undefined && nodes < r.minNodes;
+    const undrawn = r.needs !== undefined && profile !== undefined && (PROFILES[profile].weights[r.needs] ?? 0) === 0;
+    const needs = small ? 'larger clusters (--nodes)' : undrawn ? `${r.needs} events (--profile faults)` : undefined;
+    const scope = cases === 0 && needs !== undefined ? { outOfScope: true as const, needs } : {};
+    return { id: r.id, section: r.section, statement: r.statement, cases, ...scope };
   });
 }
 
@@ -45,7 +52,7 @@ export function ruleCoverageLine(coverage: readonly RuleCoverage[]): string {
   const reached = inScope.length - missed.length;
   const scope = coverage
     .filter((r) => r.outOfScope)
-    .map((r) => `; ${r.id} needs larger clusters (--nodes)`)
+    .map((r) => `; ${r.id} needs ${r.needs ?? 'larger clusters (--nodes)'}`)
     .join('');
   return missed.length === 0
     ? `Rules reached: ${reached}/${inScope.length} (every rule of the semantics note §1-§7 in this scope${scope})`

@@ -7,7 +7,7 @@
 import type { Pod as K8sPod } from 'kubernetes-types/core/v1.js';
 import type { DsEvent, DsEventType, PodSelector } from '../../model/events.ts';
 import type { ControllerWrites, CreatedPod, Observation, StepRecord } from '../../model/observation.ts';
-import { isApiError } from '../cluster/apiError.js';
+import { ApiError, isApiError } from '../cluster/apiError.js';
 import { SimulatedCluster } from '../cluster/cluster.js';
 import type { DaemonSet, OwnerReference } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, controllerRefOf, jsonEqual } from '../cluster/objects.js';
@@ -138,12 +138,16 @@ export class SimulatedSystem {
     const before = this.onControllerStep ? this.observe() : undefined;
     this.#recording = [];
     let wrote: boolean;
+    let attempts: boolean[] | undefined;
     try {
-      wrote = await this.#driver.step();
+      ({ wrote, attempts } = await this.#controllerSync());
     } finally {
       const recorded = this.#recording;
       this.#recording = undefined;
-      this.#lastStep = { event: { type: 'CONTROLLER_SYNC' }, controller: summarizeWrites(recorded) };
+      this.#lastStep = {
+        event: { type: 'CONTROLLER_SYNC' },
+        controller: withAttempts(summarizeWrites(recorded), attempts),
+      };
     }
     if (wrote) {
       changed.push(this.#driver.name);
@@ -247,6 +251,7 @@ export class SimulatedSystem {
   async apply(event: DsEvent): Promise<ApplyOutcome> {
     let outcome: ApplyOutcome;
     this.#recording = event.type === 'CONTROLLER_SYNC' ? [] : undefined;
+    this.#lastAttempts = undefined;
     try {
       outcome = await this.#apply(event);
     } catch (e) {
@@ -255,7 +260,7 @@ export class SimulatedSystem {
     } finally {
       const recorded = this.#recording ?? [];
       this.#recording = undefined;
-      this.#lastStep = { event, controller: summarizeWrites(recorded) };
+      this.#lastStep = { event, controller: withAttempts(summarizeWrites(recorded), this.#lastAttempts) };
     }
     const refusedByApi =
       !outcome.applied && outcome.note !== undefined && /invalid|not found|already exists/i.test(outcome.note);
@@ -421,8 +426,14 @@ export class SimulatedSystem {
       case 'TIME_ADVANCED':
         cluster.advance(event.seconds);
         return { applied: true };
-      case 'CONTROLLER_SYNC':
-        return { applied: await this.#driver.step() };
+      case 'CONTROLLER_SYNC': {
+        const { wrote, attempts } = await this.#controllerSync();
+        this.#lastAttempts = attempts;
+        return { applied: wrote };
+      }
+      case 'POD_CREATES_FAIL':
+        this.#createsFailAfter = Math.max(0, Math.floor(event.after));
+        return { applied: true };
       case 'KUBELET_STEP':
         return { applied: cluster.kubelet.step() };
       case 'SCHEDULER_STEP':
@@ -433,6 +444,36 @@ export class SimulatedSystem {
         const c = cluster.podGC.step();
         return { applied: a || b || c };
       }
+    }
+  }
+
+  /** Pod creates of the next controller sync fail from the (n + 1)-th on (POD_CREATES_FAIL). */
+  #createsFailAfter: number | undefined;
+  /** The create attempts of the last CONTROLLER_SYNC event, when a failure was armed for it. */
+  #lastAttempts: boolean[] | undefined;
+
+  /**
+   * One controller step. With a create failure armed, the API server fails the step's pod creates
+   * from the (n + 1)-th on (500), and every create attempt is recorded, in order, for DS-SYNC-03.
+   */
+  async #controllerSync(): Promise<{ wrote: boolean; attempts?: boolean[] }> {
+    const failAfter = this.#createsFailAfter;
+    if (failAfter === undefined) return { wrote: await this.#driver.step() };
+    this.#createsFailAfter = undefined;
+    const attempts: boolean[] = [];
+    this.cluster.store.setFaultInjector(({ verb, kind }) => {
+      if (verb !== 'create' || kind !== 'Pod') return undefined;
+      const ok = attempts.length < failAfter;
+      attempts.push(ok);
+      return ok
+        ? undefined
+        : new ApiError('InternalError', 'injected: pod creates fail in this sync (POD_CREATES_FAIL)');
+    });
+    try {
+      const wrote = await this.#driver.step();
+      return this.#driver.writesOneByOne ? { wrote, attempts } : { wrote };
+    } finally {
+      this.cluster.store.setFaultInjector(undefined);
     }
   }
 
@@ -528,6 +569,11 @@ export class SimulatedSystem {
     });
     return { applied: true };
   }
+}
+
+/** The writes with the step's create attempts, when they were recorded. */
+function withAttempts(writes: ControllerWrites, attempts: boolean[] | undefined): ControllerWrites {
+  return attempts === undefined ? writes : { ...writes, createAttempts: attempts };
 }
 
 /** What the controller wrote, read back from the watch events of its step. */

@@ -105,7 +105,7 @@ export function profileReport(
     ...INVARIANTS.map((i) => ({ id: i.id, statement: i.statement, upstream: i.upstream })),
     ...QUIESCENCE_CHECKS.map((q) => ({ ...q, upstream: [] })),
   ];
-  const rules = ruleCoverage(result.checksById, result.scope?.nodes);
+  const rules = ruleCoverage(result.checksById, result.scope?.nodes, undefined, result.profile);
   const reached = new Map(rules.map((r) => [r.id, r.cases]));
   const seen = new Set<string>();
   const invariants: InvariantVerdict[] = [];

@@ -430,6 +430,8 @@ class ScenarioRun {
         return system.applyAction(step.kind === 'markNotReady' ? 'NODE_NOT_READY' : 'POD_FAILED', () =>
           this.#podAction(step as Step & { kind: typeof step.kind }),
         );
+      case 'failCreates':
+        return system.apply({ type: 'POD_CREATES_FAIL', after: (step as Step & { kind: 'failCreates' }).args.after });
       case 'addFinalizer':
       case 'removeFinalizer': {
         const pick = (step as Step & { kind: 'addFinalizer' }).args;

@@ -105,6 +105,8 @@ export function stepForEvent(event: DsEvent, dsName = DEFAULT_DS_NAME): StepObje
       return { createPod: { node: event.node, owner: 'none', revision: event.revision } };
     case 'FOREIGN_POD_APPEARED':
       return { createPod: { node: event.node, owner: 'foreign', revision: event.revision } };
+    case 'POD_CREATES_FAIL':
+      return { failCreates: { after: event.after } };
     case 'POD_FINALIZER_ADDED':
     case 'POD_FINALIZER_REMOVED': {
       const kind = event.type === 'POD_FINALIZER_ADDED' ? 'addFinalizer' : 'removeFinalizer';

@@ -414,6 +414,11 @@ export const STEP_SCHEMAS = {
   succeedPod: nodeOrPick.describe('The pod’s containers exit 0: phase Succeeded.'),
   deletePod: deletePodStep.describe('A user deletes the pod (gracefully).'),
   createPod: createPodStep,
+  failCreates: z
+    .strictObject({ after: z.number().int().min(0).max(1000) })
+    .describe(
+      'A fault: the API server fails the pod creates of the next sync from the (after + 1)-th on (500); the controller must stop after the failed slow-start batch.',
+    ),
   addFinalizer: modelPodPick.describe(
     'Someone adds a finalizer (example.com/hold) to the oldest pod of the DaemonSet under test on the node: once deleted, it stays Terminating (and, stopped, terminal) until removeFinalizer.',
   ),
