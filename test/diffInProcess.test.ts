@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DsEvent } from '../model/events.ts';
+import { NO_WRITES } from '../model/observation.ts';
 import { followingSide } from '../src/cli/diff.js';
 import { type CliIO, main } from '../src/cli/main.js';
 import { ChoiceFollower, runDiffCampaign, runDiffCase } from '../src/harness/differential.js';
@@ -102,7 +103,10 @@ describe('a reference that follows the other side’s rollout choices (ChoiceFol
     const follower = new ChoiceFollower();
     const result = await runDiffCase(
       events,
-      () => referenceImplementation('reference', () => ({ rules: { orderRolloutNodes: follower.order } })).makeSystem(),
+      () =>
+        referenceImplementation('reference', () => ({
+          rules: { orderRolloutNodes: follower.order, orderCreates: follower.orderCreates },
+        })).makeSystem(),
       () => other.makeSystem(),
       names,
       { follow: { side: 'left', follower } },
@@ -114,6 +118,14 @@ describe('a reference that follows the other side’s rollout choices (ChoiceFol
       ['c', 3],
     ];
     expect(follower.order(entries)).toEqual(entries);
+    // Creates go in the other side's order (pods are named in create order), the rest after.
+    follower.prefer(
+      { ...NO_WRITES, creates: [{ node: 'n2' }, { node: 'n0' }] },
+      { time: 0, nodes: [], pods: [], revisions: [] },
+    );
+    expect(follower.orderCreates(['n0', 'n1', 'n2'])).toEqual(['n2', 'n0', 'n1']);
+    follower.clear();
+    expect(follower.orderCreates(['n0', 'n1', 'n2'])).toEqual(['n0', 'n1', 'n2']);
   });
 
   it('follows only the plain reference against a process, unless --own-order', () => {

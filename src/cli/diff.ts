@@ -163,7 +163,9 @@ function startFollowingSide(
   context: CliContext,
 ): ReturnType<typeof startSide> {
   if (following !== side) return startSide(spec, options, context);
-  const implementation = referenceImplementation('reference', () => ({ rules: { orderRolloutNodes: follower.order } }));
+  const implementation = referenceImplementation('reference', () => ({
+    rules: { orderRolloutNodes: follower.order, orderCreates: follower.orderCreates },
+  }));
   return Promise.resolve({ implementation, ref: { name: 'reference', kind: 'reference' } });
 }
 

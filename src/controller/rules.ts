@@ -29,6 +29,11 @@ export interface ControllerRules {
    * Upstream ranges over a Go map, so any order is correct; the reference uses node-list order.
    */
   orderRolloutNodes<T>(entries: readonly [string, T][]): [string, T][];
+  /**
+   * The order syncNodes issues a sync's creates in (the reference: the order manage or
+   * rollingUpdate chose). Any order is correct; it decides which pod gets which generated name.
+   */
+  orderCreates(nodes: readonly string[]): string[];
   /** IsPodUpdated as rollingUpdate applies it: the hash label, or the template-generation label. */
   isPodUpdated(pod: Pod, hash: string, generation: bigint | undefined): boolean;
   /** syncNodes' slow start: no create batch after one with a failure (the skipped creates lower expectations). */
@@ -52,6 +57,7 @@ export const REFERENCE_RULES: ControllerRules = {
   leaveDeletingDaemonSetsAlone: true,
   deleteUnscheduledPodsOfVanishedNodes: true,
   orderRolloutNodes: (entries) => [...entries],
+  orderCreates: (nodes) => [...nodes],
   isPodUpdated,
   ignorePodsOfOtherControllers: true,
   ignoreDeletedTerminalPods: true,

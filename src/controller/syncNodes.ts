@@ -10,9 +10,10 @@ import { SLOW_START_INITIAL_BATCH_SIZE, type SyncContext } from './syncContext.j
 export function syncNodes(
   ctx: SyncContext,
   podsToDelete: readonly string[],
-  nodesNeedingPods: readonly string[],
+  nodesChosen: readonly string[],
   hash: string,
 ): Error[] {
+  const nodesNeedingPods = ctx.rules.orderCreates(nodesChosen);
   const { ds, key, expectations, control } = ctx;
   const namespace = ds.metadata?.namespace ?? 'default';
   const createDiff = Math.min(nodesNeedingPods.length, ctx.burstReplicas);

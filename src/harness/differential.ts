@@ -256,6 +256,8 @@ export interface DiffRunOptions {
 /** The rollout order of a following reference: the nodes the other side just wrote on first. */
 export class ChoiceFollower {
   #preferred = new Set<string>();
+  /** The nodes the other side created pods on, in its order. */
+  #created: string[] = [];
 
   /** ControllerRules.orderRolloutNodes: a stable partition, preferred nodes first. */
   readonly order = <T>(entries: readonly [string, T][]): [string, T][] => [
@@ -263,8 +265,22 @@ export class ChoiceFollower {
     ...entries.filter(([node]) => !this.#preferred.has(node)),
   ];
 
+  /**
+   * ControllerRules.orderCreates: the other side's create order first (dsconform's API server
+   * names pods in create order, so the same order gives the same names; see cause H in
+   * docs/upstream-differences.md), then the rest in the follower's own order.
+   */
+  readonly orderCreates = (nodes: readonly string[]): string[] => {
+    const rank = (node: string) => {
+      const at = this.#created.indexOf(node);
+      return at < 0 ? this.#created.length : at;
+    };
+    return [...nodes].sort((a, b) => rank(a) - rank(b));
+  };
+
   /** The nodes `writes` touched (created on, or deleted a pod of, in `before`), preferred until `clear`. */
   prefer(writes: ControllerWrites | undefined, before: Observation): void {
+    this.#created = (writes?.creates ?? []).map((c) => c.node);
     this.#preferred = new Set([
       ...(writes?.creates ?? []).map((c) => c.node),
       ...(writes?.deletes ?? []).flatMap((name) => before.pods.filter((p) => p.name === name).map((p) => p.node)),
@@ -273,6 +289,7 @@ export class ChoiceFollower {
 
   clear(): void {
     this.#preferred = new Set();
+    this.#created = [];
   }
 }
 
