@@ -134,7 +134,9 @@ export function syncDaemonSet(armed: World): SyncOutcome {
     revisionWrites: history.writes + cleaned.deleted.length,
     podPatches: adopted.size + released.length,
     patched: [...adopted, ...released],
-    ...(failAfter !== undefined ? { createAttempts: attempts } : {}),
+    ...(failAfter !== undefined
+      ? { createAttempts: attempts, createFailures: attempts.filter((ok) => !ok).length }
+      : {}),
   };
   return {
     world: next,

@@ -879,6 +879,8 @@ export const INVARIANTS: readonly Invariant[] = [
       if (step?.ds.spec.updateStrategy.type !== 'RollingUpdate') return [];
       const { prev, ds, writes } = step;
       const surge = allowsSurge(ds.spec.updateStrategy);
+      // Refused creates (an injected fault) are surges the controller did ask for.
+      if (surge && (writes.createFailures ?? 0) > 0) return [];
       const accounting = rolloutAccounting(prev, ds);
       const candidates = rolloutCandidateNodes(prev, ds, surge);
       // rollingUpdate's candidate loop: while budget is left every candidate is taken (update.go).

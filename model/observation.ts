@@ -60,6 +60,11 @@ export interface ControllerWrites {
    * API failures; lets DS-SYNC-03 check slow start.
    */
   readonly createAttempts?: readonly boolean[];
+  /**
+   * How many of the step's pod creates the API server refused because a fault was injected
+   * (whatever the controller's kind: a process learns of them on its next step).
+   */
+  readonly createFailures?: number;
 }
 
 export const NO_WRITES: ControllerWrites = {

@@ -146,7 +146,7 @@ export class SimulatedSystem {
       this.#recording = undefined;
       this.#lastStep = {
         event: { type: 'CONTROLLER_SYNC' },
-        controller: withAttempts(summarizeWrites(recorded), attempts),
+        controller: withAttempts(summarizeWrites(recorded), attempts, this.#driver.writesOneByOne),
       };
     }
     if (wrote) {
@@ -260,7 +260,10 @@ export class SimulatedSystem {
     } finally {
       const recorded = this.#recording ?? [];
       this.#recording = undefined;
-      this.#lastStep = { event, controller: withAttempts(summarizeWrites(recorded), this.#lastAttempts) };
+      this.#lastStep = {
+        event,
+        controller: withAttempts(summarizeWrites(recorded), this.#lastAttempts, this.#driver.writesOneByOne),
+      };
     }
     const refusedByApi =
       !outcome.applied && outcome.note !== undefined && /invalid|not found|already exists/i.test(outcome.note);
@@ -471,7 +474,7 @@ export class SimulatedSystem {
     });
     try {
       const wrote = await this.#driver.step();
-      return this.#driver.writesOneByOne ? { wrote, attempts } : { wrote };
+      return { wrote, attempts };
     } finally {
       this.cluster.store.setFaultInjector(undefined);
     }
@@ -572,8 +575,15 @@ export class SimulatedSystem {
 }
 
 /** The writes with the step's create attempts, when they were recorded. */
-function withAttempts(writes: ControllerWrites, attempts: boolean[] | undefined): ControllerWrites {
-  return attempts === undefined ? writes : { ...writes, createAttempts: attempts };
+function withAttempts(
+  writes: ControllerWrites,
+  attempts: boolean[] | undefined,
+  oneByOne: boolean | undefined,
+): ControllerWrites {
+  if (attempts === undefined) return writes;
+  const createFailures = attempts.filter((ok) => !ok).length;
+  // A process sends a step's writes as one list: its attempts say nothing about slow start.
+  return { ...writes, createFailures, ...(oneByOne ? { createAttempts: attempts } : {}) };
 }
 
 /** What the controller wrote, read back from the watch events of its step. */
