@@ -877,7 +877,14 @@ export const INVARIANTS: readonly Invariant[] = [
     check: (ctx) => {
       const step = controllerStep(ctx);
       if (step?.ds.spec.updateStrategy.type !== 'RollingUpdate') return [];
-      const { prev, ds, writes } = step;
+      const { prev, writes } = step;
+      // The revision the sync's constructHistory settled on (a new DaemonSet's first sync adopts or
+      // creates it): pods carrying its hash are up to date in this sync, not rollout candidates.
+      const after = ctx.obs.daemonSet;
+      const ds: DaemonSet =
+        after?.uid === step.ds.uid && after.currentHash !== undefined
+          ? { ...step.ds, currentHash: after.currentHash }
+          : step.ds;
       const surge = allowsSurge(ds.spec.updateStrategy);
       // Refused creates (an injected fault) are surges the controller did ask for.
       if (surge && (writes.createFailures ?? 0) > 0) return [];
