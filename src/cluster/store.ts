@@ -271,9 +271,17 @@ export class ObjectStore {
     const meta = obj.metadata;
     if (NAMESPACED[kind]) meta.namespace ||= 'default';
     else delete meta.namespace;
+    const counter = this.#nameCounter;
     if (!meta.name && meta.generateName) meta.name = this.#generateName(kind, meta.namespace, meta.generateName);
     const name = meta.name ?? '';
-    this.#fault('create', kind, meta.namespace, name);
+    try {
+      this.#fault('create', kind, meta.namespace, name);
+    } catch (e) {
+      // A refused create leaves no trace, not even a used name: two controllers that try a
+      // different number of failing creates still name their later pods alike.
+      this.#nameCounter = counter;
+      throw e;
+    }
     if (!name) {
       throw ApiError.invalid(KIND_GROUP[kind], '', [
         { field: 'metadata.name', type: 'Required', detail: 'name or generateName is required' },
