@@ -128,6 +128,17 @@ describe('a reference that follows the other side’s rollout choices (ChoiceFol
     expect(follower.orderCreates(['n0', 'n1', 'n2'])).toEqual(['n0', 'n1', 'n2']);
   });
 
+  it('refuses --profile faults against a process (its refused writes reach it a step late): exit 2, one line', async () => {
+    const io = captured();
+    const code = await main(
+      ['node', 'dsconform', 'diff', '--upstream', '1.37', '--profile', 'faults', '--runs', '1'],
+      io,
+    );
+    expect(code).toBe(2);
+    expect(io.err).toMatch(/--profile faults compares in-process implementations only.*cause J/);
+    expect(io.err.trim().split('\n')).toHaveLength(1);
+  });
+
   it('follows only the plain reference against a process, unless --own-order', () => {
     expect(followingSide({ left: {}, right: { upstream: '1.37' } })).toBe('left');
     expect(followingSide({ left: { upstream: '1.34' }, right: {} })).toBe('right');

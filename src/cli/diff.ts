@@ -426,6 +426,11 @@ export const registerDiff: RegisterCommand = (program: Command, context: CliCont
     )
     .action(async (raw: RawDiffOptions) => {
       const { left, right } = diffSides(raw);
+      const processSide = [left, right].some((s) => s.upstream !== undefined || s.controller !== undefined);
+      if (raw.profile === 'faults' && processSide)
+        throw new InvalidArgumentError(
+          "--profile faults compares in-process implementations only: a protocol process sends a step's writes as one list and learns of refused ones a step later, where an API server answers each write at once (docs/upstream-differences.md, cause J)",
+        );
       if (raw.path !== undefined && raw.case === undefined)
         throw new InvalidArgumentError('--path is the shrink path of one case: give --case too');
       const options: DiffOptions = {
