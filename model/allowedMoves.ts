@@ -22,12 +22,12 @@
  * This module uses the abstract controller only to seed the candidates (its own choice and its
  * neighbours) and to make the history writes; the judgement of a move is the invariants'.
  */
-import { syncDaemonSet } from './controller.ts';
+import { syncDaemonSet, withoutCreateFailures } from './controller.ts';
 import { nodeShouldRunDaemonPod } from './eligibility.ts';
 import { cleanupHistory, constructHistory } from './history.ts';
 import { INVARIANTS, type Invariant } from './invariants.ts';
 import { failedPodsBackoffKey, nextBackoff } from './manage.ts';
-import { type ControllerWrites, NO_WRITES } from './observation.ts';
+import { type ControllerWrites, createAttemptWrites, NO_WRITES } from './observation.ts';
 import { claimedPods, newPod, releasablePods } from './pods.ts';
 import { computeStatus, countersDiffer } from './status.ts';
 import type { DaemonSet } from './types.ts';
@@ -169,7 +169,11 @@ export function statusChanges(world: World): boolean {
  * so (event CONTROLLER_SYNC). Without a DaemonSet only the empty move exists (the world is
  * returned with an empty step record).
  */
-export function applyMove(world: World, move: SyncMove): World {
+export function applyMove(armed: World, move: SyncMove): World {
+  // An armed create failure (POD_CREATES_FAIL) applies to this step: the move's creates are its
+  // attempts, and only the first `failAfter` of them make a pod.
+  const failAfter = armed.createsFailAfter;
+  const world = failAfter === undefined ? armed : withoutCreateFailures(armed);
   const original = world.daemonSet;
   const event = { type: 'CONTROLLER_SYNC' } as const;
   const releasing = original !== undefined && releasablePods(world.pods, original).length > 0;
@@ -193,7 +197,10 @@ export function applyMove(world: World, move: SyncMove): World {
   }
 
   let next: World = { ...cache, controller: { backoff } };
-  const created = move.creates.map((node, i) => newPod(ds, node, world.serial + i, world.time));
+  const attempts = move.creates.map((_, i) => failAfter === undefined || i < failAfter);
+  const created = move.creates
+    .filter((_, i) => attempts[i])
+    .map((node, i) => newPod(ds, node, world.serial + i, world.time));
   next = { ...next, pods: [...next.pods, ...created], serial: world.serial + created.length };
   for (const name of move.deletes) next = deletePod(next, name);
   if (move.status) {
@@ -206,13 +213,14 @@ export function applyMove(world: World, move: SyncMove): World {
     revisionWrites,
     podPatches,
     patched,
+    ...(failAfter !== undefined ? createAttemptWrites(attempts) : {}),
   };
   return { ...next, lastStep: { event, controller: writes } };
 }
 
 /** The abstract controller's choice in `world`, as a move. */
 export function abstractMove(world: World): SyncMove {
-  const { writes } = syncDaemonSet(world);
+  const { writes, createsAttempted } = syncDaemonSet(world);
   const ds = world.daemonSet;
   // ClaimPods adopts every orphan it claims (never a terminating one, nothing while deleting).
   const adopts =
@@ -222,7 +230,7 @@ export function abstractMove(world: World): SyncMove {
           .map((p) => p.name)
       : [];
   return {
-    creates: writes.creates.map((c) => c.node),
+    creates: createsAttempted ? [...createsAttempted] : writes.creates.map((c) => c.node),
     deletes: [...writes.deletes],
     status: writes.statusWritten,
     adopts,

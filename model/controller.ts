@@ -7,7 +7,7 @@
  */
 import { cleanupHistory, constructHistory } from './history.ts';
 import { manage } from './manage.ts';
-import { type ControllerWrites, NO_WRITES } from './observation.ts';
+import { type ControllerWrites, createAttemptWrites, NO_WRITES } from './observation.ts';
 import { claimedPods, newPod, releasablePods } from './pods.ts';
 import { planRollingUpdate } from './rollout.ts';
 import { computeStatus, countersDiffer } from './status.ts';
@@ -35,7 +35,8 @@ export function createAttempts(count: number, failAfter: number | undefined): bo
   return out;
 }
 
-function withoutCreateFailures(world: World): World {
+/** The world with no create failure armed (a sync consumes it, whatever it writes). */
+export function withoutCreateFailures(world: World): World {
   const { createsFailAfter: _armed, ...rest } = world;
   return rest;
 }
@@ -46,6 +47,8 @@ export interface SyncOutcome {
   /** A failed pod waits for its backoff (upstream requeues the DaemonSet after the delay). */
   readonly waitingForBackoff: boolean;
   readonly rollingUpdateError?: string;
+  /** The nodes it tried to create pods for, in order (more than `writes.creates` when creates failed). */
+  readonly createsAttempted?: readonly string[];
 }
 
 function sameBackoff(a: World['controller']['backoff'], b: World['controller']['backoff']): boolean {
@@ -134,14 +137,13 @@ export function syncDaemonSet(armed: World): SyncOutcome {
     revisionWrites: history.writes + cleaned.deleted.length,
     podPatches: adopted.size + released.length,
     patched: [...adopted, ...released],
-    ...(failAfter !== undefined
-      ? { createAttempts: attempts, createFailures: attempts.filter((ok) => !ok).length }
-      : {}),
+    ...(failAfter !== undefined ? createAttemptWrites(attempts) : {}),
   };
   return {
     world: next,
     writes,
     waitingForBackoff: managed.waitingForBackoff,
     ...(rollingUpdateError !== undefined ? { rollingUpdateError } : {}),
+    ...(failAfter !== undefined ? { createsAttempted: nodesNeedingPods.slice(0, attempts.length) } : {}),
   };
 }

@@ -67,6 +67,15 @@ export interface ControllerWrites {
   readonly createFailures?: number;
 }
 
+/** What a step's create attempts add to its writes: the failures, and (`oneByOne`) the attempts themselves. */
+export function createAttemptWrites(
+  attempts: readonly boolean[],
+  oneByOne = true,
+): Pick<ControllerWrites, 'createAttempts' | 'createFailures'> {
+  const createFailures = attempts.filter((ok) => !ok).length;
+  return oneByOne ? { createAttempts: attempts, createFailures } : { createFailures };
+}
+
 export const NO_WRITES: ControllerWrites = {
   creates: [],
   deletes: [],

@@ -167,6 +167,17 @@ describe('explore --moves allowed (the allowed-moves relation)', () => {
     }
   });
 
+  it('applyMove honours an armed create failure as the abstract controller does: attempts, pods made, disarmed', async () => {
+    for (const world of (await someWorlds(2, 3, 300)).filter((w) => w.daemonSet !== undefined).slice(0, 40)) {
+      const armed = applyEvent(world, { type: 'POD_CREATES_FAIL', after: 1 });
+      const sync = applyEvent(armed, { type: 'CONTROLLER_SYNC' });
+      const mine = applyMove(armed, abstractMove(armed));
+      expect(canonicalWorldKey(mine)).toBe(canonicalWorldKey(sync));
+      expect(mine.createsFailAfter).toBeUndefined();
+      expect(mine.lastStep?.controller).toEqual(sync.lastStep?.controller);
+    }
+  });
+
   it('offers the abstract move first, the empty move, and no move twice', async () => {
     for (const world of await someWorlds(2, 2, 50)) {
       const moves = candidateMoves(world);
