@@ -87,19 +87,20 @@ export function deletePod(world: World, name: string): World {
 }
 
 /**
- * A pod appears on `node` (if it exists), bound, Running and Ready now, with the current revision's
- * hash for `revision: 'current'`: an orphan, or (with `extra`) another controller's pod.
+ * The pod that appears on `node` (none if the node does not exist): bound, Running and Ready now,
+ * with the current revision's hash for `revision: 'current'`; an orphan, or (with `extra`)
+ * another controller's pod. Named by the world's serial, which the caller advances.
  */
-function podAppeared(
+function appearingPod(
   world: World,
   node: string,
   revision: 'current' | 'none',
   prefix: string,
   extra: Partial<Pod> = {},
-): World {
-  if (!world.nodes.some((n) => n.name === node)) return world;
+): Pod | undefined {
+  if (!world.nodes.some((n) => n.name === node)) return undefined;
   const hash = revision === 'current' ? world.daemonSet?.currentHash : undefined;
-  const pod: Pod = {
+  return {
     name: `${prefix}-${world.serial}`,
     node,
     bound: true,
@@ -111,7 +112,6 @@ function podAppeared(
     terminating: false,
     createdAt: world.time,
   };
-  return { ...world, pods: [...world.pods, pod], serial: world.serial + 1 };
 }
 
 /** The controller UID of pods that another controller (not a DaemonSet) controls. */
@@ -337,17 +337,17 @@ export function applyEnvironmentEvent(world: World, event: DsEvent): World {
       const pod = selectPod(world, event, (p) => !p.terminating);
       return pod ? deletePod(world, pod.name) : world;
     }
-    case 'ORPHAN_POD_APPEARED':
-      return podAppeared(world, event.node, event.revision, 'orphan');
+    case 'ORPHAN_POD_APPEARED': {
+      const pod = appearingPod(world, event.node, event.revision, 'orphan');
+      return pod ? { ...world, pods: [...world.pods, pod], serial: world.serial + 1 } : world;
+    }
     case 'FOREIGN_POD_APPEARED': {
-      const appeared = podAppeared(world, event.node, event.revision, 'foreign', {
+      const pod = appearingPod(world, event.node, event.revision, 'foreign', {
         controllerUid: FOREIGN_CONTROLLER_UID,
         foreign: true,
       });
       // Another controller's pod is no pod of the DaemonSet's: it stands beside them.
-      const pod = appeared.pods.at(-1);
-      if (appeared === world || !pod) return world;
-      return { ...appeared, pods: world.pods, bystanders: [...(world.bystanders ?? []), pod] };
+      return pod ? { ...world, bystanders: [...(world.bystanders ?? []), pod], serial: world.serial + 1 } : world;
     }
     case 'POD_RELABELED':
       return event.matches ? relabelToMatch(world, event) : relabelAway(world, event);

@@ -90,6 +90,9 @@ export interface DiffOptions {
 const isReference = (spec: DiffSideSpec) =>
   spec.upstream === undefined && spec.controller === undefined && spec.mutant === undefined;
 
+/** A side that speaks the controller protocol (upstream's adapter, or a --controller command). */
+const isProcess = (spec: DiffSideSpec) => spec.upstream !== undefined || spec.controller !== undefined;
+
 /**
  * The side that follows the other's free choices: the plain reference against a process (upstream
  * ranges over a Go map where a limited rollout budget picks among equally good nodes), unless
@@ -97,9 +100,8 @@ const isReference = (spec: DiffSideSpec) =>
  */
 export function followingSide(options: Pick<DiffOptions, 'left' | 'right' | 'ownOrder'>): 'left' | 'right' | undefined {
   if (options.ownOrder) return undefined;
-  const processSide = (spec: DiffSideSpec) => spec.upstream !== undefined || spec.controller !== undefined;
-  if (isReference(options.left) && processSide(options.right)) return 'left';
-  if (isReference(options.right) && processSide(options.left)) return 'right';
+  if (isReference(options.left) && isProcess(options.right)) return 'left';
+  if (isReference(options.right) && isProcess(options.left)) return 'right';
   return undefined;
 }
 
@@ -426,8 +428,7 @@ export const registerDiff: RegisterCommand = (program: Command, context: CliCont
     )
     .action(async (raw: RawDiffOptions) => {
       const { left, right } = diffSides(raw);
-      const processSide = [left, right].some((s) => s.upstream !== undefined || s.controller !== undefined);
-      if (raw.profile === 'faults' && processSide)
+      if (raw.profile === 'faults' && (isProcess(left) || isProcess(right)))
         throw new InvalidArgumentError(
           "--profile faults compares in-process implementations only: a protocol process sends a step's writes as one list and learns of refused ones a step later, where an API server answers each write at once (docs/upstream-differences.md, cause J)",
         );

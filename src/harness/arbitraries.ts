@@ -511,74 +511,59 @@ function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary
   const share = (w: number, placeholder: Placeholder) =>
     total > 0 && w > 0 ? Math.max(1, Math.round((100 * w) / total)) * (focus.includes(placeholder) ? 8 : 1) : 0;
   const choices: fc.WeightedArbitrary<Draw>[] = [{ weight: 100, arbitrary: anyEvent(scope) }];
-  const image = share(weights.TEMPLATE_UPDATED, '@IMAGE');
-  if (image > 0) {
-    choices.push({
-      weight: image,
-      arbitrary: fc.constantFrom(...IMAGES).map((i) => ({ type: '@IMAGE' as const, image: i })),
-    });
-  }
-  const crash = share(weights.POD_FAILED / 4, '@CRASH_LOOP');
-  if (crash > 0) {
-    choices.push({
-      weight: crash,
-      arbitrary: fc
-        .record({ node: nodeName(scope), times: fc.integer({ min: 2, max: 3 }) })
-        .map((c) => ({ type: '@CRASH_LOOP' as const, ...c })),
-    });
-  }
-  const settle = share(weights.CONTROLLER_SYNC / 5, '@SETTLE');
-  if (settle > 0) choices.push({ weight: settle, arbitrary: fc.constant({ type: '@SETTLE' as const }) });
-  const recreate = share(weights.DS_DELETED, '@RECREATE');
-  if (recreate > 0) {
-    choices.push({
-      weight: recreate,
-      arbitrary: fc
-        .record(
-          {
-            policy: fc.constantFrom<DeletionPolicy>('Orphan', 'Orphan', 'Background', 'Foreground'),
-            deletingPods: fc.constantFrom(false, false, true),
-            image: fc.constantFrom(...IMAGES),
-            collect: fc.constantFrom(true, false),
-          },
-          { requiredKeys: ['policy', 'collect', 'deletingPods'] },
-        )
-        .map((r) => ({ type: '@RECREATE' as const, ...r })),
-    });
-  }
-  const held = share(weights.POD_FINALIZER_ADDED / 2, '@HELD_FAILURE');
-  if (held > 0) {
-    choices.push({
-      weight: held,
-      arbitrary: fc
-        .record({
-          node: nodeName(scope),
-          // A profile without deletions never deletes the DaemonSet here either.
-          after: fc.constantFrom<'release' | 'foreground' | 'none'>(
-            ...(weights.DS_DELETED > 0
-              ? (['release', 'foreground', 'foreground', 'none'] as const)
-              : (['release', 'none'] as const)),
-          ),
-        })
-        .map((r) => ({ type: '@HELD_FAILURE' as const, ...r })),
-    });
-  }
-  const relabel = share(weights.POD_RELABELED / 2, '@RELABEL');
-  if (relabel > 0) {
-    choices.push({
-      weight: relabel,
-      arbitrary: fc
-        .record({ node: nodeName(scope), back: fc.constantFrom(true, true, false) })
-        .map((r) => ({ type: '@RELABEL' as const, ...r })),
-    });
-  }
-  const vanish = share(weights.NODE_REMOVED / 2, '@VANISH');
-  if (vanish > 0) {
-    choices.push({
-      weight: vanish,
-      arbitrary: nodeName(scope).map((node) => ({ type: '@VANISH' as const, node })),
-    });
-  }
+  /** A placeholder, if its events are drawn at all. */
+  const offer = (weight: number, arbitrary: fc.Arbitrary<Draw>) => {
+    if (weight > 0) choices.push({ weight, arbitrary });
+  };
+  offer(
+    share(weights.TEMPLATE_UPDATED, '@IMAGE'),
+    fc.constantFrom(...IMAGES).map((i) => ({ type: '@IMAGE' as const, image: i })),
+  );
+  offer(
+    share(weights.POD_FAILED / 4, '@CRASH_LOOP'),
+    fc
+      .record({ node: nodeName(scope), times: fc.integer({ min: 2, max: 3 }) })
+      .map((c) => ({ type: '@CRASH_LOOP' as const, ...c })),
+  );
+  offer(share(weights.CONTROLLER_SYNC / 5, '@SETTLE'), fc.constant({ type: '@SETTLE' as const }));
+  offer(
+    share(weights.DS_DELETED, '@RECREATE'),
+    fc
+      .record(
+        {
+          policy: fc.constantFrom<DeletionPolicy>('Orphan', 'Orphan', 'Background', 'Foreground'),
+          deletingPods: fc.constantFrom(false, false, true),
+          image: fc.constantFrom(...IMAGES),
+          collect: fc.constantFrom(true, false),
+        },
+        { requiredKeys: ['policy', 'collect', 'deletingPods'] },
+      )
+      .map((r) => ({ type: '@RECREATE' as const, ...r })),
+  );
+  offer(
+    share(weights.POD_FINALIZER_ADDED / 2, '@HELD_FAILURE'),
+    fc
+      .record({
+        node: nodeName(scope),
+        // A profile without deletions never deletes the DaemonSet here either.
+        after: fc.constantFrom<'release' | 'foreground' | 'none'>(
+          ...(weights.DS_DELETED > 0
+            ? (['release', 'foreground', 'foreground', 'none'] as const)
+            : (['release', 'none'] as const)),
+        ),
+      })
+      .map((r) => ({ type: '@HELD_FAILURE' as const, ...r })),
+  );
+  offer(
+    share(weights.POD_RELABELED / 2, '@RELABEL'),
+    fc
+      .record({ node: nodeName(scope), back: fc.constantFrom(true, true, false) })
+      .map((r) => ({ type: '@RELABEL' as const, ...r })),
+  );
+  offer(
+    share(weights.NODE_REMOVED / 2, '@VANISH'),
+    nodeName(scope).map((node) => ({ type: '@VANISH' as const, node })),
+  );
   return fc.oneof(...choices);
 }
 

@@ -6,7 +6,13 @@
  */
 import type { Pod as K8sPod } from 'kubernetes-types/core/v1.js';
 import type { DsEvent, DsEventType, PodSelector } from '../../model/events.ts';
-import type { ControllerWrites, CreatedPod, Observation, StepRecord } from '../../model/observation.ts';
+import {
+  type ControllerWrites,
+  type CreatedPod,
+  createAttemptWrites,
+  type Observation,
+  type StepRecord,
+} from '../../model/observation.ts';
 import { ApiError, isApiError } from '../cluster/apiError.js';
 import { SimulatedCluster } from '../cluster/cluster.js';
 import type { DaemonSet, OwnerReference } from '../cluster/objects.js';
@@ -138,16 +144,10 @@ export class SimulatedSystem {
     const before = this.onControllerStep ? this.observe() : undefined;
     this.#recording = [];
     let wrote: boolean;
-    let attempts: boolean[] | undefined;
     try {
-      ({ wrote, attempts } = await this.#controllerSync());
+      wrote = await this.#controllerSync();
     } finally {
-      const recorded = this.#recording;
-      this.#recording = undefined;
-      this.#lastStep = {
-        event: { type: 'CONTROLLER_SYNC' },
-        controller: withAttempts(summarizeWrites(recorded), attempts, this.#driver.writesOneByOne),
-      };
+      this.#lastStep = { event: { type: 'CONTROLLER_SYNC' }, controller: this.#takeWrites() };
     }
     if (wrote) {
       changed.push(this.#driver.name);
@@ -251,19 +251,13 @@ export class SimulatedSystem {
   async apply(event: DsEvent): Promise<ApplyOutcome> {
     let outcome: ApplyOutcome;
     this.#recording = event.type === 'CONTROLLER_SYNC' ? [] : undefined;
-    this.#lastAttempts = undefined;
     try {
       outcome = await this.#apply(event);
     } catch (e) {
       if (!isApiError(e)) throw e;
       outcome = { applied: false, note: e.message };
     } finally {
-      const recorded = this.#recording ?? [];
-      this.#recording = undefined;
-      this.#lastStep = {
-        event,
-        controller: withAttempts(summarizeWrites(recorded), this.#lastAttempts, this.#driver.writesOneByOne),
-      };
+      this.#lastStep = { event, controller: this.#takeWrites() };
     }
     const refusedByApi =
       !outcome.applied && outcome.note !== undefined && /invalid|not found|already exists/i.test(outcome.note);
@@ -429,11 +423,8 @@ export class SimulatedSystem {
       case 'TIME_ADVANCED':
         cluster.advance(event.seconds);
         return { applied: true };
-      case 'CONTROLLER_SYNC': {
-        const { wrote, attempts } = await this.#controllerSync();
-        this.#lastAttempts = attempts;
-        return { applied: wrote };
-      }
+      case 'CONTROLLER_SYNC':
+        return { applied: await this.#controllerSync() };
       case 'POD_CREATES_FAIL':
         this.#createsFailAfter = Math.max(0, Math.floor(event.after));
         return { applied: true };
@@ -452,18 +443,31 @@ export class SimulatedSystem {
 
   /** Pod creates of the next controller sync fail from the (n + 1)-th on (POD_CREATES_FAIL). */
   #createsFailAfter: number | undefined;
-  /** The create attempts of the last CONTROLLER_SYNC event, when a failure was armed for it. */
-  #lastAttempts: boolean[] | undefined;
+  /** The create attempts of the controller step being recorded, when a failure was armed for it. */
+  #attempts: boolean[] | undefined;
+
+  /** What the controller wrote in the step just recorded (its watch events, and its create attempts). */
+  #takeWrites(): ControllerWrites {
+    const writes = summarizeWrites(this.#recording ?? []);
+    const attempts = this.#attempts;
+    this.#recording = undefined;
+    this.#attempts = undefined;
+    // A process sends a step's writes as one list: its attempts say nothing about slow start.
+    return attempts === undefined
+      ? writes
+      : { ...writes, ...createAttemptWrites(attempts, this.#driver.writesOneByOne === true) };
+  }
 
   /**
    * One controller step. With a create failure armed, the API server fails the step's pod creates
    * from the (n + 1)-th on (500), and every create attempt is recorded, in order, for DS-SYNC-03.
    */
-  async #controllerSync(): Promise<{ wrote: boolean; attempts?: boolean[] }> {
+  async #controllerSync(): Promise<boolean> {
     const failAfter = this.#createsFailAfter;
-    if (failAfter === undefined) return { wrote: await this.#driver.step() };
+    if (failAfter === undefined) return this.#driver.step();
     this.#createsFailAfter = undefined;
     const attempts: boolean[] = [];
+    this.#attempts = attempts;
     this.cluster.store.setFaultInjector(({ verb, kind }) => {
       if (verb !== 'create' || kind !== 'Pod') return undefined;
       const ok = attempts.length < failAfter;
@@ -473,8 +477,7 @@ export class SimulatedSystem {
         : new ApiError('InternalError', 'injected: pod creates fail in this sync (POD_CREATES_FAIL)');
     });
     try {
-      const wrote = await this.#driver.step();
-      return { wrote, attempts };
+      return await this.#driver.step();
     } finally {
       this.cluster.store.setFaultInjector(undefined);
     }
@@ -572,18 +575,6 @@ export class SimulatedSystem {
     });
     return { applied: true };
   }
-}
-
-/** The writes with the step's create attempts, when they were recorded. */
-function withAttempts(
-  writes: ControllerWrites,
-  attempts: boolean[] | undefined,
-  oneByOne: boolean | undefined,
-): ControllerWrites {
-  if (attempts === undefined) return writes;
-  const createFailures = attempts.filter((ok) => !ok).length;
-  // A process sends a step's writes as one list: its attempts say nothing about slow start.
-  return { ...writes, createFailures, ...(oneByOne ? { createAttempts: attempts } : {}) };
 }
 
 /** What the controller wrote, read back from the watch events of its step. */
