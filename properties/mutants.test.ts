@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceImplementation } from '../src/harness/implementation.js';
 import { MUTANTS, mutantOptionsForStore } from '../src/harness/mutants.js';
+import { FAULT_EVENTS } from '../src/harness/profiles.js';
 import { runCase } from '../src/harness/runner.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/scenario/run.js';
@@ -64,6 +65,24 @@ describe('mutants are caught', () => {
       expect(onMutant.failure?.expectation).toBe(cx?.failure.invariant);
       const onReference = await runScenario(scenario, reference);
       expect(onReference.verdict, onReference.failure?.message).toBe('pass');
+    });
+  }
+});
+
+// A mutant of the faults profile is there because only faults expose it (issue 15): the same
+// campaign with every fault switched off must let it through, or it belongs to another profile.
+describe('fault-only mutants need the faults', () => {
+  for (const mutant of MUTANTS.filter((m) => m.profile === 'faults')) {
+    it(`${mutant.name} survives the faults campaign without faults`, async () => {
+      const result = await campaign({
+        profile: mutant.profile,
+        runs: runs(300),
+        seed: seed(),
+        weights: Object.fromEntries(FAULT_EVENTS.map((t) => [t, 0])),
+        implementation: referenceImplementation(`mutant ${mutant.name}`, mutantOptionsForStore(mutant)),
+      });
+      expect(result.counterexample?.failure, `caught without faults (seed ${result.seed})`).toBeUndefined();
+      expect(result.runs).toBe(runs(300));
     });
   }
 });

@@ -15,8 +15,11 @@ export interface DaemonSetControl {
   /** CreatePods: the pod comes from a template with generateName `<ds>-` and a controller ref. */
   createPod(namespace: string, pod: Pod, owner: DaemonSet): void;
   deletePod(namespace: string, name: string, owner: DaemonSet): void;
-  /** Adoption patch: adds a controller ownerReference, guarded by the pod's uid. */
-  adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet): void;
+  /**
+   * Adoption patch: adds a controller ownerReference, guarded by the pod's uid. Upstream's patch
+   * always sets blockOwnerDeletion (ClaimPods' adopt); `blockOwnerDeletion: false` is for mutants.
+   */
+  adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet, blockOwnerDeletion?: boolean): void;
   /** Release patch: removes the ownerReference with the owner's uid, guarded by the pod's uid. */
   releasePod(namespace: string, name: string, podUid: string, owner: DaemonSet): void;
   /** Sets the controller-revision-hash label (dedupCurHistories). */
@@ -94,8 +97,8 @@ export class StoreDaemonSetControl implements DaemonSetControl {
     this.recordEvent(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
   }
 
-  adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet): void {
-    this.#patchOwner('Pod', namespace, name, podUid, (refs) => withControllerRef(refs, owner));
+  adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet, blockOwnerDeletion = true): void {
+    this.#patchOwner('Pod', namespace, name, podUid, (refs) => withControllerRef(refs, owner, blockOwnerDeletion));
   }
 
   releasePod(namespace: string, name: string, podUid: string, owner: DaemonSet): void {
@@ -192,6 +195,10 @@ export class StoreDaemonSetControl implements DaemonSetControl {
  * The adoption patch is a strategic merge keyed by uid: an existing reference to the same owner
  * is replaced, never duplicated (a second claim in the same sync must not add a second controller).
  */
-export function withControllerRef(refs: readonly OwnerReference[], owner: DaemonSet): OwnerReference[] {
-  return [...refs.filter((r) => r.uid !== owner.metadata?.uid), newControllerRef(owner)];
+export function withControllerRef(
+  refs: readonly OwnerReference[],
+  owner: DaemonSet,
+  blockOwnerDeletion = true,
+): OwnerReference[] {
+  return [...refs.filter((r) => r.uid !== owner.metadata?.uid), { ...newControllerRef(owner), blockOwnerDeletion }];
 }

@@ -38,6 +38,8 @@ export interface ControllerRules {
   isPodUpdated(pod: Pod, hash: string, generation: bigint | undefined): boolean;
   /** syncNodes' slow start: no create batch after one with a failure (the skipped creates lower expectations). */
   stopCreatesAfterFailedBatch: boolean;
+  /** syncNodes lowers the expected creates for a create the API server refused (it will never be observed). */
+  lowerExpectationsForFailedCreates: boolean;
   /** ClaimPods releases a pod it controls whose labels stopped matching the selector. */
   releaseUnmatchedPods: boolean;
   /** getNodesToDaemonPods drops pods that are terminal and already being deleted (#118587). */
@@ -63,5 +65,6 @@ export const REFERENCE_RULES: ControllerRules = {
   ignoreDeletedTerminalPods: true,
   releaseUnmatchedPods: true,
   stopCreatesAfterFailedBatch: true,
+  lowerExpectationsForFailedCreates: true,
   rolloutReplacements: (allowed) => allowed,
 };

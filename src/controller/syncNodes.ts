@@ -43,7 +43,7 @@ export function syncNodes(
           // no error, no lowered expectation, and the remaining creates and all deletes still run.
           continue;
         }
-        expectations.creationObserved(key);
+        if (ctx.rules.lowerExpectationsForFailedCreates) expectations.creationObserved(key);
         errors.push(e as Error);
       }
     }

@@ -402,6 +402,11 @@ type Draw =
       readonly image?: string;
       /** False: re-created at once, before the garbage collector got to the old DaemonSet's pods. */
       readonly collect: boolean;
+      /**
+       * Then the re-created DaemonSet, once it has claimed what it found, is deleted too (tearing
+       * down after a migration): a Foreground deletion must wait for the pods it adopted.
+       */
+      readonly teardown?: 'Foreground' | 'Background';
     }
   /** A pod is created for `node`, which is deleted before the scheduler binds it (§3.4). */
   | { readonly type: '@VANISH'; readonly node: string }
@@ -462,6 +467,8 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
         template = d.image !== undefined ? { ...template, image: d.image } : template;
         spec = { ...spec, template };
         out.push({ type: 'DS_CREATED', spec });
+        if (d.teardown !== undefined)
+          out.push({ type: 'CONTROLLER_SYNC' }, { type: 'DS_DELETED', policy: d.teardown }, { type: 'GC_STEP' });
         break;
       case '@IMAGE':
         if (template === undefined || template.image === d.image) break;
@@ -535,6 +542,7 @@ function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary
           deletingPods: fc.constantFrom(false, false, true),
           image: fc.constantFrom(...IMAGES),
           collect: fc.constantFrom(true, false),
+          teardown: fc.constantFrom<'Foreground' | 'Background'>('Foreground', 'Foreground', 'Background'),
         },
         { requiredKeys: ['policy', 'collect', 'deletingPods'] },
       )

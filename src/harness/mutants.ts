@@ -258,6 +258,26 @@ export const MUTANTS: readonly Mutant[] = [
     rules: { stopCreatesAfterFailedBatch: false },
   },
   {
+    name: 'adopts-without-blocking',
+    description:
+      'adopts orphan pods with an ownerReference that lacks blockOwnerDeletion, so a Foreground deletion does not wait for them',
+    profile: 'deletion',
+    catches: ['DS-DEL-03', 'DS-EXPECT'],
+    wrapControl: (inner) =>
+      wrap(inner, {
+        adoptPod: (namespace: string, name: string, podUid: string, owner: DaemonSet) =>
+          inner.adoptPod(namespace, name, podUid, owner, false),
+      }),
+  },
+  {
+    name: 'treats-failed-create-as-done',
+    description:
+      'keeps expecting the pod of a create the API server refused, so it creates nothing more for the DaemonSet until its expectations expire (5 minutes)',
+    profile: 'faults',
+    catches: ['DS-EXPECT'],
+    rules: { lowerExpectationsForFailedCreates: false },
+  },
+  {
     name: 'keeps-pods-of-vanished-nodes',
     description:
       'never deletes an unbound pod pinned to a node that no longer exists (getUnscheduledPodsWithoutNode left out)',

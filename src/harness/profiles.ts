@@ -40,6 +40,8 @@ export const TAINT_EVENTS: DsEventType[] = [
 ];
 export const ROLLOUT_EVENTS: DsEventType[] = ['TEMPLATE_UPDATED', 'STRATEGY_CHANGED'];
 const DELETION_EVENTS: DsEventType[] = ['DS_DELETED'];
+/** The API faults (issue 15): only the faults profile draws them. */
+export const FAULT_EVENTS: DsEventType[] = ['POD_CREATES_FAIL'];
 
 function weights(changes: Partial<Record<DsEventType, number>>): Record<DsEventType, number> {
   return { ...DEFAULT_WEIGHTS, ...changes };

@@ -39,8 +39,8 @@ export class RecordingControl implements DaemonSetControl {
     this.writes.push({ op: 'deletePod', namespace, name });
   }
 
-  adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet): void {
-    this.#patchOwner('Pod', namespace, name, podUid, (refs) => withControllerRef(refs, owner));
+  adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet, blockOwnerDeletion = true): void {
+    this.#patchOwner('Pod', namespace, name, podUid, (refs) => withControllerRef(refs, owner, blockOwnerDeletion));
   }
 
   releasePod(namespace: string, name: string, podUid: string, owner: DaemonSet): void {
