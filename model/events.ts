@@ -196,6 +196,17 @@ export interface PodCreatesFail {
   readonly after: number;
 }
 
+/**
+ * The controller process crashes in its next sync once it has sent `afterWrites` write requests
+ * (pod, ControllerRevision and status writes; Events do not count): those are applied, the rest of
+ * that sync's writes are never sent, and the controller restarts with nothing in memory
+ * (expectations, failed-pod backoff) and informers that LIST the cluster afresh.
+ */
+export interface ControllerCrashes {
+  readonly type: 'CONTROLLER_CRASHES';
+  readonly afterWrites: number;
+}
+
 // --- controller memory and time --------------------------------------------------------------
 
 /** The controller process restarts: in-memory state (expectations, failed-pod backoff) is lost. */
@@ -258,6 +269,7 @@ export type DsEvent =
   | PodFinalizerAdded
   | PodFinalizerRemoved
   | PodCreatesFail
+  | ControllerCrashes
   | ControllerRestarted
   | TimeAdvanced
   | ControllerSync
@@ -292,6 +304,7 @@ export const EVENT_TYPES = [
   'POD_FINALIZER_ADDED',
   'POD_FINALIZER_REMOVED',
   'POD_CREATES_FAIL',
+  'CONTROLLER_CRASHES',
   'CONTROLLER_RESTARTED',
   'TIME_ADVANCED',
   'CONTROLLER_SYNC',

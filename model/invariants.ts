@@ -878,6 +878,8 @@ export const INVARIANTS: readonly Invariant[] = [
       const step = controllerStep(ctx);
       if (step?.ds.spec.updateStrategy.type !== 'RollingUpdate') return [];
       const { prev, writes } = step;
+      // A controller that crashed part-way never sent the rest of the sync's writes.
+      if (writes.crashed) return [];
       // The revision the sync's constructHistory settled on (a new DaemonSet's first sync adopts or
       // creates it): pods carrying its hash are up to date in this sync, not rollout candidates.
       const after = ctx.obs.daemonSet;
@@ -1259,6 +1261,8 @@ export const INVARIANTS: readonly Invariant[] = [
           }
           entries.set(key, nextBackoff(entry, after.time));
         }
+        // A crash part-way through a step: what it deleted counted, then its memory is gone.
+        if (writesOf(after).crashed) entries.clear();
       }
       return out;
     },

@@ -106,6 +106,7 @@ const environment = (target?: string) => {
     POD_FINALIZER_REMOVED: { ...t, actions: 'changePod' },
     CONTROLLER_RESTARTED: { ...t, actions: 'restartController' },
     POD_CREATES_FAIL: { ...t, actions: 'changePod' },
+    CONTROLLER_CRASHES: { ...t, actions: 'restartController' },
     TIME_ADVANCED: { ...t, actions: 'advanceClock' },
     TEMPLATE_UPDATED: { ...t, actions: 'updateTemplate' },
     CONTROLLER_SYNC: { ...t, actions: 'syncDaemonSet' },

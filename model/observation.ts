@@ -65,6 +65,12 @@ export interface ControllerWrites {
    * (whatever the controller's kind: a process learns of them on its next step).
    */
   readonly createFailures?: number;
+  /**
+   * The controller crashed part-way through this step (CONTROLLER_CRASHES): the writes are the
+   * ones it sent before, and it restarted with nothing in memory. A per-sync lower bound on writes
+   * (DS-ROLL-08) does not apply to such a step.
+   */
+  readonly crashed?: boolean;
 }
 
 /** What a step's create attempts add to its writes: the failures, and (`oneByOne`) the attempts themselves. */

@@ -223,5 +223,8 @@ export function canonicalWorldKey(world: World): string {
   for (const [key, e] of Object.entries(world.controller.backoff).sort()) {
     parts.push(`B${key.replace(/^[^/]+/, (u) => uid(u))};${e.delay};${ago(e.lastUpdate)}`);
   }
+  // Armed faults decide what the next sync does.
+  if (world.createsFailAfter !== undefined) parts.push(`F${world.createsFailAfter}`);
+  if (world.crashAfterWrites !== undefined) parts.push(`X${world.crashAfterWrites}`);
   return parts.join('|');
 }

@@ -25,7 +25,7 @@ import {
 } from './eligibility.ts';
 import type { DsEvent, DsEventType } from './events.ts';
 import { inBackoff, nextBackoff } from './manage.ts';
-import type { ControllerWrites, Observation } from './observation.ts';
+import { type ControllerWrites, type Observation, writeCount } from './observation.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor, releasablePods } from './pods.ts';
 import { type RolloutAccounting, rolloutAccounting } from './progress.ts';
 import { allowsSurge, findUpdatedPodsOnNode, rolloutNodeEntries } from './rollout.ts';
@@ -540,6 +540,15 @@ export const RULES: readonly Rule[] = [
     statement: 'the controller restarts with pods on the cluster: expectations and backoff start empty',
     reached: (ctx) =>
       ctx.event.type === 'CONTROLLER_RESTARTED' && ctx.before.daemonSet !== undefined && ctx.before.pods.length > 0,
+  },
+  {
+    id: 'R-SYNC-CRASH',
+    section: '§3.8',
+    at: 'write',
+    needs: 'CONTROLLER_CRASHES',
+    statement:
+      "the controller crashes part-way through a sync's writes: what it sent stands, the rest is never sent, and it restarts with nothing in memory and a fresh LIST",
+    reached: (writes) => writes.crashed === true && writeCount(writes) > 0,
   },
   // §4 status
   {

@@ -3,6 +3,7 @@
  * step events run one actor. Every application records what the DaemonSet controller wrote.
  */
 import { syncDaemonSet } from './controller.ts';
+import { crashedSync } from './crash.ts';
 import type { DsEvent } from './events.ts';
 import { garbageCollectorStep } from './garbageCollector.ts';
 import { kubeletStep } from './kubelet.ts';
@@ -14,7 +15,7 @@ import { applyEnvironmentEvent, rejection, type World } from './world.ts';
 export function applyEventQuietly(world: World, event: DsEvent): World {
   switch (event.type) {
     case 'CONTROLLER_SYNC':
-      return syncDaemonSet(world).world;
+      return world.crashAfterWrites !== undefined ? crashedSync(world) : syncDaemonSet(world).world;
     case 'KUBELET_STEP':
       return kubeletStep(world);
     case 'SCHEDULER_STEP':
@@ -29,6 +30,7 @@ export function applyEventQuietly(world: World, event: DsEvent): World {
 /** The world after `event`, with `lastStep` describing it. */
 export function applyEvent(world: World, event: DsEvent): World {
   if (event.type === 'CONTROLLER_SYNC') {
+    if (world.crashAfterWrites !== undefined) return crashedSync(world);
     const outcome = syncDaemonSet(world);
     return { ...outcome.world, lastStep: { event, controller: outcome.writes } };
   }

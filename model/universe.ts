@@ -133,6 +133,7 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
     { type: 'CONTROLLER_RESTARTED' },
     { type: 'POD_CREATES_FAIL', after: 0 },
     { type: 'POD_CREATES_FAIL', after: 1 },
+    { type: 'CONTROLLER_CRASHES', afterWrites: 1 },
     { type: 'TIME_ADVANCED', seconds: 1 },
   );
   if (full) {

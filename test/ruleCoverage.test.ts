@@ -19,11 +19,12 @@ describe('rule coverage of the default campaign', () => {
       expect(result.counterexample?.failure.message).toBeUndefined();
       const coverage = ruleCoverage(result.checksById, result.scope.nodes, undefined, 'all');
       expect(coverage.filter((r) => r.cases === 0 && !r.outOfScope).map((r) => r.id)).toEqual([]);
-      // Only a slow start cut short by failed creates (the faults profile) and BurstReplicas (more
-      // than the default three nodes) are out of this campaign's reach.
+      // Only a slow start cut short by failed creates and a crash part-way through a sync (the faults
+      // profile), and BurstReplicas (more than the default three nodes) are out of this campaign's reach.
       expect(coverage.filter((r) => r.outOfScope).map((r) => r.id)).toEqual([
         'R-MANAGE-SLOW-START-FAILED',
         'R-MANAGE-BURST',
+        'R-SYNC-CRASH',
       ]);
       // Issue 14: the quiescence oracle stated the settled outcome of every case.
       expect(profileReport(result, 0).oracleIncomplete).toBe(0);
@@ -46,11 +47,12 @@ describe('rule coverage of the default campaign', () => {
     expect(report.rules?.map((r) => r.id)).toEqual(RULE_IDS);
   }, 60_000);
 
-  it('exercises slow start after a failed create (DS-SYNC-03) in the faults profile, on the in-process reference', async () => {
+  it('exercises slow start after a failed create (DS-SYNC-03) and crashes mid-sync in the faults profile, on the in-process reference', async () => {
     const result = await runCampaign(referenceImplementation(), { profile: 'faults', runs: 60, seed: 1 });
     const report = profileReport(result, 0);
     expect(report.verdict).toBe('conforms');
     expect(report.rules?.find((r) => r.id === 'R-MANAGE-SLOW-START-FAILED')?.cases).toBeGreaterThan(0);
+    expect(report.rules?.find((r) => r.id === 'R-SYNC-CRASH')?.cases).toBeGreaterThan(0);
     expect(report.invariants.find((i) => i.id === 'DS-SYNC-03')?.verdict).toBe('pass');
   }, 120_000);
 

@@ -659,7 +659,7 @@ export const registerSoak: RegisterCommand = (program: Command, context: CliCont
     .option('--seed-start <n>', 'the first seed (default 1)', intValue('--seed-start'))
     .option('--seed <n>', 'one seed only (instead of --seeds / --seed-start)', intValue('--seed'))
     .addOption(
-      new Option('--profile <name...>', 'profiles to soak (default: all five)').choices(PROFILE_NAMES as string[]),
+      new Option('--profile <name...>', 'profiles to soak (default: every profile)').choices(PROFILE_NAMES as string[]),
     )
     .option('--workers <n>', 'worker threads (default: the cores this machine has)', positiveInt('--workers'))
     .option(

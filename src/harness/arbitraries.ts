@@ -59,8 +59,10 @@ export const DEFAULT_WEIGHTS: Record<DsEventType, number> = {
   POD_RELABELED: 1,
   POD_FINALIZER_ADDED: 1,
   POD_FINALIZER_REMOVED: 1,
-  // A fault: only the faults profile draws it (a protocol process cannot stop part-way through a step's writes).
+  // Faults: only the faults profile draws them (a protocol process cannot stop part-way through a
+  // step's writes, and where a crash cuts a step depends on the order an implementation writes in).
   POD_CREATES_FAIL: 0,
+  CONTROLLER_CRASHES: 0,
   CONTROLLER_RESTARTED: 1,
   TIME_ADVANCED: 2,
   CONTROLLER_SYNC: 10,
@@ -358,6 +360,8 @@ export function eventOf(
       return fc.constantFrom(1, 5, 30).map((seconds) => ({ type, seconds }));
     case 'POD_CREATES_FAIL':
       return fc.constantFrom(0, 1, 2).map((after) => ({ type, after }));
+    case 'CONTROLLER_CRASHES':
+      return fc.constantFrom(1, 2, 4).map((afterWrites) => ({ type, afterWrites }));
     default:
       return fc.constant({ type } as DsEvent);
   }

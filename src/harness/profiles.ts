@@ -41,7 +41,7 @@ export const TAINT_EVENTS: DsEventType[] = [
 export const ROLLOUT_EVENTS: DsEventType[] = ['TEMPLATE_UPDATED', 'STRATEGY_CHANGED'];
 const DELETION_EVENTS: DsEventType[] = ['DS_DELETED'];
 /** The API faults (issue 15): only the faults profile draws them. */
-export const FAULT_EVENTS: DsEventType[] = ['POD_CREATES_FAIL'];
+export const FAULT_EVENTS: DsEventType[] = ['POD_CREATES_FAIL', 'CONTROLLER_CRASHES'];
 
 function weights(changes: Partial<Record<DsEventType, number>>): Record<DsEventType, number> {
   return { ...DEFAULT_WEIGHTS, ...changes };
@@ -94,8 +94,13 @@ export const PROFILES: Record<ProfileName, Profile> = {
   faults: {
     name: 'faults',
     description:
-      'API faults (issue 15, first part): pod creates that fail part-way through a sync, against slow start and expectations',
-    weights: weights({ ...off([...TAINT_EVENTS, ...DELETION_EVENTS]), POD_CREATES_FAIL: 4, NODE_ADDED: 6 }),
+      "API faults and crashes (issue 15): pod creates that fail part-way through a sync (against slow start and expectations), and controller crashes part-way through a sync's writes, each followed by a restart",
+    weights: weights({
+      ...off([...TAINT_EVENTS, ...DELETION_EVENTS]),
+      POD_CREATES_FAIL: 4,
+      CONTROLLER_CRASHES: 3,
+      NODE_ADDED: 6,
+    }),
     requires: [],
   },
 };

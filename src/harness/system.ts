@@ -149,7 +149,9 @@ export class SimulatedSystem {
     } finally {
       this.#lastStep = { event: { type: 'CONTROLLER_SYNC' }, controller: this.#takeWrites() };
     }
-    if (wrote) {
+    // A crash is a step to judge and a change even when nothing was sent: the restart forgets
+    // expectations and backoff, so the next round may act where this one did not.
+    if (wrote || this.#lastStep.controller.crashed) {
       changed.push(this.#driver.name);
       if (before) await this.onControllerStep?.(before);
     }
@@ -428,6 +430,9 @@ export class SimulatedSystem {
       case 'POD_CREATES_FAIL':
         this.#createsFailAfter = Math.max(0, Math.floor(event.after));
         return { applied: true };
+      case 'CONTROLLER_CRASHES':
+        this.#crashAfterWrites = Math.max(0, Math.floor(event.afterWrites));
+        return { applied: true };
       case 'KUBELET_STEP':
         return { applied: cluster.kubelet.step() };
       case 'SCHEDULER_STEP':
@@ -445,13 +450,19 @@ export class SimulatedSystem {
   #createsFailAfter: number | undefined;
   /** The create attempts of the controller step being recorded, when a failure was armed for it. */
   #attempts: boolean[] | undefined;
+  /** The next controller sync crashes once it has sent this many writes (CONTROLLER_CRASHES). */
+  #crashAfterWrites: number | undefined;
+  /** The controller step being recorded crashed part-way (its writes are the ones sent before). */
+  #crashed = false;
 
   /** What the controller wrote in the step just recorded (its watch events, and its create attempts). */
   #takeWrites(): ControllerWrites {
-    const writes = summarizeWrites(this.#recording ?? []);
+    const summary = summarizeWrites(this.#recording ?? []);
+    const writes = this.#crashed ? { ...summary, crashed: true } : summary;
     const attempts = this.#attempts;
     this.#recording = undefined;
     this.#attempts = undefined;
+    this.#crashed = false;
     // A process sends a step's writes as one list: its attempts say nothing about slow start.
     return attempts === undefined
       ? writes
@@ -461,15 +472,26 @@ export class SimulatedSystem {
   /**
    * One controller step. With a create failure armed, the API server fails the step's pod creates
    * from the (n + 1)-th on (500), and every create attempt is recorded, in order, for DS-SYNC-03.
+   * With a crash armed, the writes the controller sends after the first n never reach the API
+   * server (the crashed process never sent them), and the controller restarts after the step.
    */
   async #controllerSync(): Promise<boolean> {
     const failAfter = this.#createsFailAfter;
-    if (failAfter === undefined) return this.#driver.step();
+    const crashAfter = this.#crashAfterWrites;
+    if (failAfter === undefined && crashAfter === undefined) return this.#driver.step();
     this.#createsFailAfter = undefined;
+    this.#crashAfterWrites = undefined;
     const attempts: boolean[] = [];
-    this.#attempts = attempts;
+    if (failAfter !== undefined) this.#attempts = attempts;
+    let sent = 0;
     this.cluster.store.setFaultInjector(({ verb, kind }) => {
-      if (verb !== 'create' || kind !== 'Pod') return undefined;
+      if (crashAfter !== undefined) {
+        // What a crashed controller never sent: refused here, and the restart below forgets the outcome.
+        if (sent >= crashAfter)
+          return new ApiError('InternalError', 'not sent: the controller crashed (CONTROLLER_CRASHES)');
+        sent++;
+      }
+      if (failAfter === undefined || verb !== 'create' || kind !== 'Pod') return undefined;
       const ok = attempts.length < failAfter;
       attempts.push(ok);
       return ok
@@ -480,6 +502,10 @@ export class SimulatedSystem {
       return await this.#driver.step();
     } finally {
       this.cluster.store.setFaultInjector(undefined);
+      if (crashAfter !== undefined) {
+        this.#crashed = true;
+        await this.#driver.restart();
+      }
     }
   }
 

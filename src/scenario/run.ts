@@ -432,6 +432,11 @@ class ScenarioRun {
         );
       case 'failCreates':
         return system.apply({ type: 'POD_CREATES_FAIL', after: (step as Step & { kind: 'failCreates' }).args.after });
+      case 'crashController':
+        return system.apply({
+          type: 'CONTROLLER_CRASHES',
+          afterWrites: (step as Step & { kind: 'crashController' }).args.afterWrites,
+        });
       case 'addFinalizer':
       case 'removeFinalizer': {
         const pick = (step as Step & { kind: 'addFinalizer' }).args;

@@ -107,6 +107,8 @@ export function stepForEvent(event: DsEvent, dsName = DEFAULT_DS_NAME): StepObje
       return { createPod: { node: event.node, owner: 'foreign', revision: event.revision } };
     case 'POD_CREATES_FAIL':
       return { failCreates: { after: event.after } };
+    case 'CONTROLLER_CRASHES':
+      return { crashController: { afterWrites: event.afterWrites } };
     case 'POD_FINALIZER_ADDED':
     case 'POD_FINALIZER_REMOVED': {
       const kind = event.type === 'POD_FINALIZER_ADDED' ? 'addFinalizer' : 'removeFinalizer';

@@ -419,6 +419,11 @@ export const STEP_SCHEMAS = {
     .describe(
       'A fault: the API server fails the pod creates of the next sync from the (after + 1)-th on (500); the controller must stop after the failed slow-start batch.',
     ),
+  crashController: z
+    .strictObject({ afterWrites: z.number().int().min(0).max(1000) })
+    .describe(
+      "A fault: the controller crashes in the next sync once it has sent afterWrites writes; the rest of that sync's writes are never sent, and it restarts with nothing in memory.",
+    ),
   addFinalizer: modelPodPick.describe(
     'Someone adds a finalizer (example.com/hold) to the oldest pod of the DaemonSet under test on the node: once deleted, it stays Terminating (and, stopped, terminal) until removeFinalizer.',
   ),
