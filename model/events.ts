@@ -207,6 +207,16 @@ export interface ControllerCrashes {
   readonly afterWrites: number;
 }
 
+/**
+ * The controller's watches break and re-connect (a fault): the watch events since its previous
+ * step are lost, and before its next step its informers LIST again, inferring deletions of
+ * objects the LIST lacks (client-go's DeletedFinalStateUnknown tombstones). The cluster itself
+ * does not change.
+ */
+export interface WatchRelisted {
+  readonly type: 'WATCH_RELISTED';
+}
+
 // --- controller memory and time --------------------------------------------------------------
 
 /** The controller process restarts: in-memory state (expectations, failed-pod backoff) is lost. */
@@ -270,6 +280,7 @@ export type DsEvent =
   | PodFinalizerRemoved
   | PodCreatesFail
   | ControllerCrashes
+  | WatchRelisted
   | ControllerRestarted
   | TimeAdvanced
   | ControllerSync
@@ -305,6 +316,7 @@ export const EVENT_TYPES = [
   'POD_FINALIZER_REMOVED',
   'POD_CREATES_FAIL',
   'CONTROLLER_CRASHES',
+  'WATCH_RELISTED',
   'CONTROLLER_RESTARTED',
   'TIME_ADVANCED',
   'CONTROLLER_SYNC',

@@ -482,7 +482,7 @@ export const INVARIANTS: readonly Invariant[] = [
     family: 'safety',
     scope: 'step',
     statement:
-      'Right after a controller sync that created or deleted pods or wrote status, no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without).',
+      'Right after a controller sync that created or deleted pods or wrote status (and did not crash part-way), no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without).',
     properties: ['P5'],
     upstream: [
       'TestDealsWithExistingPods',
@@ -499,6 +499,8 @@ export const INVARIANTS: readonly Invariant[] = [
       // (syncDaemonSet returns when constructHistory fails, before manage and status).
       const w = writesOf(obs);
       if (w.creates.length === 0 && w.deletes.length === 0 && !w.statusWritten) return [];
+      // A sync that crashed part-way (CONTROLLER_CRASHES) never sent the rest of its writes.
+      if (w.crashed) return [];
       const after = obs.daemonSet?.uid === ds.uid ? obs.daemonSet : ds;
       const surge = allowsSurge(after.spec.updateStrategy);
       return obs.nodes.flatMap((n) => {

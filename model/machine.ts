@@ -74,6 +74,7 @@ export const daemonSetMachineSetup = setup({
     changeNode: apply,
     changePod: apply,
     restartController: apply,
+    breakWatches: apply,
     advanceClock: apply,
     syncDaemonSet: apply,
     runKubelets: apply,
@@ -107,6 +108,8 @@ const environment = (target?: string) => {
     CONTROLLER_RESTARTED: { ...t, actions: 'restartController' },
     POD_CREATES_FAIL: { ...t, actions: 'changePod' },
     CONTROLLER_CRASHES: { ...t, actions: 'restartController' },
+    // The model's controller always sees the cluster as it is: a relist changes nothing it knows.
+    WATCH_RELISTED: { ...t, actions: 'breakWatches' },
     TIME_ADVANCED: { ...t, actions: 'advanceClock' },
     TEMPLATE_UPDATED: { ...t, actions: 'updateTemplate' },
     CONTROLLER_SYNC: { ...t, actions: 'syncDaemonSet' },

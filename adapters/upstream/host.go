@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/flowcontrol"
 	"k8s.io/klog/v2"
+	"k8s.io/kubernetes/pkg/controller"
 	testingclock "k8s.io/utils/clock/testing"
 )
 
@@ -64,6 +66,14 @@ type host struct {
 	lastWrites []pendingWrite
 	// newestRV is the newest resourceVersion of any watch event delivered so far.
 	newestRV uint64
+	// expectationsSet: per DaemonSet key, the expectations record the controller set last and
+	// the virtual time the adapter first saw it (see expireExpectations).
+	expectationsSet map[string]seenExpectations
+}
+
+type seenExpectations struct {
+	record *controller.ControlleeExpectations
+	at     time.Time
 }
 
 func newHost(now time.Time) (*host, error) {
@@ -110,6 +120,43 @@ func (h *host) close() { h.hook.Shutdown() }
 func (h *host) setTime(now time.Time) {
 	if now.After(h.clock.Now()) {
 		h.clock.SetTime(now)
+	}
+	h.expireExpectations()
+}
+
+// noteExpectations records, after the workers ran, which expectations records are waiting and
+// since when on the virtual clock (SetExpectations always makes a new record).
+func (h *host) noteExpectations() {
+	if h.expectationsSet == nil {
+		h.expectationsSet = map[string]seenExpectations{}
+	}
+	for _, key := range h.caches.daemonSets.ListKeys() {
+		record, exists, err := h.hook.Expectations().GetExpectations(key)
+		if err != nil || !exists || record.Fulfilled() {
+			delete(h.expectationsSet, key)
+			continue
+		}
+		if seen, ok := h.expectationsSet[key]; !ok || seen.record != record {
+			h.expectationsSet[key] = seenExpectations{record: record, at: h.clock.Now()}
+		}
+	}
+}
+
+// expireExpectations gives up on an expectations record that has waited longer than
+// controller.ExpectationsTimeout on the virtual clock. Upstream measures that TTL on the
+// machine's clock (ControlleeExpectations.isExpired uses clock.RealClock), which the virtual
+// clock never moves; deleting the record is what SatisfiedExpectations makes of an expired one.
+func (h *host) expireExpectations() {
+	for key, seen := range h.expectationsSet {
+		record, exists, err := h.hook.Expectations().GetExpectations(key)
+		if err != nil || !exists || record != seen.record || record.Fulfilled() {
+			delete(h.expectationsSet, key)
+			continue
+		}
+		if h.clock.Since(seen.at) > controller.ExpectationsTimeout {
+			h.hook.Expectations().DeleteExpectations(h.logger, key)
+			delete(h.expectationsSet, key)
+		}
 	}
 }
 
@@ -206,6 +253,60 @@ func (h *host) deliver(store cache.Indexer, eventType string, obj runtime.Object
 	}
 	_ = store.Add(obj)
 	add(obj)
+}
+
+// relist ends a sync marked relist: its events were a full LIST, so every object an informer
+// store holds that the LIST lacks was deleted while the watches were broken. As client-go's
+// DeltaFIFO.Replace does, each goes to the delete handler as a DeletedFinalStateUnknown tombstone
+// carrying the last state the store had (nodes have no delete handler).
+func (h *host) relist(listed map[string]bool) {
+	informers := []struct {
+		kind  string
+		store cache.Indexer
+		del   func(any)
+	}{
+		{"Node", h.caches.nodes, nil},
+		{"DaemonSet", h.caches.daemonSets, h.hook.DeleteDaemonSet},
+		{"ControllerRevision", h.caches.revisions, h.hook.DeleteHistory},
+		{"Pod", h.caches.pods, h.hook.DeletePod},
+	}
+	for _, inf := range informers {
+		keys := inf.store.ListKeys()
+		sort.Strings(keys)
+		for _, key := range keys {
+			if listed[inf.kind+"/"+key] {
+				continue
+			}
+			old, exists, _ := inf.store.GetByKey(key)
+			if !exists {
+				continue
+			}
+			_ = inf.store.Delete(old)
+			if inf.del != nil {
+				inf.del(cache.DeletedFinalStateUnknown{Key: key, Obj: old})
+			}
+		}
+		// A LIST carries the resourceVersion it was served at, newer than any object in it, and
+		// Replace makes it the store's LastStoreSyncResourceVersion (which 1.36+'s stale-read
+		// check compares with the controller's own writes); the last object delivered, or a
+		// tombstone's old state, would leave an older one.
+		_ = inf.store.Replace(inf.store.List(), strconv.FormatUint(h.newestRV, 10))
+	}
+}
+
+// storeKey is an informer store's key for a wire object: namespace/name, or name for a node.
+func storeKey(object json.RawMessage) string {
+	var o struct {
+		Metadata struct {
+			Name      string `json:"name"`
+			Namespace string `json:"namespace"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(object, &o)
+	if o.Metadata.Namespace == "" {
+		return o.Metadata.Name
+	}
+	return o.Metadata.Namespace + "/" + o.Metadata.Name
 }
 
 // keepResourceVersionsMonotonic gives a DELETED event's object the newest resourceVersion seen so

@@ -25,6 +25,8 @@ type request struct {
 	Now      string        `json:"now"`
 	Events   []watchEvent  `json:"events"`
 	Results  []writeResult `json:"results"`
+	// Relist: the watches broke; Events are a full LIST (see host.relist).
+	Relist bool `json:"relist"`
 }
 
 type watchEvent struct {
@@ -75,7 +77,9 @@ func (s *server) handle(req *request) (map[string]any, bool) {
 		return map[string]any{
 			"type": "init_ok", "re": re, "protocol": protocolVersion,
 			"implementation": map[string]any{"name": "kubernetes-upstream", "version": kubernetesVersion()},
-			"capabilities":   map[string]any{"surge": true, "rollingUpdate": true, "revisions": true, "taints": true},
+			"capabilities": map[string]any{
+				"surge": true, "rollingUpdate": true, "revisions": true, "taints": true, "relist": true,
+			},
 		}, true
 	case "reset":
 		if s.host != nil {
@@ -98,14 +102,22 @@ func (s *server) handle(req *request) (map[string]any, bool) {
 		h := s.host
 		h.setTime(now)
 		h.applyResults(req.Results)
+		listed := map[string]bool{}
 		for i, ev := range req.Events {
 			if err := h.applyEvent(ev); err != nil {
 				return fail("bad-request", fmt.Errorf("events[%d]: %v", i, err))
 			}
+			if req.Relist {
+				listed[ev.Kind+"/"+storeKey(ev.Object)] = true
+			}
+		}
+		if req.Relist {
+			h.relist(listed)
 		}
 		if err := h.run(); err != nil {
 			return fail("controller", err)
 		}
+		h.noteExpectations()
 		h.lastWrites = h.api.take()
 		writes := make([]map[string]any, 0, len(h.lastWrites))
 		for _, w := range h.lastWrites {

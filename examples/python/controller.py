@@ -13,6 +13,8 @@ How it talks to dsconform (docs/protocol.md):
   * `reset`    -> forget everything (a new case, or a controller restart);
   * `sync`     -> apply the watch events to our informer caches, reconcile every DaemonSet that
                   needs it, answer with the API writes we want, in order (`sync_ok`);
+                  marked `relist` (our watches broke), the events are a full LIST, and what
+                  our caches hold that it lacks was deleted while we were not watching;
   * `shutdown` -> exit.
 
 We never call an API server ourselves: every write is described in the reply and dsconform
@@ -711,12 +713,14 @@ class DaemonSetController:
 
     # --- one protocol step -----------------------------------------------------------------------
 
-    def sync(self, now_ms: int, events: list[dict], results: list[dict]) -> dict:
+    def sync(self, now_ms: int, events: list[dict], results: list[dict], relist: bool = False) -> dict:
         self.now_ms = max(self.now_ms, now_ms)
         self.writes = []
         self.observe_results(results)
         for event in events:
             self.observe(event)
+        if relist:
+            self.forget_unlisted(events)
         # Delayed keys that are due join the queue (failed-pod backoff, minReadySeconds, retries).
         due = sorted((d for d in self.delayed if d[0] <= self.now_ms), key=lambda d: d[0])
         self.delayed = [d for d in self.delayed if d[0] > self.now_ms]
@@ -778,6 +782,16 @@ class DaemonSetController:
         self.enqueue_after(key, min(RATE_LIMIT_BASE_MS * 2 ** (failures - 1), RATE_LIMIT_MAX_MS))
 
     # --- watch events -> caches and event handlers ---------------------------------------------
+
+    def forget_unlisted(self, listed: list[dict]) -> None:
+        """After a relist (our watches broke): what our caches hold and the LIST lacks was
+        deleted while we were not watching. Its final state is unknown, so the handlers see the
+        last state we knew (client-go's DeletedFinalStateUnknown tombstone)."""
+        present = {(e["kind"], object_key(meta(e["object"]))) for e in listed}
+        for kind in ("Node", "DaemonSet", "ControllerRevision", "Pod"):
+            for obj in list(self.cache.list(kind)):
+                if (kind, object_key(meta(obj))) not in present:
+                    self.observe({"type": "DELETED", "kind": kind, "object": obj})
 
     def observe(self, event: dict) -> None:
         kind, obj = event["kind"], event["object"]
@@ -1494,7 +1508,7 @@ def handle(controller: DaemonSetController, request: dict) -> tuple[dict | None,
             "re": rid,
             "protocol": PROTOCOL_VERSION,
             "implementation": IMPLEMENTATION,
-            "capabilities": {"rollingUpdate": True, "surge": True, "revisions": True, "taints": True},
+            "capabilities": {"rollingUpdate": True, "surge": True, "revisions": True, "taints": True, "relist": True},
         }, controller
     if kind == "reset":
         # A new case or a controller restart: empty caches, no expectations, no queue. The next
@@ -1505,7 +1519,8 @@ def handle(controller: DaemonSetController, request: dict) -> tuple[dict | None,
         if now_ms is None:
             text = f"cannot parse now={request.get('now')!r}"
             return {"type": "error", "re": rid, "code": "bad-time", "text": text}, controller
-        reply = controller.sync(now_ms, request.get("events") or [], request.get("results") or [])
+        events, results = request.get("events") or [], request.get("results") or []
+        reply = controller.sync(now_ms, events, results, relist=request.get("relist") is True)
         return {"type": "sync_ok", "re": rid, **reply}, controller
     if kind == "shutdown":
         return None, controller

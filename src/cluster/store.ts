@@ -29,6 +29,11 @@ export interface WatchEvent<K extends Kind = Kind> {
   object: KindMap[K];
   /** The previous version, for MODIFIED and DELETED. */
   oldObject?: KindMap[K];
+  /**
+   * A deletion an informer inferred from a relist (client-go's DeletedFinalStateUnknown): the
+   * object was in its cache and is not in the LIST; `object` is the last state it saw.
+   */
+  tombstone?: true;
 }
 
 export type WatchListener = (event: WatchEvent) => void;

@@ -44,6 +44,8 @@ export interface SyncRecord {
 }
 
 const BACKOFF_GC_INTERVAL_MS = 60_000;
+/** The order the informers LIST in (each informer is independent upstream; any order is correct). */
+const LIST_ORDER = ['Node', 'DaemonSet', 'ControllerRevision', 'Pod'] as const;
 const RATE_LIMIT_BASE_MS = 5;
 const RATE_LIMIT_MAX_MS = 1000 * 1000;
 
@@ -57,6 +59,7 @@ export class DaemonSetController implements ClusterComponent {
   readonly #options: DaemonSetControllerOptions;
   readonly #rules: ControllerRules;
   #pending: WatchEvent[] = [];
+  readonly #store: ObjectStore;
   #queue: string[] = [];
   #queued = new Set<string>();
   #nodeQueue: string[] = [];
@@ -78,8 +81,9 @@ export class DaemonSetController implements ClusterComponent {
       this.#writes++;
       if (this.#options.observeOwnWritesImmediately) this.processEvents();
     });
+    this.#store = store;
     // Informers start with a LIST (every object arrives as an add), then WATCH.
-    for (const kind of ['Node', 'DaemonSet', 'ControllerRevision', 'Pod'] as const) {
+    for (const kind of LIST_ORDER) {
       for (const object of store.list(kind)) this.#pending.push({ type: 'ADDED', kind, object } as WatchEvent);
     }
     this.#unwatch = store.watch((event) => this.#pending.push(event));
@@ -159,6 +163,37 @@ export class DaemonSetController implements ClusterComponent {
     return this.#writes !== before;
   }
 
+  /**
+   * The watches broke: the events not yet consumed are lost, and every informer LISTs again
+   * (client-go's DeltaFIFO.Replace): each listed object comes as an update of the cached one (or
+   * an add), then each cached object the LIST lacks as a deletion whose final state is unknown
+   * (a tombstone carrying the last state the cache saw). `step()` consumes them.
+   */
+  relist(): void {
+    // Every informer relists on its own upstream; here all LISTs come first, then every tombstone
+    // (the order the protocol adapters use too).
+    this.#pending = [];
+    const tombstones: WatchEvent[] = [];
+    for (const kind of LIST_ORDER) {
+      const cached = new Map(this.#cacheOf(kind).map((o) => [objectKey(o.metadata ?? {}), o]));
+      for (const object of this.#store.list(kind)) {
+        const key = objectKey(object.metadata ?? {});
+        this.#pending.push({ type: cached.has(key) ? 'MODIFIED' : 'ADDED', kind, object } as WatchEvent);
+        cached.delete(key);
+      }
+      for (const object of cached.values())
+        tombstones.push({ type: 'DELETED', kind, object, tombstone: true } as WatchEvent);
+    }
+    this.#pending.push(...tombstones);
+  }
+
+  #cacheOf(kind: (typeof LIST_ORDER)[number]): readonly { metadata?: { name?: string; namespace?: string } }[] {
+    if (kind === 'Node') return this.cache.nodes.list();
+    if (kind === 'DaemonSet') return this.cache.daemonSets.list();
+    if (kind === 'ControllerRevision') return this.cache.revisions.list();
+    return this.cache.pods.list();
+  }
+
   /** Consumes pending watch events: caches first, then the event handlers. */
   processEvents(): void {
     while (this.#pending.length > 0) {
@@ -199,6 +234,7 @@ export class DaemonSetController implements ClusterComponent {
   // --- event handlers (daemon_controller.go) -------------------------------------------------
 
   #handle(event: WatchEvent, previous: unknown): void {
+    if (event.tombstone && !this.#rules.handleTombstones) return;
     if (event.kind === 'DaemonSet')
       this.#handleDaemonSet(event as WatchEvent<'DaemonSet'>, previous as DaemonSet | undefined);
     else if (event.kind === 'Pod') this.#handlePod(event as WatchEvent<'Pod'>, previous as Pod | undefined);

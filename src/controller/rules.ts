@@ -40,6 +40,11 @@ export interface ControllerRules {
   stopCreatesAfterFailedBatch: boolean;
   /** syncNodes lowers the expected creates for a create the API server refused (it will never be observed). */
   lowerExpectationsForFailedCreates: boolean;
+  /**
+   * The delete handlers unwrap a tombstone (cache.DeletedFinalStateUnknown, a deletion seen only by
+   * a relist) as upstream's deletePod, deleteDaemonset and deleteHistory do.
+   */
+  handleTombstones: boolean;
   /** ClaimPods releases a pod it controls whose labels stopped matching the selector. */
   releaseUnmatchedPods: boolean;
   /** getNodesToDaemonPods drops pods that are terminal and already being deleted (#118587). */
@@ -66,5 +71,6 @@ export const REFERENCE_RULES: ControllerRules = {
   releaseUnmatchedPods: true,
   stopCreatesAfterFailedBatch: true,
   lowerExpectationsForFailedCreates: true,
+  handleTombstones: true,
   rolloutReplacements: (allowed) => allowed,
 };

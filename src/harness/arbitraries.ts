@@ -63,6 +63,7 @@ export const DEFAULT_WEIGHTS: Record<DsEventType, number> = {
   // step's writes, and where a crash cuts a step depends on the order an implementation writes in).
   POD_CREATES_FAIL: 0,
   CONTROLLER_CRASHES: 0,
+  WATCH_RELISTED: 0,
   CONTROLLER_RESTARTED: 1,
   TIME_ADVANCED: 2,
   CONTROLLER_SYNC: 10,

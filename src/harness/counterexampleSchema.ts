@@ -179,6 +179,7 @@ const EVENT_SCHEMAS = {
     type: z.literal('CONTROLLER_CRASHES'),
     afterWrites: z.number().int().min(0).max(1000),
   }),
+  WATCH_RELISTED: bare('WATCH_RELISTED'),
   CONTROLLER_RESTARTED: bare('CONTROLLER_RESTARTED'),
   TIME_ADVANCED: z.strictObject({
     type: z.literal('TIME_ADVANCED'),

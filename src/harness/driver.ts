@@ -20,6 +20,13 @@ export interface ControllerDriver {
    * again, so a controller that missed an event gets another chance. Quiescence ends with one.
    */
   resync(): void;
+  /**
+   * The controller's watches broke since its last step (WATCH_RELISTED): the events in between
+   * are lost, and before its next step its informers LIST again, inferring deletions
+   * (tombstones). False if the implementation cannot be told (a process that does not declare
+   * the `relist` capability): its events then arrive as usual.
+   */
+  relist(): boolean;
   /** Virtual time (ms) at which the controller next wants to run without any new event, if any. */
   nextWakeupMs(): number | undefined;
   /** Releases whatever the driver holds (watches, processes). */

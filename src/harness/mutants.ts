@@ -278,6 +278,14 @@ export const MUTANTS: readonly Mutant[] = [
     rules: { lowerExpectationsForFailedCreates: false },
   },
   {
+    name: 'ignores-tombstones',
+    description:
+      'drops a deletion its informers inferred from a relist (a DeletedFinalStateUnknown tombstone), so the expectation of that delete is never met and it acts no more for the DaemonSet until its expectations expire (5 minutes)',
+    profile: 'faults',
+    catches: ['DS-EXPECT', 'DS-LIVE-01', 'DS-HIST-02'],
+    rules: { handleTombstones: false },
+  },
+  {
     name: 'keeps-pods-of-vanished-nodes',
     description:
       'never deletes an unbound pod pinned to a node that no longer exists (getUnscheduledPodsWithoutNode left out)',

@@ -10,6 +10,8 @@ export class ReferenceDriver implements ControllerDriver {
   #controller: DaemonSetController;
   readonly #cluster: SimulatedCluster;
   readonly #options: DaemonSetControllerOptions;
+  /** WATCH_RELISTED: the informers LIST again just before the next step (as a protocol process's next sync does). */
+  #relistAtNextStep = false;
 
   constructor(cluster: SimulatedCluster, options: DaemonSetControllerOptions = {}) {
     this.#cluster = cluster;
@@ -22,12 +24,20 @@ export class ReferenceDriver implements ControllerDriver {
   }
 
   step(): boolean {
+    if (this.#relistAtNextStep) this.#controller.relist();
+    this.#relistAtNextStep = false;
     return this.#controller.step();
   }
 
   restart(): void {
+    this.#relistAtNextStep = false;
     this.#controller.stop();
     this.#controller = new DaemonSetController(this.#cluster.store, this.#options);
+  }
+
+  relist(): boolean {
+    this.#relistAtNextStep = true;
+    return true;
   }
 
   /** Every cached DaemonSet's update handler runs again: each is enqueued. */

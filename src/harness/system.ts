@@ -6,6 +6,7 @@
  */
 import type { Pod as K8sPod } from 'kubernetes-types/core/v1.js';
 import type { DsEvent, DsEventType, PodSelector } from '../../model/events.ts';
+import { EXPECTATIONS_TIMEOUT_SECONDS } from '../../model/liveness.ts';
 import {
   type ControllerWrites,
   type CreatedPod,
@@ -80,7 +81,10 @@ export class SimulatedSystem {
     this.cluster = new SimulatedCluster({ kubelet: { readiness: 'events' } });
     this.#driver = factory(this.cluster);
     this.#dsName = options.dsName ?? DEFAULT_DS_NAME;
-    this.cluster.store.watch((event) => this.#recording?.push(event));
+    this.cluster.store.watch((event) => {
+      this.#recording?.push(event);
+      if (event.kind === 'Pod') this.#notePodSinceStep(event as WatchEvent<'Pod'>);
+    });
   }
 
   /** The DaemonSet that observations and the model's events address: `name` in the harness namespace by default. */
@@ -203,6 +207,15 @@ export class SimulatedSystem {
       const now = this.cluster.clock.nowMs();
       const deadline = this.#nextDeadlineMs();
       if (deadline === undefined || deadline <= now || advancedMs + (deadline - now) > maxAdvanceMs) {
+        // Watch events were lost (a relist): a controller may wait for what it expected from its
+        // writes until its expectations expire (the spec's liveness bound allows that much time),
+        // and the resync below is what then wakes it up.
+        if (this.#eventsLost) {
+          this.#eventsLost = false;
+          const expiry = (EXPECTATIONS_TIMEOUT_SECONDS + 1) * 1000;
+          this.cluster.clock.advance(expiry);
+          advancedMs += expiry;
+        }
         // Last, the informers' periodic resync: if it moves anything, keep going.
         this.#driver.resync();
         const afterResync = await this.settle({ maxRounds: 200 });
@@ -420,6 +433,7 @@ export class SimulatedSystem {
         return { applied: true, note: pod.metadata?.name ?? '' };
       }
       case 'CONTROLLER_RESTARTED':
+        this.#relistArmed = false; // a restarted controller LISTs from empty caches anyway
         await this.#driver.restart();
         return { applied: true };
       case 'TIME_ADVANCED':
@@ -429,6 +443,11 @@ export class SimulatedSystem {
         return { applied: await this.#controllerSync() };
       case 'POD_CREATES_FAIL':
         this.#createsFailAfter = Math.max(0, Math.floor(event.after));
+        return { applied: true };
+      case 'WATCH_RELISTED':
+        if (!this.#driver.relist())
+          return { applied: false, note: 'the implementation does not declare the relist capability' };
+        this.#relistArmed = true;
         return { applied: true };
       case 'CONTROLLER_CRASHES':
         this.#crashAfterWrites = Math.max(0, Math.floor(event.afterWrites));
@@ -450,6 +469,42 @@ export class SimulatedSystem {
   #createsFailAfter: number | undefined;
   /** The create attempts of the controller step being recorded, when a failure was armed for it. */
   #attempts: boolean[] | undefined;
+  /**
+   * A relist hid a pod altogether (WATCH_RELISTED): it was added and deleted while the watches
+   * were down, so no event, LIST or tombstone showed it, and an expectation of it is met only
+   * when it expires. Quiescence then lets that much time pass.
+   */
+  #eventsLost = false;
+  /** The next controller step begins with a relist (WATCH_RELISTED applied). */
+  #relistArmed = false;
+  /**
+   * For each pod with a watch event since the controller's last step began, the controller
+   * reference its informer last saw ('' none; undefined: added since, never seen), and whether a
+   * relist now would hide what the controller's expectations wait for.
+   */
+  #podRefsSinceStep = new Map<string, { added: boolean; ref: string }>();
+  #podsUnseenIfRelisted = false;
+
+  /**
+   * What a relist cannot show: a pod added and deleted (or handed to another owner) since the
+   * controller last looked, or one deleted whose controller reference changed since (its
+   * tombstone names the owner the cache knew). upstream's addPod/deletePod meet an expectation
+   * only through the controller reference of the object they are given; such a pod's is met only
+   * when the expectations expire.
+   */
+  #notePodSinceStep(event: WatchEvent<'Pod'>): void {
+    const uid = event.object.metadata?.uid ?? '';
+    const ref = (pod: K8sPod) => controllerRefOf(pod)?.uid ?? '';
+    let first = this.#podRefsSinceStep.get(uid);
+    if (first === undefined) {
+      // What the informer held before: nothing (added since), or the state before this event.
+      first = { added: event.type === 'ADDED', ref: ref(event.oldObject ?? event.object) };
+      this.#podRefsSinceStep.set(uid, first);
+    }
+    const changed = ref(event.object) !== first.ref;
+    if (first.added ? event.type === 'DELETED' || changed : event.type === 'DELETED' && changed)
+      this.#podsUnseenIfRelisted = true;
+  }
   /** The next controller sync crashes once it has sent this many writes (CONTROLLER_CRASHES). */
   #crashAfterWrites: number | undefined;
   /** The controller step being recorded crashed part-way (its writes are the ones sent before). */
@@ -476,6 +531,11 @@ export class SimulatedSystem {
    * server (the crashed process never sent them), and the controller restarts after the step.
    */
   async #controllerSync(): Promise<boolean> {
+    // The step's relist drops exactly the events since the previous step began.
+    if (this.#relistArmed && this.#podsUnseenIfRelisted) this.#eventsLost = true;
+    this.#relistArmed = false;
+    this.#podRefsSinceStep.clear();
+    this.#podsUnseenIfRelisted = false;
     const failAfter = this.#createsFailAfter;
     const crashAfter = this.#crashAfterWrites;
     if (failAfter === undefined && crashAfter === undefined) return this.#driver.step();

@@ -50,7 +50,7 @@ const EXIT_DRAIN_MS = 200;
 export class ControllerProcess {
   readonly command: string;
   implementation: { name: string; version?: string | undefined } = { name: 'unknown' };
-  capabilities: Capabilities = { surge: true, rollingUpdate: true, revisions: true, taints: true };
+  capabilities: Capabilities = { surge: true, rollingUpdate: true, revisions: true, taints: true, relist: false };
   readonly #child: ChildProcess;
   readonly #options: Required<Omit<ControllerProcessOptions, 'cwd' | 'onLog' | 'startTimeoutMs'>> &
     ControllerProcessOptions;

@@ -46,6 +46,13 @@ export const SyncRequest = z.object({
   events: z.array(WatchEventSchema),
   /** Outcome of each write of the previous sync_ok, in order. */
   results: z.array(WriteResultSchema),
+  /**
+   * The watches broke since the previous sync (a fault, sent only to an implementation that
+   * declares the `relist` capability): `events` is a full LIST (every object as ADDED), the
+   * events in between are lost, and an object your caches hold that the LIST lacks was deleted
+   * (its final state unknown: client-go's DeletedFinalStateUnknown). Keep your memory.
+   */
+  relist: z.boolean().optional(),
 });
 
 export const ShutdownRequest = z.object({ type: z.literal('shutdown'), id: z.number().int() });
@@ -102,6 +109,8 @@ export const CapabilitiesSchema = z.object({
   revisions: z.boolean().default(true),
   /** Taints and tolerations in eligibility. */
   taints: z.boolean().default(true),
+  /** Understands `sync` messages marked `relist` (a broken watch and a fresh LIST); without it that fault is not applied. */
+  relist: z.boolean().default(false),
 });
 
 export const InitOk = z.object({
@@ -109,7 +118,13 @@ export const InitOk = z.object({
   re: z.number().int(),
   protocol: z.string(),
   implementation: z.object({ name: z.string(), version: z.string().optional() }),
-  capabilities: CapabilitiesSchema.default({ surge: true, rollingUpdate: true, revisions: true, taints: true }),
+  capabilities: CapabilitiesSchema.default({
+    surge: true,
+    rollingUpdate: true,
+    revisions: true,
+    taints: true,
+    relist: false,
+  }),
 });
 
 export const ResetOk = z.object({ type: z.literal('reset_ok'), re: z.number().int() });

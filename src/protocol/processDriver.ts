@@ -23,6 +23,8 @@ export class ProcessDriver implements ControllerDriver {
   #pending: WireWatchEvent[] = [];
   #results: WriteResult[] = [];
   #needsReset = true;
+  /** The next sync carries a full LIST marked `relist` (WATCH_RELISTED). */
+  #relisting = false;
   #wakeAtMs: number | undefined;
   readonly #unwatch: () => void;
 
@@ -44,10 +46,19 @@ export class ProcessDriver implements ControllerDriver {
       this.#results = [];
       this.#needsReset = false;
     }
-    const events = this.#pending;
+    const events = this.#relisting ? this.#fullList() : this.#pending;
+    const relist = this.#relisting;
     this.#pending = [];
+    this.#relisting = false;
     const now = this.#cluster.clock.nowTimestamp();
-    const reply = await this.#process.request({ type: 'sync', id: 0, now, events, results: this.#results });
+    const reply = await this.#process.request({
+      type: 'sync',
+      id: 0,
+      now,
+      events,
+      results: this.#results,
+      ...(relist ? { relist: true } : {}),
+    });
     if (reply.type !== 'sync_ok')
       throw new AdapterError('schema', `expected sync_ok in reply to sync, got ${reply.type}`);
     // `now` goes over the wire with second precision, so a wake-up is only visible to the
@@ -64,6 +75,14 @@ export class ProcessDriver implements ControllerDriver {
   restart(): void {
     this.#needsReset = true;
     this.#pending = [];
+  }
+
+  /** The events since the last step are lost; the next sync brings a full LIST marked `relist`. */
+  relist(): boolean {
+    if (!this.#process.capabilities.relist) return false;
+    // After a reset the next sync is a full LIST anyway, from empty caches: nothing to infer.
+    if (!this.#needsReset) this.#relisting = true;
+    return true;
   }
 
   /** A resync delivers every DaemonSet again as MODIFIED, unchanged, as an informer resync does. */

@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { CLOCK_ORIGIN_MS, parseTimestamp, VirtualClock } from '../cluster/clock.js';
-import type { AnyObject } from '../cluster/objects.js';
+import { type AnyObject, objectKey } from '../cluster/objects.js';
 import { ObjectStore } from '../cluster/store.js';
 import { DaemonSetController, type DaemonSetControllerOptions } from '../controller/controller.js';
 import type { DaemonSetControl } from '../controller/daemonSetControl.js';
@@ -71,7 +71,7 @@ export class ReferenceServer {
           re: request.id,
           protocol: PROTOCOL_VERSION,
           implementation: { name: this.#name },
-          capabilities: { surge: true, rollingUpdate: true, revisions: true, taints: true },
+          capabilities: { surge: true, rollingUpdate: true, revisions: true, taints: true, relist: true },
         };
       case 'reset':
         this.#reset();
@@ -80,9 +80,20 @@ export class ReferenceServer {
         return undefined;
       case 'sync': {
         this.#setTime(request.now);
+        if (request.relist) {
+          // The mirror becomes the LIST; the controller's informers then relist it themselves.
+          const listed = new Set(request.events.map((e) => `${e.kind}/${objectKey(e.object.metadata ?? {})}`));
+          for (const kind of ['Node', 'DaemonSet', 'ControllerRevision', 'Pod'] as const) {
+            for (const object of this.#mirror.list(kind)) {
+              if (!listed.has(`${kind}/${objectKey(object.metadata ?? {})}`))
+                this.#mirror.replicate({ type: 'DELETED', kind, object: object as unknown as AnyObject });
+            }
+          }
+        }
         for (const event of request.events) {
           this.#mirror.replicate({ type: event.type, kind: event.kind, object: event.object as unknown as AnyObject });
         }
+        if (request.relist) this.#controller.relist();
         this.#control.writes.length = 0;
         this.#controller.step();
         const wake = this.#controller.nextDelayedMs();

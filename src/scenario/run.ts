@@ -432,6 +432,8 @@ class ScenarioRun {
         );
       case 'failCreates':
         return system.apply({ type: 'POD_CREATES_FAIL', after: (step as Step & { kind: 'failCreates' }).args.after });
+      case 'breakWatches':
+        return system.apply({ type: 'WATCH_RELISTED' });
       case 'crashController':
         return system.apply({
           type: 'CONTROLLER_CRASHES',

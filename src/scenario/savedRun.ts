@@ -107,6 +107,8 @@ export function stepForEvent(event: DsEvent, dsName = DEFAULT_DS_NAME): StepObje
       return { createPod: { node: event.node, owner: 'foreign', revision: event.revision } };
     case 'POD_CREATES_FAIL':
       return { failCreates: { after: event.after } };
+    case 'WATCH_RELISTED':
+      return 'breakWatches';
     case 'CONTROLLER_CRASHES':
       return { crashController: { afterWrites: event.afterWrites } };
     case 'POD_FINALIZER_ADDED':

@@ -440,6 +440,11 @@ export const STEP_SCHEMAS = {
       'A user changes the app label of a pod of the DaemonSet under test: matches false, it stops matching the selector (the DaemonSet releases it); matches true, the oldest pod on the node relabelled earlier matches again.',
     ),
   restartController: z.null().describe('The controller restarts: expectations, backoff and queues are lost.'),
+  breakWatches: z
+    .null()
+    .describe(
+      "A fault: the controller's watches break; the events since its last step are lost, and before its next step its informers LIST again (a deletion seen only as a tombstone).",
+    ),
   kubelet: z
     .null()
     .describe('One pass of every kubelet on a Ready node: bound pods start, terminating pods finish (stepwise style).'),
@@ -464,6 +469,7 @@ export const BARE_STEPS: readonly StepKind[] = [
   'sync',
   'settle',
   'restartController',
+  'breakWatches',
   'deleteDaemonSet',
   'kubelet',
   'schedule',

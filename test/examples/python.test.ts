@@ -157,7 +157,13 @@ describe.skipIf(!hasPython)('examples/python/controller.py', () => {
       ['sync_ok', 4],
     ]);
     expect(replies[0].protocol).toBe('dsconform/v1');
-    expect(replies[0].capabilities).toEqual({ rollingUpdate: true, surge: true, revisions: true, taints: true });
+    expect(replies[0].capabilities).toEqual({
+      rollingUpdate: true,
+      surge: true,
+      revisions: true,
+      taints: true,
+      relist: true,
+    });
 
     const writes: Write[] = replies[2].writes;
     expect(writes.map((w) => w.op)).toEqual([

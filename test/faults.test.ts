@@ -1,0 +1,135 @@
+/**
+ * Faults (issue 15), the same for the in-process reference and for a controller behind the
+ * protocol: a crash part-way through a sync (CONTROLLER_CRASHES: the first n writes stand, the
+ * rest are never sent, then a restart) and a broken watch (WATCH_RELISTED: the events since the
+ * last step are lost, the informers LIST again, and what a cache holds that the LIST lacks reaches
+ * the delete handlers as a tombstone; a protocol process gets a `sync` marked `relist`).
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DsEvent } from '../model/events.ts';
+import type { Observation } from '../model/observation.ts';
+import { applyEvent } from '../model/step.ts';
+import { initialWorld } from '../model/world.ts';
+import { type Implementation, processImplementation, referenceImplementation } from '../src/harness/implementation.js';
+import { MUTANTS, mutantOptionsForStore } from '../src/harness/mutants.js';
+import type { ApplyOutcome } from '../src/harness/system.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const SPEC = {
+  updateStrategy: { type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 },
+  minReadySeconds: 0,
+  revisionHistoryLimit: 10,
+  template: { image: 'v1', nodeSelector: {}, hostNetwork: false, tolerations: [] },
+} as const;
+
+const THREE_NODES: DsEvent[] = [
+  { type: 'NODE_ADDED', node: 'n0' },
+  { type: 'NODE_ADDED', node: 'n1' },
+  { type: 'NODE_ADDED', node: 'n2' },
+  { type: 'DS_CREATED', spec: SPEC },
+];
+
+/** A failed pod is deleted (at once: it is terminal) and the DELETED event is lost in a broken watch. */
+const LOST_DELETE: DsEvent[] = [
+  { type: 'NODE_ADDED', node: 'n0' },
+  { type: 'DS_CREATED', spec: SPEC },
+  { type: 'CONTROLLER_SYNC' },
+  { type: 'SCHEDULER_STEP' },
+  { type: 'KUBELET_STEP' },
+  { type: 'CONTROLLER_SYNC' },
+  { type: 'POD_FAILED', node: 'n0' },
+  { type: 'CONTROLLER_SYNC' }, // deletes the failed pod; its DELETED event is pending
+  { type: 'WATCH_RELISTED' },
+  { type: 'CONTROLLER_SYNC' }, // the LIST lacks it: a tombstone, then the replacement
+];
+
+/** Applies the events; the cluster then, and each event's outcome. */
+async function run(
+  implementation: Implementation,
+  events: readonly DsEvent[],
+): Promise<{ obs: Observation; outcomes: ApplyOutcome[] }> {
+  const system = await implementation.makeSystem();
+  try {
+    const outcomes: ApplyOutcome[] = [];
+    for (const event of events) outcomes.push(await system.apply(event));
+    return { obs: system.observe(), outcomes };
+  } finally {
+    await system.dispose();
+  }
+}
+
+let served: Implementation;
+beforeAll(async () => {
+  served = await processImplementation(`"${process.execPath}" bin/dsconform.mjs reference-controller`, {
+    cwd: ROOT,
+    startTimeoutMs: 30_000,
+  });
+}, 60_000);
+afterAll(() => served?.close());
+const implementations = { 'in-process': () => referenceImplementation(), process: () => served } as const;
+
+describe('a controller crash part-way through a sync', () => {
+  for (const [which, implementation] of Object.entries(implementations)) {
+    it(`${which}: the first n writes stand, the rest are never sent, and the restarted controller finishes the job`, async () => {
+      const crash = (afterWrites: number): DsEvent[] => [
+        ...THREE_NODES,
+        { type: 'CONTROLLER_CRASHES', afterWrites },
+        { type: 'CONTROLLER_SYNC' },
+      ];
+      // A new DaemonSet's first sync: the ControllerRevision, three pods, the status.
+      const { obs: afterOne } = await run(implementation(), crash(1));
+      expect(afterOne.pods).toHaveLength(0);
+      expect(afterOne.revisions).toHaveLength(1);
+      expect(afterOne.lastStep?.controller).toMatchObject({ crashed: true, statusWritten: false });
+      const { obs: afterThree } = await run(implementation(), crash(3));
+      expect(afterThree.pods).toHaveLength(2);
+      expect(afterThree.lastStep?.controller.crashed).toBe(true);
+      // The restarted controller relists: it sees the two pods and creates only the third.
+      const { obs: next } = await run(implementation(), [...crash(3), { type: 'CONTROLLER_SYNC' }]);
+      expect(next.pods).toHaveLength(3);
+      expect(next.lastStep?.controller.crashed).toBeUndefined();
+      expect(next.lastStep?.controller.creates).toHaveLength(1);
+    }, 60_000);
+  }
+
+  it('the model cuts its own move the same way and forgets its backoff', () => {
+    let world = initialWorld({ nodes: ['n0', 'n1', 'n2'] });
+    world = applyEvent(world, { type: 'DS_CREATED', spec: SPEC });
+    const crashed = applyEvent(applyEvent(world, { type: 'CONTROLLER_CRASHES', afterWrites: 3 }), {
+      type: 'CONTROLLER_SYNC',
+    });
+    expect(crashed.pods).toHaveLength(2);
+    expect(crashed.revisions).toHaveLength(1);
+    expect(crashed.crashAfterWrites).toBeUndefined();
+    expect(crashed.lastStep?.controller).toMatchObject({ crashed: true, statusWritten: false });
+    expect(applyEvent(crashed, { type: 'CONTROLLER_SYNC' }).pods).toHaveLength(3);
+    // A crash before any write is a restart at that moment.
+    const none = applyEvent(applyEvent(world, { type: 'CONTROLLER_CRASHES', afterWrites: 0 }), {
+      type: 'CONTROLLER_SYNC',
+    });
+    expect(none.pods).toHaveLength(0);
+    expect(none.revisions).toHaveLength(0);
+    expect(none.lastStep?.controller.crashed).toBe(true);
+  });
+});
+
+describe('a broken watch and a relist', () => {
+  for (const [which, implementation] of Object.entries(implementations)) {
+    it(`${which}: a delete seen only as a tombstone meets its expectation, and the node gets its replacement`, async () => {
+      const { obs, outcomes } = await run(implementation(), LOST_DELETE);
+      expect(outcomes.every((o) => o.applied)).toBe(true);
+      expect(obs.pods.map((p) => p.phase)).toEqual(['Pending']);
+      expect(obs.lastStep?.controller.creates).toHaveLength(1);
+    }, 60_000);
+  }
+
+  it('a controller that drops tombstones waits out its expectations instead (the mutant)', async () => {
+    const mutant = MUTANTS.find((m) => m.name === 'ignores-tombstones');
+    if (mutant === undefined) throw new Error('no mutant ignores-tombstones');
+    const { obs } = await run(referenceImplementation('mutant', mutantOptionsForStore(mutant)), LOST_DELETE);
+    expect(obs.pods).toEqual([]);
+  });
+});
