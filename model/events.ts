@@ -217,6 +217,17 @@ export interface WatchRelisted {
   readonly type: 'WATCH_RELISTED';
 }
 
+/**
+ * Someone else updates the DaemonSet (an annotation; no spec change) between the controller's
+ * read and its next status write (a fault): that write, made with the resourceVersion the
+ * controller read, gets 409 Conflict. Upstream reads the DaemonSet again and retries once
+ * (storeDaemonSetStatus); a controller behind the protocol learns of it from the write's result
+ * and the DaemonSet's MODIFIED event. Nothing the model knows changes.
+ */
+export interface StatusWriteConflicts {
+  readonly type: 'STATUS_WRITE_CONFLICTS';
+}
+
 // --- controller memory and time --------------------------------------------------------------
 
 /** The controller process restarts: in-memory state (expectations, failed-pod backoff) is lost. */
@@ -281,6 +292,7 @@ export type DsEvent =
   | PodCreatesFail
   | ControllerCrashes
   | WatchRelisted
+  | StatusWriteConflicts
   | ControllerRestarted
   | TimeAdvanced
   | ControllerSync
@@ -317,6 +329,7 @@ export const EVENT_TYPES = [
   'POD_CREATES_FAIL',
   'CONTROLLER_CRASHES',
   'WATCH_RELISTED',
+  'STATUS_WRITE_CONFLICTS',
   'CONTROLLER_RESTARTED',
   'TIME_ADVANCED',
   'CONTROLLER_SYNC',

@@ -75,6 +75,7 @@ export const daemonSetMachineSetup = setup({
     changePod: apply,
     restartController: apply,
     breakWatches: apply,
+    conflictStatus: apply,
     advanceClock: apply,
     syncDaemonSet: apply,
     runKubelets: apply,
@@ -110,6 +111,8 @@ const environment = (target?: string) => {
     CONTROLLER_CRASHES: { ...t, actions: 'restartController' },
     // The model's controller always sees the cluster as it is: a relist changes nothing it knows.
     WATCH_RELISTED: { ...t, actions: 'breakWatches' },
+    // The model's controller, as upstream's, reads the DaemonSet again and its retry succeeds.
+    STATUS_WRITE_CONFLICTS: { ...t, actions: 'conflictStatus' },
     TIME_ADVANCED: { ...t, actions: 'advanceClock' },
     TEMPLATE_UPDATED: { ...t, actions: 'updateTemplate' },
     CONTROLLER_SYNC: { ...t, actions: 'syncDaemonSet' },

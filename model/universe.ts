@@ -135,6 +135,7 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
     { type: 'POD_CREATES_FAIL', after: 1 },
     { type: 'CONTROLLER_CRASHES', afterWrites: 1 },
     { type: 'WATCH_RELISTED' },
+    { type: 'STATUS_WRITE_CONFLICTS' },
     { type: 'TIME_ADVANCED', seconds: 1 },
   );
   if (full) {
@@ -169,8 +170,8 @@ export function universeEvents(world: World, options: UniverseOptions = {}): DsE
   return candidateEvents(world, options).filter((event) => {
     // The controller's sync is always worth a try: doing nothing (e.g. while deleting) is checked too.
     if (event.type === 'CONTROLLER_SYNC' || event.type === 'CONTROLLER_RESTARTED') return true;
-    // A broken watch changes nothing the model knows, but every state may meet one.
-    if (event.type === 'WATCH_RELISTED') return true;
+    // A broken watch or a conflicting status write changes nothing the model knows, but every state may meet one.
+    if (event.type === 'WATCH_RELISTED' || event.type === 'STATUS_WRITE_CONFLICTS') return true;
     // A repeated delete of an object already being deleted changes nothing but is a real request.
     if (event.type === 'DS_DELETED' && world.daemonSet?.deleting !== undefined) return event.policy === 'Background';
     if (event.type === 'DS_CREATED' || event.type === 'STRATEGY_CHANGED') {

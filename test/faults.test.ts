@@ -3,7 +3,8 @@
  * protocol: a crash part-way through a sync (CONTROLLER_CRASHES: the first n writes stand, the
  * rest are never sent, then a restart) and a broken watch (WATCH_RELISTED: the events since the
  * last step are lost, the informers LIST again, and what a cache holds that the LIST lacks reaches
- * the delete handlers as a tombstone; a protocol process gets a `sync` marked `relist`).
+ * the delete handlers as a tombstone; a protocol process gets a `sync` marked `relist`) and a
+ * status write that conflicts with someone else's update (STATUS_WRITE_CONFLICTS).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,5 +132,40 @@ describe('a broken watch and a relist', () => {
     if (mutant === undefined) throw new Error('no mutant ignores-tombstones');
     const { obs } = await run(referenceImplementation('mutant', mutantOptionsForStore(mutant)), LOST_DELETE);
     expect(obs.pods).toEqual([]);
+  });
+});
+
+describe("a status write that conflicts with someone else's update", () => {
+  const READY_THEN_CONFLICT: DsEvent[] = [
+    { type: 'NODE_ADDED', node: 'n0' },
+    { type: 'DS_CREATED', spec: SPEC },
+    { type: 'CONTROLLER_SYNC' },
+    { type: 'SCHEDULER_STEP' },
+    { type: 'KUBELET_STEP' },
+    { type: 'POD_BECAME_READY', node: 'n0' },
+    { type: 'STATUS_WRITE_CONFLICTS' },
+    { type: 'CONTROLLER_SYNC' },
+  ];
+
+  it('in-process: upstream reads the DaemonSet again and its one retry writes the status in the same sync', async () => {
+    const { obs } = await run(referenceImplementation(), READY_THEN_CONFLICT);
+    expect(obs.daemonSet?.status.numberReady).toBe(1);
+    expect(obs.lastStep?.controller.statusWritten).toBe(true);
+  });
+
+  it('process: the write is refused, and the next sync (woken by the update) writes it', async () => {
+    const refused = await run(served, READY_THEN_CONFLICT);
+    expect(refused.obs.daemonSet?.status.numberReady).toBe(0);
+    expect(refused.obs.lastStep?.controller.statusWritten).toBe(false);
+    const next = await run(served, [...READY_THEN_CONFLICT, { type: 'CONTROLLER_SYNC' }]);
+    expect(next.obs.daemonSet?.status.numberReady).toBe(1);
+  }, 60_000);
+
+  it('a controller that retries the object it first sent conflicts forever (the mutant)', async () => {
+    const mutant = MUTANTS.find((m) => m.name === 'retries-stale-status');
+    if (mutant === undefined) throw new Error('no mutant retries-stale-status');
+    const events: DsEvent[] = [...READY_THEN_CONFLICT, ...Array(5).fill({ type: 'CONTROLLER_SYNC' })];
+    const { obs } = await run(referenceImplementation('mutant', mutantOptionsForStore(mutant)), events);
+    expect(obs.daemonSet?.status.numberReady).toBe(0);
   });
 });

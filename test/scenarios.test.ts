@@ -165,6 +165,9 @@ const CAUGHT_BY: Record<string, string> = {
   'writes-while-deleting': 'upstream/unit/being-deleted-does-nothing.yaml',
   'never-adopts': 'upstream/unit/add-pod-orphan-adopted.yaml',
   'keeps-failed-pods': 'upstream/e2e/retry-failed-daemon-pods.yaml',
+  'treats-failed-create-as-done': 'faults/refused-create-lowers-expectations.yaml',
+  'ignores-tombstones': 'faults/deletion-seen-only-as-a-tombstone.yaml',
+  'retries-stale-status': 'faults/status-conflict-retried-from-a-fresh-read.yaml',
 };
 
 describe('mutants of the reference controller', () => {

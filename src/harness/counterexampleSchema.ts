@@ -180,6 +180,7 @@ const EVENT_SCHEMAS = {
     afterWrites: z.number().int().min(0).max(1000),
   }),
   WATCH_RELISTED: bare('WATCH_RELISTED'),
+  STATUS_WRITE_CONFLICTS: bare('STATUS_WRITE_CONFLICTS'),
   CONTROLLER_RESTARTED: bare('CONTROLLER_RESTARTED'),
   TIME_ADVANCED: z.strictObject({
     type: z.literal('TIME_ADVANCED'),

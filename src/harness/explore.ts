@@ -265,7 +265,12 @@ export function universeTransitions(
   const out: { event: DsEvent; next: World }[] = [];
   for (const event of candidateEvents(world, options)) {
     let keep: boolean | undefined;
-    if (event.type === 'CONTROLLER_SYNC' || event.type === 'CONTROLLER_RESTARTED' || event.type === 'WATCH_RELISTED')
+    if (
+      event.type === 'CONTROLLER_SYNC' ||
+      event.type === 'CONTROLLER_RESTARTED' ||
+      event.type === 'WATCH_RELISTED' ||
+      event.type === 'STATUS_WRITE_CONFLICTS'
+    )
       keep = true;
     else if (event.type === 'DS_DELETED' && world.daemonSet?.deleting !== undefined)
       keep = event.policy === 'Background';

@@ -4,6 +4,7 @@
  * caught with a short counterexample: a property that cannot fail checks nothing.
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { isApiError } from '../cluster/apiError.js';
 import { matchesRequiredNodeAffinity } from '../cluster/nodeAffinity.js';
 import type { DaemonSet } from '../cluster/objects.js';
 import { deepCopy, PodTemplateGenerationLabel } from '../cluster/objects.js';
@@ -284,6 +285,30 @@ export const MUTANTS: readonly Mutant[] = [
     profile: 'faults',
     catches: ['DS-EXPECT', 'DS-LIVE-01', 'DS-HIST-02'],
     rules: { handleTombstones: false },
+  },
+  {
+    name: 'retries-stale-status',
+    description:
+      'when a status write conflicts (409), retries the very object it sent (stale resourceVersion and counters) instead of reading the DaemonSet again, in this sync and every later one: it conflicts forever',
+    profile: 'faults',
+    catches: ['DS-EXPECT', 'DS-LIVE-01', 'DS-STATUS-02'],
+    wrapControl: (inner) => {
+      const stale = new Map<string, DaemonSet>();
+      return wrap(inner, {
+        updateDaemonSetStatus: (ds: DaemonSet) => {
+          const key = `${ds.metadata?.namespace ?? 'default'}/${ds.metadata?.name ?? ''}`;
+          const sent = stale.get(key) ?? ds;
+          try {
+            const stored = inner.updateDaemonSetStatus(sent);
+            stale.delete(key);
+            return stored;
+          } catch (e) {
+            if (isApiError(e, 'Conflict')) stale.set(key, sent);
+            throw e;
+          }
+        },
+      });
+    },
   },
   {
     name: 'keeps-pods-of-vanished-nodes',

@@ -41,7 +41,12 @@ export const TAINT_EVENTS: DsEventType[] = [
 export const ROLLOUT_EVENTS: DsEventType[] = ['TEMPLATE_UPDATED', 'STRATEGY_CHANGED'];
 const DELETION_EVENTS: DsEventType[] = ['DS_DELETED'];
 /** The API faults (issue 15): only the faults profile draws them. */
-export const FAULT_EVENTS: DsEventType[] = ['POD_CREATES_FAIL', 'CONTROLLER_CRASHES', 'WATCH_RELISTED'];
+export const FAULT_EVENTS: DsEventType[] = [
+  'POD_CREATES_FAIL',
+  'CONTROLLER_CRASHES',
+  'WATCH_RELISTED',
+  'STATUS_WRITE_CONFLICTS',
+];
 
 function weights(changes: Partial<Record<DsEventType, number>>): Record<DsEventType, number> {
   return { ...DEFAULT_WEIGHTS, ...changes };
@@ -94,12 +99,13 @@ export const PROFILES: Record<ProfileName, Profile> = {
   faults: {
     name: 'faults',
     description:
-      "API faults and crashes (issue 15): pod creates that fail part-way through a sync (against slow start and expectations), controller crashes part-way through a sync's writes (each followed by a restart), and broken watches that relist (deletions seen only as tombstones)",
+      "API faults and crashes (issue 15): pod creates that fail part-way through a sync (against slow start and expectations), controller crashes part-way through a sync's writes (each followed by a restart), broken watches that relist (deletions seen only as tombstones), and status writes that conflict with someone else's update",
     weights: weights({
       ...off([...TAINT_EVENTS, ...DELETION_EVENTS]),
       POD_CREATES_FAIL: 4,
       CONTROLLER_CRASHES: 3,
       WATCH_RELISTED: 3,
+      STATUS_WRITE_CONFLICTS: 3,
       NODE_ADDED: 6,
     }),
     requires: [],

@@ -40,6 +40,9 @@ import {
   updateStrategyFor,
 } from './translate.js';
 
+/** The annotation someone else's update sets before a status write conflicts (STATUS_WRITE_CONFLICTS). */
+export const TOUCHED_ANNOTATION = 'example.com/touched';
+
 export interface ApplyOutcome {
   /** False when the event did not apply (no such node or pod, or the API server refused it). */
   applied: boolean;
@@ -444,6 +447,9 @@ export class SimulatedSystem {
       case 'POD_CREATES_FAIL':
         this.#createsFailAfter = Math.max(0, Math.floor(event.after));
         return { applied: true };
+      case 'STATUS_WRITE_CONFLICTS':
+        this.#statusConflictArmed = true;
+        return { applied: true };
       case 'WATCH_RELISTED':
         if (!this.#driver.relist())
           return { applied: false, note: 'the implementation does not declare the relist capability' };
@@ -475,6 +481,10 @@ export class SimulatedSystem {
    * when it expires. Quiescence then lets that much time pass.
    */
   #eventsLost = false;
+  /** The controller's next status write of a DaemonSet is preceded by someone else's update (STATUS_WRITE_CONFLICTS). */
+  #statusConflictArmed = false;
+  /** How many such updates were made (the annotation's value). */
+  #touches = 0;
   /** The next controller step begins with a relist (WATCH_RELISTED applied). */
   #relistArmed = false;
   /**
@@ -538,18 +548,41 @@ export class SimulatedSystem {
     this.#podsUnseenIfRelisted = false;
     const failAfter = this.#createsFailAfter;
     const crashAfter = this.#crashAfterWrites;
-    if (failAfter === undefined && crashAfter === undefined) return this.#driver.step();
+    if (failAfter === undefined && crashAfter === undefined && !this.#statusConflictArmed) return this.#driver.step();
     this.#createsFailAfter = undefined;
     this.#crashAfterWrites = undefined;
     const attempts: boolean[] = [];
     if (failAfter !== undefined) this.#attempts = attempts;
     let sent = 0;
-    this.cluster.store.setFaultInjector(({ verb, kind }) => {
+    let touching = false;
+    this.cluster.store.setFaultInjector(({ verb, kind, namespace, name }) => {
+      if (touching) return undefined; // someone else's update, not the controller's
       if (crashAfter !== undefined) {
         // What a crashed controller never sent: refused here, and the restart below forgets the outcome.
         if (sent >= crashAfter)
           return new ApiError('InternalError', 'not sent: the controller crashed (CONTROLLER_CRASHES)');
         sent++;
+      }
+      if (this.#statusConflictArmed && verb === 'updateStatus' && kind === 'DaemonSet') {
+        // Another writer's update lands first: the controller's write, made with the
+        // resourceVersion it read, now conflicts (the store's optimistic concurrency). It is not
+        // a controller write, so it is left out of the step's record.
+        this.#statusConflictArmed = false;
+        touching = true;
+        const recording = this.#recording;
+        this.#recording = undefined;
+        try {
+          const touch = String(++this.#touches);
+          this.cluster.store.modify('DaemonSet', namespace ?? HARNESS_NAMESPACE, name, (ds) => {
+            ds.metadata = {
+              ...(ds.metadata ?? {}),
+              annotations: { ...(ds.metadata?.annotations ?? {}), [TOUCHED_ANNOTATION]: touch },
+            };
+          });
+        } finally {
+          touching = false;
+          this.#recording = recording;
+        }
       }
       if (failAfter === undefined || verb !== 'create' || kind !== 'Pod') return undefined;
       const ok = attempts.length < failAfter;

@@ -69,6 +69,7 @@ const NOT_ON_A_REAL_CLUSTER: Partial<Record<DsEvent['type'], string>> = {
   CONTROLLER_RESTARTED: "dsconform cannot restart the cluster's kube-controller-manager",
   CONTROLLER_CRASHES: "dsconform cannot crash the cluster's kube-controller-manager",
   WATCH_RELISTED: "dsconform cannot break the watches of the cluster's kube-controller-manager",
+  STATUS_WRITE_CONFLICTS: "dsconform cannot time an update between the cluster's controller's read and write",
   POD_CREATES_FAIL: "dsconform cannot make the cluster's API server fail requests",
   FOREIGN_POD_APPEARED: 'not implemented on a real cluster yet (it needs a ReplicaSet owner there)',
   POD_RELABELED: 'not implemented on a real cluster yet',

@@ -24,6 +24,7 @@ export const CLUSTER_EVENT_WEIGHTS: Partial<Record<DsEventType, number>> = {
   CONTROLLER_RESTARTED: 0,
   CONTROLLER_CRASHES: 0,
   WATCH_RELISTED: 0,
+  STATUS_WRITE_CONFLICTS: 0,
   POD_CREATES_FAIL: 0,
   // Not yet applied on a real cluster (KubeSystem says so): relabelling and other controllers' pods.
   FOREIGN_POD_APPEARED: 0,

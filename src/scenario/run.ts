@@ -434,6 +434,8 @@ class ScenarioRun {
         return system.apply({ type: 'POD_CREATES_FAIL', after: (step as Step & { kind: 'failCreates' }).args.after });
       case 'breakWatches':
         return system.apply({ type: 'WATCH_RELISTED' });
+      case 'conflictStatus':
+        return system.apply({ type: 'STATUS_WRITE_CONFLICTS' });
       case 'crashController':
         return system.apply({
           type: 'CONTROLLER_CRASHES',

@@ -109,6 +109,8 @@ export function stepForEvent(event: DsEvent, dsName = DEFAULT_DS_NAME): StepObje
       return { failCreates: { after: event.after } };
     case 'WATCH_RELISTED':
       return 'breakWatches';
+    case 'STATUS_WRITE_CONFLICTS':
+      return 'conflictStatus';
     case 'CONTROLLER_CRASHES':
       return { crashController: { afterWrites: event.afterWrites } };
     case 'POD_FINALIZER_ADDED':

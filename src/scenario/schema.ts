@@ -440,6 +440,11 @@ export const STEP_SCHEMAS = {
       'A user changes the app label of a pod of the DaemonSet under test: matches false, it stops matching the selector (the DaemonSet releases it); matches true, the oldest pod on the node relabelled earlier matches again.',
     ),
   restartController: z.null().describe('The controller restarts: expectations, backoff and queues are lost.'),
+  conflictStatus: z
+    .null()
+    .describe(
+      "A fault: someone else updates the DaemonSet (an annotation) just before the controller's next status write, which gets 409 Conflict.",
+    ),
   breakWatches: z
     .null()
     .describe(
@@ -470,6 +475,7 @@ export const BARE_STEPS: readonly StepKind[] = [
   'settle',
   'restartController',
   'breakWatches',
+  'conflictStatus',
   'deleteDaemonSet',
   'kubelet',
   'schedule',
