@@ -95,7 +95,13 @@ export const PROFILES: Record<ProfileName, Profile> = {
     }),
     requires: [],
   },
-  all: { name: 'all', description: 'everything at once', weights: weights({}), requires: [] },
+  all: {
+    name: 'all',
+    description: 'everything at once, API faults and crashes included at a low rate',
+    // Each fault at weight 1: about one event in eighteen is a fault.
+    weights: weights(Object.fromEntries(FAULT_EVENTS.map((t) => [t, 1]))),
+    requires: [],
+  },
   faults: {
     name: 'faults',
     description:
