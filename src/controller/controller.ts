@@ -59,6 +59,8 @@ export class DaemonSetController implements ClusterComponent {
   readonly #options: DaemonSetControllerOptions;
   readonly #rules: ControllerRules;
   #pending: WatchEvent[] = [];
+  /** The pod LIST a controller that does not wait for cache sync gets only after its first step. */
+  #unsyncedPods: WatchEvent[] = [];
   readonly #store: ObjectStore;
   #queue: string[] = [];
   #queued = new Set<string>();
@@ -84,7 +86,11 @@ export class DaemonSetController implements ClusterComponent {
     this.#store = store;
     // Informers start with a LIST (every object arrives as an add), then WATCH.
     for (const kind of LIST_ORDER) {
-      for (const object of store.list(kind)) this.#pending.push({ type: 'ADDED', kind, object } as WatchEvent);
+      // A controller that does not wait for its caches to sync (mutants only) syncs once before its
+      // pod informer's LIST has arrived.
+      const late = kind === 'Pod' && !this.#rules.waitForCacheSync;
+      for (const object of store.list(kind))
+        (late ? this.#unsyncedPods : this.#pending).push({ type: 'ADDED', kind, object } as WatchEvent);
     }
     this.#unwatch = store.watch((event) => this.#pending.push(event));
   }
@@ -160,6 +166,10 @@ export class DaemonSetController implements ClusterComponent {
     this.#queue = [];
     this.#queued.clear();
     for (const key of keys) this.#processKey(key);
+    if (this.#unsyncedPods.length > 0) {
+      this.#pending = [...this.#unsyncedPods, ...this.#pending];
+      this.#unsyncedPods = [];
+    }
     return this.#writes !== before;
   }
 

@@ -45,6 +45,8 @@ export interface ControllerRules {
    * a relist) as upstream's deletePod, deleteDaemonset and deleteHistory do.
    */
   handleTombstones: boolean;
+  /** Run drops no sync until every informer has listed (cache.WaitForNamedCacheSync). */
+  waitForCacheSync: boolean;
   /** ClaimPods releases a pod it controls whose labels stopped matching the selector. */
   releaseUnmatchedPods: boolean;
   /** getNodesToDaemonPods drops pods that are terminal and already being deleted (#118587). */
@@ -72,5 +74,6 @@ export const REFERENCE_RULES: ControllerRules = {
   stopCreatesAfterFailedBatch: true,
   lowerExpectationsForFailedCreates: true,
   handleTombstones: true,
+  waitForCacheSync: true,
   rolloutReplacements: (allowed) => allowed,
 };

@@ -311,6 +311,14 @@ export const MUTANTS: readonly Mutant[] = [
     },
   },
   {
+    name: 'skips-cache-sync',
+    description:
+      'starts syncing before its pod informer has listed (no WaitForCacheSync): after a restart its first sync sees no pods and its expectations are empty, so it puts a second pod on every node (the kubernetes#54096 shape)',
+    profile: 'core',
+    catches: ['DS-SAFE-01', 'DS-SAFE-04'],
+    rules: { waitForCacheSync: false },
+  },
+  {
     name: 'keeps-pods-of-vanished-nodes',
     description:
       'never deletes an unbound pod pinned to a node that no longer exists (getUnscheduledPodsWithoutNode left out)',
