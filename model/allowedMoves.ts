@@ -22,7 +22,7 @@
  * This module uses the abstract controller only to seed the candidates (its own choice and its
  * neighbours) and to make the history writes; the judgement of a move is the invariants'.
  */
-import { syncDaemonSet, withoutCreateFailures } from './controller.ts';
+import { syncDaemonSet, withoutApiFailures } from './controller.ts';
 import { nodeShouldRunDaemonPod } from './eligibility.ts';
 import { cleanupHistory, constructHistory } from './history.ts';
 import { INVARIANTS, type Invariant } from './invariants.ts';
@@ -173,7 +173,8 @@ export function applyMove(armed: World, move: SyncMove): World {
   // An armed create failure (POD_CREATES_FAIL) applies to this step: the move's creates are its
   // attempts, and only the first `failAfter` of them make a pod.
   const failAfter = armed.createsFailAfter;
-  const world = failAfter === undefined ? armed : withoutCreateFailures(armed);
+  const deletesFailAfter = armed.deletesFailAfter;
+  const world = failAfter === undefined && deletesFailAfter === undefined ? armed : withoutApiFailures(armed);
   const original = world.daemonSet;
   const event = { type: 'CONTROLLER_SYNC' } as const;
   const releasing = original !== undefined && releasablePods(world.pods, original).length > 0;
@@ -202,13 +203,16 @@ export function applyMove(armed: World, move: SyncMove): World {
     .filter((_, i) => attempts[i])
     .map((node, i) => newPod(ds, node, world.serial + i, world.time));
   next = { ...next, pods: [...next.pods, ...created], serial: world.serial + created.length };
-  for (const name of move.deletes) next = deletePod(next, name);
+  // A refused delete (POD_DELETES_FAIL) leaves its pod.
+  const deleted = deletesFailAfter === undefined ? move.deletes : move.deletes.slice(0, deletesFailAfter);
+  for (const name of deleted) next = deletePod(next, name);
   if (move.status) {
     next = { ...next, daemonSet: { ...ds, status: { ...status, observedGeneration: ds.generation } } };
   }
   const writes: ControllerWrites = {
     creates: created.map((p) => ({ node: p.node, pod: p.name, ...(p.hash !== undefined ? { hash: p.hash } : {}) })),
-    deletes: [...move.deletes],
+    deletes: [...deleted],
+    ...(deleted.length < move.deletes.length ? { deleteFailures: move.deletes.length - deleted.length } : {}),
     statusWritten: move.status,
     revisionWrites,
     podPatches,

@@ -35,9 +35,9 @@ export function createAttempts(count: number, failAfter: number | undefined): bo
   return out;
 }
 
-/** The world with no create failure armed (a sync consumes it, whatever it writes). */
-export function withoutCreateFailures(world: World): World {
-  const { createsFailAfter: _armed, ...rest } = world;
+/** The world with no create or delete failure armed (a sync consumes them, whatever it writes). */
+export function withoutApiFailures(world: World): World {
+  const { createsFailAfter: _creates, deletesFailAfter: _deletes, ...rest } = world;
   return rest;
 }
 
@@ -63,7 +63,8 @@ function sameBackoff(a: World['controller']['backoff'], b: World['controller']['
 export function syncDaemonSet(armed: World): SyncOutcome {
   // An armed create failure applies to this sync only.
   const failAfter = armed.createsFailAfter;
-  const world: World = failAfter === undefined ? armed : withoutCreateFailures(armed);
+  const deletesFailAfter = armed.deletesFailAfter;
+  const world: World = failAfter === undefined && deletesFailAfter === undefined ? armed : withoutApiFailures(armed);
   const idle = { world, writes: NO_WRITES, waitingForBackoff: false };
   const original = world.daemonSet;
   // No object, an empty selector or a pending deletion: no writes at all (not even status).
@@ -114,7 +115,9 @@ export function syncDaemonSet(armed: World): SyncOutcome {
     .slice(0, attempts.filter((ok) => ok).length)
     .map((node, i) => newPod(ds, node, world.serial + i, world.time));
   next = { ...next, pods: [...next.pods, ...creates], serial: world.serial + creates.length };
-  for (const name of podsToDelete) next = deletePod(next, name);
+  // syncNodes sends every delete (no slow start); the refused ones leave their pods.
+  const deleted = deletesFailAfter === undefined ? podsToDelete : podsToDelete.slice(0, deletesFailAfter);
+  for (const name of deleted) next = deletePod(next, name);
 
   const writeStatus = countersDiffer(status, ds.status) || ds.status.observedGeneration < ds.generation;
   if (writeStatus) {
@@ -132,7 +135,8 @@ export function syncDaemonSet(armed: World): SyncOutcome {
   }
   const writes: ControllerWrites = {
     creates: creates.map((p) => ({ node: p.node, pod: p.name, ...(p.hash !== undefined ? { hash: p.hash } : {}) })),
-    deletes: podsToDelete,
+    deletes: deleted,
+    ...(deleted.length < podsToDelete.length ? { deleteFailures: podsToDelete.length - deleted.length } : {}),
     statusWritten: writeStatus,
     revisionWrites: history.writes + cleaned.deleted.length,
     podPatches: adopted.size + released.length,

@@ -228,6 +228,17 @@ export interface StatusWriteConflicts {
   readonly type: 'STATUS_WRITE_CONFLICTS';
 }
 
+/**
+ * The API server fails the DaemonSet controller's pod deletes in its next sync from the
+ * (`after` + 1)-th on (500 InternalError); deletes after that sync work again. A delete that
+ * failed will never be observed: upstream's syncNodes lowers the expectation of it and returns
+ * the error, so the sync is retried.
+ */
+export interface PodDeletesFail {
+  readonly type: 'POD_DELETES_FAIL';
+  readonly after: number;
+}
+
 // --- controller memory and time --------------------------------------------------------------
 
 /** The controller process restarts: in-memory state (expectations, failed-pod backoff) is lost. */
@@ -290,6 +301,7 @@ export type DsEvent =
   | PodFinalizerAdded
   | PodFinalizerRemoved
   | PodCreatesFail
+  | PodDeletesFail
   | ControllerCrashes
   | WatchRelisted
   | StatusWriteConflicts
@@ -327,6 +339,7 @@ export const EVENT_TYPES = [
   'POD_FINALIZER_ADDED',
   'POD_FINALIZER_REMOVED',
   'POD_CREATES_FAIL',
+  'POD_DELETES_FAIL',
   'CONTROLLER_CRASHES',
   'WATCH_RELISTED',
   'STATUS_WRITE_CONFLICTS',

@@ -499,8 +499,9 @@ export const INVARIANTS: readonly Invariant[] = [
       // (syncDaemonSet returns when constructHistory fails, before manage and status).
       const w = writesOf(obs);
       if (w.creates.length === 0 && w.deletes.length === 0 && !w.statusWritten) return [];
-      // A sync that crashed part-way (CONTROLLER_CRASHES) never sent the rest of its writes.
-      if (w.crashed) return [];
+      // A sync that crashed part-way (CONTROLLER_CRASHES) never sent the rest of its writes; one
+      // whose deletes the API server refused (POD_DELETES_FAIL) left the pods it meant to remove.
+      if (w.crashed || (w.deleteFailures ?? 0) > 0) return [];
       const after = obs.daemonSet?.uid === ds.uid ? obs.daemonSet : ds;
       const surge = allowsSurge(after.spec.updateStrategy);
       return obs.nodes.flatMap((n) => {
@@ -880,8 +881,9 @@ export const INVARIANTS: readonly Invariant[] = [
       const step = controllerStep(ctx);
       if (step?.ds.spec.updateStrategy.type !== 'RollingUpdate') return [];
       const { prev, writes } = step;
-      // A controller that crashed part-way never sent the rest of the sync's writes.
-      if (writes.crashed) return [];
+      // A controller that crashed part-way never sent the rest of the sync's writes, and refused
+      // deletes are replacements the controller did ask for.
+      if (writes.crashed || (writes.deleteFailures ?? 0) > 0) return [];
       // The revision the sync's constructHistory settled on (a new DaemonSet's first sync adopts or
       // creates it): pods carrying its hash are up to date in this sync, not rollout candidates.
       const after = ctx.obs.daemonSet;

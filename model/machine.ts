@@ -108,6 +108,7 @@ const environment = (target?: string) => {
     POD_FINALIZER_REMOVED: { ...t, actions: 'changePod' },
     CONTROLLER_RESTARTED: { ...t, actions: 'restartController' },
     POD_CREATES_FAIL: { ...t, actions: 'changePod' },
+    POD_DELETES_FAIL: { ...t, actions: 'changePod' },
     CONTROLLER_CRASHES: { ...t, actions: 'restartController' },
     // The model's controller always sees the cluster as it is: a relist changes nothing it knows.
     WATCH_RELISTED: { ...t, actions: 'breakWatches' },

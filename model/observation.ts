@@ -65,6 +65,8 @@ export interface ControllerWrites {
    * (whatever the controller's kind: a process learns of them on its next step).
    */
   readonly createFailures?: number;
+  /** How many of the step's pod deletes the API server refused because a fault was injected. */
+  readonly deleteFailures?: number;
   /**
    * The controller crashed part-way through this step (CONTROLLER_CRASHES): the writes are the
    * ones it sent before, and it restarted with nothing in memory. A per-sync lower bound on writes

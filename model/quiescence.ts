@@ -225,6 +225,7 @@ export function canonicalWorldKey(world: World): string {
   }
   // Armed faults decide what the next sync does.
   if (world.createsFailAfter !== undefined) parts.push(`F${world.createsFailAfter}`);
+  if (world.deletesFailAfter !== undefined) parts.push(`G${world.deletesFailAfter}`);
   if (world.crashAfterWrites !== undefined) parts.push(`X${world.crashAfterWrites}`);
   return parts.join('|');
 }

@@ -133,6 +133,7 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
     { type: 'CONTROLLER_RESTARTED' },
     { type: 'POD_CREATES_FAIL', after: 0 },
     { type: 'POD_CREATES_FAIL', after: 1 },
+    { type: 'POD_DELETES_FAIL', after: 0 },
     { type: 'CONTROLLER_CRASHES', afterWrites: 1 },
     { type: 'WATCH_RELISTED' },
     { type: 'STATUS_WRITE_CONFLICTS' },

@@ -35,6 +35,8 @@ export interface World extends Cluster {
   readonly lastStep?: StepRecord;
   /** Pod creates of the next controller sync fail from the (n + 1)-th on (POD_CREATES_FAIL). */
   readonly createsFailAfter?: number;
+  /** Pod deletes of the next controller sync fail from the (n + 1)-th on (POD_DELETES_FAIL). */
+  readonly deletesFailAfter?: number;
   /** The next controller sync crashes after this many writes (CONTROLLER_CRASHES). */
   readonly crashAfterWrites?: number;
 }
@@ -368,6 +370,8 @@ export function applyEnvironmentEvent(world: World, event: DsEvent): World {
     }
     case 'POD_CREATES_FAIL':
       return { ...world, createsFailAfter: Math.max(0, Math.floor(event.after)) };
+    case 'POD_DELETES_FAIL':
+      return { ...world, deletesFailAfter: Math.max(0, Math.floor(event.after)) };
     case 'CONTROLLER_CRASHES':
       return { ...world, crashAfterWrites: Math.max(0, Math.floor(event.afterWrites)) };
     case 'CONTROLLER_RESTARTED':

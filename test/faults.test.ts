@@ -4,7 +4,8 @@
  * rest are never sent, then a restart) and a broken watch (WATCH_RELISTED: the events since the
  * last step are lost, the informers LIST again, and what a cache holds that the LIST lacks reaches
  * the delete handlers as a tombstone; a protocol process gets a `sync` marked `relist`) and a
- * status write that conflicts with someone else's update (STATUS_WRITE_CONFLICTS).
+ * status write that conflicts with someone else's update (STATUS_WRITE_CONFLICTS) and refused pod
+ * deletes (POD_DELETES_FAIL).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,4 +169,32 @@ describe("a status write that conflicts with someone else's update", () => {
     const { obs } = await run(referenceImplementation('mutant', mutantOptionsForStore(mutant)), events);
     expect(obs.daemonSet?.status.numberReady).toBe(0);
   });
+});
+
+describe('a pod delete the API server refuses', () => {
+  const FAILED_POD: DsEvent[] = [
+    { type: 'NODE_ADDED', node: 'n0' },
+    { type: 'DS_CREATED', spec: SPEC },
+    { type: 'CONTROLLER_SYNC' },
+    { type: 'SCHEDULER_STEP' },
+    { type: 'KUBELET_STEP' },
+    { type: 'POD_FAILED', node: 'n0' },
+    { type: 'POD_DELETES_FAIL', after: 0 },
+    { type: 'CONTROLLER_SYNC' },
+  ];
+
+  for (const [which, implementation] of Object.entries(implementations)) {
+    it(`${which}: the failed pod stays, and once its backoff is over the retry deletes it`, async () => {
+      const refused = await run(implementation(), FAILED_POD);
+      expect(refused.obs.pods.map((p) => p.phase)).toEqual(['Failed']);
+      expect(refused.obs.lastStep?.controller).toMatchObject({ deletes: [], deleteFailures: 1 });
+      const retried = await run(implementation(), [
+        ...FAILED_POD,
+        { type: 'TIME_ADVANCED', seconds: 5 },
+        { type: 'CONTROLLER_SYNC' },
+      ]);
+      expect(retried.obs.pods).toEqual([]);
+      expect(retried.obs.lastStep?.controller.deletes).toHaveLength(1);
+    }, 60_000);
+  }
 });

@@ -46,16 +46,21 @@ type apiRecorder struct {
 	// modified holds the revisions ("controllerrevisions/ns/name") that a patch or update of this
 	// sync changed: the API server gave them a new resourceVersion, which the informer cache (and so
 	// every object the controller holds) does not have yet.
-	modified  map[string]bool
-	generated int
+	modified map[string]bool
+	// patchedOwner holds, for the pods ("pods/ns/name") a patch of this sync adopted, the key of
+	// the DaemonSet that now controls them: a later delete in the same sync is that DaemonSet's
+	// (syncNodes lowers its expectations when the delete fails), though the cache does not know yet.
+	patchedOwner map[string]string
+	generated    int
 }
 
 func newAPIRecorder(c *caches) *apiRecorder {
 	return &apiRecorder{
-		caches:   c,
-		created:  map[string]*apps.ControllerRevision{},
-		removed:  map[string]bool{},
-		modified: map[string]bool{},
+		caches:       c,
+		created:      map[string]*apps.ControllerRevision{},
+		removed:      map[string]bool{},
+		modified:     map[string]bool{},
+		patchedOwner: map[string]string{},
 	}
 }
 
@@ -68,6 +73,7 @@ func (a *apiRecorder) take() []pendingWrite {
 	a.writes = nil
 	a.created = map[string]*apps.ControllerRevision{}
 	a.removed = map[string]bool{}
+	a.patchedOwner = map[string]string{}
 	a.modified = map[string]bool{}
 	// syncNodes creates (and deletes) pods from concurrent goroutines, so their order is the
 	// scheduler's: each run of consecutive creates or deletes is put in node / name order.
@@ -120,9 +126,11 @@ func (a *apiRecorder) react(action clienttesting.Action) (bool, runtime.Object, 
 			if a.removed[removedKey(resource, ns, name)] {
 				return true, nil, apierrors.NewNotFound(podsResource, name)
 			}
-			key := ""
+			key := a.patchedOwner[removedKey(resource, ns, name)]
 			if pod, ok := a.caches.pod(ns, name); ok {
-				key = controllerKey(ns, pod.OwnerReferences)
+				if key == "" {
+					key = controllerKey(ns, pod.OwnerReferences)
+				}
 				if podRemovedAtOnce(pod) {
 					a.removed[removedKey(resource, ns, name)] = true
 				}
@@ -349,7 +357,15 @@ func (a *apiRecorder) patch(ns string, act clienttesting.PatchAction, kind strin
 		}
 		write["labels"] = changed
 	}
-	a.emit(pendingWrite{write: write, dsKey: controllerKey(ns, before.OwnerReferences)})
+	// A release is the old controller's write, an adoption the new one's.
+	key := controllerKey(ns, before.OwnerReferences)
+	if key == "" {
+		key = controllerKey(ns, after.OwnerReferences)
+	}
+	if kind == "Pod" && controllerKey(ns, after.OwnerReferences) != "" {
+		a.patchedOwner[removedKey("pods", ns, name)] = controllerKey(ns, after.OwnerReferences)
+	}
+	a.emit(pendingWrite{write: write, dsKey: key})
 	if kind == "ControllerRevision" && (!reflect.DeepEqual(before.OwnerReferences, after.OwnerReferences) ||
 		!reflect.DeepEqual(before.Labels, after.Labels)) {
 		a.modified[removedKey("controllerrevisions", ns, name)] = true

@@ -100,6 +100,11 @@ export class DaemonSetController implements ClusterComponent {
     this.#unwatch();
   }
 
+  /** The rules this controller applies (the reference's, or a mutant's). */
+  get rules(): ControllerRules {
+    return this.#rules;
+  }
+
   /** Number of writes issued so far. */
   get writes(): number {
     return this.#writes;
@@ -436,7 +441,11 @@ export class DaemonSetController implements ClusterComponent {
       this.#failures.delete(key);
       return;
     }
-    // The default controller rate limiter: per-item exponential backoff, 5 ms doubling to 1000 s.
+    this.requeueRateLimited(key);
+  }
+
+  /** The workqueue's AddRateLimited (after a failed sync): per-item exponential backoff, 5 ms doubling to 1000 s. */
+  requeueRateLimited(key: string): void {
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
     this.enqueueAfter(key, Math.min(RATE_LIMIT_BASE_MS * 2 ** (failures - 1), RATE_LIMIT_MAX_MS));

@@ -62,6 +62,7 @@ export const DEFAULT_WEIGHTS: Record<DsEventType, number> = {
   // Faults: only the faults profile draws them (a protocol process cannot stop part-way through a
   // step's writes, and where a crash cuts a step depends on the order an implementation writes in).
   POD_CREATES_FAIL: 0,
+  POD_DELETES_FAIL: 0,
   CONTROLLER_CRASHES: 0,
   WATCH_RELISTED: 0,
   STATUS_WRITE_CONFLICTS: 0,
@@ -362,6 +363,8 @@ export function eventOf(
       return fc.constantFrom(1, 5, 30).map((seconds) => ({ type, seconds }));
     case 'POD_CREATES_FAIL':
       return fc.constantFrom(0, 1, 2).map((after) => ({ type, after }));
+    case 'POD_DELETES_FAIL':
+      return fc.constantFrom(0, 1).map((after) => ({ type, after }));
     case 'CONTROLLER_CRASHES':
       return fc.constantFrom(1, 2, 4).map((afterWrites) => ({ type, afterWrites }));
     default:

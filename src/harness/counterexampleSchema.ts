@@ -175,6 +175,7 @@ const EVENT_SCHEMAS = {
   POD_FINALIZER_ADDED: z.strictObject({ type: z.literal('POD_FINALIZER_ADDED'), ...pick }),
   POD_FINALIZER_REMOVED: z.strictObject({ type: z.literal('POD_FINALIZER_REMOVED'), ...pick }),
   POD_CREATES_FAIL: z.strictObject({ type: z.literal('POD_CREATES_FAIL'), after: z.number().int().min(0).max(1000) }),
+  POD_DELETES_FAIL: z.strictObject({ type: z.literal('POD_DELETES_FAIL'), after: z.number().int().min(0).max(1000) }),
   CONTROLLER_CRASHES: z.strictObject({
     type: z.literal('CONTROLLER_CRASHES'),
     afterWrites: z.number().int().min(0).max(1000),

@@ -37,6 +37,11 @@ export interface Mutant {
   /** The rules it breaks. */
   rules?: Partial<ControllerRules>;
   /**
+   * Why it cannot misbehave when served as a protocol process (`reference-controller --mutant`),
+   * if it cannot: such a mutant is checked in-process only.
+   */
+  inProcessOnly?: string;
+  /**
    * Or the writes it gets wrong: wraps the write seam (the store's, or a protocol server's).
    * `instance` counts the controllers built by one implementation (in-process: one per case; a
    * protocol server: one at start and one per reset), from 1.
@@ -257,6 +262,7 @@ export const MUTANTS: readonly Mutant[] = [
     profile: 'faults',
     catches: ['DS-SYNC-03'],
     rules: { stopCreatesAfterFailedBatch: false },
+    inProcessOnly: "a process sends a step's writes as one list, so slow start within a step cannot show (DS-SYNC-03)",
   },
   {
     name: 'adopts-without-blocking',
@@ -283,7 +289,7 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       'drops a deletion its informers inferred from a relist (a DeletedFinalStateUnknown tombstone), so the expectation of that delete is never met and it acts no more for the DaemonSet until its expectations expire (5 minutes)',
     profile: 'faults',
-    catches: ['DS-EXPECT', 'DS-LIVE-01', 'DS-HIST-02'],
+    catches: ['DS-EXPECT', 'DS-LIVE-01', 'DS-HIST-02', 'DS-SAFE-04'],
     rules: { handleTombstones: false },
   },
   {
@@ -292,6 +298,8 @@ export const MUTANTS: readonly Mutant[] = [
       'when a status write conflicts (409), retries the very object it sent (stale resourceVersion and counters) instead of reading the DaemonSet again, in this sync and every later one: it conflicts forever',
     profile: 'faults',
     catches: ['DS-EXPECT', 'DS-LIVE-01', 'DS-STATUS-02'],
+    inProcessOnly:
+      'served, its writes are recorded, not sent: a conflict comes back a step later as a result, and the next sync writes the status it computes then',
     wrapControl: (inner) => {
       const stale = new Map<string, DaemonSet>();
       return wrap(inner, {
@@ -317,6 +325,8 @@ export const MUTANTS: readonly Mutant[] = [
     profile: 'core',
     catches: ['DS-SAFE-01', 'DS-SAFE-04'],
     rules: { waitForCacheSync: false },
+    inProcessOnly:
+      'served, a restart is a reset whose next sync brings the whole LIST as events before the controller syncs',
   },
   {
     name: 'keeps-pods-of-vanished-nodes',

@@ -43,6 +43,7 @@ const DELETION_EVENTS: DsEventType[] = ['DS_DELETED'];
 /** The API faults (issue 15): only the faults profile draws them. */
 export const FAULT_EVENTS: DsEventType[] = [
   'POD_CREATES_FAIL',
+  'POD_DELETES_FAIL',
   'CONTROLLER_CRASHES',
   'WATCH_RELISTED',
   'STATUS_WRITE_CONFLICTS',
@@ -98,17 +99,18 @@ export const PROFILES: Record<ProfileName, Profile> = {
   all: {
     name: 'all',
     description: 'everything at once, API faults and crashes included at a low rate',
-    // Each fault at weight 1: about one event in eighteen is a fault.
+    // Each fault at weight 1: about one event in fourteen is a fault.
     weights: weights(Object.fromEntries(FAULT_EVENTS.map((t) => [t, 1]))),
     requires: [],
   },
   faults: {
     name: 'faults',
     description:
-      "API faults and crashes (issue 15): pod creates that fail part-way through a sync (against slow start and expectations), controller crashes part-way through a sync's writes (each followed by a restart), broken watches that relist (deletions seen only as tombstones), and status writes that conflict with someone else's update",
+      "API faults and crashes (issue 15): pod creates that fail part-way through a sync (against slow start and expectations), pod deletes that fail, controller crashes part-way through a sync's writes (each followed by a restart), broken watches that relist (deletions seen only as tombstones), and status writes that conflict with someone else's update",
     weights: weights({
       ...off([...TAINT_EVENTS, ...DELETION_EVENTS]),
       POD_CREATES_FAIL: 4,
+      POD_DELETES_FAIL: 3,
       CONTROLLER_CRASHES: 3,
       WATCH_RELISTED: 3,
       STATUS_WRITE_CONFLICTS: 3,

@@ -455,6 +455,9 @@ export class SimulatedSystem {
           return { applied: false, note: 'the implementation does not declare the relist capability' };
         this.#relistArmed = true;
         return { applied: true };
+      case 'POD_DELETES_FAIL':
+        this.#deletesFailAfter = Math.max(0, Math.floor(event.after));
+        return { applied: true };
       case 'CONTROLLER_CRASHES':
         this.#crashAfterWrites = Math.max(0, Math.floor(event.afterWrites));
         return { applied: true };
@@ -517,13 +520,25 @@ export class SimulatedSystem {
   }
   /** The next controller sync crashes once it has sent this many writes (CONTROLLER_CRASHES). */
   #crashAfterWrites: number | undefined;
+  /** Pod deletes of the next controller sync fail from the (n + 1)-th on (POD_DELETES_FAIL). */
+  #deletesFailAfter: number | undefined;
+  /** How many pod deletes the API server refused in the controller step being recorded. */
+  #deleteFailures = 0;
   /** The controller step being recorded crashed part-way (its writes are the ones sent before). */
   #crashed = false;
 
   /** What the controller wrote in the step just recorded (its watch events, and its create attempts). */
   #takeWrites(): ControllerWrites {
     const summary = summarizeWrites(this.#recording ?? []);
-    const writes = this.#crashed ? { ...summary, crashed: true } : summary;
+    const writes =
+      this.#crashed || this.#deleteFailures > 0
+        ? {
+            ...summary,
+            ...(this.#crashed ? { crashed: true } : {}),
+            ...(this.#deleteFailures > 0 ? { deleteFailures: this.#deleteFailures } : {}),
+          }
+        : summary;
+    this.#deleteFailures = 0;
     const attempts = this.#attempts;
     this.#recording = undefined;
     this.#attempts = undefined;
@@ -548,9 +563,18 @@ export class SimulatedSystem {
     this.#podsUnseenIfRelisted = false;
     const failAfter = this.#createsFailAfter;
     const crashAfter = this.#crashAfterWrites;
-    if (failAfter === undefined && crashAfter === undefined && !this.#statusConflictArmed) return this.#driver.step();
+    const deletesFailAfter = this.#deletesFailAfter;
+    if (
+      failAfter === undefined &&
+      crashAfter === undefined &&
+      deletesFailAfter === undefined &&
+      !this.#statusConflictArmed
+    )
+      return this.#driver.step();
     this.#createsFailAfter = undefined;
     this.#crashAfterWrites = undefined;
+    this.#deletesFailAfter = undefined;
+    let deletes = 0;
     const attempts: boolean[] = [];
     if (failAfter !== undefined) this.#attempts = attempts;
     let sent = 0;
@@ -583,6 +607,10 @@ export class SimulatedSystem {
           touching = false;
           this.#recording = recording;
         }
+      }
+      if (deletesFailAfter !== undefined && verb === 'delete' && kind === 'Pod' && deletes++ >= deletesFailAfter) {
+        this.#deleteFailures++;
+        return new ApiError('InternalError', 'injected: pod deletes fail in this sync (POD_DELETES_FAIL)');
       }
       if (failAfter === undefined || verb !== 'create' || kind !== 'Pod') return undefined;
       const ok = attempts.length < failAfter;

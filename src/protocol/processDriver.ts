@@ -94,6 +94,9 @@ export class ProcessDriver implements ControllerDriver {
   }
 
   nextWakeupMs(): number | undefined {
+    // A refused write is news the implementation gets only with its next sync (in-process, the
+    // controller knew at once and requeued): until then something is still to happen, now.
+    if (this.#results.some((r) => !r.ok)) return this.#cluster.clock.nowMs();
     return this.#wakeAtMs !== undefined && this.#wakeAtMs > this.#cluster.clock.nowMs() ? this.#wakeAtMs : undefined;
   }
 

@@ -14,10 +14,23 @@ type WireObject = Extract<Write, { op: 'createPod' }>['pod'];
 
 export class RecordingControl implements DaemonSetControl {
   readonly writes: Write[] = [];
+  /** For each write, the key (namespace/name) of the DaemonSet it was made for, if known. */
+  readonly owners: (string | undefined)[] = [];
   readonly #mirror: ObjectStore;
 
   constructor(mirror: ObjectStore) {
     this.#mirror = mirror;
+  }
+
+  /** Forgets the writes of the previous step. */
+  clear(): void {
+    this.writes.length = 0;
+    this.owners.length = 0;
+  }
+
+  #record(write: Write, owner?: DaemonSet): void {
+    this.writes.push(write);
+    this.owners.push(owner ? `${owner.metadata?.namespace ?? 'default'}/${owner.metadata?.name ?? ''}` : undefined);
   }
 
   createPod(namespace: string, pod: Pod, owner: DaemonSet): void {
@@ -31,12 +44,12 @@ export class RecordingControl implements DaemonSetControl {
         ownerReferences: [newControllerRef(owner)],
       },
     };
-    this.writes.push({ op: 'createPod', namespace, pod: wire as unknown as WireObject });
+    this.#record({ op: 'createPod', namespace, pod: wire as unknown as WireObject }, owner);
   }
 
-  deletePod(namespace: string, name: string): void {
+  deletePod(namespace: string, name: string, owner?: DaemonSet): void {
     this.#refuseIfGone('Pod', namespace, name);
-    this.writes.push({ op: 'deletePod', namespace, name });
+    this.#record({ op: 'deletePod', namespace, name }, owner);
   }
 
   adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet, blockOwnerDeletion = true): void {
@@ -49,7 +62,7 @@ export class RecordingControl implements DaemonSetControl {
 
   labelPodHash(namespace: string, name: string, hash: string): void {
     this.#refuseIfGone('Pod', namespace, name);
-    this.writes.push({ op: 'patchPod', namespace, name, labels: { [ControllerRevisionHashLabel]: hash } });
+    this.#record({ op: 'patchPod', namespace, name, labels: { [ControllerRevisionHashLabel]: hash } });
   }
 
   createRevision(revision: ControllerRevision): ControllerRevision {
@@ -58,7 +71,7 @@ export class RecordingControl implements DaemonSetControl {
     // Known collisions are refused here so that snapshot's collision handling can run.
     if (this.#mirror.get('ControllerRevision', namespace, name))
       throw ApiError.alreadyExists('controllerrevisions.apps', name);
-    this.writes.push({ op: 'createControllerRevision', namespace, revision: revision as unknown as WireObject });
+    this.#record({ op: 'createControllerRevision', namespace, revision: revision as unknown as WireObject });
     return revision;
   }
 
@@ -81,13 +94,13 @@ export class RecordingControl implements DaemonSetControl {
         'the object has been modified; please apply your changes to the latest version and try again',
       );
     }
-    this.writes.push({ op: 'updateControllerRevision', namespace, revision: revision as unknown as WireObject });
+    this.#record({ op: 'updateControllerRevision', namespace, revision: revision as unknown as WireObject });
     return revision;
   }
 
   deleteRevision(namespace: string, name: string): void {
     this.#refuseIfGone('ControllerRevision', namespace, name);
-    this.writes.push({ op: 'deleteControllerRevision', namespace, name });
+    this.#record({ op: 'deleteControllerRevision', namespace, name });
   }
 
   adoptRevision(namespace: string, name: string, revisionUid: string, owner: DaemonSet): void {
@@ -107,18 +120,21 @@ export class RecordingControl implements DaemonSetControl {
   updateDaemonSetStatus(ds: DaemonSet): DaemonSet {
     const namespace = ds.metadata?.namespace ?? 'default';
     const name = ds.metadata?.name ?? '';
-    this.writes.push({
-      op: 'updateDaemonSetStatus',
-      namespace,
-      name,
-      status: (ds.status ?? {}) as Record<string, unknown>,
-      ...(ds.metadata?.resourceVersion ? { resourceVersion: ds.metadata.resourceVersion } : {}),
-    });
+    this.#record(
+      {
+        op: 'updateDaemonSetStatus',
+        namespace,
+        name,
+        status: (ds.status ?? {}) as Record<string, unknown>,
+        ...(ds.metadata?.resourceVersion ? { resourceVersion: ds.metadata.resourceVersion } : {}),
+      },
+      ds,
+    );
     return ds;
   }
 
   recordEvent(ds: DaemonSet, type: EventType, reason: string, message: string): void {
-    this.writes.push({
+    this.#record({
       op: 'recordEvent',
       namespace: ds.metadata?.namespace ?? 'default',
       name: ds.metadata?.name ?? '',
@@ -161,7 +177,7 @@ export class RecordingControl implements DaemonSetControl {
     this.#refuseIfGone(kind, namespace, name);
     const refs = this.#mirror.get(kind, namespace, name)?.metadata?.ownerReferences ?? [];
     const op = kind === 'Pod' ? 'patchPod' : 'patchControllerRevision';
-    this.writes.push({ op, namespace, name, uid, ownerReferences: wireRefs(edit(refs)) });
+    this.#record({ op, namespace, name, uid, ownerReferences: wireRefs(edit(refs)) });
   }
 }
 

@@ -10,7 +10,7 @@ import { type AnyObject, objectKey } from '../cluster/objects.js';
 import { ObjectStore } from '../cluster/store.js';
 import { DaemonSetController, type DaemonSetControllerOptions } from '../controller/controller.js';
 import type { DaemonSetControl } from '../controller/daemonSetControl.js';
-import { PROTOCOL_VERSION, type Reply, Request } from './messages.js';
+import { PROTOCOL_VERSION, type Reply, Request, type Write, type WriteResult } from './messages.js';
 import { RecordingControl } from './recordingControl.js';
 
 /** Controller options given the server's write seam (mutants wrap it). */
@@ -23,6 +23,8 @@ export class ReferenceServer {
   #mirror = new ObjectStore(this.#clock);
   #control = new RecordingControl(this.#mirror);
   #controller: DaemonSetController;
+  /** The writes the last step sent, and the DaemonSet each was for (their outcomes come with the next sync). */
+  #sent: { writes: Write[]; owners: (string | undefined)[] } = { writes: [], owners: [] };
 
   constructor(options: ServerOptions = () => ({}), name = 'dsconform-reference') {
     this.#options = options;
@@ -36,6 +38,7 @@ export class ReferenceServer {
 
   #reset(): void {
     this.#controller.stop();
+    this.#sent = { writes: [], owners: [] };
     // A reset may start a new case, whose clock starts over: keeping this one would leave the
     // controller ahead of the cluster (and each case dependent on the ones before). The next
     // sync's `now` moves it forward from the origin.
@@ -43,6 +46,33 @@ export class ReferenceServer {
     this.#mirror = new ObjectStore(this.#clock);
     this.#control = new RecordingControl(this.#mirror);
     this.#controller = this.#newController();
+  }
+
+  /**
+   * The outcomes of the previous step's writes: what syncNodes does when a call fails (the
+   * protocol reports it a step late). A refused create or delete will never be observed, so its
+   * expectation is lowered (a delete of a pod already gone is no error), and the DaemonSet's sync
+   * is retried with the rate limiter, as processNextWorkItem does after an error.
+   */
+  #applyResults(results: readonly WriteResult[]): void {
+    const failed = new Set<string>();
+    results.forEach((result, i) => {
+      const write = this.#sent.writes[i];
+      const key = this.#sent.owners[i];
+      if (result.ok || write === undefined || key === undefined || write.op === 'recordEvent') return;
+      const reason = result.error?.reason;
+      if (write.op === 'createPod') {
+        if (reason === 'Forbidden' && /being terminated/.test(result.error?.message ?? '')) return;
+        if (this.#controller.rules.lowerExpectationsForFailedCreates)
+          this.#controller.expectations.creationObserved(key);
+      } else if (write.op === 'deletePod') {
+        this.#controller.expectations.deletionObserved(key);
+        if (reason === 'NotFound') return;
+      }
+      failed.add(key);
+    });
+    for (const key of failed) this.#controller.requeueRateLimited(key);
+    this.#sent = { writes: [], owners: [] };
   }
 
   #setTime(now: string): void {
@@ -94,8 +124,10 @@ export class ReferenceServer {
           this.#mirror.replicate({ type: event.type, kind: event.kind, object: event.object as unknown as AnyObject });
         }
         if (request.relist) this.#controller.relist();
-        this.#control.writes.length = 0;
+        this.#applyResults(request.results);
+        this.#control.clear();
         this.#controller.step();
+        this.#sent = { writes: [...this.#control.writes], owners: [...this.#control.owners] };
         const wake = this.#controller.nextDelayedMs();
         const reply: Reply = { type: 'sync_ok', re: request.id, writes: [...this.#control.writes] };
         if (wake !== undefined) reply.wakeAfterSeconds = Math.max(0, (wake - this.#clock.nowMs()) / 1000);

@@ -419,6 +419,11 @@ export const STEP_SCHEMAS = {
     .describe(
       'A fault: the API server fails the pod creates of the next sync from the (after + 1)-th on (500); the controller must stop after the failed slow-start batch.',
     ),
+  failDeletes: z
+    .strictObject({ after: z.number().int().min(0).max(1000) })
+    .describe(
+      'A fault: the API server fails the pod deletes of the next sync from the (after + 1)-th on (500); the controller must lower its expectations and retry.',
+    ),
   crashController: z
     .strictObject({ afterWrites: z.number().int().min(0).max(1000) })
     .describe(
