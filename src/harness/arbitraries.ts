@@ -419,6 +419,12 @@ type Draw =
     }
   /** A pod is created for `node`, which is deleted before the scheduler binds it (§3.4). */
   | { readonly type: '@VANISH'; readonly node: string }
+  /**
+   * The pod on `node` fails and a sync deletes it (terminal: it goes at once); the controller's
+   * watches break before the DELETED event arrives, so its next sync meets the deletion only as a
+   * relist's tombstone (issue 15).
+   */
+  | { readonly type: '@LOST_DELETE'; readonly node: string }
   /** A user relabels the pod on `node` away (released, replaced), then back (adopted again, the older of two). */
   | { readonly type: '@RELABEL'; readonly node: string; readonly back: boolean }
   /**
@@ -489,6 +495,14 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
         break;
       case '@VANISH':
         out.push({ type: 'CONTROLLER_SYNC' }, { type: 'NODE_REMOVED', node: d.node }, { type: 'CONTROLLER_SYNC' });
+        break;
+      case '@LOST_DELETE':
+        out.push(
+          { type: 'POD_FAILED', node: d.node },
+          { type: 'CONTROLLER_SYNC' },
+          { type: 'WATCH_RELISTED' },
+          { type: 'CONTROLLER_SYNC' },
+        );
         break;
       case '@HELD_FAILURE':
         out.push(
@@ -580,6 +594,10 @@ function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary
   offer(
     share(weights.NODE_REMOVED / 2, '@VANISH'),
     nodeName(scope).map((node) => ({ type: '@VANISH' as const, node })),
+  );
+  offer(
+    share(weights.WATCH_RELISTED, '@LOST_DELETE'),
+    nodeName(scope).map((node) => ({ type: '@LOST_DELETE' as const, node })),
   );
   return fc.oneof(...choices);
 }

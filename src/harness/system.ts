@@ -499,9 +499,9 @@ export class SimulatedSystem {
   #podsUnseenIfRelisted = false;
 
   /**
-   * What a relist cannot show: a pod added and deleted (or handed to another owner) since the
-   * controller last looked, or one deleted whose controller reference changed since (its
-   * tombstone names the owner the cache knew). upstream's addPod/deletePod meet an expectation
+   * What a relist cannot show: a pod added and deleted, terminating or handed to another owner
+   * since the controller last looked, or one deleted whose controller reference changed since
+   * (its tombstone names the owner the cache knew). upstream's addPod/deletePod meet an expectation
    * only through the controller reference of the object they are given; such a pod's is met only
    * when the expectations expire.
    */
@@ -515,7 +515,10 @@ export class SimulatedSystem {
       this.#podRefsSinceStep.set(uid, first);
     }
     const changed = ref(event.object) !== first.ref;
-    if (first.added ? event.type === 'DELETED' || changed : event.type === 'DELETED' && changed)
+    // A pod added since that the LIST shows terminating meets no creation either: addPod treats
+    // a terminating pod as a deletion.
+    const terminating = event.object.metadata?.deletionTimestamp != null;
+    if (first.added ? event.type === 'DELETED' || changed || terminating : event.type === 'DELETED' && changed)
       this.#podsUnseenIfRelisted = true;
   }
   /** The next controller sync crashes once it has sent this many writes (CONTROLLER_CRASHES). */
