@@ -289,7 +289,7 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       'drops a deletion its informers inferred from a relist (a DeletedFinalStateUnknown tombstone), so the expectation of that delete is never met and it acts no more for the DaemonSet until its expectations expire (5 minutes)',
     profile: 'faults',
-    catches: ['DS-EXPECT', 'DS-LIVE-01', 'DS-HIST-02', 'DS-SAFE-04'],
+    catches: ['DS-EXPECT', 'DS-LIVE-01', 'DS-HIST-02', 'DS-SAFE-04', 'DS-PLACE-06'],
     rules: { handleTombstones: false },
   },
   {

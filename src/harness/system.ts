@@ -479,9 +479,9 @@ export class SimulatedSystem {
   /** The create attempts of the controller step being recorded, when a failure was armed for it. */
   #attempts: boolean[] | undefined;
   /**
-   * A relist hid a pod altogether (WATCH_RELISTED): it was added and deleted while the watches
-   * were down, so no event, LIST or tombstone showed it, and an expectation of it is met only
-   * when it expires. Quiescence then lets that much time pass.
+   * A relist (WATCH_RELISTED) hid a pod from what the controller's expectations wait for (see
+   * #notePodSinceStep): such an expectation is met only when it expires, so quiescence lets that
+   * much time pass.
    */
   #eventsLost = false;
   /** The controller's next status write of a DaemonSet is preceded by someone else's update (STATUS_WRITE_CONFLICTS). */
@@ -491,9 +491,9 @@ export class SimulatedSystem {
   /** The next controller step begins with a relist (WATCH_RELISTED applied). */
   #relistArmed = false;
   /**
-   * For each pod with a watch event since the controller's last step began, the controller
-   * reference its informer last saw ('' none; undefined: added since, never seen), and whether a
-   * relist now would hide what the controller's expectations wait for.
+   * For each pod with a watch event since the controller's last step began: whether it was added
+   * since (its informer never saw it) and the controller reference ('' none) it had before, or
+   * at creation; and whether a relist now would hide what the controller's expectations wait for.
    */
   #podRefsSinceStep = new Map<string, { added: boolean; ref: string }>();
   #podsUnseenIfRelisted = false;
