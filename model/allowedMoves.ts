@@ -27,7 +27,7 @@ import { nodeShouldRunDaemonPod } from './eligibility.ts';
 import { cleanupHistory, constructHistory } from './history.ts';
 import { INVARIANTS, type Invariant } from './invariants.ts';
 import { failedPodsBackoffKey, nextBackoff } from './manage.ts';
-import { type ControllerWrites, createAttemptWrites, NO_WRITES } from './observation.ts';
+import { type ControllerWrites, createAttemptWrites, deleteAttemptWrites, NO_WRITES } from './observation.ts';
 import { claimedPods, newPod, releasablePods } from './pods.ts';
 import { computeStatus, countersDiffer } from './status.ts';
 import type { DaemonSet } from './types.ts';
@@ -174,7 +174,7 @@ export function applyMove(armed: World, move: SyncMove): World {
   // attempts, and only the first `failAfter` of them make a pod.
   const failAfter = armed.createsFailAfter;
   const deletesFailAfter = armed.deletesFailAfter;
-  const world = failAfter === undefined && deletesFailAfter === undefined ? armed : withoutApiFailures(armed);
+  const world = withoutApiFailures(armed);
   const original = world.daemonSet;
   const event = { type: 'CONTROLLER_SYNC' } as const;
   const releasing = original !== undefined && releasablePods(world.pods, original).length > 0;
@@ -203,16 +203,14 @@ export function applyMove(armed: World, move: SyncMove): World {
     .filter((_, i) => attempts[i])
     .map((node, i) => newPod(ds, node, world.serial + i, world.time));
   next = { ...next, pods: [...next.pods, ...created], serial: world.serial + created.length };
-  // A refused delete (POD_DELETES_FAIL) leaves its pod.
-  const deleted = deletesFailAfter === undefined ? move.deletes : move.deletes.slice(0, deletesFailAfter);
-  for (const name of deleted) next = deletePod(next, name);
+  const deleteWrites = deleteAttemptWrites(move.deletes, deletesFailAfter);
+  for (const name of deleteWrites.deletes) next = deletePod(next, name);
   if (move.status) {
     next = { ...next, daemonSet: { ...ds, status: { ...status, observedGeneration: ds.generation } } };
   }
   const writes: ControllerWrites = {
     creates: created.map((p) => ({ node: p.node, pod: p.name, ...(p.hash !== undefined ? { hash: p.hash } : {}) })),
-    deletes: [...deleted],
-    ...(deleted.length < move.deletes.length ? { deleteFailures: move.deletes.length - deleted.length } : {}),
+    ...deleteWrites,
     statusWritten: move.status,
     revisionWrites,
     podPatches,

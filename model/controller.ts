@@ -7,7 +7,7 @@
  */
 import { cleanupHistory, constructHistory } from './history.ts';
 import { manage } from './manage.ts';
-import { type ControllerWrites, createAttemptWrites, NO_WRITES } from './observation.ts';
+import { type ControllerWrites, createAttemptWrites, deleteAttemptWrites, NO_WRITES } from './observation.ts';
 import { claimedPods, newPod, releasablePods } from './pods.ts';
 import { planRollingUpdate } from './rollout.ts';
 import { computeStatus, countersDiffer } from './status.ts';
@@ -35,8 +35,9 @@ export function createAttempts(count: number, failAfter: number | undefined): bo
   return out;
 }
 
-/** The world with no create or delete failure armed (a sync consumes them, whatever it writes). */
+/** The world with no create or delete failure armed (a sync consumes them, whatever it writes); the same world if none is. */
 export function withoutApiFailures(world: World): World {
+  if (world.createsFailAfter === undefined && world.deletesFailAfter === undefined) return world;
   const { createsFailAfter: _creates, deletesFailAfter: _deletes, ...rest } = world;
   return rest;
 }
@@ -64,7 +65,7 @@ export function syncDaemonSet(armed: World): SyncOutcome {
   // An armed create failure applies to this sync only.
   const failAfter = armed.createsFailAfter;
   const deletesFailAfter = armed.deletesFailAfter;
-  const world: World = failAfter === undefined && deletesFailAfter === undefined ? armed : withoutApiFailures(armed);
+  const world = withoutApiFailures(armed);
   const idle = { world, writes: NO_WRITES, waitingForBackoff: false };
   const original = world.daemonSet;
   // No object, an empty selector or a pending deletion: no writes at all (not even status).
@@ -115,9 +116,8 @@ export function syncDaemonSet(armed: World): SyncOutcome {
     .slice(0, attempts.filter((ok) => ok).length)
     .map((node, i) => newPod(ds, node, world.serial + i, world.time));
   next = { ...next, pods: [...next.pods, ...creates], serial: world.serial + creates.length };
-  // syncNodes sends every delete (no slow start); the refused ones leave their pods.
-  const deleted = deletesFailAfter === undefined ? podsToDelete : podsToDelete.slice(0, deletesFailAfter);
-  for (const name of deleted) next = deletePod(next, name);
+  const deleteWrites = deleteAttemptWrites(podsToDelete, deletesFailAfter);
+  for (const name of deleteWrites.deletes) next = deletePod(next, name);
 
   const writeStatus = countersDiffer(status, ds.status) || ds.status.observedGeneration < ds.generation;
   if (writeStatus) {
@@ -135,8 +135,7 @@ export function syncDaemonSet(armed: World): SyncOutcome {
   }
   const writes: ControllerWrites = {
     creates: creates.map((p) => ({ node: p.node, pod: p.name, ...(p.hash !== undefined ? { hash: p.hash } : {}) })),
-    deletes: deleted,
-    ...(deleted.length < podsToDelete.length ? { deleteFailures: podsToDelete.length - deleted.length } : {}),
+    ...deleteWrites,
     statusWritten: writeStatus,
     revisionWrites: history.writes + cleaned.deleted.length,
     podPatches: adopted.size + released.length,

@@ -75,6 +75,20 @@ export interface ControllerWrites {
   readonly crashed?: boolean;
 }
 
+/**
+ * A sync's deletes when the API server fails them from the (`failAfter` + 1)-th on (POD_DELETES_FAIL):
+ * syncNodes sends every delete (no slow start), and a refused one leaves its pod.
+ */
+export function deleteAttemptWrites(
+  deletes: readonly string[],
+  failAfter: number | undefined,
+): Pick<ControllerWrites, 'deletes' | 'deleteFailures'> {
+  const done = failAfter === undefined ? [...deletes] : deletes.slice(0, failAfter);
+  return done.length < deletes.length
+    ? { deletes: done, deleteFailures: deletes.length - done.length }
+    : { deletes: done };
+}
+
 /** What a step's create attempts add to its writes: the failures, and (`oneByOne`) the attempts themselves. */
 export function createAttemptWrites(
   attempts: readonly boolean[],

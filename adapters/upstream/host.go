@@ -202,57 +202,58 @@ func (h *host) applyResults(results []writeResult) {
 }
 
 // applyEvent updates an informer store and calls the controller's handler, as a shared
-// informer does with a watch event.
-func (h *host) applyEvent(ev watchEvent) error {
+// informer does with a watch event; it returns the object's key in that store.
+func (h *host) applyEvent(ev watchEvent) (string, error) {
 	switch ev.Kind {
 	case "DaemonSet":
 		obj := &apps.DaemonSet{}
 		if err := json.Unmarshal(ev.Object, obj); err != nil {
-			return err
+			return "", err
 		}
-		h.deliver(h.caches.daemonSets, ev.Type, obj, h.hook.AddDaemonSet, h.hook.UpdateDaemonSet, h.hook.DeleteDaemonSet)
+		return h.deliver(h.caches.daemonSets, ev.Type, obj, h.hook.AddDaemonSet, h.hook.UpdateDaemonSet, h.hook.DeleteDaemonSet), nil
 	case "ControllerRevision":
 		obj := &apps.ControllerRevision{}
 		if err := json.Unmarshal(ev.Object, obj); err != nil {
-			return err
+			return "", err
 		}
-		h.deliver(h.caches.revisions, ev.Type, obj, h.hook.AddHistory, h.hook.UpdateHistory, h.hook.DeleteHistory)
+		return h.deliver(h.caches.revisions, ev.Type, obj, h.hook.AddHistory, h.hook.UpdateHistory, h.hook.DeleteHistory), nil
 	case "Pod":
 		obj := &v1.Pod{}
 		if err := json.Unmarshal(ev.Object, obj); err != nil {
-			return err
+			return "", err
 		}
-		h.deliver(h.caches.pods, ev.Type, obj, h.hook.AddPod, h.hook.UpdatePod, h.hook.DeletePod)
+		return h.deliver(h.caches.pods, ev.Type, obj, h.hook.AddPod, h.hook.UpdatePod, h.hook.DeletePod), nil
 	case "Node":
 		obj := &v1.Node{}
 		if err := json.Unmarshal(ev.Object, obj); err != nil {
-			return err
+			return "", err
 		}
 		// The controller registers no delete handler for nodes.
-		h.deliver(h.caches.nodes, ev.Type, obj, h.hook.AddNode, h.hook.UpdateNode, nil)
+		return h.deliver(h.caches.nodes, ev.Type, obj, h.hook.AddNode, h.hook.UpdateNode, nil), nil
 	default:
-		return fmt.Errorf("unknown kind %q", ev.Kind)
+		return "", fmt.Errorf("unknown kind %q", ev.Kind)
 	}
-	return nil
 }
 
-func (h *host) deliver(store cache.Indexer, eventType string, obj runtime.Object, add func(any), update func(old, cur any), del func(any)) {
+func (h *host) deliver(store cache.Indexer, eventType string, obj runtime.Object, add func(any), update func(old, cur any), del func(any)) string {
 	h.keepResourceVersionsMonotonic(eventType, obj)
+	key, _ := cache.MetaNamespaceKeyFunc(obj)
 	old, exists, _ := store.Get(obj)
 	if eventType == "DELETED" {
 		_ = store.Delete(obj)
 		if del != nil {
 			del(obj)
 		}
-		return
+		return key
 	}
 	if exists {
 		_ = store.Update(obj)
 		update(old, obj)
-		return
+		return key
 	}
 	_ = store.Add(obj)
 	add(obj)
+	return key
 }
 
 // relist ends a sync marked relist: its events were a full LIST, so every object an informer
@@ -292,21 +293,6 @@ func (h *host) relist(listed map[string]bool) {
 		// tombstone's old state, would leave an older one.
 		_ = inf.store.Replace(inf.store.List(), strconv.FormatUint(h.newestRV, 10))
 	}
-}
-
-// storeKey is an informer store's key for a wire object: namespace/name, or name for a node.
-func storeKey(object json.RawMessage) string {
-	var o struct {
-		Metadata struct {
-			Name      string `json:"name"`
-			Namespace string `json:"namespace"`
-		} `json:"metadata"`
-	}
-	_ = json.Unmarshal(object, &o)
-	if o.Metadata.Namespace == "" {
-		return o.Metadata.Name
-	}
-	return o.Metadata.Namespace + "/" + o.Metadata.Name
 }
 
 // keepResourceVersionsMonotonic gives a DELETED event's object the newest resourceVersion seen so

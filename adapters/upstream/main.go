@@ -104,11 +104,12 @@ func (s *server) handle(req *request) (map[string]any, bool) {
 		h.applyResults(req.Results)
 		listed := map[string]bool{}
 		for i, ev := range req.Events {
-			if err := h.applyEvent(ev); err != nil {
+			key, err := h.applyEvent(ev)
+			if err != nil {
 				return fail("bad-request", fmt.Errorf("events[%d]: %v", i, err))
 			}
 			if req.Relist {
-				listed[ev.Kind+"/"+storeKey(ev.Object)] = true
+				listed[ev.Kind+"/"+key] = true
 			}
 		}
 		if req.Relist {

@@ -18,6 +18,11 @@ export type Kind = keyof KindMap;
 export type AnyObject = KindMap[Kind];
 
 export const KINDS: readonly Kind[] = ['Node', 'Pod', 'DaemonSet', 'ControllerRevision'];
+/**
+ * The order informers LIST in, at start and on a relist: the reference controller's, and what a
+ * protocol process is sent (each informer is independent upstream; any order is correct).
+ */
+export const LIST_ORDER: readonly Kind[] = ['Node', 'DaemonSet', 'ControllerRevision', 'Pod'];
 
 export const API_VERSION: Record<Kind, string> = {
   Node: 'v1',

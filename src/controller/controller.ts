@@ -8,7 +8,7 @@ import type { VirtualClock } from '../cluster/clock.js';
 import type { ClusterComponent } from '../cluster/component.js';
 import { compileLabelSelector, isEmptySelector } from '../cluster/labels.js';
 import type { ControllerRevision, DaemonSet } from '../cluster/objects.js';
-import { controllerRefOf, objectKey } from '../cluster/objects.js';
+import { controllerRefOf, LIST_ORDER, objectKey } from '../cluster/objects.js';
 import type { ObjectStore, WatchEvent } from '../cluster/store.js';
 import { Backoff } from './backoff.js';
 import { claimObjects } from './claim.js';
@@ -44,8 +44,6 @@ export interface SyncRecord {
 }
 
 const BACKOFF_GC_INTERVAL_MS = 60_000;
-/** The order the informers LIST in (each informer is independent upstream; any order is correct). */
-const LIST_ORDER = ['Node', 'DaemonSet', 'ControllerRevision', 'Pod'] as const;
 const RATE_LIMIT_BASE_MS = 5;
 const RATE_LIMIT_MAX_MS = 1000 * 1000;
 
@@ -190,7 +188,7 @@ export class DaemonSetController implements ClusterComponent {
     this.#pending = [];
     const tombstones: WatchEvent[] = [];
     for (const kind of LIST_ORDER) {
-      const cached = new Map(this.#cacheOf(kind).map((o) => [objectKey(o.metadata ?? {}), o]));
+      const cached = new Map(this.cache.listOf(kind).map((o) => [objectKey(o.metadata ?? {}), o]));
       for (const object of this.#store.list(kind)) {
         const key = objectKey(object.metadata ?? {});
         this.#pending.push({ type: cached.has(key) ? 'MODIFIED' : 'ADDED', kind, object } as WatchEvent);
@@ -200,13 +198,6 @@ export class DaemonSetController implements ClusterComponent {
         tombstones.push({ type: 'DELETED', kind, object, tombstone: true } as WatchEvent);
     }
     this.#pending.push(...tombstones);
-  }
-
-  #cacheOf(kind: (typeof LIST_ORDER)[number]): readonly { metadata?: { name?: string; namespace?: string } }[] {
-    if (kind === 'Node') return this.cache.nodes.list();
-    if (kind === 'DaemonSet') return this.cache.daemonSets.list();
-    if (kind === 'ControllerRevision') return this.cache.revisions.list();
-    return this.cache.pods.list();
   }
 
   /** Consumes pending watch events: caches first, then the event handlers. */

@@ -43,8 +43,14 @@ export interface DaemonSetControl {
 
 /** A create refused because the namespace is being torn down (upstream: the NamespaceTerminating status cause). */
 export function isNamespaceTerminating(e: unknown): boolean {
+  return isApiError(e) && isNamespaceTerminatingRefusal(e);
+}
+
+/** The same for a refusal reported as data (a protocol write's result). */
+export function isNamespaceTerminatingRefusal(error: { reason: string; message: string }): boolean {
   return (
-    isApiError(e, 'Forbidden') && /namespace .* is being terminated|because it is being terminated/.test(e.message)
+    error.reason === 'Forbidden' &&
+    /namespace .* is being terminated|because it is being terminated/.test(error.message)
   );
 }
 

@@ -75,6 +75,11 @@ export class InformerCache {
     }
   }
 
+  /** Every cached object of `kind`, ordered by key. */
+  listOf(kind: Kind): readonly KindMap[Kind][] {
+    return this.#cacheOf(kind).list();
+  }
+
   /** Applies one watch event; returns the object the cache held before (for update handlers). */
   apply(event: WatchEvent): KindMap[Kind] | undefined {
     const cache = this.#cacheOf(event.kind);

@@ -497,6 +497,14 @@ export class SimulatedSystem {
    */
   #podRefsSinceStep = new Map<string, { added: boolean; ref: string }>();
   #podsUnseenIfRelisted = false;
+  /** The next controller sync crashes once it has sent this many writes (CONTROLLER_CRASHES). */
+  #crashAfterWrites: number | undefined;
+  /** Pod deletes of the next controller sync fail from the (n + 1)-th on (POD_DELETES_FAIL). */
+  #deletesFailAfter: number | undefined;
+  /** How many pod deletes the API server refused in the controller step being recorded. */
+  #deleteFailures = 0;
+  /** The controller step being recorded crashed part-way (its writes are the ones sent before). */
+  #crashed = false;
 
   /**
    * What a relist cannot show: a pod added and deleted, terminating or handed to another owner
@@ -521,14 +529,6 @@ export class SimulatedSystem {
     if (first.added ? event.type === 'DELETED' || changed || terminating : event.type === 'DELETED' && changed)
       this.#podsUnseenIfRelisted = true;
   }
-  /** The next controller sync crashes once it has sent this many writes (CONTROLLER_CRASHES). */
-  #crashAfterWrites: number | undefined;
-  /** Pod deletes of the next controller sync fail from the (n + 1)-th on (POD_DELETES_FAIL). */
-  #deletesFailAfter: number | undefined;
-  /** How many pod deletes the API server refused in the controller step being recorded. */
-  #deleteFailures = 0;
-  /** The controller step being recorded crashed part-way (its writes are the ones sent before). */
-  #crashed = false;
 
   /** What the controller wrote in the step just recorded (its watch events, and its create attempts). */
   #takeWrites(): ControllerWrites {

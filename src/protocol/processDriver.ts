@@ -6,15 +6,13 @@
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { ApiError, isApiError } from '../cluster/apiError.js';
 import type { SimulatedCluster } from '../cluster/cluster.js';
-import type { ControllerRevision, DaemonSet, Kind, Pod } from '../cluster/objects.js';
-import { deepCopy } from '../cluster/objects.js';
+import type { ControllerRevision, DaemonSet, Pod } from '../cluster/objects.js';
+import { deepCopy, LIST_ORDER } from '../cluster/objects.js';
 import type { WatchEvent } from '../cluster/store.js';
 import type { ControllerDriver } from '../harness/driver.js';
 import { AdapterError } from './adapterError.js';
 import type { ControllerProcess } from './controllerProcess.js';
 import type { WireWatchEvent, Write, WriteResult } from './messages.js';
-
-const LIST_ORDER: readonly Kind[] = ['Node', 'DaemonSet', 'ControllerRevision', 'Pod'];
 
 export class ProcessDriver implements ControllerDriver {
   readonly name: string;

@@ -6,11 +6,11 @@
  */
 import { createInterface } from 'node:readline';
 import { CLOCK_ORIGIN_MS, parseTimestamp, VirtualClock } from '../cluster/clock.js';
-import { type AnyObject, objectKey } from '../cluster/objects.js';
+import { type AnyObject, KINDS, objectKey } from '../cluster/objects.js';
 import { ObjectStore } from '../cluster/store.js';
 import { DaemonSetController, type DaemonSetControllerOptions } from '../controller/controller.js';
-import type { DaemonSetControl } from '../controller/daemonSetControl.js';
-import { PROTOCOL_VERSION, type Reply, Request, type Write, type WriteResult } from './messages.js';
+import { type DaemonSetControl, isNamespaceTerminatingRefusal } from '../controller/daemonSetControl.js';
+import { PROTOCOL_VERSION, type Reply, Request, type WriteResult } from './messages.js';
 import { RecordingControl } from './recordingControl.js';
 
 /** Controller options given the server's write seam (mutants wrap it). */
@@ -23,8 +23,6 @@ export class ReferenceServer {
   #mirror = new ObjectStore(this.#clock);
   #control = new RecordingControl(this.#mirror);
   #controller: DaemonSetController;
-  /** The writes the last step sent, and the DaemonSet each was for (their outcomes come with the next sync). */
-  #sent: { writes: Write[]; owners: (string | undefined)[] } = { writes: [], owners: [] };
 
   constructor(options: ServerOptions = () => ({}), name = 'dsconform-reference') {
     this.#options = options;
@@ -38,7 +36,6 @@ export class ReferenceServer {
 
   #reset(): void {
     this.#controller.stop();
-    this.#sent = { writes: [], owners: [] };
     // A reset may start a new case, whose clock starts over: keeping this one would leave the
     // controller ahead of the cluster (and each case dependent on the ones before). The next
     // sync's `now` moves it forward from the origin.
@@ -49,30 +46,28 @@ export class ReferenceServer {
   }
 
   /**
-   * The outcomes of the previous step's writes: what syncNodes does when a call fails (the
-   * protocol reports it a step late). A refused create or delete will never be observed, so its
+   * The outcomes of the previous step's writes (still in the write seam until the next step
+   * clears it): what syncNodes does when a call fails (the protocol reports it a step late). A refused create or delete will never be observed, so its
    * expectation is lowered (a delete of a pod already gone is no error), and the DaemonSet's sync
    * is retried with the rate limiter, as processNextWorkItem does after an error.
    */
   #applyResults(results: readonly WriteResult[]): void {
     const failed = new Set<string>();
     results.forEach((result, i) => {
-      const write = this.#sent.writes[i];
-      const key = this.#sent.owners[i];
+      const write = this.#control.writes[i];
+      const key = this.#control.owners[i];
       if (result.ok || write === undefined || key === undefined || write.op === 'recordEvent') return;
-      const reason = result.error?.reason;
       if (write.op === 'createPod') {
-        if (reason === 'Forbidden' && /being terminated/.test(result.error?.message ?? '')) return;
+        if (isNamespaceTerminatingRefusal(result.error)) return;
         if (this.#controller.rules.lowerExpectationsForFailedCreates)
           this.#controller.expectations.creationObserved(key);
       } else if (write.op === 'deletePod') {
         this.#controller.expectations.deletionObserved(key);
-        if (reason === 'NotFound') return;
+        if (result.error.reason === 'NotFound') return;
       }
       failed.add(key);
     });
     for (const key of failed) this.#controller.requeueRateLimited(key);
-    this.#sent = { writes: [], owners: [] };
   }
 
   #setTime(now: string): void {
@@ -113,7 +108,7 @@ export class ReferenceServer {
         if (request.relist) {
           // The mirror becomes the LIST; the controller's informers then relist it themselves.
           const listed = new Set(request.events.map((e) => `${e.kind}/${objectKey(e.object.metadata ?? {})}`));
-          for (const kind of ['Node', 'DaemonSet', 'ControllerRevision', 'Pod'] as const) {
+          for (const kind of KINDS) {
             for (const object of this.#mirror.list(kind)) {
               if (!listed.has(`${kind}/${objectKey(object.metadata ?? {})}`))
                 this.#mirror.replicate({ type: 'DELETED', kind, object: object as unknown as AnyObject });
@@ -127,7 +122,6 @@ export class ReferenceServer {
         this.#applyResults(request.results);
         this.#control.clear();
         this.#controller.step();
-        this.#sent = { writes: [...this.#control.writes], owners: [...this.#control.owners] };
         const wake = this.#controller.nextDelayedMs();
         const reply: Reply = { type: 'sync_ok', re: request.id, writes: [...this.#control.writes] };
         if (wake !== undefined) reply.wakeAfterSeconds = Math.max(0, (wake - this.#clock.nowMs()) / 1000);
