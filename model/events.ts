@@ -239,6 +239,19 @@ export interface PodDeletesFail {
   readonly after: number;
 }
 
+/**
+ * The controller's pod informer falls one step behind (a fault): its next sync sees none of the
+ * pod watch events since its previous sync; they arrive, in order, at the sync after. Nodes,
+ * DaemonSets and ControllerRevisions are seen as they are. Real informers lag like this (each
+ * has its own watch) but never skip or reorder an object's events; upstream's expectations are
+ * what keep a lagging controller from acting on pods it has not seen yet. Step invariants judge
+ * that sync against the pods it saw. No effect on the first sync after a restart, whose informers
+ * have just listed (WaitForCacheSync).
+ */
+export interface PodInformerLags {
+  readonly type: 'POD_INFORMER_LAGS';
+}
+
 // --- controller memory and time --------------------------------------------------------------
 
 /** The controller process restarts: in-memory state (expectations, failed-pod backoff) is lost. */
@@ -305,6 +318,7 @@ export type DsEvent =
   | ControllerCrashes
   | WatchRelisted
   | StatusWriteConflicts
+  | PodInformerLags
   | ControllerRestarted
   | TimeAdvanced
   | ControllerSync
@@ -343,6 +357,7 @@ export const EVENT_TYPES = [
   'CONTROLLER_CRASHES',
   'WATCH_RELISTED',
   'STATUS_WRITE_CONFLICTS',
+  'POD_INFORMER_LAGS',
   'CONTROLLER_RESTARTED',
   'TIME_ADVANCED',
   'CONTROLLER_SYNC',

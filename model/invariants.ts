@@ -482,7 +482,7 @@ export const INVARIANTS: readonly Invariant[] = [
     family: 'safety',
     scope: 'step',
     statement:
-      'Right after a controller sync that created or deleted pods or wrote status (and did not crash part-way), no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without).',
+      'Right after a controller sync that created or deleted pods (and did not crash part-way), no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without). Over a lagging pod cache, only the pods it had seen or controls count.',
     properties: ['P5'],
     upstream: [
       'TestDealsWithExistingPods',
@@ -493,19 +493,24 @@ export const INVARIANTS: readonly Invariant[] = [
     check: ({ obs, prev }) => {
       const ds = prev?.daemonSet;
       if (obs.lastStep?.event.type !== 'CONTROLLER_SYNC' || !ds || ds.deleting || ds.selectsAll) return [];
-      // A step without writes may not have synced this DaemonSet at all (nothing woke it, e.g. a
-      // node that joins already running a pod); only a sync that got to manage is judged here: one
-      // that only claimed objects or wrote revisions may have stopped there with an error
-      // (syncDaemonSet returns when constructHistory fails, before manage and status).
+      // Only a sync that got to manage is judged here. A step without writes may not have synced
+      // this DaemonSet at all (nothing woke it, e.g. a node that joins already running a pod); one
+      // that only claimed objects or wrote revisions may have stopped with an error (syncDaemonSet
+      // returns when constructHistory fails); one that wrote only the status may have been waiting
+      // for the watch events of its earlier writes (SatisfiedExpectations: a lagging pod informer,
+      // or a relist that hid a pod). DS-SAFE-03 judges duplicates that stay.
       const w = writesOf(obs);
-      if (w.creates.length === 0 && w.deletes.length === 0 && !w.statusWritten) return [];
+      if (w.creates.length === 0 && w.deletes.length === 0) return [];
       // A sync that crashed part-way (CONTROLLER_CRASHES) never sent the rest of its writes; one
       // whose deletes the API server refused (POD_DELETES_FAIL) left the pods it meant to remove.
       if (w.crashed || (w.deleteFailures ?? 0) > 0) return [];
       const after = obs.daemonSet?.uid === ds.uid ? obs.daemonSet : ds;
       const surge = allowsSurge(after.spec.updateStrategy);
+      // Over a lagging pod cache, an orphan that appeared unseen is not yet the controller's to count.
+      const seen = obs.lastStep.seen === undefined ? undefined : new Set(obs.lastStep.seen.pods.map((p) => p.name));
+      const known = (p: Pod) => seen === undefined || seen.has(p.name) || p.controllerUid === after.uid;
       return obs.nodes.flatMap((n) => {
-        const live = liveOn(obs, after, n.name);
+        const live = liveOn(obs, after, n.name).filter(known);
         const current = live.filter((p) => p.hash !== undefined && p.hash === after.currentHash).length;
         const ok = surge ? live.length <= 2 && current <= 1 && live.length - current <= 1 : live.length <= 1;
         return ok
@@ -1009,9 +1014,11 @@ export const INVARIANTS: readonly Invariant[] = [
     check: ({ obs, prev }) => {
       const ds = prev?.daemonSet;
       if (!prev || !ds) return [];
+      // Adopted by this step's own patches (a sync over a lagging cache saw an older state).
+      const patched = new Set(writesOf(obs).patched ?? []);
       return prev.pods
         .filter((p) => p.controllerUid === undefined && (p.terminating || ds.deleting !== undefined))
-        .filter((p) => podNamed(obs, p.name)?.controllerUid === ds.uid)
+        .filter((p) => patched.has(p.name) && podNamed(obs, p.name)?.controllerUid === ds.uid)
         .map((p) =>
           violation('DS-OWN-02', `adopted ${p.name} (${p.terminating ? 'terminating' : 'DaemonSet being deleted'})`, {
             pod: p.name,

@@ -76,6 +76,7 @@ export const daemonSetMachineSetup = setup({
     restartController: apply,
     breakWatches: apply,
     conflictStatus: apply,
+    lagPodInformer: apply,
     advanceClock: apply,
     syncDaemonSet: apply,
     runKubelets: apply,
@@ -114,6 +115,8 @@ const environment = (target?: string) => {
     WATCH_RELISTED: { ...t, actions: 'breakWatches' },
     // The model's controller, as upstream's, reads the DaemonSet again and its retry succeeds.
     STATUS_WRITE_CONFLICTS: { ...t, actions: 'conflictStatus' },
+    // The model's world is the cluster itself; the harness judges a lagging sync against the pods it saw.
+    POD_INFORMER_LAGS: { ...t, actions: 'lagPodInformer' },
     TIME_ADVANCED: { ...t, actions: 'advanceClock' },
     TEMPLATE_UPDATED: { ...t, actions: 'updateTemplate' },
     CONTROLLER_SYNC: { ...t, actions: 'syncDaemonSet' },

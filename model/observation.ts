@@ -112,6 +112,12 @@ export interface StepRecord {
   readonly controller: ControllerWrites;
   /** The event was refused by the API (invalid spec, NotFound, AlreadyExists). */
   readonly rejected?: string;
+  /**
+   * The cluster as the controller's informers showed it when this sync began, where that was not
+   * the cluster itself (POD_INFORMER_LAGS: the pods as of its previous sync). Step invariants
+   * judge what the sync decided against this: a controller can only act on what it has seen.
+   */
+  readonly seen?: Observation;
 }
 
 export interface Observation extends Cluster {

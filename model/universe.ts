@@ -137,6 +137,7 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
     { type: 'CONTROLLER_CRASHES', afterWrites: 1 },
     { type: 'WATCH_RELISTED' },
     { type: 'STATUS_WRITE_CONFLICTS' },
+    { type: 'POD_INFORMER_LAGS' },
     { type: 'TIME_ADVANCED', seconds: 1 },
   );
   if (full) {
@@ -171,8 +172,14 @@ export function universeEvents(world: World, options: UniverseOptions = {}): DsE
   return candidateEvents(world, options).filter((event) => {
     // The controller's sync is always worth a try: doing nothing (e.g. while deleting) is checked too.
     if (event.type === 'CONTROLLER_SYNC' || event.type === 'CONTROLLER_RESTARTED') return true;
-    // A broken watch or a conflicting status write changes nothing the model knows, but every state may meet one.
-    if (event.type === 'WATCH_RELISTED' || event.type === 'STATUS_WRITE_CONFLICTS') return true;
+    // A broken watch, a conflicting status write or a lagging pod informer changes nothing the
+    // model knows, but every state may meet one.
+    if (
+      event.type === 'WATCH_RELISTED' ||
+      event.type === 'STATUS_WRITE_CONFLICTS' ||
+      event.type === 'POD_INFORMER_LAGS'
+    )
+      return true;
     // A repeated delete of an object already being deleted changes nothing but is a real request.
     if (event.type === 'DS_DELETED' && world.daemonSet?.deleting !== undefined) return event.policy === 'Background';
     if (event.type === 'DS_CREATED' || event.type === 'STRATEGY_CHANGED') {

@@ -404,7 +404,7 @@ export const WITNESSES: readonly Witness[] = [
       return faultyStep(
         before,
         (x) => ({ ...x, pods: x.pods.map((p) => (p.name === orphan.name ? { ...p, controllerUid: uid } : p)) }),
-        { podPatches: 1 },
+        { podPatches: 1, patched: [orphan.name] },
       );
     },
   },

@@ -5,7 +5,7 @@
  * last step are lost, the informers LIST again, and what a cache holds that the LIST lacks reaches
  * the delete handlers as a tombstone; a protocol process gets a `sync` marked `relist`) and a
  * status write that conflicts with someone else's update (STATUS_WRITE_CONFLICTS) and refused pod
- * deletes (POD_DELETES_FAIL).
+ * deletes (POD_DELETES_FAIL), and a pod informer that lags a step behind (POD_INFORMER_LAGS).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -197,4 +197,52 @@ describe('a pod delete the API server refuses', () => {
       expect(retried.obs.lastStep?.controller.deletes).toHaveLength(1);
     }, 60_000);
   }
+});
+
+describe('a lagging pod informer', () => {
+  // The first sync creates two pods; their ADDED events are held back from the next sync, which a
+  // joining node wakes up.
+  const LAGGING: DsEvent[] = [
+    { type: 'NODE_ADDED', node: 'n0' },
+    { type: 'NODE_ADDED', node: 'n1' },
+    { type: 'DS_CREATED', spec: SPEC },
+    { type: 'CONTROLLER_SYNC' },
+    { type: 'POD_INFORMER_LAGS' },
+    { type: 'NODE_ADDED', node: 'n2' },
+    { type: 'CONTROLLER_SYNC' },
+  ];
+
+  for (const [which, implementation] of Object.entries(implementations)) {
+    it(`${which}: the sync that has not seen its own pods waits for them, and the next one catches up`, async () => {
+      const lagging = await run(implementation(), LAGGING);
+      expect(lagging.obs.pods.map((p) => p.node).sort()).toEqual(['n0', 'n1']);
+      expect(lagging.obs.lastStep?.controller.creates).toEqual([]);
+      // What that sync saw: the nodes as they are, none of the pods.
+      expect(lagging.obs.lastStep?.seen?.pods).toEqual([]);
+      expect(lagging.obs.lastStep?.seen?.nodes.map((n) => n.name)).toEqual(['n0', 'n1', 'n2']);
+      const next = await run(implementation(), [...LAGGING, { type: 'CONTROLLER_SYNC' }]);
+      expect(next.obs.pods.map((p) => p.node).sort()).toEqual(['n0', 'n1', 'n2']);
+      expect(next.obs.lastStep?.seen).toBeUndefined();
+    }, 60_000);
+  }
+
+  it('the first sync after a restart is not held back: its informers have just listed', async () => {
+    const events: DsEvent[] = [
+      ...LAGGING.slice(0, 4),
+      { type: 'CONTROLLER_RESTARTED' },
+      { type: 'POD_INFORMER_LAGS' },
+      { type: 'NODE_ADDED', node: 'n2' },
+      { type: 'CONTROLLER_SYNC' },
+    ];
+    const { obs } = await run(referenceImplementation(), events);
+    expect(obs.lastStep?.seen).toBeUndefined();
+    expect(obs.pods.map((p) => p.node).sort()).toEqual(['n0', 'n1', 'n2']);
+  });
+
+  it('a controller that does not wait for its expectations puts a second pod on the nodes it filled (the mutant)', async () => {
+    const mutant = MUTANTS.find((m) => m.name === 'ignores-expectations');
+    if (mutant === undefined) throw new Error('no mutant ignores-expectations');
+    const { obs } = await run(referenceImplementation('mutant', mutantOptionsForStore(mutant)), LAGGING);
+    expect(obs.pods.map((p) => p.node).sort()).toEqual(['n0', 'n0', 'n1', 'n1', 'n2']);
+  });
 });

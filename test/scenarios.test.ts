@@ -168,6 +168,7 @@ const CAUGHT_BY: Record<string, string> = {
   'treats-failed-create-as-done': 'faults/refused-create-lowers-expectations.yaml',
   'ignores-tombstones': 'faults/deletion-seen-only-as-a-tombstone.yaml',
   'retries-stale-status': 'faults/status-conflict-retried-from-a-fresh-read.yaml',
+  'ignores-expectations': 'faults/lagging-pod-informer-waits-for-expectations.yaml',
   'skips-cache-sync': 'regressions/issue-54096-no-second-pod-after-restart.yaml',
 };
 

@@ -154,9 +154,15 @@ export class DaemonSetController implements ClusterComponent {
     );
   }
 
-  /** One controller step: consume events, then sync every queued DaemonSet once. True if it wrote anything. */
-  step(): boolean {
+  /**
+   * One controller step: consume events, then sync every queued DaemonSet once. True if it wrote
+   * anything. `holdPodEvents`: the pod informer lags (a fault the harness injects), so the pod
+   * events pending now are consumed only by the next step, before any newer one.
+   */
+  step(options: { holdPodEvents?: boolean } = {}): boolean {
     const before = this.#writes;
+    const held = options.holdPodEvents ? this.#pending.filter((e) => e.kind === 'Pod') : [];
+    if (held.length > 0) this.#pending = this.#pending.filter((e) => e.kind !== 'Pod');
     this.processEvents();
     this.#releaseDueDelayed();
     this.#processNodeQueue();
@@ -169,6 +175,7 @@ export class DaemonSetController implements ClusterComponent {
     this.#queue = [];
     this.#queued.clear();
     for (const key of keys) this.#processKey(key);
+    if (held.length > 0) this.#pending = [...held, ...this.#pending];
     if (this.#unsyncedPods.length > 0) {
       this.#pending = [...this.#unsyncedPods, ...this.#pending];
       this.#unsyncedPods = [];
@@ -471,7 +478,7 @@ export class DaemonSetController implements ClusterComponent {
     }
     const { hash } = history;
     try {
-      if (!this.expectations.satisfied(key)) {
+      if (this.#rules.waitForExpectations && !this.expectations.satisfied(key)) {
         updateDaemonSetStatus(ctx, hash, false);
         return undefined;
       }

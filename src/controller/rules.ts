@@ -45,6 +45,12 @@ export interface ControllerRules {
    * a relist) as upstream's deletePod, deleteDaemonset and deleteHistory do.
    */
   handleTombstones: boolean;
+  /**
+   * syncDaemonSet runs manage only once the watch events of the creates and deletes of earlier
+   * syncs have arrived (dsc.expectations.SatisfiedExpectations); until then only the status. (The
+   * second check, between manage and rollingUpdate, is not this rule's.)
+   */
+  waitForExpectations: boolean;
   /** Run drops no sync until every informer has listed (cache.WaitForNamedCacheSync). */
   waitForCacheSync: boolean;
   /** ClaimPods releases a pod it controls whose labels stopped matching the selector. */
@@ -74,6 +80,7 @@ export const REFERENCE_RULES: ControllerRules = {
   stopCreatesAfterFailedBatch: true,
   lowerExpectationsForFailedCreates: true,
   handleTombstones: true,
+  waitForExpectations: true,
   waitForCacheSync: true,
   rolloutReplacements: (allowed) => allowed,
 };

@@ -66,6 +66,7 @@ export const DEFAULT_WEIGHTS: Record<DsEventType, number> = {
   CONTROLLER_CRASHES: 0,
   WATCH_RELISTED: 0,
   STATUS_WRITE_CONFLICTS: 0,
+  POD_INFORMER_LAGS: 0,
   CONTROLLER_RESTARTED: 1,
   TIME_ADVANCED: 2,
   CONTROLLER_SYNC: 10,
@@ -425,6 +426,12 @@ type Draw =
    * relist's tombstone (issue 15).
    */
   | { readonly type: '@LOST_DELETE'; readonly node: string }
+  /**
+   * A sync writes pods, then the controller's pod informer lags (issue 15): the next sync, woken
+   * by `node` joining or the template changing to `image`, has not seen those writes yet; only its
+   * expectations keep it from acting on the pods it has not seen.
+   */
+  | { readonly type: '@LAGGING_CACHE'; readonly node: string; readonly image?: string }
   /** A user relabels the pod on `node` away (released, replaced), then back (adopted again, the older of two). */
   | { readonly type: '@RELABEL'; readonly node: string; readonly back: boolean }
   /**
@@ -503,6 +510,14 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
           { type: 'WATCH_RELISTED' },
           { type: 'CONTROLLER_SYNC' },
         );
+        break;
+      case '@LAGGING_CACHE':
+        out.push({ type: 'CONTROLLER_SYNC' }, { type: 'POD_INFORMER_LAGS' }, { type: 'NODE_ADDED', node: d.node });
+        if (d.image !== undefined && template !== undefined && template.image !== d.image) {
+          template = { ...template, image: d.image };
+          out.push({ type: 'TEMPLATE_UPDATED', template });
+        }
+        out.push({ type: 'CONTROLLER_SYNC' });
         break;
       case '@HELD_FAILURE':
         out.push(
@@ -598,6 +613,17 @@ function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary
   offer(
     share(weights.WATCH_RELISTED, '@LOST_DELETE'),
     nodeName(scope).map((node) => ({ type: '@LOST_DELETE' as const, node })),
+  );
+  offer(
+    share(weights.POD_INFORMER_LAGS, '@LAGGING_CACHE'),
+    fc
+      // Only profiles that change templates change one here.
+      .record({ node: nodeName(scope), image: fc.option(fc.constantFrom(...IMAGES), { nil: undefined }) })
+      .map((r) => ({
+        type: '@LAGGING_CACHE' as const,
+        node: r.node,
+        ...(r.image !== undefined && weights.TEMPLATE_UPDATED > 0 ? { image: r.image } : {}),
+      })),
   );
   return fc.oneof(...choices);
 }

@@ -27,6 +27,12 @@ export interface ControllerDriver {
    * the `relist` capability): its events then arrive as usual.
    */
   relist(): boolean;
+  /**
+   * The controller's pod informer falls one step behind (POD_INFORMER_LAGS): its next step gets
+   * none of the pod watch events since its previous step; they come, in order, with the step
+   * after. Every implementation can be told (it only delays what it is given).
+   */
+  lagPodEvents(): void;
   /** Virtual time (ms) at which the controller next wants to run without any new event, if any. */
   nextWakeupMs(): number | undefined;
   /** Releases whatever the driver holds (watches, processes). */

@@ -269,7 +269,8 @@ export function universeTransitions(
       event.type === 'CONTROLLER_SYNC' ||
       event.type === 'CONTROLLER_RESTARTED' ||
       event.type === 'WATCH_RELISTED' ||
-      event.type === 'STATUS_WRITE_CONFLICTS'
+      event.type === 'STATUS_WRITE_CONFLICTS' ||
+      event.type === 'POD_INFORMER_LAGS'
     )
       keep = true;
     else if (event.type === 'DS_DELETED' && world.daemonSet?.deleting !== undefined)
@@ -466,7 +467,9 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         trace.push({ event, description: describeExploreEvent(event), table: podTable(after) });
         // Earlier transitions were checked when the parent state was replayed.
         if (i === all.length - 1) {
-          const [v] = check({ obs: after, prev: before, history: [before, after] }, ['always', 'step']);
+          // A sync over a lagging pod cache is judged against what it saw (as the monitor does).
+          const prev = after.lastStep?.seen ?? before;
+          const [v] = check({ obs: after, prev, history: [prev, after] }, ['always', 'step']);
           if (v) return finish({ violation: v, on: targetKind, trace, setupLength: setup.length, kind: 'violation' });
         }
         before = after;

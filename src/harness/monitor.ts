@@ -65,7 +65,9 @@ export class InvariantMonitor {
   }
 
   /** After one event or step: the per-step invariants between the last observation and `after`. */
-  afterStep(after: Observation, prev: Observation = this.#before): Violation | undefined {
+  afterStep(after: Observation, before: Observation = this.#before): Violation | undefined {
+    // A sync over a lagging cache is judged against what it saw (StepRecord.seen).
+    const prev = after.lastStep?.seen ?? before;
     this.#history.push(after);
     this.rules.step(prev, after);
     const violation = this.#evaluate(this.#perStep, { obs: after, prev, history: this.#history });
@@ -84,15 +86,20 @@ export class InvariantMonitor {
     onSettleStep?: (after: Observation) => void,
   ): Promise<MonitorViolation | undefined> {
     // The model predicts the settled state from the implementation's own last observation.
-    const expected = expectedAtQuiescence(this.#before);
-    const bound = settleBound(this.#before);
+    let expected = expectedAtQuiescence(this.#before);
+    let bound = settleBound(this.#before);
     let productive = 0;
-    if (!oracleIsComplete(expected)) this.oracleIncomplete = true;
     let duringSettle: MonitorViolation | undefined;
     system.onControllerStep = (stepBefore) => {
       if (duringSettle) return;
       const after = system.observe();
-      if (after.lastStep && writeCount(after.lastStep.controller) > 0) productive++;
+      if (after.lastStep?.seen !== undefined) {
+        // A sync over a lagging pod cache (a fault) acted on less than the whole cluster: the
+        // prediction, and the liveness bound once the faults stop, start from what it left.
+        expected = expectedAtQuiescence(after);
+        bound = settleBound(after);
+        productive = 0;
+      } else if (after.lastStep && writeCount(after.lastStep.controller) > 0) productive++;
       onSettleStep?.(after);
       const violation = this.afterStep(after, stepBefore);
       if (violation) duringSettle = { violation, observation: after, whileSettling: true };
@@ -104,6 +111,7 @@ export class InvariantMonitor {
       system.onControllerStep = undefined;
     }
     if (duringSettle) return duringSettle;
+    if (!oracleIsComplete(expected)) this.oracleIncomplete = true;
     const quiet = system.observe();
     this.rules.settled(quiet);
     const fail = (violation: Violation): MonitorViolation => ({ violation, observation: quiet, whileSettling: true });

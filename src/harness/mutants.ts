@@ -285,6 +285,14 @@ export const MUTANTS: readonly Mutant[] = [
     rules: { lowerExpectationsForFailedCreates: false },
   },
   {
+    name: 'ignores-expectations',
+    description:
+      'starts a sync without waiting for the watch events of the creates and deletes of its earlier syncs (no SatisfiedExpectations before manage): when its pod informer lags, it creates a second pod on the nodes it has just filled',
+    profile: 'faults',
+    catches: ['DS-SAFE-04'],
+    rules: { waitForExpectations: false },
+  },
+  {
     name: 'ignores-tombstones',
     description:
       'drops a deletion its informers inferred from a relist (a DeletedFinalStateUnknown tombstone), so the expectation of that delete is never met and it acts no more for the DaemonSet until its expectations expire (5 minutes)',

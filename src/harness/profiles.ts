@@ -47,6 +47,7 @@ export const FAULT_EVENTS: DsEventType[] = [
   'CONTROLLER_CRASHES',
   'WATCH_RELISTED',
   'STATUS_WRITE_CONFLICTS',
+  'POD_INFORMER_LAGS',
 ];
 
 function weights(changes: Partial<Record<DsEventType, number>>): Record<DsEventType, number> {
@@ -114,6 +115,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
       CONTROLLER_CRASHES: 3,
       WATCH_RELISTED: 3,
       STATUS_WRITE_CONFLICTS: 3,
+      POD_INFORMER_LAGS: 3,
       NODE_ADDED: 6,
     }),
     requires: [],

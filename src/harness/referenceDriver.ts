@@ -12,6 +12,8 @@ export class ReferenceDriver implements ControllerDriver {
   readonly #options: DaemonSetControllerOptions;
   /** WATCH_RELISTED: the informers LIST again just before the next step (as a protocol process's next sync does). */
   #relistAtNextStep = false;
+  /** POD_INFORMER_LAGS: the next step consumes no pod watch events. */
+  #lagPodsAtNextStep = false;
 
   constructor(cluster: SimulatedCluster, options: DaemonSetControllerOptions = {}) {
     this.#cluster = cluster;
@@ -25,12 +27,19 @@ export class ReferenceDriver implements ControllerDriver {
 
   step(): boolean {
     if (this.#relistAtNextStep) this.#controller.relist();
+    const lag = this.#lagPodsAtNextStep && !this.#relistAtNextStep;
     this.#relistAtNextStep = false;
-    return this.#controller.step();
+    this.#lagPodsAtNextStep = false;
+    return this.#controller.step(lag ? { holdPodEvents: true } : {});
+  }
+
+  lagPodEvents(): void {
+    this.#lagPodsAtNextStep = true;
   }
 
   restart(): void {
     this.#relistAtNextStep = false;
+    this.#lagPodsAtNextStep = false;
     this.#controller.stop();
     this.#controller = new DaemonSetController(this.#cluster.store, this.#options);
   }

@@ -113,18 +113,7 @@ export class SimulatedSystem {
   }
 
   observe(): Observation {
-    const { store } = this.cluster;
-    const observation = this.#observations.observe(
-      {
-        nowMs: this.cluster.clock.nowMs(),
-        nodes: store.list('Node'),
-        daemonSets: store.list('DaemonSet'),
-        pods: store.list('Pod'),
-        revisions: store.list('ControllerRevision'),
-      },
-      this.#dsName,
-      this.#dsNamespace,
-    );
+    const observation = this.#observeWithPods(this.cluster.store.list('Pod'));
     const lastStep = this.#lastStep;
     if (!lastStep) return observation;
     // The same observation with the same last step: give the same (immutable) object again.
@@ -137,6 +126,22 @@ export class SimulatedSystem {
 
   async dispose(): Promise<void> {
     await this.#driver.dispose();
+  }
+
+  /** The cluster now, with these pods. */
+  #observeWithPods(pods: readonly K8sPod[]): Observation {
+    const { store } = this.cluster;
+    return this.#observations.observe(
+      {
+        nowMs: this.cluster.clock.nowMs(),
+        nodes: store.list('Node'),
+        daemonSets: store.list('DaemonSet'),
+        pods,
+        revisions: store.list('ControllerRevision'),
+      },
+      this.#dsName,
+      this.#dsNamespace,
+    );
   }
 
   /**
@@ -154,7 +159,7 @@ export class SimulatedSystem {
     try {
       wrote = await this.#controllerSync();
     } finally {
-      this.#lastStep = { event: { type: 'CONTROLLER_SYNC' }, controller: this.#takeWrites() };
+      this.#lastStep = this.#stepRecord({ type: 'CONTROLLER_SYNC' });
     }
     // A crash is a step to judge and a change even when nothing was sent: the restart forgets
     // expectations and backoff, so the next round may act where this one did not.
@@ -275,7 +280,7 @@ export class SimulatedSystem {
       if (!isApiError(e)) throw e;
       outcome = { applied: false, note: e.message };
     } finally {
-      this.#lastStep = { event, controller: this.#takeWrites() };
+      this.#lastStep = this.#stepRecord(event);
     }
     const refusedByApi =
       !outcome.applied && outcome.note !== undefined && /invalid|not found|already exists/i.test(outcome.note);
@@ -437,6 +442,8 @@ export class SimulatedSystem {
       }
       case 'CONTROLLER_RESTARTED':
         this.#relistArmed = false; // a restarted controller LISTs from empty caches anyway
+        this.#podLagArmed = false;
+        this.#informersFresh = true;
         await this.#driver.restart();
         return { applied: true };
       case 'TIME_ADVANCED':
@@ -449,6 +456,9 @@ export class SimulatedSystem {
         return { applied: true };
       case 'STATUS_WRITE_CONFLICTS':
         this.#statusConflictArmed = true;
+        return { applied: true };
+      case 'POD_INFORMER_LAGS':
+        this.#podLagArmed = true;
         return { applied: true };
       case 'WATCH_RELISTED':
         if (!this.#driver.relist())
@@ -490,6 +500,14 @@ export class SimulatedSystem {
   #touches = 0;
   /** The next controller step begins with a relist (WATCH_RELISTED applied). */
   #relistArmed = false;
+  /** The controller's next step gets no pod watch events (POD_INFORMER_LAGS). */
+  #podLagArmed = false;
+  /** The controller has not stepped since it (re)started: its informers' first LIST is still to come. */
+  #informersFresh = true;
+  /** The pods as the controller's informer last delivered them (at its last step that did not lag). */
+  #podsSeen: readonly K8sPod[] = [];
+  /** What the step being recorded saw, where it was not the cluster (a lagging pod informer). */
+  #seen: Observation | undefined;
   /**
    * For each pod with a watch event since the controller's last step began: whether it was added
    * since (its informer never saw it) and the controller reference ('' none) it had before, or
@@ -503,6 +521,8 @@ export class SimulatedSystem {
   #deletesFailAfter: number | undefined;
   /** How many pod deletes the API server refused in the controller step being recorded. */
   #deleteFailures = 0;
+  /** The pod deletes the controller sent in the step being recorded, when it was judged against what it saw (lagging). */
+  #deleteRequests: string[] = [];
   /** The controller step being recorded crashed part-way (its writes are the ones sent before). */
   #crashed = false;
 
@@ -530,9 +550,20 @@ export class SimulatedSystem {
       this.#podsUnseenIfRelisted = true;
   }
 
+  /** The step just taken: the event, what the controller wrote, and what it saw if that was not the cluster. */
+  #stepRecord(event: DsEvent): StepRecord {
+    const seen = this.#seen;
+    this.#seen = undefined;
+    return { event, controller: this.#takeWrites(), ...(seen !== undefined ? { seen } : {}) };
+  }
+
   /** What the controller wrote in the step just recorded (its watch events, and its create attempts). */
   #takeWrites(): ControllerWrites {
-    const summary = summarizeWrites(this.#recording ?? []);
+    const recorded = summarizeWrites(this.#recording ?? []);
+    const unseenDeletes = this.#deleteRequests.filter((name) => !recorded.deletes.includes(name));
+    this.#deleteRequests = [];
+    const summary =
+      unseenDeletes.length > 0 ? { ...recorded, deletes: [...recorded.deletes, ...unseenDeletes] } : recorded;
     const writes =
       this.#crashed || this.#deleteFailures > 0
         ? {
@@ -559,11 +590,22 @@ export class SimulatedSystem {
    * server (the crashed process never sent them), and the controller restarts after the step.
    */
   async #controllerSync(): Promise<boolean> {
-    // The step's relist drops exactly the events since the previous step began.
-    if (this.#relistArmed && this.#podsUnseenIfRelisted) this.#eventsLost = true;
+    // A lagging pod informer: the step sees the pods its previous step saw. Not after a
+    // (re)start (the informers' first LIST is waited for) nor with a relist (a fresh LIST).
+    const lagging = this.#podLagArmed && !this.#relistArmed && !this.#informersFresh;
+    this.#podLagArmed = false;
+    this.#informersFresh = false;
+    if (lagging) {
+      this.#seen = this.#observeWithPods(this.#podsSeen);
+      this.#driver.lagPodEvents();
+    } else {
+      this.#podsSeen = this.cluster.store.list('Pod');
+      // The step's relist drops exactly the events since the previous step began.
+      if (this.#relistArmed && this.#podsUnseenIfRelisted) this.#eventsLost = true;
+      this.#podRefsSinceStep.clear();
+      this.#podsUnseenIfRelisted = false;
+    }
     this.#relistArmed = false;
-    this.#podRefsSinceStep.clear();
-    this.#podsUnseenIfRelisted = false;
     const failAfter = this.#createsFailAfter;
     const crashAfter = this.#crashAfterWrites;
     const deletesFailAfter = this.#deletesFailAfter;
@@ -571,7 +613,8 @@ export class SimulatedSystem {
       failAfter === undefined &&
       crashAfter === undefined &&
       deletesFailAfter === undefined &&
-      !this.#statusConflictArmed
+      !this.#statusConflictArmed &&
+      !lagging
     )
       return this.#driver.step();
     this.#createsFailAfter = undefined;
@@ -615,6 +658,9 @@ export class SimulatedSystem {
         this.#deleteFailures++;
         return new ApiError('InternalError', 'injected: pod deletes fail in this sync (POD_DELETES_FAIL)');
       }
+      // Over a lagging cache a delete may meet a pod already terminating or gone, which no watch
+      // event records: the request is the controller's decision all the same.
+      if (lagging && verb === 'delete' && kind === 'Pod') this.#deleteRequests.push(name);
       if (failAfter === undefined || verb !== 'create' || kind !== 'Pod') return undefined;
       const ok = attempts.length < failAfter;
       attempts.push(ok);
@@ -628,6 +674,7 @@ export class SimulatedSystem {
       this.cluster.store.setFaultInjector(undefined);
       if (crashAfter !== undefined) {
         this.#crashed = true;
+        this.#informersFresh = true;
         await this.#driver.restart();
       }
     }

@@ -23,6 +23,8 @@ export class ProcessDriver implements ControllerDriver {
   #needsReset = true;
   /** The next sync carries a full LIST marked `relist` (WATCH_RELISTED). */
   #relisting = false;
+  /** The next sync holds back the pod events (POD_INFORMER_LAGS). */
+  #lagPods = false;
   #wakeAtMs: number | undefined;
   readonly #unwatch: () => void;
 
@@ -44,10 +46,17 @@ export class ProcessDriver implements ControllerDriver {
       this.#results = [];
       this.#needsReset = false;
     }
-    const events = this.#relisting ? this.#fullList() : this.#pending;
     const relist = this.#relisting;
-    this.#pending = [];
+    // A lagging pod informer: the pod events wait for the next sync, in order, behind none newer.
+    const held = this.#lagPods && !relist ? this.#pending.filter((e) => e.kind === 'Pod') : [];
+    const events = relist
+      ? this.#fullList()
+      : held.length > 0
+        ? this.#pending.filter((e) => e.kind !== 'Pod')
+        : this.#pending;
+    this.#pending = held;
     this.#relisting = false;
+    this.#lagPods = false;
     const now = this.#cluster.clock.nowTimestamp();
     const reply = await this.#process.request({
       type: 'sync',
@@ -73,6 +82,7 @@ export class ProcessDriver implements ControllerDriver {
   restart(): void {
     this.#needsReset = true;
     this.#pending = [];
+    this.#lagPods = false;
   }
 
   /** The events since the last step are lost; the next sync brings a full LIST marked `relist`. */
@@ -81,6 +91,11 @@ export class ProcessDriver implements ControllerDriver {
     // After a reset the next sync is a full LIST anyway, from empty caches: nothing to infer.
     if (!this.#needsReset) this.#relisting = true;
     return true;
+  }
+
+  lagPodEvents(): void {
+    // After a reset the next sync is the informers' first LIST, which a controller waits for.
+    if (!this.#needsReset) this.#lagPods = true;
   }
 
   /** A resync delivers every DaemonSet again as MODIFIED, unchanged, as an informer resync does. */

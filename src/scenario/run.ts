@@ -436,6 +436,8 @@ class ScenarioRun {
         return system.apply({ type: 'WATCH_RELISTED' });
       case 'conflictStatus':
         return system.apply({ type: 'STATUS_WRITE_CONFLICTS' });
+      case 'lagPodInformer':
+        return system.apply({ type: 'POD_INFORMER_LAGS' });
       case 'failDeletes':
         return system.apply({ type: 'POD_DELETES_FAIL', after: (step as Step & { kind: 'failDeletes' }).args.after });
       case 'crashController':

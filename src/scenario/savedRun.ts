@@ -111,6 +111,8 @@ export function stepForEvent(event: DsEvent, dsName = DEFAULT_DS_NAME): StepObje
       return 'breakWatches';
     case 'STATUS_WRITE_CONFLICTS':
       return 'conflictStatus';
+    case 'POD_INFORMER_LAGS':
+      return 'lagPodInformer';
     case 'POD_DELETES_FAIL':
       return { failDeletes: { after: event.after } };
     case 'CONTROLLER_CRASHES':

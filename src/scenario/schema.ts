@@ -455,6 +455,11 @@ export const STEP_SCHEMAS = {
     .describe(
       "A fault: the controller's watches break; the events since its last step are lost, and before its next step its informers LIST again (a deletion seen only as a tombstone).",
     ),
+  lagPodInformer: z
+    .null()
+    .describe(
+      "A fault: the controller's pod informer falls one step behind; its next sync sees none of the pod events since its previous sync (they arrive, in order, at the sync after).",
+    ),
   kubelet: z
     .null()
     .describe('One pass of every kubelet on a Ready node: bound pods start, terminating pods finish (stepwise style).'),
@@ -481,6 +486,7 @@ export const BARE_STEPS: readonly StepKind[] = [
   'restartController',
   'breakWatches',
   'conflictStatus',
+  'lagPodInformer',
   'deleteDaemonSet',
   'kubelet',
   'schedule',
