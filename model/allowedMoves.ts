@@ -200,10 +200,10 @@ export function applyMove(armed: World, move: SyncMove): World {
   let next: World = { ...cache, controller: { backoff } };
   const attempts = move.creates.map((_, i) => failAfter === undefined || i < failAfter);
   const created = move.creates
-    .filter((_, i) => attempts[i])
+    .filter((_, i) => attempts[i] || armed.createsFailApplied)
     .map((node, i) => newPod(ds, node, world.serial + i, world.time));
   next = { ...next, pods: [...next.pods, ...created], serial: world.serial + created.length };
-  const deleteWrites = deleteAttemptWrites(move.deletes, deletesFailAfter);
+  const deleteWrites = deleteAttemptWrites(move.deletes, deletesFailAfter, armed.deletesFailApplied);
   for (const name of deleteWrites.deletes) next = deletePod(next, name);
   if (move.status) {
     next = { ...next, daemonSet: { ...ds, status: { ...status, observedGeneration: ds.generation } } };

@@ -38,7 +38,13 @@ export function createAttempts(count: number, failAfter: number | undefined): bo
 /** The world with no create or delete failure armed (a sync consumes them, whatever it writes); the same world if none is. */
 export function withoutApiFailures(world: World): World {
   if (world.createsFailAfter === undefined && world.deletesFailAfter === undefined) return world;
-  const { createsFailAfter: _creates, deletesFailAfter: _deletes, ...rest } = world;
+  const {
+    createsFailAfter: _creates,
+    createsFailApplied: _createsApplied,
+    deletesFailAfter: _deletes,
+    deletesFailApplied: _deletesApplied,
+    ...rest
+  } = world;
   return rest;
 }
 
@@ -112,11 +118,12 @@ export function syncDaemonSet(armed: World): SyncOutcome {
 
   let next: World = { ...cache, revisions: cleaned.revisions, controller: { backoff: managed.backoff } };
   const attempts = createAttempts(nodesNeedingPods.length, failAfter);
+  // A create whose reply timed out after the server made the pod (createsFailApplied) made it.
   const creates = nodesNeedingPods
-    .slice(0, attempts.filter((ok) => ok).length)
+    .slice(0, armed.createsFailApplied ? attempts.length : attempts.filter((ok) => ok).length)
     .map((node, i) => newPod(ds, node, world.serial + i, world.time));
   next = { ...next, pods: [...next.pods, ...creates], serial: world.serial + creates.length };
-  const deleteWrites = deleteAttemptWrites(podsToDelete, deletesFailAfter);
+  const deleteWrites = deleteAttemptWrites(podsToDelete, deletesFailAfter, armed.deletesFailApplied);
   for (const name of deleteWrites.deletes) next = deletePod(next, name);
 
   const writeStatus = countersDiffer(status, ds.status) || ds.status.observedGeneration < ds.generation;

@@ -187,11 +187,29 @@ export interface PodFinalizerRemoved extends PodSelector {
 // --- faults ----------------------------------------------------------------------------------
 
 /**
- * The API server fails the DaemonSet controller's pod creates in its next sync from the
- * (`after` + 1)-th on (500 InternalError); creates after that sync work again. The controller
- * issues creates in slow-start batches of 1, 2, 4, … and must stop after a batch with a failure.
+ * How the API server fails a request (POD_CREATES_FAIL, POD_DELETES_FAIL): 500 InternalError (the
+ * default), 429 TooManyRequests (throttled), or 504 Timeout. Upstream's controller treats them
+ * all alike: the write is not known to have happened.
  */
-export interface PodCreatesFail {
+export type ApiFailureReason = 'InternalError' | 'TooManyRequests' | 'Timeout';
+
+/** The failure of a request that a fault injects. */
+export interface ApiFailure {
+  readonly reason?: ApiFailureReason;
+  /**
+   * Timeout only: the server had done the work before the reply timed out (the pod was created
+   * or deleted all the same). The controller is told the write failed; its watch shows the result.
+   */
+  readonly applied?: boolean;
+}
+
+/**
+ * The API server fails the DaemonSet controller's pod creates in its next sync from the
+ * (`after` + 1)-th on (500 InternalError unless `reason` says otherwise); creates after that sync
+ * work again. The controller issues creates in slow-start batches of 1, 2, 4, … and must stop
+ * after a batch with a failure.
+ */
+export interface PodCreatesFail extends ApiFailure {
   readonly type: 'POD_CREATES_FAIL';
   readonly after: number;
 }
@@ -230,11 +248,11 @@ export interface StatusWriteConflicts {
 
 /**
  * The API server fails the DaemonSet controller's pod deletes in its next sync from the
- * (`after` + 1)-th on (500 InternalError); deletes after that sync work again. A delete that
- * failed will never be observed: upstream's syncNodes lowers the expectation of it and returns
- * the error, so the sync is retried.
+ * (`after` + 1)-th on (500 InternalError unless `reason` says otherwise); deletes after that sync
+ * work again. Upstream's syncNodes lowers the expectation of a failed delete (it may never be
+ * observed) and returns the error, so the sync is retried.
  */
-export interface PodDeletesFail {
+export interface PodDeletesFail extends ApiFailure {
   readonly type: 'POD_DELETES_FAIL';
   readonly after: number;
 }
@@ -250,6 +268,17 @@ export interface PodDeletesFail {
  */
 export interface PodInformerLags {
   readonly type: 'POD_INFORMER_LAGS';
+}
+
+/**
+ * The controller's next sync gets every watch event since its previous sync twice, each again
+ * right after itself (a fault: at-least-once delivery). The repeat carries the resourceVersion
+ * the informer already holds, so an informer that works like client-go's sees an update that
+ * changes nothing (an add of a cached object is an update) or a second delete of what is gone.
+ * A controller must not count an event twice. No effect with a relist in the same step.
+ */
+export interface WatchEventsDuplicated {
+  readonly type: 'WATCH_EVENTS_DUPLICATED';
 }
 
 // --- controller memory and time --------------------------------------------------------------
@@ -319,6 +348,7 @@ export type DsEvent =
   | WatchRelisted
   | StatusWriteConflicts
   | PodInformerLags
+  | WatchEventsDuplicated
   | ControllerRestarted
   | TimeAdvanced
   | ControllerSync
@@ -358,6 +388,7 @@ export const EVENT_TYPES = [
   'WATCH_RELISTED',
   'STATUS_WRITE_CONFLICTS',
   'POD_INFORMER_LAGS',
+  'WATCH_EVENTS_DUPLICATED',
   'CONTROLLER_RESTARTED',
   'TIME_ADVANCED',
   'CONTROLLER_SYNC',

@@ -482,7 +482,7 @@ export const INVARIANTS: readonly Invariant[] = [
     family: 'safety',
     scope: 'step',
     statement:
-      'Right after a controller sync that created or deleted pods (and did not crash part-way), no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without). Over a lagging pod cache, only the pods it had seen or controls count.',
+      'Right after a controller sync that created or deleted pods (and did not crash part-way), no existing node has more than one live DaemonSet pod, or with surge more than two (one with the current hash, one without). Over a lagging pod cache, only the pods it could know of count: those it saw as its own or to adopt, and its own it has not seen yet whose create was not answered with an error.',
     properties: ['P5'],
     upstream: [
       'TestDealsWithExistingPods',
@@ -506,9 +506,16 @@ export const INVARIANTS: readonly Invariant[] = [
       if (w.crashed || (w.deleteFailures ?? 0) > 0) return [];
       const after = obs.daemonSet?.uid === ds.uid ? obs.daemonSet : ds;
       const surge = allowsSurge(after.spec.updateStrategy);
-      // Over a lagging pod cache, an orphan that appeared unseen is not yet the controller's to count.
-      const seen = obs.lastStep.seen === undefined ? undefined : new Set(obs.lastStep.seen.pods.map((p) => p.name));
-      const known = (p: Pod) => seen === undefined || seen.has(p.name) || p.controllerUid === after.uid;
+      // Over a lagging pod cache, count what the sync could know of: the pods it saw as the
+      // DaemonSet's (its own, or orphans to adopt), and its own pods it has not seen yet, unless
+      // it was told their create failed (a timeout after the server had made the pod).
+      const { seen: view, unacknowledged = [] } = obs.lastStep;
+      const seenClaimed = view === undefined ? undefined : new Set(claimedPods(view.pods, ds).map((p) => p.name));
+      const seenAny = new Set(view?.pods.map((p) => p.name));
+      const known = (p: Pod) =>
+        seenClaimed === undefined ||
+        seenClaimed.has(p.name) ||
+        (!seenAny.has(p.name) && p.controllerUid === after.uid && !unacknowledged.includes(p.name));
       return obs.nodes.flatMap((n) => {
         const live = liveOn(obs, after, n.name).filter(known);
         const current = live.filter((p) => p.hash !== undefined && p.hash === after.currentHash).length;
@@ -976,7 +983,9 @@ export const INVARIANTS: readonly Invariant[] = [
       if (!prev || !ds || ds.currentHash === undefined) return [];
       const before = prev.revisions.filter((r) => r.controllerUid === ds.uid);
       if (!before.some((r) => r.hash === ds.currentHash)) return [];
-      const known = new Set(before.map((r) => r.name));
+      // Created: not there before at all (an orphan adopted now, e.g. after a crash part-way
+      // through adopting, is not a new revision).
+      const known = new Set(prev.revisions.map((r) => r.name));
       return obs.revisions
         .filter((r) => r.controllerUid === ds.uid && !known.has(r.name))
         .map((r) =>

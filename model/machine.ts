@@ -77,6 +77,7 @@ export const daemonSetMachineSetup = setup({
     breakWatches: apply,
     conflictStatus: apply,
     lagPodInformer: apply,
+    duplicateEvents: apply,
     advanceClock: apply,
     syncDaemonSet: apply,
     runKubelets: apply,
@@ -117,6 +118,8 @@ const environment = (target?: string) => {
     STATUS_WRITE_CONFLICTS: { ...t, actions: 'conflictStatus' },
     // The model's world is the cluster itself; the harness judges a lagging sync against the pods it saw.
     POD_INFORMER_LAGS: { ...t, actions: 'lagPodInformer' },
+    // Delivered twice or once, an event says the same: nothing the model knows changes.
+    WATCH_EVENTS_DUPLICATED: { ...t, actions: 'duplicateEvents' },
     TIME_ADVANCED: { ...t, actions: 'advanceClock' },
     TEMPLATE_UPDATED: { ...t, actions: 'updateTemplate' },
     CONTROLLER_SYNC: { ...t, actions: 'syncDaemonSet' },

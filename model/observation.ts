@@ -77,12 +77,16 @@ export interface ControllerWrites {
 
 /**
  * A sync's deletes when the API server fails them from the (`failAfter` + 1)-th on (POD_DELETES_FAIL):
- * syncNodes sends every delete (no slow start), and a refused one leaves its pod.
+ * syncNodes sends every delete (no slow start), and a refused one leaves its pod, unless the
+ * server had done it before its reply timed out (`applied`).
  */
 export function deleteAttemptWrites(
   deletes: readonly string[],
   failAfter: number | undefined,
+  applied = false,
 ): Pick<ControllerWrites, 'deletes' | 'deleteFailures'> {
+  if (applied && failAfter !== undefined && failAfter < deletes.length)
+    return { deletes: [...deletes], deleteFailures: deletes.length - failAfter };
   const done = failAfter === undefined ? [...deletes] : deletes.slice(0, failAfter);
   return done.length < deletes.length
     ? { deletes: done, deleteFailures: deletes.length - done.length }
@@ -118,6 +122,12 @@ export interface StepRecord {
    * judge what the sync decided against this: a controller can only act on what it has seen.
    */
   readonly seen?: Observation;
+  /**
+   * With `seen`: pods that exist although the API server answered the controller's create with an
+   * error (a timeout after the work was done) and that this sync had not seen yet. A controller
+   * cannot know of them: upstream counts such a create as never made.
+   */
+  readonly unacknowledged?: readonly string[];
 }
 
 export interface Observation extends Cluster {

@@ -224,8 +224,10 @@ export function canonicalWorldKey(world: World): string {
     parts.push(`B${key.replace(/^[^/]+/, (u) => uid(u))};${e.delay};${ago(e.lastUpdate)}`);
   }
   // Armed faults decide what the next sync does.
-  if (world.createsFailAfter !== undefined) parts.push(`F${world.createsFailAfter}`);
-  if (world.deletesFailAfter !== undefined) parts.push(`G${world.deletesFailAfter}`);
+  if (world.createsFailAfter !== undefined)
+    parts.push(`F${world.createsFailAfter}${world.createsFailApplied ? 'a' : ''}`);
+  if (world.deletesFailAfter !== undefined)
+    parts.push(`G${world.deletesFailAfter}${world.deletesFailApplied ? 'a' : ''}`);
   if (world.crashAfterWrites !== undefined) parts.push(`X${world.crashAfterWrites}`);
   return parts.join('|');
 }

@@ -138,6 +138,7 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
     { type: 'WATCH_RELISTED' },
     { type: 'STATUS_WRITE_CONFLICTS' },
     { type: 'POD_INFORMER_LAGS' },
+    { type: 'WATCH_EVENTS_DUPLICATED' },
     { type: 'TIME_ADVANCED', seconds: 1 },
   );
   if (full) {
@@ -177,7 +178,8 @@ export function universeEvents(world: World, options: UniverseOptions = {}): DsE
     if (
       event.type === 'WATCH_RELISTED' ||
       event.type === 'STATUS_WRITE_CONFLICTS' ||
-      event.type === 'POD_INFORMER_LAGS'
+      event.type === 'POD_INFORMER_LAGS' ||
+      event.type === 'WATCH_EVENTS_DUPLICATED'
     )
       return true;
     // A repeated delete of an object already being deleted changes nothing but is a real request.

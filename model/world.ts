@@ -35,8 +35,12 @@ export interface World extends Cluster {
   readonly lastStep?: StepRecord;
   /** Pod creates of the next controller sync fail from the (n + 1)-th on (POD_CREATES_FAIL). */
   readonly createsFailAfter?: number;
+  /** Those failing creates take effect all the same (a reply that timed out: ApiFailure.applied). */
+  readonly createsFailApplied?: true;
   /** Pod deletes of the next controller sync fail from the (n + 1)-th on (POD_DELETES_FAIL). */
   readonly deletesFailAfter?: number;
+  /** Those failing deletes take effect all the same (ApiFailure.applied). */
+  readonly deletesFailApplied?: true;
   /** The next controller sync crashes after this many writes (CONTROLLER_CRASHES). */
   readonly crashAfterWrites?: number;
 }
@@ -368,10 +372,24 @@ export function applyEnvironmentEvent(world: World, event: DsEvent): World {
       if (done) return { ...world, pods: world.pods.filter((p) => p.name !== pod.name) };
       return updatePod(world, pod.name, ({ held: _h, ...p }) => p);
     }
-    case 'POD_CREATES_FAIL':
-      return { ...world, createsFailAfter: Math.max(0, Math.floor(event.after)) };
-    case 'POD_DELETES_FAIL':
-      return { ...world, deletesFailAfter: Math.max(0, Math.floor(event.after)) };
+    case 'POD_CREATES_FAIL': {
+      const { createsFailApplied: _applied, ...rest } = world;
+      const applied = event.applied === true && event.reason === 'Timeout';
+      return {
+        ...rest,
+        createsFailAfter: Math.max(0, Math.floor(event.after)),
+        ...(applied ? { createsFailApplied: true } : {}),
+      };
+    }
+    case 'POD_DELETES_FAIL': {
+      const { deletesFailApplied: _applied, ...rest } = world;
+      const applied = event.applied === true && event.reason === 'Timeout';
+      return {
+        ...rest,
+        deletesFailAfter: Math.max(0, Math.floor(event.after)),
+        ...(applied ? { deletesFailApplied: true } : {}),
+      };
+    }
     case 'CONTROLLER_CRASHES':
       return { ...world, crashAfterWrites: Math.max(0, Math.floor(event.afterWrites)) };
     case 'CONTROLLER_RESTARTED':

@@ -5,7 +5,8 @@
  * last step are lost, the informers LIST again, and what a cache holds that the LIST lacks reaches
  * the delete handlers as a tombstone; a protocol process gets a `sync` marked `relist`) and a
  * status write that conflicts with someone else's update (STATUS_WRITE_CONFLICTS) and refused pod
- * deletes (POD_DELETES_FAIL), and a pod informer that lags a step behind (POD_INFORMER_LAGS).
+ * deletes (POD_DELETES_FAIL), a pod informer that lags a step behind (POD_INFORMER_LAGS), and watch
+ * events delivered twice (WATCH_EVENTS_DUPLICATED).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -245,4 +246,30 @@ describe('a lagging pod informer', () => {
     const { obs } = await run(referenceImplementation('mutant', mutantOptionsForStore(mutant)), LAGGING);
     expect(obs.pods.map((p) => p.node).sort()).toEqual(['n0', 'n0', 'n1', 'n1', 'n2']);
   });
+});
+
+describe('events delivered twice', () => {
+  // Two pods are created; their ADDED events come twice, then a failed pod's deletion does too.
+  const TWICE: DsEvent[] = [
+    { type: 'NODE_ADDED', node: 'n0' },
+    { type: 'NODE_ADDED', node: 'n1' },
+    { type: 'DS_CREATED', spec: SPEC },
+    { type: 'CONTROLLER_SYNC' },
+    { type: 'WATCH_EVENTS_DUPLICATED' },
+    { type: 'SCHEDULER_STEP' },
+    { type: 'KUBELET_STEP' },
+    { type: 'CONTROLLER_SYNC' },
+    { type: 'POD_FAILED', node: 'n0' },
+    { type: 'CONTROLLER_SYNC' },
+    { type: 'WATCH_EVENTS_DUPLICATED' },
+    { type: 'CONTROLLER_SYNC' },
+  ];
+
+  for (const [which, implementation] of Object.entries(implementations)) {
+    it(`${which}: a repeated event changes nothing: one pod per node, and the failed one replaced`, async () => {
+      const { obs, outcomes } = await run(implementation(), TWICE);
+      expect(outcomes.every((o) => o.applied)).toBe(true);
+      expect(obs.pods.map((p) => `${p.node} ${p.phase}`).sort()).toEqual(['n0 Pending', 'n1 Running']);
+    }, 60_000);
+  }
 });

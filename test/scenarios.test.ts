@@ -169,6 +169,7 @@ const CAUGHT_BY: Record<string, string> = {
   'ignores-tombstones': 'faults/deletion-seen-only-as-a-tombstone.yaml',
   'retries-stale-status': 'faults/status-conflict-retried-from-a-fresh-read.yaml',
   'ignores-expectations': 'faults/lagging-pod-informer-waits-for-expectations.yaml',
+  'retries-failed-create': 'faults/create-timed-out-after-the-pod-was-made.yaml',
   'skips-cache-sync': 'regressions/issue-54096-no-second-pod-after-restart.yaml',
 };
 

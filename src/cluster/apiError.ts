@@ -8,7 +8,9 @@ export type ApiErrorReason =
   | 'BadRequest'
   | 'Forbidden'
   | 'InternalError'
-  | 'ServiceUnavailable';
+  | 'ServiceUnavailable'
+  | 'TooManyRequests'
+  | 'Timeout';
 
 const HTTP_CODE: Record<ApiErrorReason, number> = {
   NotFound: 404,
@@ -19,6 +21,8 @@ const HTTP_CODE: Record<ApiErrorReason, number> = {
   Forbidden: 403,
   InternalError: 500,
   ServiceUnavailable: 503,
+  TooManyRequests: 429,
+  Timeout: 504,
 };
 
 /** One entry of `field.ErrorList`: where the problem is and what it is. */

@@ -49,13 +49,17 @@ export interface Admission {
 
 export type Verb = 'create' | 'update' | 'updateStatus' | 'delete';
 
-/** A fault injector may fail any request before it takes effect (for error-path tests). */
+/**
+ * A fault injector may fail any request before it takes effect (for error-path tests), or, for a
+ * create or a delete, answer it with an error once it has taken effect (`afterApplying`: a reply
+ * that timed out although the server had done the work).
+ */
 export type FaultInjector = (request: {
   verb: Verb;
   kind: Kind;
   namespace?: string;
   name: string;
-}) => ApiError | undefined;
+}) => ApiError | { afterApplying: ApiError } | undefined;
 
 export interface DeleteOptions {
   propagationPolicy?: PropagationPolicy;
@@ -279,8 +283,9 @@ export class ObjectStore {
     const counter = this.#nameCounter;
     if (!meta.name && meta.generateName) meta.name = this.#generateName(kind, meta.namespace, meta.generateName);
     const name = meta.name ?? '';
+    let late: ApiError | undefined;
     try {
-      this.#fault('create', kind, meta.namespace, name);
+      late = this.#fault('create', kind, meta.namespace, name);
     } catch (e) {
       // A refused create leaves no trace, not even a used name: two controllers that try a
       // different number of failing creates still name their later pods alike.
@@ -304,7 +309,9 @@ export class ObjectStore {
     this.#admission.defaultOnCreate?.(kind, asKind(obj));
     const errors = this.#admission.validateCreate?.(kind, asKind(obj)) ?? [];
     if (errors.length > 0) throw ApiError.invalid(KIND_GROUP[kind], name, errors);
-    return asKind<K>(this.#put(kind, obj, 'ADDED', undefined));
+    const created = asKind<K>(this.#put(kind, obj, 'ADDED', undefined));
+    if (late) throw late;
+    return created;
   }
 
   /** Replaces spec and metadata (the main resource): status changes are ignored for kinds with a status subresource. */
@@ -380,7 +387,18 @@ export class ObjectStore {
     name: string,
     options: DeleteOptions = {},
   ): KindMap[K] | undefined {
-    this.#fault('delete', kind, namespace, name);
+    const late = this.#fault('delete', kind, namespace, name);
+    const outcome = this.#deleteNow(kind, namespace, name, options);
+    if (late) throw late;
+    return outcome;
+  }
+
+  #deleteNow<K extends Kind>(
+    kind: K,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions,
+  ): KindMap[K] | undefined {
     const found = this.get(kind, namespace, name);
     if (found === undefined) throw ApiError.notFound(RESOURCE[kind], name);
     const old = asObj(found);
@@ -469,15 +487,19 @@ export class ObjectStore {
     return NAMESPACED[kind] ? `${namespace || 'default'}/${name}` : name;
   }
 
-  #fault(verb: Verb, kind: Kind, namespace: string | undefined, name: string): void {
+  /** Throws the injected refusal, if any; returns the error to answer with once the request has taken effect. */
+  #fault(verb: Verb, kind: Kind, namespace: string | undefined, name: string): ApiError | undefined {
     const error = this.#faults?.({ verb, kind, ...(namespace ? { namespace } : {}), name });
-    if (error) throw error;
+    if (error === undefined) return undefined;
+    if (error instanceof ApiError) throw error;
+    return error.afterApplying;
   }
 
   #mustGetForWrite(verb: Verb, kind: Kind, input: Obj): Obj {
     const name = input.metadata?.name ?? '';
     const namespace = NAMESPACED[kind] ? input.metadata?.namespace || 'default' : undefined;
-    this.#fault(verb, kind, namespace, name);
+    const late = this.#fault(verb, kind, namespace, name);
+    if (late) throw late; // a late answer to an update is not modelled: it is refused before it applies
     const old = this.#bucket(kind).get(this.#key(kind, namespace, name));
     if (old === undefined) throw ApiError.notFound(RESOURCE[kind], name);
     const rv = input.metadata?.resourceVersion;

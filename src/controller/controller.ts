@@ -158,11 +158,13 @@ export class DaemonSetController implements ClusterComponent {
    * One controller step: consume events, then sync every queued DaemonSet once. True if it wrote
    * anything. `holdPodEvents`: the pod informer lags (a fault the harness injects), so the pod
    * events pending now are consumed only by the next step, before any newer one.
+   * `duplicateEvents`: each pending event is delivered twice (a fault the harness injects).
    */
-  step(options: { holdPodEvents?: boolean } = {}): boolean {
+  step(options: { holdPodEvents?: boolean; duplicateEvents?: boolean } = {}): boolean {
     const before = this.#writes;
     const held = options.holdPodEvents ? this.#pending.filter((e) => e.kind === 'Pod') : [];
     if (held.length > 0) this.#pending = this.#pending.filter((e) => e.kind !== 'Pod');
+    if (options.duplicateEvents) this.#pending = this.#pending.flatMap((e) => [e, e]);
     this.processEvents();
     this.#releaseDueDelayed();
     this.#processNodeQueue();
@@ -304,7 +306,8 @@ export class DaemonSetController implements ClusterComponent {
       this.#podDeleted(pod);
       return;
     }
-    if (event.type === 'ADDED' || previous === undefined) {
+    // client-go's processDeltas: an add of an object the cache holds is an update.
+    if (previous === undefined) {
       if (pod.metadata?.deletionTimestamp != null) {
         this.#podDeleted(pod); // on restart a terminating pod must not count as a new creation
         return;
@@ -358,7 +361,8 @@ export class DaemonSetController implements ClusterComponent {
       if (key !== undefined) this.enqueue(key);
       return;
     }
-    if (event.type === 'ADDED' || previous === undefined) {
+    // client-go's processDeltas: an add of an object the cache holds is an update.
+    if (previous === undefined) {
       if (revision.metadata?.deletionTimestamp != null) {
         const key = this.#ownerKey(revision, ref);
         if (key !== undefined) this.enqueue(key);

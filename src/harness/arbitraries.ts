@@ -4,7 +4,7 @@
  * counterexamples stay short. Weights say how often each kind of event is drawn.
  */
 import fc from 'fast-check';
-import type { DsEvent, DsEventType } from '../../model/events.ts';
+import type { ApiFailure, DsEvent, DsEventType } from '../../model/events.ts';
 import type {
   DaemonSetSpec,
   DeletionPolicy,
@@ -67,6 +67,7 @@ export const DEFAULT_WEIGHTS: Record<DsEventType, number> = {
   WATCH_RELISTED: 0,
   STATUS_WRITE_CONFLICTS: 0,
   POD_INFORMER_LAGS: 0,
+  WATCH_EVENTS_DUPLICATED: 0,
   CONTROLLER_RESTARTED: 1,
   TIME_ADVANCED: 2,
   CONTROLLER_SYNC: 10,
@@ -103,6 +104,15 @@ const TOLERATION_KEYS = [
 ] as const;
 const EFFECTS: readonly TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const IMAGES = ['v1', 'v2', 'v3'] as const;
+
+/** How an injected fault fails a request: 500 (what shrinking goes to), 429, a timeout, a timeout the server had applied. */
+const apiFailure = fc.constantFrom<ApiFailure>(
+  {},
+  {},
+  { reason: 'TooManyRequests' },
+  { reason: 'Timeout' },
+  { reason: 'Timeout', applied: true },
+);
 
 export function nodeName(scope: Pick<Scope, 'nodes'>): fc.Arbitrary<string> {
   return fc.integer({ min: 0, max: Math.max(0, scope.nodes - 1) }).map((i) => `n${i}`);
@@ -363,9 +373,10 @@ export function eventOf(
     case 'TIME_ADVANCED':
       return fc.constantFrom(1, 5, 30).map((seconds) => ({ type, seconds }));
     case 'POD_CREATES_FAIL':
-      return fc.constantFrom(0, 1, 2).map((after) => ({ type, after }));
     case 'POD_DELETES_FAIL':
-      return fc.constantFrom(0, 1).map((after) => ({ type, after }));
+      return fc
+        .tuple(fc.constantFrom(...(type === 'POD_CREATES_FAIL' ? [0, 1, 2] : [0, 1])), apiFailure)
+        .map(([after, failure]) => ({ type, after, ...failure }));
     case 'CONTROLLER_CRASHES':
       return fc.constantFrom(1, 2, 4).map((afterWrites) => ({ type, afterWrites }));
     default:

@@ -20,6 +20,7 @@ import {
   isValidPercent,
   nameIsDNSSubdomain,
 } from '../cluster/validation.js';
+import { APPLIED_ONLY_ON_TIMEOUT, apiFailureFields, appliedOnlyOnTimeout } from './apiFailureSchema.js';
 import { FLAKY_MUTANT_NAMES, MUTANTS } from './mutants.js';
 import { PROFILE_NAMES } from './profiles.js';
 
@@ -174,8 +175,20 @@ const EVENT_SCHEMAS = {
   POD_RELABELED: z.strictObject({ type: z.literal('POD_RELABELED'), ...pick, matches: z.boolean() }),
   POD_FINALIZER_ADDED: z.strictObject({ type: z.literal('POD_FINALIZER_ADDED'), ...pick }),
   POD_FINALIZER_REMOVED: z.strictObject({ type: z.literal('POD_FINALIZER_REMOVED'), ...pick }),
-  POD_CREATES_FAIL: z.strictObject({ type: z.literal('POD_CREATES_FAIL'), after: z.number().int().min(0).max(1000) }),
-  POD_DELETES_FAIL: z.strictObject({ type: z.literal('POD_DELETES_FAIL'), after: z.number().int().min(0).max(1000) }),
+  POD_CREATES_FAIL: z
+    .strictObject({
+      type: z.literal('POD_CREATES_FAIL'),
+      after: z.number().int().min(0).max(1000),
+      ...apiFailureFields,
+    })
+    .refine(appliedOnlyOnTimeout, APPLIED_ONLY_ON_TIMEOUT),
+  POD_DELETES_FAIL: z
+    .strictObject({
+      type: z.literal('POD_DELETES_FAIL'),
+      after: z.number().int().min(0).max(1000),
+      ...apiFailureFields,
+    })
+    .refine(appliedOnlyOnTimeout, APPLIED_ONLY_ON_TIMEOUT),
   CONTROLLER_CRASHES: z.strictObject({
     type: z.literal('CONTROLLER_CRASHES'),
     afterWrites: z.number().int().min(0).max(1000),
@@ -183,6 +196,7 @@ const EVENT_SCHEMAS = {
   WATCH_RELISTED: bare('WATCH_RELISTED'),
   STATUS_WRITE_CONFLICTS: bare('STATUS_WRITE_CONFLICTS'),
   POD_INFORMER_LAGS: bare('POD_INFORMER_LAGS'),
+  WATCH_EVENTS_DUPLICATED: bare('WATCH_EVENTS_DUPLICATED'),
   CONTROLLER_RESTARTED: bare('CONTROLLER_RESTARTED'),
   TIME_ADVANCED: z.strictObject({
     type: z.literal('TIME_ADVANCED'),

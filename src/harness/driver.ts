@@ -33,6 +33,8 @@ export interface ControllerDriver {
    * after. Every implementation can be told (it only delays what it is given).
    */
   lagPodEvents(): void;
+  /** Its next step gets every watch event since its previous step twice (WATCH_EVENTS_DUPLICATED). */
+  duplicateEvents(): void;
   /** Virtual time (ms) at which the controller next wants to run without any new event, if any. */
   nextWakeupMs(): number | undefined;
   /** Releases whatever the driver holds (watches, processes). */

@@ -270,7 +270,8 @@ export function universeTransitions(
       event.type === 'CONTROLLER_RESTARTED' ||
       event.type === 'WATCH_RELISTED' ||
       event.type === 'STATUS_WRITE_CONFLICTS' ||
-      event.type === 'POD_INFORMER_LAGS'
+      event.type === 'POD_INFORMER_LAGS' ||
+      event.type === 'WATCH_EVENTS_DUPLICATED'
     )
       keep = true;
     else if (event.type === 'DS_DELETED' && world.daemonSet?.deleting !== undefined)

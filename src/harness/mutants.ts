@@ -285,6 +285,25 @@ export const MUTANTS: readonly Mutant[] = [
     rules: { lowerExpectationsForFailedCreates: false },
   },
   {
+    name: 'retries-failed-create',
+    description:
+      'sends a pod create the API server failed once more, at once, in the same sync: after a reply that timed out although the server had made the pod, the node gets a second pod',
+    profile: 'faults',
+    catches: ['DS-SYNC-03', 'DS-SAFE-04'],
+    inProcessOnly:
+      'served, its writes are recorded, not sent: a failed create comes back a step later as a result, too late to resend in the same sync',
+    wrapControl: (inner) =>
+      wrap(inner, {
+        createPod: (namespace: string, pod: Pod, owner: DaemonSet) => {
+          try {
+            inner.createPod(namespace, pod, owner);
+          } catch {
+            inner.createPod(namespace, pod, owner);
+          }
+        },
+      }),
+  },
+  {
     name: 'ignores-expectations',
     description:
       'starts a sync without waiting for the watch events of the creates and deletes of its earlier syncs (no SatisfiedExpectations before manage): when its pod informer lags, it creates a second pod on the nodes it has just filled',

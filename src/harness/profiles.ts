@@ -48,6 +48,7 @@ export const FAULT_EVENTS: DsEventType[] = [
   'WATCH_RELISTED',
   'STATUS_WRITE_CONFLICTS',
   'POD_INFORMER_LAGS',
+  'WATCH_EVENTS_DUPLICATED',
 ];
 
 function weights(changes: Partial<Record<DsEventType, number>>): Record<DsEventType, number> {
@@ -100,14 +101,14 @@ export const PROFILES: Record<ProfileName, Profile> = {
   all: {
     name: 'all',
     description: 'everything at once, API faults and crashes included at a low rate',
-    // Each fault at weight 1: about one event in fourteen is a fault.
+    // Each fault at weight 1: about one event in ten is a fault.
     weights: weights(Object.fromEntries(FAULT_EVENTS.map((t) => [t, 1]))),
     requires: [],
   },
   faults: {
     name: 'faults',
     description:
-      "API faults and crashes (issue 15): pod creates that fail part-way through a sync (against slow start and expectations), pod deletes that fail, controller crashes part-way through a sync's writes (each followed by a restart), broken watches that relist (deletions seen only as tombstones), and status writes that conflict with someone else's update",
+      "API faults and crashes (issue 15): pod creates that fail part-way (500, 429, or a timeout, perhaps after the server did the work) through a sync (against slow start and expectations), pod deletes that fail, controller crashes part-way through a sync's writes (each followed by a restart), broken watches that relist (deletions seen only as tombstones), status writes that conflict with someone else's update, a pod informer that lags a step behind, and watch events delivered twice",
     weights: weights({
       ...off([...TAINT_EVENTS, ...DELETION_EVENTS]),
       POD_CREATES_FAIL: 4,
@@ -116,6 +117,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
       WATCH_RELISTED: 3,
       STATUS_WRITE_CONFLICTS: 3,
       POD_INFORMER_LAGS: 3,
+      WATCH_EVENTS_DUPLICATED: 2,
       NODE_ADDED: 6,
     }),
     requires: [],

@@ -14,6 +14,8 @@ export class ReferenceDriver implements ControllerDriver {
   #relistAtNextStep = false;
   /** POD_INFORMER_LAGS: the next step consumes no pod watch events. */
   #lagPodsAtNextStep = false;
+  /** WATCH_EVENTS_DUPLICATED: the next step consumes each pending event twice. */
+  #duplicateAtNextStep = false;
 
   constructor(cluster: SimulatedCluster, options: DaemonSetControllerOptions = {}) {
     this.#cluster = cluster;
@@ -28,9 +30,15 @@ export class ReferenceDriver implements ControllerDriver {
   step(): boolean {
     if (this.#relistAtNextStep) this.#controller.relist();
     const lag = this.#lagPodsAtNextStep && !this.#relistAtNextStep;
+    const duplicate = this.#duplicateAtNextStep && !this.#relistAtNextStep;
     this.#relistAtNextStep = false;
     this.#lagPodsAtNextStep = false;
-    return this.#controller.step(lag ? { holdPodEvents: true } : {});
+    this.#duplicateAtNextStep = false;
+    return this.#controller.step({ holdPodEvents: lag, duplicateEvents: duplicate });
+  }
+
+  duplicateEvents(): void {
+    this.#duplicateAtNextStep = true;
   }
 
   lagPodEvents(): void {
@@ -40,6 +48,7 @@ export class ReferenceDriver implements ControllerDriver {
   restart(): void {
     this.#relistAtNextStep = false;
     this.#lagPodsAtNextStep = false;
+    this.#duplicateAtNextStep = false;
     this.#controller.stop();
     this.#controller = new DaemonSetController(this.#cluster.store, this.#options);
   }

@@ -5,7 +5,7 @@
  * vocabulary.
  */
 import type { Pod as K8sPod } from 'kubernetes-types/core/v1.js';
-import type { DsEvent, DsEventType, PodSelector } from '../../model/events.ts';
+import type { ApiFailure, DsEvent, DsEventType, PodSelector } from '../../model/events.ts';
 import { EXPECTATIONS_TIMEOUT_SECONDS } from '../../model/liveness.ts';
 import {
   type ControllerWrites,
@@ -453,12 +453,16 @@ export class SimulatedSystem {
         return { applied: await this.#controllerSync() };
       case 'POD_CREATES_FAIL':
         this.#createsFailAfter = Math.max(0, Math.floor(event.after));
+        this.#createsFailure = event;
         return { applied: true };
       case 'STATUS_WRITE_CONFLICTS':
         this.#statusConflictArmed = true;
         return { applied: true };
       case 'POD_INFORMER_LAGS':
         this.#podLagArmed = true;
+        return { applied: true };
+      case 'WATCH_EVENTS_DUPLICATED':
+        this.#driver.duplicateEvents();
         return { applied: true };
       case 'WATCH_RELISTED':
         if (!this.#driver.relist())
@@ -467,6 +471,7 @@ export class SimulatedSystem {
         return { applied: true };
       case 'POD_DELETES_FAIL':
         this.#deletesFailAfter = Math.max(0, Math.floor(event.after));
+        this.#deletesFailure = event;
         return { applied: true };
       case 'CONTROLLER_CRASHES':
         this.#crashAfterWrites = Math.max(0, Math.floor(event.afterWrites));
@@ -486,6 +491,8 @@ export class SimulatedSystem {
 
   /** Pod creates of the next controller sync fail from the (n + 1)-th on (POD_CREATES_FAIL). */
   #createsFailAfter: number | undefined;
+  /** How they fail (500 by default; a timeout may have been applied). */
+  #createsFailure: ApiFailure = {};
   /** The create attempts of the controller step being recorded, when a failure was armed for it. */
   #attempts: boolean[] | undefined;
   /**
@@ -508,6 +515,8 @@ export class SimulatedSystem {
   #podsSeen: readonly K8sPod[] = [];
   /** What the step being recorded saw, where it was not the cluster (a lagging pod informer). */
   #seen: Observation | undefined;
+  /** Pods made by creates answered with an error, since the controller last saw every pod. */
+  #unacknowledged: string[] = [];
   /**
    * For each pod with a watch event since the controller's last step began: whether it was added
    * since (its informer never saw it) and the controller reference ('' none) it had before, or
@@ -519,6 +528,7 @@ export class SimulatedSystem {
   #crashAfterWrites: number | undefined;
   /** Pod deletes of the next controller sync fail from the (n + 1)-th on (POD_DELETES_FAIL). */
   #deletesFailAfter: number | undefined;
+  #deletesFailure: ApiFailure = {};
   /** How many pod deletes the API server refused in the controller step being recorded. */
   #deleteFailures = 0;
   /** The pod deletes the controller sent in the step being recorded, when it was judged against what it saw (lagging). */
@@ -554,7 +564,13 @@ export class SimulatedSystem {
   #stepRecord(event: DsEvent): StepRecord {
     const seen = this.#seen;
     this.#seen = undefined;
-    return { event, controller: this.#takeWrites(), ...(seen !== undefined ? { seen } : {}) };
+    const unacknowledged = seen !== undefined && this.#unacknowledged.length > 0 ? [...this.#unacknowledged] : [];
+    return {
+      event,
+      controller: this.#takeWrites(),
+      ...(seen !== undefined ? { seen } : {}),
+      ...(unacknowledged.length > 0 ? { unacknowledged } : {}),
+    };
   }
 
   /** What the controller wrote in the step just recorded (its watch events, and its create attempts). */
@@ -600,6 +616,7 @@ export class SimulatedSystem {
       this.#driver.lagPodEvents();
     } else {
       this.#podsSeen = this.cluster.store.list('Pod');
+      this.#unacknowledged = [];
       // The step's relist drops exactly the events since the previous step began.
       if (this.#relistArmed && this.#podsUnseenIfRelisted) this.#eventsLost = true;
       this.#podRefsSinceStep.clear();
@@ -656,7 +673,7 @@ export class SimulatedSystem {
       }
       if (deletesFailAfter !== undefined && verb === 'delete' && kind === 'Pod' && deletes++ >= deletesFailAfter) {
         this.#deleteFailures++;
-        return new ApiError('InternalError', 'injected: pod deletes fail in this sync (POD_DELETES_FAIL)');
+        return injectedFailure(this.#deletesFailure, 'pod deletes fail in this sync (POD_DELETES_FAIL)');
       }
       // Over a lagging cache a delete may meet a pod already terminating or gone, which no watch
       // event records: the request is the controller's decision all the same.
@@ -664,9 +681,10 @@ export class SimulatedSystem {
       if (failAfter === undefined || verb !== 'create' || kind !== 'Pod') return undefined;
       const ok = attempts.length < failAfter;
       attempts.push(ok);
-      return ok
-        ? undefined
-        : new ApiError('InternalError', 'injected: pod creates fail in this sync (POD_CREATES_FAIL)');
+      if (ok) return undefined;
+      const failure = injectedFailure(this.#createsFailure, 'pod creates fail in this sync (POD_CREATES_FAIL)');
+      if (!(failure instanceof ApiError)) this.#unacknowledged.push(name);
+      return failure;
     });
     try {
       return await this.#driver.step();
@@ -772,6 +790,16 @@ export class SimulatedSystem {
     });
     return { applied: true };
   }
+}
+
+/** The error an injected API fault answers with: at once, or (a timeout the server had applied) once the request took effect. */
+function injectedFailure(failure: ApiFailure, what: string): ApiError | { afterApplying: ApiError } {
+  const reason = failure.reason ?? 'InternalError';
+  if (reason === 'Timeout' && failure.applied === true)
+    return {
+      afterApplying: new ApiError('Timeout', `injected: the reply timed out, the request was applied: ${what}`),
+    };
+  return new ApiError(reason, `injected: ${what}`);
 }
 
 /** What the controller wrote, read back from the watch events of its step. */

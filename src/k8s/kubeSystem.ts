@@ -71,6 +71,7 @@ const NOT_ON_A_REAL_CLUSTER: Partial<Record<DsEvent['type'], string>> = {
   WATCH_RELISTED: "dsconform cannot break the watches of the cluster's kube-controller-manager",
   STATUS_WRITE_CONFLICTS: "dsconform cannot time an update between the cluster's controller's read and write",
   POD_INFORMER_LAGS: "dsconform cannot delay the informers of the cluster's kube-controller-manager",
+  WATCH_EVENTS_DUPLICATED: "dsconform cannot repeat the watch events of the cluster's kube-controller-manager",
   POD_CREATES_FAIL: "dsconform cannot make the cluster's API server fail requests",
   POD_DELETES_FAIL: "dsconform cannot make the cluster's API server fail requests",
   FOREIGN_POD_APPEARED: 'not implemented on a real cluster yet (it needs a ReplicaSet owner there)',

@@ -26,6 +26,7 @@ export const CLUSTER_EVENT_WEIGHTS: Partial<Record<DsEventType, number>> = {
   WATCH_RELISTED: 0,
   STATUS_WRITE_CONFLICTS: 0,
   POD_INFORMER_LAGS: 0,
+  WATCH_EVENTS_DUPLICATED: 0,
   POD_CREATES_FAIL: 0,
   POD_DELETES_FAIL: 0,
   // Not yet applied on a real cluster (KubeSystem says so): relabelling and other controllers' pods.

@@ -25,6 +25,8 @@ export class ProcessDriver implements ControllerDriver {
   #relisting = false;
   /** The next sync holds back the pod events (POD_INFORMER_LAGS). */
   #lagPods = false;
+  /** The next sync sends each event twice (WATCH_EVENTS_DUPLICATED). */
+  #duplicating = false;
   #wakeAtMs: number | undefined;
   readonly #unwatch: () => void;
 
@@ -57,12 +59,14 @@ export class ProcessDriver implements ControllerDriver {
     this.#pending = held;
     this.#relisting = false;
     this.#lagPods = false;
+    const sent = this.#duplicating && !relist ? events.flatMap((e) => [e, e]) : events;
+    this.#duplicating = false;
     const now = this.#cluster.clock.nowTimestamp();
     const reply = await this.#process.request({
       type: 'sync',
       id: 0,
       now,
-      events,
+      events: sent,
       results: this.#results,
       ...(relist ? { relist: true } : {}),
     });
@@ -83,6 +87,7 @@ export class ProcessDriver implements ControllerDriver {
     this.#needsReset = true;
     this.#pending = [];
     this.#lagPods = false;
+    this.#duplicating = false;
   }
 
   /** The events since the last step are lost; the next sync brings a full LIST marked `relist`. */
@@ -91,6 +96,10 @@ export class ProcessDriver implements ControllerDriver {
     // After a reset the next sync is a full LIST anyway, from empty caches: nothing to infer.
     if (!this.#needsReset) this.#relisting = true;
     return true;
+  }
+
+  duplicateEvents(): void {
+    this.#duplicating = true;
   }
 
   lagPodEvents(): void {

@@ -5,7 +5,7 @@
  * the controller runs only in `sync` and `settle`, so a scenario states exactly when it acts.
  */
 import type { Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import type { DsEvent, PodSelector } from '../../model/events.ts';
+import type { ApiFailureReason, DsEvent, PodSelector } from '../../model/events.ts';
 import type { Observation } from '../../model/observation.ts';
 import type { Violation } from '../../model/oracle.ts';
 import type { TaintEffect } from '../../model/types.ts';
@@ -431,15 +431,17 @@ class ScenarioRun {
           this.#podAction(step as Step & { kind: typeof step.kind }),
         );
       case 'failCreates':
-        return system.apply({ type: 'POD_CREATES_FAIL', after: (step as Step & { kind: 'failCreates' }).args.after });
+        return system.apply(apiFault('POD_CREATES_FAIL', (step as Step & { kind: 'failCreates' }).args));
       case 'breakWatches':
         return system.apply({ type: 'WATCH_RELISTED' });
       case 'conflictStatus':
         return system.apply({ type: 'STATUS_WRITE_CONFLICTS' });
       case 'lagPodInformer':
         return system.apply({ type: 'POD_INFORMER_LAGS' });
+      case 'duplicateEvents':
+        return system.apply({ type: 'WATCH_EVENTS_DUPLICATED' });
       case 'failDeletes':
-        return system.apply({ type: 'POD_DELETES_FAIL', after: (step as Step & { kind: 'failDeletes' }).args.after });
+        return system.apply(apiFault('POD_DELETES_FAIL', (step as Step & { kind: 'failDeletes' }).args));
       case 'crashController':
         return system.apply({
           type: 'CONTROLLER_CRASHES',
@@ -1047,4 +1049,17 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
     else out[key] = mergePatch(out[key], value);
   }
   return out;
+}
+
+/** A failCreates/failDeletes step as the model's event. */
+function apiFault<T extends 'POD_CREATES_FAIL' | 'POD_DELETES_FAIL'>(
+  type: T,
+  args: { after: number; reason?: ApiFailureReason | undefined; applied?: boolean | undefined },
+): DsEvent {
+  return {
+    type,
+    after: args.after,
+    ...(args.reason !== undefined ? { reason: args.reason } : {}),
+    ...(args.applied !== undefined ? { applied: args.applied } : {}),
+  } as DsEvent;
 }

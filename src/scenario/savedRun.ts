@@ -106,15 +106,17 @@ export function stepForEvent(event: DsEvent, dsName = DEFAULT_DS_NAME): StepObje
     case 'FOREIGN_POD_APPEARED':
       return { createPod: { node: event.node, owner: 'foreign', revision: event.revision } };
     case 'POD_CREATES_FAIL':
-      return { failCreates: { after: event.after } };
+      return { failCreates: withoutType(event) };
     case 'WATCH_RELISTED':
       return 'breakWatches';
     case 'STATUS_WRITE_CONFLICTS':
       return 'conflictStatus';
     case 'POD_INFORMER_LAGS':
       return 'lagPodInformer';
+    case 'WATCH_EVENTS_DUPLICATED':
+      return 'duplicateEvents';
     case 'POD_DELETES_FAIL':
-      return { failDeletes: { after: event.after } };
+      return { failDeletes: withoutType(event) };
     case 'CONTROLLER_CRASHES':
       return { crashController: { afterWrites: event.afterWrites } };
     case 'POD_FINALIZER_ADDED':
@@ -267,4 +269,9 @@ export function scenarioFromRun(events: readonly DsEvent[], origin: SavedRunOrig
     if (node) node.commentBefore = ` ${origin.implementation} violated ${origin.invariant} here`;
   }
   return { text: doc.toString({ lineWidth: 0 }), stepOfEvent, quiesceStep };
+}
+
+/** An event's fields, as a scenario step's arguments. */
+function withoutType<E extends { type: string }>({ type: _type, ...args }: E): Omit<E, 'type'> {
+  return args;
 }

@@ -5,6 +5,7 @@
  * reported against that action, not as "no union member matched".
  */
 import { z } from 'zod';
+import { APPLIED_ONLY_ON_TIMEOUT, apiFailureFields, appliedOnlyOnTimeout } from '../harness/apiFailureSchema.js';
 import { clusterDescriptionSchema } from '../manifests/clusterDescription.js';
 import { atMost, INPUT_LIMITS } from '../manifests/limits.js';
 
@@ -415,14 +416,16 @@ export const STEP_SCHEMAS = {
   deletePod: deletePodStep.describe('A user deletes the pod (gracefully).'),
   createPod: createPodStep,
   failCreates: z
-    .strictObject({ after: z.number().int().min(0).max(1000) })
+    .strictObject({ after: z.number().int().min(0).max(1000), ...apiFailureFields })
+    .refine(appliedOnlyOnTimeout, APPLIED_ONLY_ON_TIMEOUT)
     .describe(
-      'A fault: the API server fails the pod creates of the next sync from the (after + 1)-th on (500); the controller must stop after the failed slow-start batch.',
+      'A fault: the API server fails the pod creates of the next sync from the (after + 1)-th on (reason: InternalError 500 by default, TooManyRequests 429, Timeout 504; applied: a timeout after the pod was made); the controller must stop after the failed slow-start batch.',
     ),
   failDeletes: z
-    .strictObject({ after: z.number().int().min(0).max(1000) })
+    .strictObject({ after: z.number().int().min(0).max(1000), ...apiFailureFields })
+    .refine(appliedOnlyOnTimeout, APPLIED_ONLY_ON_TIMEOUT)
     .describe(
-      'A fault: the API server fails the pod deletes of the next sync from the (after + 1)-th on (500); the controller must lower its expectations and retry.',
+      'A fault: the API server fails the pod deletes of the next sync from the (after + 1)-th on (reason and applied as for failCreates); the controller must lower its expectations and retry.',
     ),
   crashController: z
     .strictObject({ afterWrites: z.number().int().min(0).max(1000) })
@@ -460,6 +463,11 @@ export const STEP_SCHEMAS = {
     .describe(
       "A fault: the controller's pod informer falls one step behind; its next sync sees none of the pod events since its previous sync (they arrive, in order, at the sync after).",
     ),
+  duplicateEvents: z
+    .null()
+    .describe(
+      "A fault: the controller's next sync gets every watch event since its previous sync twice, each again right after itself.",
+    ),
   kubelet: z
     .null()
     .describe('One pass of every kubelet on a Ready node: bound pods start, terminating pods finish (stepwise style).'),
@@ -487,6 +495,7 @@ export const BARE_STEPS: readonly StepKind[] = [
   'breakWatches',
   'conflictStatus',
   'lagPodInformer',
+  'duplicateEvents',
   'deleteDaemonSet',
   'kubelet',
   'schedule',
