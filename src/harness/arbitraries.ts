@@ -500,8 +500,15 @@ export function resolveDraws(draws: readonly Draw[], nodes: readonly string[]): 
         template = d.image !== undefined ? { ...template, image: d.image } : template;
         spec = { ...spec, template };
         out.push({ type: 'DS_CREATED', spec });
+        // The teardown's garbage collector makes two passes: the first deletes the dependents, the
+        // second must still find the Foreground deletion waiting for them.
         if (d.teardown !== undefined)
-          out.push({ type: 'CONTROLLER_SYNC' }, { type: 'DS_DELETED', policy: d.teardown }, { type: 'GC_STEP' });
+          out.push(
+            { type: 'CONTROLLER_SYNC' },
+            { type: 'DS_DELETED', policy: d.teardown },
+            { type: 'GC_STEP' },
+            { type: 'GC_STEP' },
+          );
         break;
       case '@IMAGE':
         if (template === undefined || template.image === d.image) break;
@@ -591,11 +598,21 @@ function anyDraw(scope: Scope, focus: readonly Placeholder[] = []): fc.Arbitrary
           deletingPods: fc.constantFrom(false, false, true),
           image: fc.constantFrom(...IMAGES),
           collect: fc.constantFrom(true, false),
-          teardown: fc.constantFrom<'Foreground' | 'Background'>('Foreground', 'Foreground', 'Background'),
+          // Three stories in four tear the re-created DaemonSet down again (shrinking goes to none).
+          teardown: fc.constantFrom<'none' | 'Foreground' | 'Background'>(
+            'none',
+            'Foreground',
+            'Foreground',
+            'Background',
+          ),
         },
-        { requiredKeys: ['policy', 'collect', 'deletingPods'] },
+        { requiredKeys: ['policy', 'collect', 'deletingPods', 'teardown'] },
       )
-      .map((r) => ({ type: '@RECREATE' as const, ...r })),
+      .map(({ teardown, ...r }) => ({
+        type: '@RECREATE' as const,
+        ...r,
+        ...(teardown === 'none' ? {} : { teardown }),
+      })),
   );
   offer(
     share(weights.POD_FINALIZER_ADDED / 2, '@HELD_FAILURE'),

@@ -29,11 +29,6 @@ export interface Mutant {
    * matrix of docs/invariants.md lists them, and the mutants test asserts the catch is one of them).
    */
   catches?: readonly string[];
-  /**
-   * The most runs, as a median over `npm run bench`'s seeds, that a campaign of its profile may
-   * take to catch it (issue 21: 50 for the mutants of the rules it added); bench lists it as a target.
-   */
-  medianRunsTarget?: number;
   /** The rules it breaks. */
   rules?: Partial<ControllerRules>;
   /**
@@ -214,7 +209,6 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       'judges a pod up to date by its pod-template-generation label alone, so a rollback restarts the pods of the restored revision',
     profile: 'rolling-update',
-    medianRunsTarget: 50,
     catches: ['DS-ROLL-07', 'DS-SAFE-01'],
     rules: {
       isPodUpdated: (pod, _hash, generation) =>
@@ -225,7 +219,6 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'rolls-one-at-a-time',
     description: 'replaces at most one out-of-date pod per sync, however much of maxUnavailable or maxSurge is left',
     profile: 'rolling-update',
-    medianRunsTarget: 50,
     catches: ['DS-ROLL-08'],
     rules: { rolloutReplacements: (allowed) => Math.min(allowed, 1) },
   },
@@ -234,7 +227,6 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       'claims pods by selector alone: a pod another controller (a ReplicaSet) controls counts as its own, so it is deleted as a duplicate or stands in for a missing daemon pod',
     profile: 'core',
-    medianRunsTarget: 50,
     catches: ['DS-OWN-04', 'DS-OWN-01', 'DS-EXPECT', 'DS-PLACE-01'],
     rules: { ignorePodsOfOtherControllers: false },
   },
@@ -243,7 +235,6 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       'counts a failed pod that a finalizer holds while it is being deleted as the node’s pod (before #118587), so the node gets no replacement until the finalizer goes',
     profile: 'core',
-    medianRunsTarget: 50,
     catches: ['DS-PLACE-07', 'DS-ELIG-02', 'DS-PLACE-01', 'DS-EXPECT', 'DS-STATUS-01', 'DS-STATUS-02'],
     rules: { ignoreDeletedTerminalPods: false },
   },
@@ -252,7 +243,6 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       'claims the pods it controls whatever their labels: a pod whose labels stopped matching its selector is never released, and stands in for the daemon pod',
     profile: 'core',
-    medianRunsTarget: 50,
     catches: ['DS-EXPECT', 'DS-OWN-05', 'DS-OWN-04', 'DS-ELIG-02', 'DS-PLACE-01'],
     rules: { releaseUnmatchedPods: false },
   },
@@ -360,7 +350,6 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       'never deletes an unbound pod pinned to a node that no longer exists (getUnscheduledPodsWithoutNode left out)',
     profile: 'core',
-    medianRunsTarget: 50,
     catches: ['DS-PLACE-06'],
     rules: { deleteUnscheduledPodsOfVanishedNodes: false },
   },

@@ -166,6 +166,9 @@ export class SimulatedSystem {
     if (wrote || this.#lastStep.controller.crashed) {
       changed.push(this.#driver.name);
       if (before) await this.onControllerStep?.(before);
+    } else if (this.#lastStep.seen !== undefined) {
+      // A sync over a lagging pod cache is not a quiet one: the events it did not see are still to come.
+      changed.push(this.#driver.name);
     }
     for (const component of this.cluster.components()) {
       if (component.step()) changed.push(component.name);
