@@ -48,6 +48,18 @@ describe('readYamlFile', () => {
     expect(doc?.toJS()).toEqual({ mode: 420, enabled: true, version: '1.0' });
   });
 
+  it('keeps what Kubernetes keeps as strings: dates, and no base-60 numbers', () => {
+    const text = 'since: 2025-01-01\nat: 2025-01-01T10:00:00Z\nratio: 1:20\nenabled: n\nhex: 0x1F\n';
+    const [doc] = readYamlFile(file('strings.yaml', text));
+    expect(doc?.toJS()).toEqual({
+      since: '2025-01-01',
+      at: '2025-01-01T10:00:00Z',
+      ratio: '1:20',
+      enabled: false,
+      hex: 31,
+    });
+  });
+
   it('reads JSON', () => {
     const [doc] = readYamlFile(file('data.json', '{\n  "nodes": [\n    {"name": "a"}\n  ]\n}\n'));
     expect(doc?.toJS()).toEqual({ nodes: [{ name: 'a' }] });

@@ -2,7 +2,17 @@
  * Reading a YAML (or JSON) file the way Kubernetes tools do, while keeping every node's position
  * so that a problem found later, in the data, can still be reported at its line and column.
  */
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+  type Tags,
+} from 'yaml';
 import { readBoundedText, TooLargeError } from './boundedRead.js';
 import { InputError, type SourceLocation, startOf } from './inputError.js';
 
@@ -103,6 +113,14 @@ function readFailure(error: unknown): string {
 }
 
 /**
+ * YAML 1.1 as Kubernetes' reader has it (sigs.k8s.io/yaml, go.yaml.in/yaml/v2 resolve.go and
+ * decode.go): no base-60 numbers (`1:20` is a string), and a timestamp-like value read into an
+ * untyped field stays the string it was (`2025-01-01`), not a date.
+ */
+const asKubernetesReads = (tags: Tags): Tags =>
+  tags.filter((t) => !(typeof t === 'object' && (t.format === 'TIME' || t.tag === 'tag:yaml.org,2002:timestamp')));
+
+/**
  * Parses every document of a YAML file. YAML 1.1 scalars, because that is what Kubernetes'
  * decoder reads (`defaultMode: 0644` is octal 420, `yes` is true); JSON files parse too. Any
  * syntax error, in any document, fails the whole file, as it does for kubectl.
@@ -117,7 +135,12 @@ export function readYamlFile(file: string): YamlDocument[] {
     throw new InputError(startOf(file), readFailure(error));
   }
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter, version: '1.1', prettyErrors: false });
+  const parsed = parseAllDocuments(text, {
+    lineCounter,
+    version: '1.1',
+    prettyErrors: false,
+    customTags: asKubernetesReads,
+  });
   const documents = Array.isArray(parsed) ? parsed : [];
   for (const document of documents) {
     const error = document.errors[0];
