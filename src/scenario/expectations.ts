@@ -119,12 +119,14 @@ function checkPods(expected: NonNullable<Expectation['pods']>, observed: Observe
     const nodes = key === '*' ? observed.existingNodes.filter((n) => !listed.has(n)) : [key];
     for (const node of nodes) {
       const detail = key === '*' ? ` on ${node}` : '';
-      const found = checkNode(
-        ['pods', key],
-        want,
-        observed.pods.filter((p) => p.node === node),
-        detail,
-      );
+      const onNode = observed.pods.filter((p) => p.node === node);
+      const found = checkNode(['pods', key], want, onNode, detail);
+      // A key that names no node is most likely not meant as one (`pods: {total: 2}`).
+      if (found && key !== '*' && onNode.length === 0 && !observed.existingNodes.includes(key))
+        return {
+          ...found,
+          message: `${found.message} (there is no node ${key}; the keys of pods are node names, or *; the pods of every node together are podsTotal)`,
+        };
       if (found) return found;
     }
   }
