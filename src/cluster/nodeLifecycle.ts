@@ -34,7 +34,7 @@ const CONDITION_TAINTS: readonly { type: string; status: string; key: string }[]
 const sameTaint = (a: Taint, b: Taint) => a.key === b.key && a.effect === b.effect;
 
 /** Every taint this controller owns; any other taint on the node is left alone. */
-function isManaged(taint: Taint): boolean {
+export function isNodeLifecycleTaint(taint: Taint): boolean {
   if (taint.effect === 'NoSchedule')
     return taint.key === TaintNodeUnschedulable || CONDITION_TAINTS.some((c) => c.key === taint.key);
   if (taint.effect === 'NoExecute') return taint.key === TaintNodeNotReady || taint.key === TaintNodeUnreachable;
@@ -77,7 +77,7 @@ export class NodeLifecycleController implements ClusterComponent {
     const current = node.spec?.taints ?? [];
     const wanted = desiredNodeTaints(node, now);
     // Keep everything not ours plus ours that are still wanted (their timeAdded unchanged), then add the rest.
-    const next = current.filter((t) => !isManaged(t) || wanted.some((w) => sameTaint(w, t)));
+    const next = current.filter((t) => !isNodeLifecycleTaint(t) || wanted.some((w) => sameTaint(w, t)));
     for (const w of wanted) if (!next.some((t) => sameTaint(t, w))) next.push(w);
     if (jsonEqual(next, current)) return;
     const copy = deepCopy(node);

@@ -194,3 +194,40 @@ describe('docs/scenario.schema.json', () => {
     expect(committed).toBe(scenarioSchemaText());
   });
 });
+
+describe('taints the node lifecycle controller owns', () => {
+  const withNode = (node: string, extra = '') =>
+    [
+      'description: test',
+      'cluster:',
+      '  nodes:',
+      `    - ${node}`,
+      ...(extra ? [extra] : []),
+      'manifests: [manifests/agent.yaml]',
+      'steps:',
+      '  - sync',
+      '',
+    ].join('\n');
+
+  it('one the node does not call for is bad input at load, not silently removed', () => {
+    const error = inputError(
+      withNode('{ name: n0, taints: [{ key: node.kubernetes.io/not-ready, effect: NoSchedule }] }'),
+    );
+    expect(error.message).toContain(
+      'node n0: the taint node.kubernetes.io/not-ready:NoSchedule belongs to the node lifecycle controller',
+    );
+    expect(error.location).toMatchObject({ line: 4 });
+  });
+
+  it('one its conditions call for, or with node-lifecycle disabled, is fine', () => {
+    const taint = '[{ key: node.kubernetes.io/not-ready, effect: NoSchedule }]';
+    expect(() => loadScenario(scenarioFile(withNode(`{ name: n0, ready: false, taints: ${taint} }`)))).not.toThrow();
+    expect(() =>
+      loadScenario(scenarioFile(withNode(`{ name: n0, taints: ${taint} }`, '  disable: [node-lifecycle]'))),
+    ).not.toThrow();
+    const cordon = '[{ key: node.kubernetes.io/unschedulable, effect: NoSchedule }]';
+    expect(() =>
+      loadScenario(scenarioFile(withNode(`{ name: n0, unschedulable: true, taints: ${cordon} }`))),
+    ).not.toThrow();
+  });
+});

@@ -8,6 +8,7 @@ import type { Taint } from 'kubernetes-types/core/v1.js';
 import type { z } from 'zod';
 import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
 import type { ConditionStatus } from '../cluster/kubelet.js';
+import { desiredNodeTaints, isNodeLifecycleTaint } from '../cluster/nodeLifecycle.js';
 import { loadClusterDescription } from '../manifests/clusterDescription.js';
 import type { DaemonSetManifest } from '../manifests/daemonSetManifest.js';
 import { InputError, type SourceLocation, startOf } from '../manifests/inputError.js';
@@ -204,6 +205,25 @@ function parseStep(document: YamlDocument, raw: unknown, index: number): Step {
 }
 
 /** The scenario's nodes: a cluster description file's, then those written inline. */
+/**
+ * A taint the node lifecycle controller owns, on a node whose conditions do not call for it, would
+ * be removed by that controller at its first pass: bad input, said at load, not a silent change.
+ */
+function checkOwnedTaints(node: ScenarioNode): void {
+  const asNode = {
+    spec: { unschedulable: node.unschedulable },
+    status: { conditions: [{ type: 'Ready', status: node.ready }, ...node.conditions] },
+  };
+  const wanted = desiredNodeTaints(asNode, '');
+  for (const taint of node.taints) {
+    if (!isNodeLifecycleTaint(taint) || wanted.some((w) => w.key === taint.key && w.effect === taint.effect)) continue;
+    throw new InputError(
+      node.location,
+      `node ${node.name}: the taint ${taint.key}:${taint.effect} belongs to the node lifecycle controller, which removes it from a node whose conditions do not call for it; describe the condition instead (ready: false or "Unknown", unschedulable: true, conditions), or disable node-lifecycle`,
+    );
+  }
+}
+
 function loadNodes(document: YamlDocument, header: ScenarioHeader): ScenarioNode[] {
   const nodes: ScenarioNode[] = [];
   if (header.cluster.file !== undefined) {
@@ -370,6 +390,7 @@ export function loadScenario(file: string): Scenario {
       ]);
   }
   const nodes = loadNodes(document, header);
+  if (!(header.cluster.disable ?? []).includes('node-lifecycle')) for (const node of nodes) checkOwnedTaints(node);
   checkReferences(header.style ?? 'catch-up', steps, nodes, [...manifests, ...created]);
   const style = header.style ?? 'catch-up';
   if (style === 'stepwise') {
