@@ -205,6 +205,16 @@ function parseStep(document: YamlDocument, raw: unknown, index: number): Step {
 }
 
 /** The scenario's nodes: a cluster description file's, then those written inline. */
+/** `step 3 (taint)`: a step, as messages name it. */
+export function stepLabel(step: { number: number; kind: string }): string {
+  return `step ${step.number} (${step.kind})`;
+}
+
+/** Why `quiesce` and `cluster.disable` do not go together. */
+export function quiesceNeedsEveryComponent(step: Step, disabled: readonly string[]): string {
+  return `${stepLabel(step)}: quiesce settles the cluster as a healthy one does, every component running (it is what the model predicts a random run ends in), and ${disabled.join(', ')} ${disabled.length === 1 ? 'is' : 'are'} disabled in cluster.disable; use settle, which runs what is enabled, or remove cluster.disable`;
+}
+
 /**
  * A taint the node lifecycle controller owns, on a node whose conditions do not call for it, would
  * be removed by that controller at its first pass: bad input, said at load, not a silent change.
@@ -391,6 +401,10 @@ export function loadScenario(file: string): Scenario {
   }
   const nodes = loadNodes(document, header);
   if (!(header.cluster.disable ?? []).includes('node-lifecycle')) for (const node of nodes) checkOwnedTaints(node);
+  const disabled = header.cluster.disable ?? [];
+  const quiesce = steps.find((s) => s.kind === 'quiesce');
+  if (quiesce !== undefined && disabled.length > 0)
+    throw new InputError(quiesce.location, quiesceNeedsEveryComponent(quiesce, disabled));
   checkReferences(header.style ?? 'catch-up', steps, nodes, [...manifests, ...created]);
   const style = header.style ?? 'catch-up';
   if (style === 'stepwise') {

@@ -24,7 +24,7 @@ import { InputError, type SourceLocation } from '../manifests/inputError.js';
 import type { PathSegment } from '../manifests/yamlFile.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { checkExpectation, expectationName, type Mismatch, type Observed, type Writes } from './expectations.js';
-import { type Scenario, type Step, scenarioNodes } from './load.js';
+import { quiesceNeedsEveryComponent, type Scenario, type Step, scenarioNodes, stepLabel } from './load.js';
 import { type ManifestRef, resolveManifest } from './manifests.js';
 import { type DaemonSetRef, orphansOf, type PodFacts, podsOf, podTable, refText, revisionsOf } from './observe.js';
 import type { Count, StepArgs } from './schema.js';
@@ -142,10 +142,7 @@ export async function runScenario(
   }
 }
 
-/** `steps[3] (taint)`-style label of a step for messages. */
-export function stepLabel(step: { number: number; kind: string }): string {
-  return `step ${step.number} (${step.kind})`;
-}
+export { stepLabel } from './load.js';
 
 class ScenarioRun {
   readonly #scenario: Scenario;
@@ -683,7 +680,7 @@ class ScenarioRun {
   /** `quiesce`: the end of a random run; with invariants, the model's prediction and liveness too. */
   async #quiesce(step: Step & { kind: 'quiesce' }): Promise<void> {
     if (this.#disabled.size > 0)
-      throw new InputError(step.location, `${stepLabel(step)}: quiesce runs every component; remove cluster.disable`);
+      throw new InputError(step.location, quiesceNeedsEveryComponent(step, [...this.#disabled]));
     const maxAdvanceSeconds = step.args?.maxAdvanceSeconds ?? 3600;
     if (this.#monitor) {
       const found = await this.#monitor.quiesce(this.#system, { maxAdvanceSeconds });
