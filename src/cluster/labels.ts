@@ -43,7 +43,15 @@ function compile(selector: LabelSelector | undefined | null): SelectorResult {
     if (typeof test === 'string') return { ok: false, error: `matchExpressions[${i}]: ${test}` };
     tests.push(test);
   }
-  return { ok: true, matches: (labels) => tests.every((t) => t(labels ?? {})) };
+  // A plain loop: a sync matches every pod it lists.
+  return {
+    ok: true,
+    matches: (labels) => {
+      const given = labels ?? {};
+      for (const test of tests) if (!test(given)) return false;
+      return true;
+    },
+  };
 }
 
 function compileRequirement(req: LabelSelectorRequirement): ((labels: Labels) => boolean) | string {

@@ -35,7 +35,12 @@ import { compileLabelSelector } from './labels.js';
 // --- field paths and errors (field.Path, field.Error) ----------------------------------------
 
 /** `a.b` like field.Path.Child; the root path is ''. */
-const child = (path: string, ...names: string[]): string => [path, ...names].filter((p) => p !== '').join('.');
+const child = (path: string, ...names: string[]): string => {
+  // Field paths are built for every field of every write: a loop, not filter and join.
+  let out = path;
+  for (const name of names) if (name !== '') out = out === '' ? name : `${out}.${name}`;
+  return out;
+};
 /** `a[3]` like field.Path.Index. */
 const index = (path: string, i: number): string => `${path}[${i}]`;
 
@@ -72,8 +77,9 @@ const IsNegativeErrorMsg = 'must be greater than or equal to 0';
 // --- string formats (util/validation, api/validate/content) ----------------------------------
 
 const utf8 = new TextEncoder();
-/** Go's len(): bytes, not UTF-16 units. */
-const byteLength = (s: string): number => utf8.encode(s).length;
+const ASCII = /^[\x00-\x7f]*$/;
+/** Go's len(): bytes, not UTF-16 units (the same for ASCII, which names and label keys nearly always are). */
+const byteLength = (s: string): number => (ASCII.test(s) ? s.length : utf8.encode(s).length);
 
 const maxLenError = (n: number): string => `must be no more than ${n} characters`;
 /** content.MaxLenError: label keys and values say bytes (which is what they count). */

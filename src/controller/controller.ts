@@ -135,7 +135,7 @@ export class DaemonSetController implements ClusterComponent {
   }
 
   /** getNodesToDaemonPods for a cached DaemonSet: claims (adopts/releases) and groups its pods by target node. */
-  nodesToDaemonPods(ds: DaemonSet, includeDeletedTerminal: boolean): Map<string, Pod[]> {
+  nodesToDaemonPods(ds: DaemonSet, includeDeletedTerminal: boolean): ReadonlyMap<string, readonly Pod[]> {
     return this.#context(ds, objectKey(ds.metadata ?? {}), this.cache.nodes.list()).nodesToDaemonPods(
       includeDeletedTerminal,
     );
@@ -569,7 +569,9 @@ export class DaemonSetController implements ClusterComponent {
     // Over an unchanged cache a claim that adopted and released nothing gives the same pods
     // again, so that result (and its grouping by node) is reused; one that wrote is always
     // repeated, writes and all.
-    let claimed: { version: number; pods: Pod[]; grouped: Map<boolean, Map<string, Pod[]>> } | undefined;
+    let claimed:
+      | { version: number; pods: Pod[]; grouped: Map<boolean, ReadonlyMap<string, readonly Pod[]>> }
+      | undefined;
     const claim = (): { pods: Pod[]; reused: boolean } => {
       const version = this.cache.version;
       if (claimed !== undefined && claimed.version === version) return { pods: claimed.pods, reused: true };
@@ -599,9 +601,8 @@ export class DaemonSetController implements ClusterComponent {
       const { pods, reused } = claim();
       return reused ? pods.slice() : pods;
     };
-    // Callers get their own copies (maps and lists): they add entries to them.
-    const copyGrouping = (grouped: Map<string, Pod[]>) =>
-      new Map(Array.from(grouped, ([node, pods]) => [node, pods.slice()] as const));
+    // The grouping is read-only for every caller (manage, rolling update, status, history), so
+    // one sync shares it rather than copying it for each.
     return {
       ds,
       key,
@@ -619,7 +620,7 @@ export class DaemonSetController implements ClusterComponent {
         const { pods, reused } = claim();
         const memo = claimed;
         const known = reused ? memo?.grouped.get(includeDeletedTerminal) : undefined;
-        if (known !== undefined) return copyGrouping(known);
+        if (known !== undefined) return known;
         const grouped = new Map<string, Pod[]>();
         for (const pod of pods) {
           // Terminal pods that are already being deleted no longer block a replacement (#118587).
@@ -636,7 +637,7 @@ export class DaemonSetController implements ClusterComponent {
           if (list) list.push(pod);
           else grouped.set(nodeName, [pod]);
         }
-        memo?.grouped.set(includeDeletedTerminal, copyGrouping(grouped));
+        memo?.grouped.set(includeDeletedTerminal, grouped);
         return grouped;
       },
       nodeByName: (name) => this.cache.nodes.get(name),

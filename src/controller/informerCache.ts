@@ -61,6 +61,8 @@ export class InformerCache {
 
   /** Pods by the uid of their controller (the upstream "controllerUID" index), plus orphans under ''. */
   #podsByOwner = new Map<string, Set<string>>();
+  /** Each owner's pod keys, sorted, kept until that owner's set changes (every sync lists them). */
+  #sortedByOwner = new Map<string, readonly string[]>();
 
   #cacheOf(kind: Kind): KindCache<KindMap[Kind]> {
     switch (kind) {
@@ -94,7 +96,7 @@ export class InformerCache {
 
   /** Pods controlled by `uid` and orphans, in `namespace` (FilterPodsByOwner with includeOrphans). */
   podsOwnedByOrOrphan(uid: string, namespace: string): Pod[] {
-    const keys = [...(this.#podsByOwner.get(uid) ?? []), ...(this.#podsByOwner.get('') ?? [])].sort();
+    const keys = uid === '' ? this.#sortedKeys('') : mergeSorted(this.#sortedKeys(uid), this.#sortedKeys(''));
     const pods: Pod[] = [];
     for (const key of keys) {
       const pod = this.pods.get(key);
@@ -103,17 +105,53 @@ export class InformerCache {
     return pods;
   }
 
+  #sortedKeys(owner: string): readonly string[] {
+    let sorted = this.#sortedByOwner.get(owner);
+    if (sorted === undefined) {
+      sorted = [...(this.#podsByOwner.get(owner) ?? [])].sort();
+      this.#sortedByOwner.set(owner, sorted);
+    }
+    return sorted;
+  }
+
   #indexPod(key: string, before: Pod | undefined, after: Pod | undefined): void {
     const ownerOf = (p: Pod) => controllerRefOf(p)?.uid ?? '';
-    if (before) this.#podsByOwner.get(ownerOf(before))?.delete(key);
-    if (after) {
-      const owner = ownerOf(after);
-      let set = this.#podsByOwner.get(owner);
-      if (set === undefined) {
-        set = new Set();
-        this.#podsByOwner.set(owner, set);
-      }
+    const from = before === undefined ? undefined : ownerOf(before);
+    const to = after === undefined ? undefined : ownerOf(after);
+    if (from === to) return; // the same owner before and after: the key stays where it is
+    if (from !== undefined && this.#podsByOwner.get(from)?.delete(key)) this.#sortedByOwner.delete(from);
+    if (to === undefined) return;
+    let set = this.#podsByOwner.get(to);
+    if (set === undefined) {
+      set = new Set();
+      this.#podsByOwner.set(to, set);
+    }
+    if (!set.has(key)) {
       set.add(key);
+      this.#sortedByOwner.delete(to);
     }
   }
+}
+
+/** Two sorted key lists as one, in the order Array.prototype.sort gives strings. */
+function mergeSorted(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as string;
+    const y = b[j] as string;
+    if (x <= y) {
+      out.push(x);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  for (; i < a.length; i++) out.push(a[i] as string);
+  for (; j < b.length; j++) out.push(b[j] as string);
+  return out;
 }

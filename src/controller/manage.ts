@@ -22,15 +22,16 @@ export function failedPodsBackoffKey(ctx: SyncContext, nodeName: string): string
 export function podsShouldBeOnNode(
   ctx: SyncContext,
   node: Node,
-  nodeToDaemonPods: Map<string, Pod[]>,
+  nodeToDaemonPods: ReadonlyMap<string, readonly Pod[]>,
   hash: string,
+  /** Where to add the decision (manage collects every node's in one); a new one by default. */
+  result: NodeDecision = { nodesNeedingDaemonPods: [], podsToDelete: [] },
 ): NodeDecision {
   const { ds } = ctx;
   const nodeName = node.metadata?.name ?? '';
   const { shouldRun, shouldContinueRunning } = ctx.rules.shouldRun(node, ds);
   const daemonPods = nodeToDaemonPods.get(nodeName) ?? [];
   const exists = daemonPods.length > 0;
-  const result: NodeDecision = { nodesNeedingDaemonPods: [], podsToDelete: [] };
 
   if (shouldRun && !exists) {
     result.nodesNeedingDaemonPods.push(nodeName);
@@ -110,7 +111,14 @@ export function podsShouldBeOnNode(
 }
 
 /** getUnscheduledPodsWithoutNode: unbound pods pinned to nodes that no longer exist. */
-export function unscheduledPodsWithoutNode(nodes: readonly Node[], nodeToDaemonPods: Map<string, Pod[]>): string[] {
+export function unscheduledPodsWithoutNode(
+  nodes: readonly Node[],
+  nodeToDaemonPods: ReadonlyMap<string, readonly Pod[]>,
+): string[] {
+  // Usually every grouped node exists: nothing to look for.
+  let existing = 0;
+  for (const node of nodes) if (nodeToDaemonPods.has(node.metadata?.name ?? '')) existing++;
+  if (existing === nodeToDaemonPods.size) return [];
   const known = new Set(nodes.map((n) => n.metadata?.name ?? ''));
   const result: string[] = [];
   // Only the unknown names need sorting (sorting a subset keeps their relative order).
@@ -124,13 +132,9 @@ export function unscheduledPodsWithoutNode(nodes: readonly Node[], nodeToDaemonP
 
 export function manage(ctx: SyncContext, hash: string): Error[] {
   const nodeToDaemonPods = ctx.nodesToDaemonPods(false);
-  const nodesNeedingDaemonPods: string[] = [];
-  const podsToDelete: string[] = [];
-  for (const node of ctx.nodes) {
-    const decision = podsShouldBeOnNode(ctx, node, nodeToDaemonPods, hash);
-    nodesNeedingDaemonPods.push(...decision.nodesNeedingDaemonPods);
-    podsToDelete.push(...decision.podsToDelete);
-  }
+  const decisions: NodeDecision = { nodesNeedingDaemonPods: [], podsToDelete: [] };
+  for (const node of ctx.nodes) podsShouldBeOnNode(ctx, node, nodeToDaemonPods, hash, decisions);
+  const { nodesNeedingDaemonPods, podsToDelete } = decisions;
   if (ctx.rules.deleteUnscheduledPodsOfVanishedNodes) {
     podsToDelete.push(...unscheduledPodsWithoutNode(ctx.nodes, nodeToDaemonPods));
   }

@@ -2,7 +2,7 @@
  * Pure helpers of util/daemonset_util.go: the pod template a daemon pod is created from, how a
  * pod maps back to its node, and whether a pod is up to date.
  */
-import type { Affinity, Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import type { Affinity, Pod, PodCondition, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { parseTimestamp } from '../cluster/clock.js';
 import { isDeepFrozen } from '../cluster/nodeAffinity.js';
 import type { DaemonSet } from '../cluster/objects.js';
@@ -115,8 +115,12 @@ export function isPodUpdated(pod: Pod, hash: string, generation: bigint | number
   return generation !== undefined && labels[PodTemplateGenerationLabel] === String(generation);
 }
 
-export function readyCondition(pod: Pod) {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready');
+export function readyCondition(pod: Pod): PodCondition | undefined {
+  // A plain loop: every sync asks this of every pod several times.
+  const conditions = pod.status?.conditions;
+  if (conditions === undefined) return undefined;
+  for (const c of conditions) if (c.type === 'Ready') return c;
+  return undefined;
 }
 
 /** podutil.IsPodReady. */

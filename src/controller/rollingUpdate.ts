@@ -33,32 +33,33 @@ export function findUpdatedPodsOnNode(
  * updatedDesiredNodeCounts: every desired node gets an (empty) entry, then the budgets. Entries
  * come back in node-list order, then the remaining ones by name (upstream iterates a Go map).
  */
+const NO_PODS: readonly Pod[] = Object.freeze([]);
+
 export function updatedDesiredNodeCounts(
   ctx: SyncContext,
   nodes: readonly Node[],
-  nodeToDaemonPods: Map<string, Pod[]>,
-): { maxSurge: number; maxUnavailable: number; desired: number; entries: [string, Pod[]][] } {
+  nodeToDaemonPods: ReadonlyMap<string, readonly Pod[]>,
+): { maxSurge: number; maxUnavailable: number; desired: number; entries: [string, readonly Pod[]][] } {
+  // Upstream adds an empty entry to the map for each node that should run the pod and has none;
+  // here that entry is made where the entries are listed, and the (shared) grouping stays as it is.
   let desired = 0;
+  let listedFromGrouping = 0;
+  const ordered: [string, readonly Pod[]][] = [];
   for (const node of nodes) {
-    if (!ctx.rules.shouldRun(node, ctx.ds).shouldRun) continue;
-    desired++;
     const name = node.metadata?.name ?? '';
-    if (!nodeToDaemonPods.has(name)) nodeToDaemonPods.set(name, []);
+    const shouldRun = ctx.rules.shouldRun(node, ctx.ds).shouldRun;
+    if (shouldRun) desired++;
+    const grouped = nodeToDaemonPods.get(name);
+    if (grouped !== undefined) listedFromGrouping++;
+    const pods = grouped ?? (shouldRun ? NO_PODS : undefined);
+    if (pods !== undefined) ordered.push([name, pods]);
   }
   const { maxSurge, maxUnavailable } = ctx.rules.budgets(ctx.ds, desired);
-  const ordered: [string, Pod[]][] = [];
-  const seen = new Set<string>();
-  for (const node of nodes) {
-    const name = node.metadata?.name ?? '';
-    const pods = nodeToDaemonPods.get(name);
-    if (pods !== undefined) {
-      ordered.push([name, pods]);
-      seen.add(name);
-    }
-  }
-  // Only the names not listed yet need sorting (sorting a subset keeps their relative order).
-  for (const name of [...nodeToDaemonPods.keys()].filter((n) => !seen.has(n)).sort()) {
-    ordered.push([name, nodeToDaemonPods.get(name) as Pod[]]);
+  // Then the pods of nodes that no longer exist, by name (usually there are none).
+  const seen =
+    listedFromGrouping === nodeToDaemonPods.size ? undefined : new Set(nodes.map((n) => n.metadata?.name ?? ''));
+  for (const name of seen === undefined ? [] : [...nodeToDaemonPods.keys()].filter((n) => !seen.has(n)).sort()) {
+    ordered.push([name, nodeToDaemonPods.get(name) as readonly Pod[]]);
   }
   return { maxSurge, maxUnavailable, desired, entries: ctx.rules.orderRolloutNodes(ordered) };
 }

@@ -27,7 +27,7 @@ export interface SyncContext {
   readonly rules: ControllerRules;
   enqueueAfter(key: string, delayMs: number): void;
   /** Claimed pods grouped by target node (getNodesToDaemonPods). */
-  nodesToDaemonPods(includeDeletedTerminal: boolean): Map<string, Pod[]>;
+  nodesToDaemonPods(includeDeletedTerminal: boolean): ReadonlyMap<string, readonly Pod[]>;
   /** Claimed pods (getDaemonPods). */
   daemonPods(): Pod[];
   nodeByName(name: string): Node | undefined;
