@@ -4,7 +4,7 @@
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { invariantById } from '../../model/invariants.ts';
 import { type CampaignOptions, type CampaignProgress, type CampaignResult, runCampaign } from '../harness/campaign.js';
@@ -15,6 +15,7 @@ import { ALL_FEATURES, PROFILE_NAMES, type ProfileName } from '../harness/profil
 import { oracleLine, ruleCoverageLine } from '../harness/ruleCoverage.js';
 import type { SystemUnderTest } from '../harness/systemUnderTest.js';
 import { runCampaignInWorkers } from '../harness/workers.js';
+import { displayPath } from '../manifests/inputError.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { CaseLogBuilder } from '../report/caseLog.js';
 import {
@@ -335,7 +336,7 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
       if (profile.rules) io.stdout(`${ruleCoverageLine(profile.rules)}\n`);
       if (profile.oracleIncomplete !== undefined) io.stdout(`${oracleLine(profile.oracleIncomplete, result.runs)}\n\n`);
     }
-    const reportPath = relative(process.cwd(), join(runDir, 'report.json')) || join(runDir, 'report.json');
+    const reportPath = displayPath(join(runDir, 'report.json'));
     if (profile.verdict === 'skipped') {
       io.stdout(`Verdict: skipped (${(profile.skippedBecause ?? []).join('; ')})\nReport: ${reportPath}\n`);
       return ExitCode.Ok;

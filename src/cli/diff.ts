@@ -4,8 +4,9 @@
  * generated events; the first step where their writes or clusters differ is shrunk, printed side
  * by side and saved. Exit 0 = no divergence, 1 = a divergence, 2 = bad input or a broken side.
  */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Counterexample } from '../harness/campaign.js';
 import {
@@ -27,6 +28,7 @@ import {
 import { type Implementation, processImplementation, referenceImplementation } from '../harness/implementation.js';
 import { MUTANTS, mutantByName, VARIANTS } from '../harness/mutants.js';
 import { FAULT_EVENTS, PROFILE_NAMES, PROFILES, type ProfileName } from '../harness/profiles.js';
+import { displayPath } from '../manifests/inputError.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
 import { defaultRuns, defaultSeed, oneLine, resolveImplementation } from './check.js';
@@ -197,7 +199,7 @@ function saveDiffCounterexample(reportDir: string, file: DiffCounterexampleFile,
     `${DIFF_INVARIANT}-${file.profile}-seed${file.seed}-${sideSlug(options.left)}-vs-${sideSlug(options.right)}.json`,
   );
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
-  return relative(process.cwd(), path) || path;
+  return displayPath(path);
 }
 
 export async function runDiff(options: DiffOptions, context: CliContext): Promise<ExitCode> {

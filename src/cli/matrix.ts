@@ -7,14 +7,16 @@
  * Exit 0 = every implementation conforms (skipped profiles count as conforming), 1 = some
  * implementation violated an invariant, 2 = some implementation could not be checked.
  */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type CampaignResult, runCampaign } from '../harness/campaign.js';
 import { counterexampleFile, type ImplementationRef, saveCounterexample } from '../harness/counterexample.js';
 import type { Implementation } from '../harness/implementation.js';
 import { PROFILE_NAMES, type ProfileName } from '../harness/profiles.js';
 import { podTable } from '../harness/trace.js';
+import { displayPath } from '../manifests/inputError.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { type ProfileReport, profileReport } from '../report/conformanceReport.js';
 import { escapeHtml } from '../report/html.js';
@@ -316,7 +318,7 @@ export async function runMatrix(options: MatrixOptions, context: CliContext): Pr
   writeFileSync(join(dir, 'matrix.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(dir, 'matrix.html'), renderMatrixHtml(report));
   io.stdout(renderMatrixText(report));
-  io.stdout(`Report: ${relative(process.cwd(), join(dir, 'matrix.json')) || join(dir, 'matrix.json')}\n`);
+  io.stdout(`Report: ${displayPath(join(dir, 'matrix.json'))}\n`);
   for (const c of columns) {
     if (c.verdict === 'could-not-check')
       io.stderr(`dsconform: could not check ${c.label} (${c.implementation.name}): ${c.error}\n`);

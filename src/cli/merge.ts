@@ -4,10 +4,12 @@
  * would have written: report.json, junit.xml and index.html, plus the counterexample. Exit codes
  * are check's: 0 conforms, 1 violation, 2 could not check (or the shards cannot be merged).
  */
+
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { saveCounterexample } from '../harness/counterexample.js';
+import { displayPath } from '../manifests/inputError.js';
 import { type ConformanceReport, REPORT_SCHEMA } from '../report/conformanceReport.js';
 import { writeHtmlReport } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
@@ -78,7 +80,7 @@ export function runMerge(dirs: readonly string[], options: MergeOptions, context
       writeFileSync(join(runDir, 'report.json'), `${JSON.stringify(merged, null, 2)}\n`);
       writeFileSync(join(runDir, 'junit.xml'), renderJunit(merged));
       writeHtmlReport(runDir, merged);
-      const reportPath = relative(process.cwd(), join(runDir, 'report.json')) || join(runDir, 'report.json');
+      const reportPath = displayPath(join(runDir, 'report.json'));
       const runs = merged.profiles.reduce((n, p) => n + p.runs, 0);
       const failed = merged.profiles.find((p) => p.counterexample !== undefined);
       io.stdout(

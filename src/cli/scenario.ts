@@ -4,11 +4,11 @@
  * 2 = bad input (a malformed scenario) or the implementation could not be run.
  */
 import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { type Command, CommanderError } from 'commander';
 import { createColors } from 'picocolors';
 import { MUTANTS } from '../harness/mutants.js';
-import { formatLocation } from '../manifests/inputError.js';
+import { displayPath, formatLocation } from '../manifests/inputError.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { discoverScenarios } from '../scenario/discover.js';
 import { loadScenario } from '../scenario/load.js';
@@ -63,7 +63,7 @@ export async function runScenarios(
   // (src/cli/lifecycle.ts: Ctrl-C or SIGTERM stops the implementation's whole process group.)
   const stopOnSignal = onInterrupt(() => implementation.close(), implementation.name);
   const cwd = process.cwd();
-  const rel = (file: string) => relative(cwd, file) || file;
+  const rel = (file: string) => displayPath(file, cwd);
   io.stdout(
     `dsconform scenario: ${implementation.name}, ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}\n`,
   );

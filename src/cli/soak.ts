@@ -5,9 +5,10 @@
  * the false-alarm rate). Exit 0 = no failure, 1 = some case failed, 2 = could not check,
  * 130/143 = interrupted (the report of what ran is written first; --resume goes on from it).
  */
+
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CounterexampleFile, ImplementationRef } from '../harness/counterexample.js';
@@ -21,6 +22,7 @@ import {
   type SoakStreamResult,
   streamKey,
 } from '../harness/soak.js';
+import { displayPath } from '../manifests/inputError.js';
 import {
   distinctKey,
   renderSoakText,
@@ -210,7 +212,7 @@ function buildReport(
       ...(e.file.nonDeterministic ? { nonDeterministic: true as const } : {}),
       cases: e.cases,
       first: e.first,
-      file: relative(process.cwd(), path) || path,
+      file: displayPath(path),
       counterexample: e.file,
     };
   });
@@ -326,14 +328,14 @@ export async function runSoakCommand(options: SoakCliOptions, context: CliContex
   }
   const runId = soakRunId(ref, options);
   const runDir = join(options.reportDir, 'soak', runId);
-  const reportPath = relative(process.cwd(), join(runDir, 'soak.json')) || join(runDir, 'soak.json');
+  const reportPath = displayPath(join(runDir, 'soak.json'));
 
   let previous: SoakReport | undefined;
   const existing = options.resume ? undefined : readSoak(join(runDir, 'soak.json'));
   if (existing !== undefined && !existing.complete && existing.totals.runs > 0) {
     // Starting over would throw away hours of a long soak for a forgotten flag.
     io.stderr(
-      `dsconform: ${reportPath} holds an unfinished soak of ${existing.totals.runs} runs: add --resume to go on from it, or remove ${relative(process.cwd(), runDir) || runDir} to start over\n`,
+      `dsconform: ${reportPath} holds an unfinished soak of ${existing.totals.runs} runs: add --resume to go on from it, or remove ${displayPath(runDir)} to start over\n`,
     );
     return ExitCode.CouldNotCheck;
   }
@@ -616,12 +618,12 @@ export function mergeSoaksIn(dirs: readonly string[], reportDir: string, io: Cli
       ...merged,
       distinct: merged.distinct.map((d) => {
         const path = join(runDir, 'counterexamples', counterexampleName(d.counterexample, d.first));
-        return { ...d, file: relative(process.cwd(), path) || path };
+        return { ...d, file: displayPath(path) };
       }),
     };
     makeDirs(runDir);
     writeSoak(runDir, withFiles);
-    const reportPath = relative(process.cwd(), join(runDir, 'soak.json')) || join(runDir, 'soak.json');
+    const reportPath = displayPath(join(runDir, 'soak.json'));
     io.stdout(
       `soak: ${parts.length} report${parts.length > 1 ? 's' : ''} merged\n${renderSoakText(withFiles, reportPath)}`,
     );

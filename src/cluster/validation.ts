@@ -77,9 +77,9 @@ const IsNegativeErrorMsg = 'must be greater than or equal to 0';
 // --- string formats (util/validation, api/validate/content) ----------------------------------
 
 const utf8 = new TextEncoder();
-const ASCII = /^[\x00-\x7f]*$/;
-/** Go's len(): bytes, not UTF-16 units (the same for ASCII, which names and label keys nearly always are). */
-const byteLength = (s: string): number => (ASCII.test(s) ? s.length : utf8.encode(s).length);
+const PRINTABLE_ASCII = /^[ -~]*$/;
+/** Go's len(): bytes, not UTF-16 units (the same for printable ASCII, which names and label keys nearly always are). */
+const byteLength = (s: string): number => (PRINTABLE_ASCII.test(s) ? s.length : utf8.encode(s).length);
 
 const maxLenError = (n: number): string => `must be no more than ${n} characters`;
 /** content.MaxLenError: label keys and values say bytes (which is what they count). */

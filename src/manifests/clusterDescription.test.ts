@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generatedCluster, loadClusterDescription } from './clusterDescription.js';
@@ -68,8 +68,9 @@ describe('loadClusterDescription', () => {
 
   it('reports a bad taint effect at its line', () => {
     const path = join(CLUSTERS, 'invalid-taint-effect.yaml');
+    // Printed relative to the current directory, as every path dsconform prints inside it.
     expect(inputError(() => loadClusterDescription(path)).message).toBe(
-      `${path}:8:9: nodes[0].taints[0].effect: got the string "NoScheduled", expected one of "NoSchedule", "PreferNoSchedule", "NoExecute"`,
+      `${relative(process.cwd(), path)}:8:9: nodes[0].taints[0].effect: got the string "NoScheduled", expected one of "NoSchedule", "PreferNoSchedule", "NoExecute"`,
     );
   });
 

@@ -1,3 +1,5 @@
+import { isAbsolute, relative } from 'node:path';
+
 /**
  * A problem with something the user gave dsconform (a manifest, a cluster description), pinned to
  * the place in the file where it is, so that an editor or terminal can jump there.
@@ -25,7 +27,17 @@ export class InputError extends Error {
 
 /** `file:line:column`, the form compilers print and editors follow. */
 export function formatLocation(location: SourceLocation): string {
-  return `${location.file}:${location.line}:${location.column}`;
+  return `${displayPath(location.file)}:${location.line}:${location.column}`;
+}
+
+/**
+ * A path as dsconform prints it, the same rule everywhere: relative to the current directory when
+ * the file is inside it, absolute otherwise (never `../..`).
+ */
+export function displayPath(path: string, base: string = process.cwd()): string {
+  if (path === '' || !isAbsolute(path)) return path;
+  const rel = relative(base, path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
 /** The start of a file: where problems with the file as a whole are reported. */
