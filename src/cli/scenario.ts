@@ -74,7 +74,7 @@ export async function runScenarios(
         const line = step.location.line;
         const wrote =
           writes && (step.kind === 'sync' || step.kind === 'settle')
-            ? `  (creates ${writes.creates}, deletes ${writes.deletes})`
+            ? `  (creates ${writes.creates}, deletes ${writes.deletes}${writes.statusWrites > 0 ? `, status ${writes.statusWrites}` : ''}${writes.podPatches > 0 ? `, pod patches ${writes.podPatches}` : ''}${writes.revisionWrites > 0 ? `, revision writes ${writes.revisionWrites}` : ''})`
             : '';
         io.stdout(`  ${stepLabel(step)} line ${line}${wrote}\n${pods.map((p) => `      ${p}\n`).join('')}`);
       };

@@ -81,6 +81,30 @@ describe('runScenario', () => {
     expect(result.failure?.location).toMatchObject({ line: 15, column: 13 });
   });
 
+  it('checks status writes, pod patches and revision writes, on the step and in expect', async () => {
+    const passing = await run([
+      '  - createPod: { node: node-0, owner: none, revision: none }',
+      '  - sync: { creates: 2, podPatches: 1, revisionWrites: 1, statusWrites: 1 }',
+      '  - settle',
+      '  - sync',
+      '  - expect: { writes: { creates: 0, deletes: 0, podPatches: 0, revisionWrites: 0, statusWrites: 0 } }',
+    ]);
+    expect(passing.failure?.message).toBeUndefined();
+    expect(passing.verdict).toBe('pass');
+    // The same with one expected value changed fails at that step, naming the field.
+    const onStep = await run([
+      '  - createPod: { node: node-0, owner: none, revision: none }',
+      '  - sync: { creates: 2, podPatches: 2 }',
+    ]);
+    expect(onStep.failure).toMatchObject({ step: 2, kind: 'sync', message: 'writes.podPatches: expected 2, got 1' });
+    const inExpect = await run(['  - settle', '  - sync', '  - expect: { writes: { statusWrites: 1 } }']);
+    expect(inExpect.failure).toMatchObject({
+      step: 3,
+      kind: 'expect',
+      message: 'writes.statusWrites: expected 1, got 0',
+    });
+  });
+
   it('a step aimed at a node without a pod fails, naming the step', async () => {
     const result = await run(['  - failPod: node-0']);
     expect(result.verdict).toBe('fail');

@@ -23,7 +23,16 @@ import type { DaemonSetManifest } from '../manifests/daemonSetManifest.js';
 import { InputError, type SourceLocation } from '../manifests/inputError.js';
 import type { PathSegment } from '../manifests/yamlFile.js';
 import { AdapterError } from '../protocol/adapterError.js';
-import { checkExpectation, expectationName, type Mismatch, type Observed, type Writes } from './expectations.js';
+import {
+  addWrites,
+  checkExpectation,
+  expectationName,
+  type Mismatch,
+  NO_WRITES,
+  type Observed,
+  WRITE_KINDS,
+  type Writes,
+} from './expectations.js';
 import { quiesceNeedsEveryComponent, type Scenario, type Step, scenarioNodes, stepLabel } from './load.js';
 import { type ManifestRef, resolveManifest } from './manifests.js';
 import { type DaemonSetRef, orphansOf, type PodFacts, podsOf, podTable, refText, revisionsOf } from './observe.js';
@@ -595,8 +604,20 @@ class ScenarioRun {
   /** One controller step, with what it wrote. */
   async #controllerStep(): Promise<Writes & { wrote: boolean }> {
     const { applied } = await this.#system.apply({ type: 'CONTROLLER_SYNC' });
-    const writes = this.#system.lastStep?.controller;
-    return { wrote: applied, creates: writes?.creates.length ?? 0, deletes: writes?.deletes.length ?? 0 };
+    return { wrote: applied, ...this.#writesOfLastStep() };
+  }
+
+  /** The controller's writes in the system's last step, counted as `writes:` counts them. */
+  #writesOfLastStep(): Writes {
+    const w = this.#system.lastStep?.controller;
+    if (w === undefined) return NO_WRITES;
+    return {
+      creates: w.creates.length,
+      deletes: w.deletes.length,
+      statusWrites: w.statusWritten ? 1 : 0,
+      podPatches: w.podPatches,
+      revisionWrites: w.revisionWrites,
+    };
   }
 
   /** One pass of every enabled cluster component; true if any changed something. */
@@ -620,15 +641,13 @@ class ScenarioRun {
     const maxRounds = args.maxRounds ?? DEFAULT_SETTLE_ROUNDS;
     const budgetMs = (args.advanceTime ?? 0) * 1000;
     let advancedMs = 0;
-    let creates = 0;
-    let deletes = 0;
+    let total = NO_WRITES;
     for (let round = 1; round <= maxRounds; round++) {
       const before = this.#monitor ? this.#system.observe() : undefined;
-      const writes = await this.#controllerStep();
-      if (writes.wrote) this.#checkInvariants(before);
-      creates += writes.creates;
-      deletes += writes.deletes;
-      const changed = this.#componentsRound() || writes.wrote;
+      const { wrote, ...writes } = await this.#controllerStep();
+      if (wrote) this.#checkInvariants(before);
+      total = addWrites(total, writes);
+      const changed = this.#componentsRound() || wrote;
       if (changed) continue;
       const now = this.#cluster.clock.nowMs();
       const wake = this.#nextDeadlineMs(now);
@@ -637,11 +656,11 @@ class ScenarioRun {
         advancedMs += wake - now;
         continue;
       }
-      this.#lastWrites = { creates, deletes };
+      this.#lastWrites = total;
       this.#checkWrites(args);
       return;
     }
-    this.#lastWrites = { creates, deletes };
+    this.#lastWrites = total;
     throw new StepFailure(
       `${stepLabel(step)}: the controller and the cluster were still changing after ${maxRounds} rounds`,
     );
@@ -650,13 +669,10 @@ class ScenarioRun {
   /** `settle` in a stepwise run: the system's own rounds (controller, then every component), as while a random run settles. */
   async #settleStepwise(step: Step & { kind: 'settle' }): Promise<void> {
     const args = step.args ?? {};
-    let creates = 0;
-    let deletes = 0;
+    let total = NO_WRITES;
     let found: Violation | undefined;
     this.#system.onControllerStep = (before) => {
-      const writes = this.#system.lastStep?.controller;
-      creates += writes?.creates.length ?? 0;
-      deletes += writes?.deletes.length ?? 0;
+      total = addWrites(total, this.#writesOfLastStep());
       if (found === undefined && this.#monitor) found = this.#monitor.afterStep(this.#system.observe(), before);
     };
     let settled: SystemSettleResult;
@@ -668,7 +684,7 @@ class ScenarioRun {
     } finally {
       this.#system.onControllerStep = undefined;
     }
-    this.#lastWrites = { creates, deletes };
+    this.#lastWrites = total;
     if (found) this.#failInvariant(found);
     if (!settled.converged)
       throw new StepFailure(
@@ -718,12 +734,14 @@ class ScenarioRun {
     return future.length > 0 ? Math.min(...future) : undefined;
   }
 
-  /** `sync: {creates, deletes}`: the writes of the step just done. */
-  #checkWrites(args: { creates?: Count | undefined; deletes?: Count | undefined }): void {
-    if (args.creates === undefined && args.deletes === undefined) return;
-    const writes: { creates?: Count; deletes?: Count } = {};
-    if (args.creates !== undefined) writes.creates = args.creates;
-    if (args.deletes !== undefined) writes.deletes = args.deletes;
+  /** `sync: {creates, deletes, …}`: the writes of the step just done. */
+  #checkWrites(args: Partial<Record<(typeof WRITE_KINDS)[number], Count | undefined>>): void {
+    const writes: Partial<Record<(typeof WRITE_KINDS)[number], Count>> = {};
+    for (const kind of WRITE_KINDS) {
+      const want = args[kind];
+      if (want !== undefined) writes[kind] = want;
+    }
+    if (Object.keys(writes).length === 0) return;
     const found = checkExpectation({ writes }, this.#observed(undefined));
     // Written on the step itself: located without the `writes` prefix, named with it.
     if (found) throw new StepFailure(found.message, found.path.slice(1), expectationName(found.path));

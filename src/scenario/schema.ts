@@ -124,6 +124,15 @@ export const clusterSchema = z.strictObject({
 export const writesSchema = z.strictObject({
   creates: countSchema.optional().describe('Pods the controller created.'),
   deletes: countSchema.optional().describe('Pods the controller deleted (a deletionTimestamp set counts).'),
+  statusWrites: countSchema
+    .optional()
+    .describe('Controller syncs that changed the DaemonSet status (0 or 1 for a sync; a settle counts each).'),
+  podPatches: countSchema.optional().describe('Pod patches of the controller: adoptions and releases.'),
+  revisionWrites: countSchema
+    .optional()
+    .describe(
+      'ControllerRevision writes of the controller: creates, updates (renumbering), adoptions, releases, deletes.',
+    ),
 });
 
 /** Picks pods of a DaemonSet on a node: the oldest matching one unless `all`. */
