@@ -3,9 +3,10 @@
  * `reports/counterexamples/` with everything needed to replay it without fast-check.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { DsEvent } from '../../model/events.ts';
 import { readBoundedText, TooLargeError } from '../manifests/boundedRead.js';
+import { displayPath } from '../manifests/inputError.js';
 import type { Counterexample } from './campaign.js';
 import {
   COUNTEREXAMPLE_LIMITS,
@@ -101,7 +102,7 @@ export function saveCounterexample(reportDir: string, file: CounterexampleFile):
       : slug(file.implementation.name);
   const path = join(dir, `${file.invariant}-${file.profile}-seed${file.seed}-${who}.json`);
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
-  return relative(process.cwd(), path) || path;
+  return displayPath(resolve(path));
 }
 
 export function loadCounterexample(path: string): CounterexampleFile {

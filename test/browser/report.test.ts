@@ -5,14 +5,16 @@
  * page errors. Skipped (with the reason) when /usr/bin/chromium is not installed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots for people to look at (reports/ is not committed). */
+const SCREENSHOTS = fileURLToPath(new URL('../../reports/browser/', import.meta.url));
 const haveChromium = existsSync(CHROMIUM);
 const ROOT = new URL('../../', import.meta.url);
 
@@ -24,6 +26,7 @@ if (!haveChromium) {
 
 describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM})`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'dsconform-browser-'));
+  mkdirSync(SCREENSHOTS, { recursive: true });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('renders the summary, the verdicts and the counterexample trace without errors', async () => {
@@ -92,6 +95,39 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
       expect(await traceRows.count()).toBeGreaterThanOrEqual(1);
       expect(await page.locator('#trace').isVisible()).toBe(true);
       expect((await traceRows.first().locator('td.event').textContent())?.length ?? 0).toBeGreaterThan(0);
+
+      // Failure first: the box names the invariant, its statement, the message, the step and the
+      // replay command, and sits above the fold; its link leads to the counterexample.
+      const box = page.locator('#what-failed');
+      expect(await box.textContent()).toContain('DS-SAFE-04');
+      expect(await box.textContent()).toContain('no existing node has more than one live DaemonSet pod');
+      expect(await box.locator('#replay-command').textContent()).toContain('dsconform replay');
+      for (const [width, height] of [
+        [1280, 800],
+        [390, 844],
+      ] as const) {
+        await page.setViewportSize({ width, height });
+        const top = await box.evaluate(
+          (el) => el.getBoundingClientRect().top + (globalThis as unknown as { scrollY: number }).scrollY,
+        );
+        expect(top, `the "what failed" box at ${width} px`).toBeLessThan(height / 2);
+        // In the page: the document's width beyond the viewport's.
+        const overflow = await page.evaluate(() => {
+          const w = globalThis as unknown as {
+            innerWidth: number;
+            document: { documentElement: { scrollWidth: number } };
+          };
+          return w.document.documentElement.scrollWidth - w.innerWidth;
+        });
+        expect(overflow, `nothing wider than the viewport at ${width} px`).toBeLessThanOrEqual(0);
+        await page.screenshot({ path: join(SCREENSHOTS, `failing-report-${width}.png`) });
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await box.locator('a[href^="#counterexample-"]').click();
+      const heading = page.locator('h2[id^="counterexample-"]');
+      expect(await heading.evaluate((el) => el.getBoundingClientRect().top)).toBeLessThan(100);
+      // The failing invariant's row links to the counterexample too.
+      expect(await page.locator('#verdicts tr.fail a[href^="#counterexample-"]').count()).toBe(1);
 
       expect(errors).toEqual([]);
       expect(requests, 'the report is self-contained').toEqual([]);
