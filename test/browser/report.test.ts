@@ -135,4 +135,34 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
       await browser.close();
     }
   });
+
+  it('a passing report has no "what failed" box, and fits a phone too', async () => {
+    const passDir = join(dir, 'pass');
+    const run = spawnSync(
+      process.execPath,
+      ['bin/dsconform.mjs', 'check', '--profile', 'core', '--seed', '1', '--runs', '20', '--report-dir', passDir],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+    );
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const runs = readdirSync(join(passDir, 'conformance'));
+    const html = join(passDir, 'conformance', runs[0] as string, 'index.html');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+      expect((await page.locator('#summary .verdict').first().textContent())?.trim()).toBe('conforms');
+      expect(await page.locator('#what-failed').count()).toBe(0);
+      const overflow = await page.evaluate(() => {
+        const w = globalThis as unknown as {
+          innerWidth: number;
+          document: { documentElement: { scrollWidth: number } };
+        };
+        return w.document.documentElement.scrollWidth - w.innerWidth;
+      });
+      expect(overflow, 'nothing wider than the viewport at 390 px').toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(SCREENSHOTS, 'passing-report-390.png') });
+    } finally {
+      await browser.close();
+    }
+  });
 });
