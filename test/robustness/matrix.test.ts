@@ -4,7 +4,7 @@
  * process that declares it does not support rolling updates.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MatrixReport } from '../../src/cli/matrix.js';
 import { dsconform, lastLine, ROOT, stillRunningAfter } from './support.js';
@@ -59,7 +59,8 @@ describe('dsconform matrix', () => {
     // The FAIL row of the text table names the same invariant, and the counterexample is on disk.
     expect(run.stdout).toMatch(new RegExp(`^${mutant?.violation?.invariant} +pass +FAIL +skipped$`, 'm'));
     expect(run.stdout).toContain(`counterexample: ${mutant?.violation?.file}`);
-    const counterexample = JSON.parse(readFileSync(join(ROOT, mutant?.violation?.file ?? ''), 'utf8'));
+    // The path as dsconform printed it: relative to the current directory, or absolute outside it.
+    const counterexample = JSON.parse(readFileSync(resolve(ROOT, mutant?.violation?.file ?? ''), 'utf8'));
     expect(counterexample.implementation.controller).toBe(MUTANT);
     const html = readFileSync(join(run.reportDir, 'matrix', 'rolling-update-seed7', 'matrix.html'), 'utf8');
     expect(html).toContain('<td class="FAIL">FAIL <code>');

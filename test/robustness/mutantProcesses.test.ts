@@ -8,7 +8,7 @@
  * that the reference passes the same events.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MUTANTS } from '../../src/harness/mutants.js';
 import { dsconform, ROOT } from './support.js';
@@ -61,7 +61,7 @@ describe('mutants as processes', () => {
       expect(run.code, context).toBe(1);
       const file = /^Counterexample: (.+)$/m.exec(run.stdout)?.[1];
       expect(file, context).toBeDefined();
-      const path = join(ROOT, file ?? '');
+      const path = resolve(ROOT, file ?? ''); // relative to the current directory, or absolute outside it
       expect(existsSync(path), `${path} exists`).toBe(true);
       const counterexample = JSON.parse(readFileSync(path, 'utf8')) as {
         format: string;
