@@ -203,6 +203,11 @@ export interface ApiFailure {
   readonly applied?: boolean;
 }
 
+/** The failing request took effect before its reply was lost: only a timeout can say so. */
+export function isAppliedTimeout(failure: ApiFailure): boolean {
+  return failure.applied === true && failure.reason === 'Timeout';
+}
+
 /**
  * The API server fails the DaemonSet controller's pod creates in its next sync from the
  * (`after` + 1)-th on (500 InternalError unless `reason` says otherwise); creates after that sync
@@ -358,6 +363,17 @@ export type DsEvent =
 
 export type DsEventType = DsEvent['type'];
 
+/** The faults (issue 15): failures of the API server and of the controller's informers and process. */
+export const FAULT_EVENT_TYPES = [
+  'POD_CREATES_FAIL',
+  'POD_DELETES_FAIL',
+  'CONTROLLER_CRASHES',
+  'WATCH_RELISTED',
+  'STATUS_WRITE_CONFLICTS',
+  'POD_INFORMER_LAGS',
+  'WATCH_EVENTS_DUPLICATED',
+] as const satisfies readonly DsEventType[];
+
 /** Every event type, in documentation order. */
 export const EVENT_TYPES = [
   'NODE_ADDED',
@@ -382,13 +398,7 @@ export const EVENT_TYPES = [
   'POD_RELABELED',
   'POD_FINALIZER_ADDED',
   'POD_FINALIZER_REMOVED',
-  'POD_CREATES_FAIL',
-  'POD_DELETES_FAIL',
-  'CONTROLLER_CRASHES',
-  'WATCH_RELISTED',
-  'STATUS_WRITE_CONFLICTS',
-  'POD_INFORMER_LAGS',
-  'WATCH_EVENTS_DUPLICATED',
+  ...FAULT_EVENT_TYPES,
   'CONTROLLER_RESTARTED',
   'TIME_ADVANCED',
   'CONTROLLER_SYNC',

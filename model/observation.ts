@@ -134,6 +134,14 @@ export interface Observation extends Cluster {
   readonly lastStep?: StepRecord;
 }
 
+/**
+ * What a step is judged against: the observation before it, or, for a sync over a lagging cache,
+ * what that sync saw (StepRecord.seen).
+ */
+export function judgedAgainst(after: Observation, before: Observation): Observation {
+  return after.lastStep?.seen ?? before;
+}
+
 export function writeCount(w: ControllerWrites): number {
   return w.creates.length + w.deletes.length + (w.statusWritten ? 1 : 0) + w.revisionWrites + w.podPatches;
 }

@@ -163,6 +163,26 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
 }
 
 /**
+ * Events every state may meet even when they change nothing in the model's world: the
+ * controller's sync and restart (doing nothing, e.g. while deleting, is checked too), and the
+ * faults the model's world does not record (a broken watch, a conflicting status write, a lagging
+ * pod informer, events delivered twice).
+ */
+export function alwaysWorthTrying(event: DsEvent): boolean {
+  switch (event.type) {
+    case 'CONTROLLER_SYNC':
+    case 'CONTROLLER_RESTARTED':
+    case 'WATCH_RELISTED':
+    case 'STATUS_WRITE_CONFLICTS':
+    case 'POD_INFORMER_LAGS':
+    case 'WATCH_EVENTS_DUPLICATED':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
  * The events worth trying in `world`: those that change it; writes the API refuses (one
  * duplicate create, invalid specs: they drive the validation guards); a repeated delete;
  * the controller's sync and restart even when they should change nothing. TIME_ADVANCED counts only when
@@ -171,17 +191,7 @@ export function candidateEvents(world: World, options: UniverseOptions = {}): Ds
 export function universeEvents(world: World, options: UniverseOptions = {}): DsEvent[] {
   let alreadyExists = false;
   return candidateEvents(world, options).filter((event) => {
-    // The controller's sync is always worth a try: doing nothing (e.g. while deleting) is checked too.
-    if (event.type === 'CONTROLLER_SYNC' || event.type === 'CONTROLLER_RESTARTED') return true;
-    // A broken watch, a conflicting status write or a lagging pod informer changes nothing the
-    // model knows, but every state may meet one.
-    if (
-      event.type === 'WATCH_RELISTED' ||
-      event.type === 'STATUS_WRITE_CONFLICTS' ||
-      event.type === 'POD_INFORMER_LAGS' ||
-      event.type === 'WATCH_EVENTS_DUPLICATED'
-    )
-      return true;
+    if (alwaysWorthTrying(event)) return true;
     // A repeated delete of an object already being deleted changes nothing but is a real request.
     if (event.type === 'DS_DELETED' && world.daemonSet?.deleting !== undefined) return event.policy === 'Background';
     if (event.type === 'DS_CREATED' || event.type === 'STRATEGY_CHANGED') {

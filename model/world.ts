@@ -5,7 +5,7 @@
  * steps, which live in `controller.ts`, `kubelet.ts`, `scheduler.ts` and `garbageCollector.ts`).
  */
 import { TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE } from './eligibility.ts';
-import type { DsEvent, PodSelector } from './events.ts';
+import { type DsEvent, isAppliedTimeout, type PodSelector } from './events.ts';
 import { templateHash } from './history.ts';
 import type { StepRecord } from './observation.ts';
 import { isPodTerminal, isPodUpdatedFor, olderPodFirst } from './pods.ts';
@@ -374,21 +374,13 @@ export function applyEnvironmentEvent(world: World, event: DsEvent): World {
     }
     case 'POD_CREATES_FAIL': {
       const { createsFailApplied: _applied, ...rest } = world;
-      const applied = event.applied === true && event.reason === 'Timeout';
-      return {
-        ...rest,
-        createsFailAfter: Math.max(0, Math.floor(event.after)),
-        ...(applied ? { createsFailApplied: true } : {}),
-      };
+      const after = Math.max(0, Math.floor(event.after));
+      return { ...rest, createsFailAfter: after, ...(isAppliedTimeout(event) ? { createsFailApplied: true } : {}) };
     }
     case 'POD_DELETES_FAIL': {
       const { deletesFailApplied: _applied, ...rest } = world;
-      const applied = event.applied === true && event.reason === 'Timeout';
-      return {
-        ...rest,
-        deletesFailAfter: Math.max(0, Math.floor(event.after)),
-        ...(applied ? { deletesFailApplied: true } : {}),
-      };
+      const after = Math.max(0, Math.floor(event.after));
+      return { ...rest, deletesFailAfter: after, ...(isAppliedTimeout(event) ? { deletesFailApplied: true } : {}) };
     }
     case 'CONTROLLER_CRASHES':
       return { ...world, crashAfterWrites: Math.max(0, Math.floor(event.afterWrites)) };

@@ -6,9 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FAULT_EVENT_TYPES } from '../model/events.ts';
 import { referenceImplementation } from '../src/harness/implementation.js';
 import { MUTANTS, mutantOptionsForStore } from '../src/harness/mutants.js';
-import { FAULT_EVENTS } from '../src/harness/profiles.js';
 import { runCase } from '../src/harness/runner.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/scenario/run.js';
@@ -78,7 +78,7 @@ describe('fault-only mutants need the faults', () => {
         profile: mutant.profile,
         runs: runs(300),
         seed: seed(),
-        weights: Object.fromEntries(FAULT_EVENTS.map((t) => [t, 0])),
+        weights: Object.fromEntries(FAULT_EVENT_TYPES.map((t) => [t, 0])),
         implementation: referenceImplementation(`mutant ${mutant.name}`, mutantOptionsForStore(mutant)),
       });
       expect(result.counterexample?.failure, `caught without faults (seed ${result.seed})`).toBeUndefined();

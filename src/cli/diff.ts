@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { FAULT_EVENT_TYPES } from '../../model/events.ts';
 import type { Counterexample } from '../harness/campaign.js';
 import {
   COUNTEREXAMPLE_FORMAT,
@@ -27,7 +28,7 @@ import {
 } from '../harness/differential.js';
 import { type Implementation, processImplementation, referenceImplementation } from '../harness/implementation.js';
 import { MUTANTS, mutantByName, VARIANTS } from '../harness/mutants.js';
-import { FAULT_EVENTS, PROFILE_NAMES, PROFILES, type ProfileName } from '../harness/profiles.js';
+import { PROFILE_NAMES, PROFILES, type ProfileName } from '../harness/profiles.js';
 import { displayPath } from '../manifests/inputError.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
@@ -230,7 +231,7 @@ export async function runDiff(options: DiffOptions, context: CliContext): Promis
     // writes where an in-process side's differ (cause J): the faults `all` mixes in stay out.
     const faultsOff =
       (left.implementation.kind === 'process' || right.implementation.kind === 'process') &&
-      FAULT_EVENTS.some((t) => PROFILES[options.profile].weights[t] > 0);
+      FAULT_EVENT_TYPES.some((t) => PROFILES[options.profile].weights[t] > 0);
     io.stdout(
       `dsconform diff: ${left.implementation.name} (left) vs ${right.implementation.name} (right), profile ${options.profile}${faultsOff ? ' without API faults (a protocol side)' : ''}, seed ${options.seed}, ${options.caseIndex !== undefined ? `case ${options.caseIndex}` : `${options.runs} runs`}\n`,
     );
@@ -239,7 +240,7 @@ export async function runDiff(options: DiffOptions, context: CliContext): Promis
     let lastProgress = 0;
     const result: DiffCampaignResult = await runDiffCampaign(left.implementation, right.implementation, {
       profile: options.profile,
-      ...(faultsOff ? { weights: Object.fromEntries(FAULT_EVENTS.map((t) => [t, 0])) } : {}),
+      ...(faultsOff ? { weights: Object.fromEntries(FAULT_EVENT_TYPES.map((t) => [t, 0])) } : {}),
       runs: options.runs,
       seed: options.seed,
       nodes: options.nodes,

@@ -110,19 +110,25 @@ export function podsShouldBeOnNode(
   return result;
 }
 
+/** The grouping's node names that are not nodes (any more), sorted; usually there are none. */
+export function vanishedNodeNames(
+  nodes: readonly Node[],
+  nodeToDaemonPods: ReadonlyMap<string, readonly Pod[]>,
+): string[] {
+  let existing = 0;
+  for (const node of nodes) if (nodeToDaemonPods.has(node.metadata?.name ?? '')) existing++;
+  if (existing === nodeToDaemonPods.size) return [];
+  const known = new Set(nodes.map((n) => n.metadata?.name ?? ''));
+  return [...nodeToDaemonPods.keys()].filter((name) => !known.has(name)).sort();
+}
+
 /** getUnscheduledPodsWithoutNode: unbound pods pinned to nodes that no longer exist. */
 export function unscheduledPodsWithoutNode(
   nodes: readonly Node[],
   nodeToDaemonPods: ReadonlyMap<string, readonly Pod[]>,
 ): string[] {
-  // Usually every grouped node exists: nothing to look for.
-  let existing = 0;
-  for (const node of nodes) if (nodeToDaemonPods.has(node.metadata?.name ?? '')) existing++;
-  if (existing === nodeToDaemonPods.size) return [];
-  const known = new Set(nodes.map((n) => n.metadata?.name ?? ''));
   const result: string[] = [];
-  // Only the unknown names need sorting (sorting a subset keeps their relative order).
-  for (const nodeName of [...nodeToDaemonPods.keys()].filter((name) => !known.has(name)).sort()) {
+  for (const nodeName of vanishedNodeNames(nodes, nodeToDaemonPods)) {
     for (const pod of nodeToDaemonPods.get(nodeName) ?? []) {
       if (!pod.spec?.nodeName) result.push(pod.metadata?.name ?? '');
     }

@@ -3,6 +3,7 @@
  * new pods beside old ones within maxSurge (surge). Creates and deletes go through syncNodes.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { vanishedNodeNames } from './manage.js';
 import { getTemplateGeneration, isPodAvailable, isPodUpdated } from './podTemplate.js';
 import type { SyncContext } from './syncContext.js';
 import { syncNodes } from './syncNodes.js';
@@ -43,22 +44,17 @@ export function updatedDesiredNodeCounts(
   // Upstream adds an empty entry to the map for each node that should run the pod and has none;
   // here that entry is made where the entries are listed, and the (shared) grouping stays as it is.
   let desired = 0;
-  let listedFromGrouping = 0;
   const ordered: [string, readonly Pod[]][] = [];
   for (const node of nodes) {
     const name = node.metadata?.name ?? '';
     const shouldRun = ctx.rules.shouldRun(node, ctx.ds).shouldRun;
     if (shouldRun) desired++;
-    const grouped = nodeToDaemonPods.get(name);
-    if (grouped !== undefined) listedFromGrouping++;
-    const pods = grouped ?? (shouldRun ? NO_PODS : undefined);
+    const pods = nodeToDaemonPods.get(name) ?? (shouldRun ? NO_PODS : undefined);
     if (pods !== undefined) ordered.push([name, pods]);
   }
   const { maxSurge, maxUnavailable } = ctx.rules.budgets(ctx.ds, desired);
-  // Then the pods of nodes that no longer exist, by name (usually there are none).
-  const seen =
-    listedFromGrouping === nodeToDaemonPods.size ? undefined : new Set(nodes.map((n) => n.metadata?.name ?? ''));
-  for (const name of seen === undefined ? [] : [...nodeToDaemonPods.keys()].filter((n) => !seen.has(n)).sort()) {
+  // Then the pods of nodes that no longer exist, by name.
+  for (const name of vanishedNodeNames(nodes, nodeToDaemonPods)) {
     ordered.push([name, nodeToDaemonPods.get(name) as readonly Pod[]]);
   }
   return { maxSurge, maxUnavailable, desired, entries: ctx.rules.orderRolloutNodes(ordered) };

@@ -20,3 +20,13 @@ export const appliedOnlyOnTimeout = (failure: {
   applied?: boolean | undefined;
 }): boolean => failure.applied !== true || failure.reason === 'Timeout';
 export const APPLIED_ONLY_ON_TIMEOUT = { message: 'applied: true needs reason: Timeout', path: ['applied'] };
+
+/**
+ * A failing-writes fault (POD_CREATES_FAIL, POD_DELETES_FAIL): its `after`, how it fails, and
+ * `applied` only on a timeout. Scenario steps take it as it is; counterexample events add their
+ * `type`.
+ */
+const apiFaultFields = { after: z.number().int().min(0).max(1000), ...apiFailureFields };
+export const apiFaultSchema = z.strictObject(apiFaultFields).refine(appliedOnlyOnTimeout, APPLIED_ONLY_ON_TIMEOUT);
+export const apiFaultEventSchema = <T extends 'POD_CREATES_FAIL' | 'POD_DELETES_FAIL'>(type: T) =>
+  z.strictObject({ type: z.literal(type), ...apiFaultFields }).refine(appliedOnlyOnTimeout, APPLIED_ONLY_ON_TIMEOUT);

@@ -20,7 +20,7 @@ import {
   isValidPercent,
   nameIsDNSSubdomain,
 } from '../cluster/validation.js';
-import { APPLIED_ONLY_ON_TIMEOUT, apiFailureFields, appliedOnlyOnTimeout } from './apiFailureSchema.js';
+import { apiFaultEventSchema } from './apiFailureSchema.js';
 import { FLAKY_MUTANT_NAMES, MUTANTS } from './mutants.js';
 import { PROFILE_NAMES } from './profiles.js';
 
@@ -175,20 +175,8 @@ const EVENT_SCHEMAS = {
   POD_RELABELED: z.strictObject({ type: z.literal('POD_RELABELED'), ...pick, matches: z.boolean() }),
   POD_FINALIZER_ADDED: z.strictObject({ type: z.literal('POD_FINALIZER_ADDED'), ...pick }),
   POD_FINALIZER_REMOVED: z.strictObject({ type: z.literal('POD_FINALIZER_REMOVED'), ...pick }),
-  POD_CREATES_FAIL: z
-    .strictObject({
-      type: z.literal('POD_CREATES_FAIL'),
-      after: z.number().int().min(0).max(1000),
-      ...apiFailureFields,
-    })
-    .refine(appliedOnlyOnTimeout, APPLIED_ONLY_ON_TIMEOUT),
-  POD_DELETES_FAIL: z
-    .strictObject({
-      type: z.literal('POD_DELETES_FAIL'),
-      after: z.number().int().min(0).max(1000),
-      ...apiFailureFields,
-    })
-    .refine(appliedOnlyOnTimeout, APPLIED_ONLY_ON_TIMEOUT),
+  POD_CREATES_FAIL: apiFaultEventSchema('POD_CREATES_FAIL'),
+  POD_DELETES_FAIL: apiFaultEventSchema('POD_DELETES_FAIL'),
   CONTROLLER_CRASHES: z.strictObject({
     type: z.literal('CONTROLLER_CRASHES'),
     afterWrites: z.number().int().min(0).max(1000),

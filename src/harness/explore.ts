@@ -27,10 +27,11 @@ import {
 } from '../../model/allowedMoves.ts';
 import type { DsEvent } from '../../model/events.ts';
 import { type CheckContext, checkInvariants, type Invariant, type Violation } from '../../model/invariants.ts';
-import { type Observation, observe } from '../../model/observation.ts';
+import { judgedAgainst, type Observation, observe } from '../../model/observation.ts';
 import { canonicalWorldKey, isQuiet, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
 import {
+  alwaysWorthTrying,
   candidateEvents,
   SPECS,
   TEMPLATE_A,
@@ -265,15 +266,7 @@ export function universeTransitions(
   const out: { event: DsEvent; next: World }[] = [];
   for (const event of candidateEvents(world, options)) {
     let keep: boolean | undefined;
-    if (
-      event.type === 'CONTROLLER_SYNC' ||
-      event.type === 'CONTROLLER_RESTARTED' ||
-      event.type === 'WATCH_RELISTED' ||
-      event.type === 'STATUS_WRITE_CONFLICTS' ||
-      event.type === 'POD_INFORMER_LAGS' ||
-      event.type === 'WATCH_EVENTS_DUPLICATED'
-    )
-      keep = true;
+    if (alwaysWorthTrying(event)) keep = true;
     else if (event.type === 'DS_DELETED' && world.daemonSet?.deleting !== undefined)
       keep = event.policy === 'Background';
     else if (event.type === 'DS_CREATED' || event.type === 'STRATEGY_CHANGED') {
@@ -468,8 +461,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         trace.push({ event, description: describeExploreEvent(event), table: podTable(after) });
         // Earlier transitions were checked when the parent state was replayed.
         if (i === all.length - 1) {
-          // A sync over a lagging pod cache is judged against what it saw (as the monitor does).
-          const prev = after.lastStep?.seen ?? before;
+          const prev = judgedAgainst(after, before);
           const [v] = check({ obs: after, prev, history: [prev, after] }, ['always', 'step']);
           if (v) return finish({ violation: v, on: targetKind, trace, setupLength: setup.length, kind: 'violation' });
         }

@@ -6,7 +6,7 @@
  */
 import { INVARIANTS, type Invariant } from '../../model/invariants.ts';
 import { settleBound } from '../../model/liveness.ts';
-import { type Observation, writeCount } from '../../model/observation.ts';
+import { judgedAgainst, type Observation, writeCount } from '../../model/observation.ts';
 import { compareWithExpectation, expectedAtQuiescence, oracleIsComplete, type Violation } from '../../model/oracle.ts';
 import { RuleTracker } from '../../model/rules.ts';
 import type { SystemUnderTest } from './systemUnderTest.js';
@@ -66,8 +66,7 @@ export class InvariantMonitor {
 
   /** After one event or step: the per-step invariants between the last observation and `after`. */
   afterStep(after: Observation, before: Observation = this.#before): Violation | undefined {
-    // A sync over a lagging cache is judged against what it saw (StepRecord.seen).
-    const prev = after.lastStep?.seen ?? before;
+    const prev = judgedAgainst(after, before);
     this.#history.push(after);
     this.rules.step(prev, after);
     const violation = this.#evaluate(this.#perStep, { obs: after, prev, history: this.#history });

@@ -3,7 +3,7 @@
  * weights plus the features it needs from the implementation; an implementation that declares it
  * lacks a feature gets the profiles that need it reported as skipped, not failed.
  */
-import type { DsEventType } from '../../model/events.ts';
+import { type DsEventType, FAULT_EVENT_TYPES } from '../../model/events.ts';
 import { DEFAULT_WEIGHTS } from './arbitraries.js';
 
 export type ProfileName = 'core' | 'taints' | 'rolling-update' | 'deletion' | 'all' | 'faults';
@@ -40,16 +40,6 @@ export const TAINT_EVENTS: DsEventType[] = [
 ];
 export const ROLLOUT_EVENTS: DsEventType[] = ['TEMPLATE_UPDATED', 'STRATEGY_CHANGED'];
 const DELETION_EVENTS: DsEventType[] = ['DS_DELETED'];
-/** The API faults (issue 15): only the faults profile draws them. */
-export const FAULT_EVENTS: DsEventType[] = [
-  'POD_CREATES_FAIL',
-  'POD_DELETES_FAIL',
-  'CONTROLLER_CRASHES',
-  'WATCH_RELISTED',
-  'STATUS_WRITE_CONFLICTS',
-  'POD_INFORMER_LAGS',
-  'WATCH_EVENTS_DUPLICATED',
-];
 
 function weights(changes: Partial<Record<DsEventType, number>>): Record<DsEventType, number> {
   return { ...DEFAULT_WEIGHTS, ...changes };
@@ -102,7 +92,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     name: 'all',
     description: 'everything at once, API faults and crashes included at a low rate',
     // Each fault at weight 1: about one event in ten is a fault.
-    weights: weights(Object.fromEntries(FAULT_EVENTS.map((t) => [t, 1]))),
+    weights: weights(Object.fromEntries(FAULT_EVENT_TYPES.map((t) => [t, 1]))),
     requires: [],
   },
   faults: {

@@ -5,7 +5,13 @@
  * vocabulary.
  */
 import type { Pod as K8sPod } from 'kubernetes-types/core/v1.js';
-import type { ApiFailure, DsEvent, DsEventType, PodSelector } from '../../model/events.ts';
+import {
+  type ApiFailure,
+  type DsEvent,
+  type DsEventType,
+  isAppliedTimeout,
+  type PodSelector,
+} from '../../model/events.ts';
 import { EXPECTATIONS_TIMEOUT_SECONDS } from '../../model/liveness.ts';
 import {
   type ControllerWrites,
@@ -455,8 +461,7 @@ export class SimulatedSystem {
       case 'CONTROLLER_SYNC':
         return { applied: await this.#controllerSync() };
       case 'POD_CREATES_FAIL':
-        this.#createsFailAfter = Math.max(0, Math.floor(event.after));
-        this.#createsFailure = event;
+        this.#createsFail = { after: Math.max(0, Math.floor(event.after)), failure: event };
         return { applied: true };
       case 'STATUS_WRITE_CONFLICTS':
         this.#statusConflictArmed = true;
@@ -473,8 +478,7 @@ export class SimulatedSystem {
         this.#relistArmed = true;
         return { applied: true };
       case 'POD_DELETES_FAIL':
-        this.#deletesFailAfter = Math.max(0, Math.floor(event.after));
-        this.#deletesFailure = event;
+        this.#deletesFail = { after: Math.max(0, Math.floor(event.after)), failure: event };
         return { applied: true };
       case 'CONTROLLER_CRASHES':
         this.#crashAfterWrites = Math.max(0, Math.floor(event.afterWrites));
@@ -492,10 +496,11 @@ export class SimulatedSystem {
     }
   }
 
-  /** Pod creates of the next controller sync fail from the (n + 1)-th on (POD_CREATES_FAIL). */
-  #createsFailAfter: number | undefined;
-  /** How they fail (500 by default; a timeout may have been applied). */
-  #createsFailure: ApiFailure = {};
+  /**
+   * Pod creates of the next controller sync fail from the (after + 1)-th on, as `failure` says
+   * (POD_CREATES_FAIL: 500 by default; a timeout may have been applied).
+   */
+  #createsFail: { after: number; failure: ApiFailure } | undefined;
   /** The create attempts of the controller step being recorded, when a failure was armed for it. */
   #attempts: boolean[] | undefined;
   /**
@@ -529,9 +534,8 @@ export class SimulatedSystem {
   #podsUnseenIfRelisted = false;
   /** The next controller sync crashes once it has sent this many writes (CONTROLLER_CRASHES). */
   #crashAfterWrites: number | undefined;
-  /** Pod deletes of the next controller sync fail from the (n + 1)-th on (POD_DELETES_FAIL). */
-  #deletesFailAfter: number | undefined;
-  #deletesFailure: ApiFailure = {};
+  /** Pod deletes of the next controller sync fail likewise (POD_DELETES_FAIL). */
+  #deletesFail: { after: number; failure: ApiFailure } | undefined;
   /** How many pod deletes the API server refused in the controller step being recorded. */
   #deleteFailures = 0;
   /** The pod deletes the controller sent in the step being recorded, when it was judged against what it saw (lagging). */
@@ -626,9 +630,11 @@ export class SimulatedSystem {
       this.#podsUnseenIfRelisted = false;
     }
     this.#relistArmed = false;
-    const failAfter = this.#createsFailAfter;
+    const createsFail = this.#createsFail;
+    const failAfter = createsFail?.after;
     const crashAfter = this.#crashAfterWrites;
-    const deletesFailAfter = this.#deletesFailAfter;
+    const deletesFail = this.#deletesFail;
+    const deletesFailAfter = deletesFail?.after;
     if (
       failAfter === undefined &&
       crashAfter === undefined &&
@@ -637,9 +643,9 @@ export class SimulatedSystem {
       !lagging
     )
       return this.#driver.step();
-    this.#createsFailAfter = undefined;
+    this.#createsFail = undefined;
     this.#crashAfterWrites = undefined;
-    this.#deletesFailAfter = undefined;
+    this.#deletesFail = undefined;
     let deletes = 0;
     const attempts: boolean[] = [];
     if (failAfter !== undefined) this.#attempts = attempts;
@@ -676,7 +682,7 @@ export class SimulatedSystem {
       }
       if (deletesFailAfter !== undefined && verb === 'delete' && kind === 'Pod' && deletes++ >= deletesFailAfter) {
         this.#deleteFailures++;
-        return injectedFailure(this.#deletesFailure, 'pod deletes fail in this sync (POD_DELETES_FAIL)');
+        return injectedFailure(deletesFail?.failure ?? {}, 'pod deletes fail in this sync (POD_DELETES_FAIL)');
       }
       // Over a lagging cache a delete may meet a pod already terminating or gone, which no watch
       // event records: the request is the controller's decision all the same.
@@ -685,7 +691,7 @@ export class SimulatedSystem {
       const ok = attempts.length < failAfter;
       attempts.push(ok);
       if (ok) return undefined;
-      const failure = injectedFailure(this.#createsFailure, 'pod creates fail in this sync (POD_CREATES_FAIL)');
+      const failure = injectedFailure(createsFail?.failure ?? {}, 'pod creates fail in this sync (POD_CREATES_FAIL)');
       if (!(failure instanceof ApiError)) this.#unacknowledged.push(name);
       return failure;
     });
@@ -797,12 +803,11 @@ export class SimulatedSystem {
 
 /** The error an injected API fault answers with: at once, or (a timeout the server had applied) once the request took effect. */
 function injectedFailure(failure: ApiFailure, what: string): ApiError | { afterApplying: ApiError } {
-  const reason = failure.reason ?? 'InternalError';
-  if (reason === 'Timeout' && failure.applied === true)
+  if (isAppliedTimeout(failure))
     return {
       afterApplying: new ApiError('Timeout', `injected: the reply timed out, the request was applied: ${what}`),
     };
-  return new ApiError(reason, `injected: ${what}`);
+  return new ApiError(failure.reason ?? 'InternalError', `injected: ${what}`);
 }
 
 /** What the controller wrote, read back from the watch events of its step. */

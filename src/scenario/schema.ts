@@ -5,7 +5,7 @@
  * reported against that action, not as "no union member matched".
  */
 import { z } from 'zod';
-import { APPLIED_ONLY_ON_TIMEOUT, apiFailureFields, appliedOnlyOnTimeout } from '../harness/apiFailureSchema.js';
+import { apiFaultSchema } from '../harness/apiFailureSchema.js';
 import { clusterDescriptionSchema } from '../manifests/clusterDescription.js';
 import { atMost, INPUT_LIMITS } from '../manifests/limits.js';
 
@@ -424,18 +424,12 @@ export const STEP_SCHEMAS = {
   succeedPod: nodeOrPick.describe('The pod’s containers exit 0: phase Succeeded.'),
   deletePod: deletePodStep.describe('A user deletes the pod (gracefully).'),
   createPod: createPodStep,
-  failCreates: z
-    .strictObject({ after: z.number().int().min(0).max(1000), ...apiFailureFields })
-    .refine(appliedOnlyOnTimeout, APPLIED_ONLY_ON_TIMEOUT)
-    .describe(
-      'A fault: the API server fails the pod creates of the next sync from the (after + 1)-th on (reason: InternalError 500 by default, TooManyRequests 429, Timeout 504; applied: a timeout after the pod was made); the controller must stop after the failed slow-start batch.',
-    ),
-  failDeletes: z
-    .strictObject({ after: z.number().int().min(0).max(1000), ...apiFailureFields })
-    .refine(appliedOnlyOnTimeout, APPLIED_ONLY_ON_TIMEOUT)
-    .describe(
-      'A fault: the API server fails the pod deletes of the next sync from the (after + 1)-th on (reason and applied as for failCreates); the controller must lower its expectations and retry.',
-    ),
+  failCreates: apiFaultSchema.describe(
+    'A fault: the API server fails the pod creates of the next sync from the (after + 1)-th on (reason: InternalError 500 by default, TooManyRequests 429, Timeout 504; applied: a timeout after the pod was made); the controller must stop after the failed slow-start batch.',
+  ),
+  failDeletes: apiFaultSchema.describe(
+    'A fault: the API server fails the pod deletes of the next sync from the (after + 1)-th on (reason and applied as for failCreates); the controller must lower its expectations and retry.',
+  ),
   crashController: z
     .strictObject({ afterWrites: z.number().int().min(0).max(1000) })
     .describe(
