@@ -12,6 +12,7 @@
 //	{"op":"create","object":<apps/v1 DaemonSet>}
 //	{"op":"update","old":<apps/v1 DaemonSet as stored>,"object":<apps/v1 DaemonSet>}
 //	{"op":"updateStatus","old":<as stored>,"object":<apps/v1 DaemonSet>}
+//	{"op":"decode","body":<base64 request body>}   (wire.go: any encoding a client sends, as JSON)
 //
 // Answers (stdout, one JSON object per line, in order):
 //
@@ -57,6 +58,8 @@ type request struct {
 	Op     string          `json:"op"`
 	Object json.RawMessage `json:"object"`
 	Old    json.RawMessage `json:"old,omitempty"`
+	// Body is a raw request body for "decode" (base64 in the request line).
+	Body []byte `json:"body,omitempty"`
 }
 
 type fieldError struct {
@@ -271,8 +274,10 @@ func serve(in io.Reader, out io.Writer) error {
 					a = update(req, false)
 				case "updateStatus":
 					a = update(req, true)
+				case "decode":
+					a = decodeWire(req)
 				default:
-					a = badRequest(fmt.Errorf("unknown op %q (create, update, updateStatus)", req.Op))
+					a = badRequest(fmt.Errorf("unknown op %q (create, update, updateStatus, decode)", req.Op))
 				}
 			}
 			body, err := json.Marshal(a)

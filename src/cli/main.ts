@@ -18,6 +18,7 @@ import { registerReferenceController } from './referenceController.js';
 import { registerReplay } from './replay.js';
 import { registerReport } from './report.js';
 import { registerScenario } from './scenario.js';
+import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerSoak } from './soak.js';
 
@@ -61,6 +62,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerReplay,
   registerReport,
   registerScenario,
+  registerServe,
   registerSimulate,
   registerSoak,
   registerReferenceController,

@@ -145,7 +145,7 @@ export function simulate(
   };
 }
 
-function addNodes(cluster: SimulatedCluster, description: ClusterDescription): void {
+export function addNodes(cluster: SimulatedCluster, description: ClusterDescription): void {
   description.nodes.forEach((node, index) => {
     try {
       cluster.addNode(node.name, {

@@ -239,6 +239,14 @@ export class ObjectStore {
     return String(this.#resourceVersion);
   }
 
+  /**
+   * Takes the next resourceVersion for a write kept outside this store: the served API's other
+   * kinds (namespaces, events...) share the one sequence, as everything in etcd shares one revision.
+   */
+  nextResourceVersion(): string {
+    return String(++this.#resourceVersion);
+  }
+
   setFaultInjector(injector: FaultInjector | undefined): void {
     this.#faults = injector;
   }

@@ -125,7 +125,9 @@ export async function ensureUpstreamApi(
 
 export type ApiRequest =
   | { op: 'create'; object: unknown }
-  | { op: 'update' | 'updateStatus'; old: unknown; object: unknown };
+  | { op: 'update' | 'updateStatus'; old: unknown; object: unknown }
+  /** A request body in any encoding a client sends (base64), answered as wire JSON in `object`. */
+  | { op: 'decode'; body: string };
 
 /** One field error as upstream's field.Error has it. */
 export interface UpstreamFieldError {

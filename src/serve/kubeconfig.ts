@@ -1,0 +1,27 @@
+/**
+ * The kubeconfig `dsconform serve` writes: one cluster (plain HTTP on loopback, which kubectl and
+ * client libraries accept for an http:// server), one user without credentials (the served API
+ * does not authenticate: it listens on 127.0.0.1 only) and one context, current.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { stringify } from 'yaml';
+
+export const SERVED_CONTEXT = 'dsconform';
+
+export function kubeconfigFor(server: string, namespace = 'default'): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: SERVED_CONTEXT, cluster: { server } }],
+    users: [{ name: SERVED_CONTEXT, user: {} }],
+    contexts: [{ name: SERVED_CONTEXT, context: { cluster: SERVED_CONTEXT, user: SERVED_CONTEXT, namespace } }],
+    'current-context': SERVED_CONTEXT,
+    preferences: {},
+  });
+}
+
+export function writeKubeconfig(file: string, server: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, kubeconfigFor(server), { mode: 0o600 });
+}
