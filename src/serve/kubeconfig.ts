@@ -1,6 +1,6 @@
 /**
  * The kubeconfig `dsconform serve` writes: one cluster (plain HTTP on loopback, which kubectl and
- * client libraries accept for an http:// server), one user without credentials (the served API
+ * client libraries accept for an http:// server; client-node only with insecure-skip-tls-verify), one user without credentials (the served API
  * does not authenticate: it listens on 127.0.0.1 only) and one context, current.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,8 @@ export function kubeconfigFor(server: string, namespace = 'default'): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: SERVED_CONTEXT, cluster: { server } }],
+    // client-node refuses an http:// server unless TLS verification is off (there is no TLS to verify).
+    clusters: [{ name: SERVED_CONTEXT, cluster: { server, 'insecure-skip-tls-verify': true } }],
     users: [{ name: SERVED_CONTEXT, user: {} }],
     contexts: [{ name: SERVED_CONTEXT, context: { cluster: SERVED_CONTEXT, user: SERVED_CONTEXT, namespace } }],
     'current-context': SERVED_CONTEXT,

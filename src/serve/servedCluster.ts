@@ -25,15 +25,21 @@ export interface ServedSettleResult {
   stillChanging: string[];
 }
 
+export interface ServedClusterOptions {
+  /** How many changes the watch cache keeps (a watch from before them gets 410 Gone). */
+  changeLogCapacity?: number;
+}
+
 export class ServedCluster {
   readonly cluster: SimulatedCluster;
-  readonly changes = new ChangeLog();
+  readonly changes: ChangeLog;
   readonly generic: GenericStore;
   /** How many of the store's recorded events have been published as Event objects. */
   #eventsPublished = 0;
 
-  constructor(cluster: SimulatedCluster) {
+  constructor(cluster: SimulatedCluster, options: ServedClusterOptions = {}) {
     this.cluster = cluster;
+    this.changes = new ChangeLog(options.changeLogCapacity);
     const store = cluster.store;
     this.generic = new GenericStore({
       nextResourceVersion: () => store.nextResourceVersion(),
