@@ -62,19 +62,35 @@ export async function startServe(options: ServeOptions, log?: (line: string) => 
   const served = new ServedCluster(cluster);
   const driver = new WallClockDriver(served);
   const wireDecoder = new WireDecoder(log);
-  // Built (or found in the cache) in the background: the first protobuf write waits only if needed.
-  wireDecoder
-    .prepare()
-    .catch((e: unknown) =>
-      log?.(`dsconform serve: protobuf bodies will be refused: ${e instanceof Error ? e.message : String(e)}`),
-    );
   const server = new ApiServer(served, {
     wireDecoder,
     onWrite: () => driver.afterWrite(),
     ...(options.verbose && log ? { log } : {}),
   });
-  const url = await server.listen(options.port);
-  writeKubeconfig(options.kubeconfig, url);
+  let url: string;
+  try {
+    url = await server.listen(options.port);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : String(e);
+    throw new InvalidArgumentError(`--port ${options.port}: cannot listen on 127.0.0.1:${options.port}: ${why}`);
+  }
+  // Built (or found in the cache) in the background: the first protobuf write waits only if needed.
+  void wireDecoder
+    .prepare()
+    .catch((e: unknown) =>
+      log?.(`dsconform serve: protobuf bodies will be refused: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  try {
+    writeKubeconfig(options.kubeconfig, url);
+  } catch (e) {
+    await server.close();
+    await wireDecoder.close();
+    const why = (e as { code?: string }).code ?? String(e);
+    throw new InvalidArgumentError(
+      `--kubeconfig ${displayPath(options.kubeconfig)}: cannot write the kubeconfig (${why})`,
+    );
+  }
   driver.start();
   return {
     url,
