@@ -6,7 +6,13 @@ import { type CliIO, main } from '../../src/cli/main.js';
 
 async function serveCli(...args: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = '';
-  const io: CliIO = { stdout: () => {}, stderr: (text) => void (stderr += text), color: false };
+  const io: CliIO = {
+    stdout: () => {},
+    stderr: (text) => {
+      stderr += text;
+    },
+    color: false,
+  };
   const code = await main(['node', 'dsconform', 'serve', ...args], io);
   return { code, stderr };
 }
