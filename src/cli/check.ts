@@ -27,7 +27,7 @@ import {
 } from '../report/conformanceReport.js';
 import { writeHtmlReport } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
-import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
+import { servedUpstreamCommand, UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
 import { ExitCode } from './exitCodes.js';
 import { onInterrupt } from './lifecycle.js';
 import type { CliContext, CliIO, RegisterCommand } from './main.js';
@@ -35,6 +35,8 @@ import { ensureOutputDirectory } from './outputDir.js';
 
 export interface CheckOptions {
   controller?: string;
+  /** --serve: the command of a controller that reconciles the served cluster (docs/serve.md). */
+  serve?: string[];
   kubeconfig?: string;
   /** With --kubeconfig: the context to use instead of the file's current one. */
   context?: string;
@@ -90,6 +92,7 @@ export async function resolveCheckTarget(
   options: Pick<
     CheckOptions,
     | 'controller'
+    | 'serve'
     | 'kubeconfig'
     | 'mutant'
     | 'stepTimeout'
@@ -100,6 +103,21 @@ export async function resolveCheckTarget(
   >,
   io: CliIO,
 ): Promise<{ implementation: Implementation<SystemUnderTest>; ref: ImplementationRef }> {
+  if (options.serve !== undefined) {
+    if (options.controller !== undefined || options.mutant !== undefined || options.kubeconfig !== undefined)
+      throw new InvalidArgumentError(
+        '--serve checks the controller command given after --; it does not combine with --controller, --mutant or --kubeconfig',
+      );
+    const { servedControllerImplementation } = await import('../serve/servedController.js');
+    const implementation = await servedControllerImplementation(options.serve, {
+      timing: {
+        ...(options.convergenceTimeout !== undefined ? { convergenceTimeoutMs: options.convergenceTimeout } : {}),
+        ...(options.stableFor !== undefined ? { stableForMs: options.stableFor } : {}),
+      },
+      log: (line) => io.stderr(`dsconform: ${line}\n`),
+    });
+    return { implementation, ref: { name: implementation.name, kind: 'process' } };
+  }
   if (options.kubeconfig === undefined) return resolveImplementation(options, io);
   if (options.controller !== undefined || options.mutant !== undefined)
     throw new InvalidArgumentError('--kubeconfig checks a cluster; it does not combine with --controller or --mutant');
@@ -165,7 +183,26 @@ function progressLine(io: CliIO, tty: boolean, runsRequested: number) {
   };
 }
 
-export function formatCounterexample(profile: ProfileReport, replay: string): string[] {
+/**
+ * The options that select what was checked and how cases are shaped, as they go on a command line
+ * (a --serve command last, after --): what the rerun line needs to run the same case again.
+ */
+export function implementationFlags(
+  options: Pick<CheckOptions, 'controller' | 'mutant' | 'kubeconfig' | 'context' | 'serve' | 'nodes' | 'maxEvents'>,
+): string {
+  const quote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+  const flags: string[] = [];
+  if (options.controller !== undefined) flags.push(`--controller ${quote(options.controller)}`);
+  if (options.mutant !== undefined) flags.push(`--mutant ${options.mutant}`);
+  if (options.kubeconfig !== undefined) flags.push(`--kubeconfig ${quote(options.kubeconfig)}`);
+  if (options.context !== undefined) flags.push(`--context ${quote(options.context)}`);
+  if (options.nodes !== 3) flags.push(`--nodes ${options.nodes}`);
+  if (options.maxEvents !== 30) flags.push(`--max-events ${options.maxEvents}`);
+  if (options.serve !== undefined) flags.push(`--serve -- ${options.serve.map(quote).join(' ')}`);
+  return flags.length === 0 ? '' : ` ${flags.join(' ')}`;
+}
+
+export function formatCounterexample(profile: ProfileReport, replay: string, rerunFlags = ''): string[] {
   const cx = profile.counterexample;
   if (!cx) return [];
   const statement = invariantById(cx.invariant)?.statement;
@@ -185,7 +222,7 @@ export function formatCounterexample(profile: ProfileReport, replay: string): st
     `  ${cx.message}${cx.node ? ` [node ${cx.node}]` : ''}${cx.step >= 0 ? ` [after event ${cx.step + 1}]` : ' [at quiescence]'}`,
     `Seed ${cx.seed}, case ${cx.caseIndex}, shrink path ${JSON.stringify(cx.path)}`,
     `Replay: ${replay}`,
-    `Rerun the campaign's case: npx dsconform check --profile ${profile.profile} --seed ${cx.seed} --case ${cx.caseIndex}`,
+    `Rerun the campaign's case: npx dsconform check --profile ${profile.profile} --seed ${cx.seed} --case ${cx.caseIndex}${rerunFlags}`,
   );
   return lines;
 }
@@ -353,14 +390,14 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
       return ExitCode.CouldNotCheck;
     }
     if (profile.verdict === 'violation' && replay) {
-      for (const line of formatCounterexample(profile, replay)) io.stdout(`${line}\n`);
+      for (const line of formatCounterexample(profile, replay, implementationFlags(options))) io.stdout(`${line}\n`);
       io.stdout(
         `\nVerdict: VIOLATION of ${profile.counterexample?.invariant} (found in run ${result.runs} of ${options.runs})\nReport: ${reportPath}\nCounterexample: ${profile.counterexampleFile}\n`,
       );
       return ExitCode.Violation;
     }
     if (profile.verdict === 'non-deterministic' && replay) {
-      for (const line of formatCounterexample(profile, replay)) io.stdout(`${line}\n`);
+      for (const line of formatCounterexample(profile, replay, implementationFlags(options))) io.stdout(`${line}\n`);
       io.stdout(
         `\nVerdict: NON-DETERMINISTIC implementation: ${profile.counterexample?.invariant} failed in run ${result.runs} of ${options.runs}, and the same case passed when run again\nReport: ${reportPath}\nCounterexample (as observed): ${profile.counterexampleFile}\n`,
       );
@@ -390,6 +427,11 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
     )
     .option('--upstream <version>', UPSTREAM_OPTION_HELP)
     .option('--kubeconfig <file>', 'check a real cluster (opt-in; see docs/real-cluster.md)')
+    .option(
+      '--serve',
+      'check an unmodified controller configured by a kubeconfig (its command after --, or --upstream 1.37) against the cluster dsconform serves (docs/serve.md)',
+    )
+    .argument('[command...]', 'with --serve: the controller command, after --')
     .option('--context <name>', 'with --kubeconfig: the context to use (default: the current one)')
     .option(
       '--i-know-this-is-a-test-cluster',
@@ -397,12 +439,12 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
     )
     .option(
       '--convergence-timeout <ms>',
-      'with --kubeconfig: longest wait for the cluster to settle',
+      'with --kubeconfig or --serve: longest wait for the cluster to settle',
       positiveInt('--convergence-timeout'),
     )
     .option(
       '--stable-for <ms>',
-      'with --kubeconfig: how long nothing may change to count as settled',
+      'with --kubeconfig or --serve: how long nothing may change to count as settled',
       positiveInt('--stable-for'),
     )
     .option('--mutant <name>', `a deliberately faulty reference controller: ${MUTANTS.map((m) => m.name).join(', ')}`)
@@ -430,17 +472,25 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
       'run only shard i of n of the campaign (merge the reports with dsconform merge)',
       shardValue,
     )
-    .action(async (raw: Partial<CheckOptions>) => {
+    .action(async (operands: string[], raw: Partial<CheckOptions> & { serve?: boolean }) => {
+      if (operands.length > 0 && raw.serve !== true) {
+        context.io.stderr(
+          `dsconform: unexpected argument ${JSON.stringify(operands[0])} (a controller command goes after -- with --serve)\n`,
+        );
+        context.exit(ExitCode.CouldNotCheck);
+        return;
+      }
       const options: CheckOptions = {
         profile: raw.profile ?? 'all',
         // A real cluster takes seconds per event: fewer cases unless asked.
-        runs: raw.runs ?? defaultRuns(raw.kubeconfig !== undefined ? 10 : 300),
+        runs: raw.runs ?? defaultRuns(raw.kubeconfig !== undefined || raw.serve ? 10 : 300),
         seed: raw.seed ?? defaultSeed(),
         stepTimeout: raw.stepTimeout ?? 10_000,
         reportDir: raw.reportDir ?? 'reports',
         nodes: raw.nodes ?? 3,
         maxEvents: raw.maxEvents ?? 30,
         ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
+        ...(raw.serve === true ? { serve: operands } : {}),
         ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}),
         ...(raw.context !== undefined ? { context: raw.context } : {}),
         ...((raw as { iKnowThisIsATestCluster?: boolean }).iKnowThisIsATestCluster ? { allowAnyCluster: true } : {}),
@@ -452,7 +502,7 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
         ...(raw.shard !== undefined ? { shard: raw.shard } : {}),
         ...((raw as { case?: number }).case !== undefined ? { caseIndex: (raw as { case?: number }).case } : {}),
       };
-      if (options.workers !== undefined && options.kubeconfig !== undefined) {
+      if (options.workers !== undefined && (options.kubeconfig !== undefined || options.serve !== undefined)) {
         context.io.stderr(
           'dsconform: --workers runs simulated clusters in parallel; a real cluster is checked by one\n',
         );
@@ -462,7 +512,11 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
       // Before anything runs: an unwritable folder is bad input now, not a crash at the end.
       ensureOutputDirectory(options.reportDir, '--report-dir');
       const upstream = (raw as { upstream?: string }).upstream;
-      if (upstream !== undefined) {
+      if (upstream !== undefined && options.serve !== undefined) {
+        const command = await servedUpstreamCommand(upstream, options.serve, context);
+        if (command === undefined) return;
+        options.serve = command;
+      } else if (upstream !== undefined) {
         const command = await upstreamControllerCommand(upstream, options, context);
         if (command === undefined) return;
         options.controller = command;

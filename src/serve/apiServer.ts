@@ -60,6 +60,8 @@ export class ApiServer {
   readonly #options: ApiServerOptions;
   readonly #server: Server;
   readonly #watches = new Set<ServerResponse>();
+  /** Open watches per resource (resourceKey), for a driver waiting on a controller's informers. */
+  readonly #watchCounts = new Map<string, number>();
 
   constructor(served: ServedCluster, options: ApiServerOptions = {}) {
     this.served = served;
@@ -80,6 +82,11 @@ export class ApiServer {
         resolve(`http://127.0.0.1:${address.port}`);
       });
     });
+  }
+
+  /** How many watches on a resource (`apps/daemonsets`, `/pods`) are open now. */
+  openWatches(resource: string): number {
+    return this.#watchCounts.get(resource) ?? 0;
   }
 
   close(): Promise<void> {
@@ -278,6 +285,8 @@ export class ApiServer {
       for (const change of past) deliver(change);
     }
     const unsubscribe = this.served.changes.subscribe(deliver);
+    this.#watchCounts.set(key, (this.#watchCounts.get(key) ?? 0) + 1);
+    let stopped = false;
     const timers: NodeJS.Timeout[] = [];
     if (query.get('allowWatchBookmarks') === 'true') {
       const t = setInterval(() => bookmark(false), BOOKMARK_INTERVAL_MS);
@@ -291,6 +300,9 @@ export class ApiServer {
       timers.push(t);
     }
     const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
+      this.#watchCounts.set(key, (this.#watchCounts.get(key) ?? 1) - 1);
       unsubscribe();
       for (const t of timers) clearTimeout(t);
       this.#watches.delete(res);

@@ -11,12 +11,8 @@
  * builds adapters/upstream/ with an overlay of upstream's controller sources, which this program
  * does not need: it imports upstream's packages as they are).
  */
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import { kubernetesAdmission } from '../cluster/admission.js';
 import { type FieldError, isApiError } from '../cluster/apiError.js';
@@ -24,37 +20,26 @@ import { VirtualClock } from '../cluster/clock.js';
 import { semanticForm } from '../cluster/defaults.js';
 import { deepCopy, TemplateGenerationAnnotation } from '../cluster/objects.js';
 import { ObjectStore } from '../cluster/store.js';
-import { cacheRoot, goVersion, UpstreamBuildError } from './build.js';
+import { goVersion, UpstreamBuildError } from './build.js';
+import {
+  type BuiltGoProgram,
+  ensureGoProgram,
+  goEnv,
+  goSourceHash,
+  PROGRAMS_KUBERNETES_VERSION,
+  UPSTREAM_API_PROGRAM,
+  vetGoProgram,
+} from './goProgram.js';
 
-export const API_ADAPTER_DIR = fileURLToPath(new URL('../../adapters/upstream-api/', import.meta.url));
+export const API_ADAPTER_DIR = UPSTREAM_API_PROGRAM.dir;
 /** The Kubernetes release adapters/upstream-api/go.mod pins. */
-export const API_KUBERNETES_VERSION = 'v1.37.2';
+export const API_KUBERNETES_VERSION = PROGRAMS_KUBERNETES_VERSION;
 
 // --- building -----------------------------------------------------------------------------------
 
 /** Raised when the running program fails (it exits, or answers something that is not JSON). */
 export class UpstreamApiError extends Error {
   override readonly name = 'UpstreamApiError';
-}
-
-function goEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  // The committed go.mod/go.sum are the lock: a build never changes them.
-  return { ...env, GOFLAGS: '-mod=readonly', GOWORK: 'off' };
-}
-
-function runGo(args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolveRun, reject) => {
-    execFile('go', [...args], { cwd: API_ADAPTER_DIR, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(Object.assign(error, { stdout, stderr }));
-      else resolveRun(stdout);
-    });
-  });
-}
-
-function lastLine(e: unknown): string {
-  const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
-  const text = stderr !== '' ? stderr : e instanceof Error ? e.message : String(e);
-  return text.split('\n').filter(Boolean).at(-1)?.trim() ?? text;
 }
 
 /** Why the program cannot be built here (no `go` on PATH), or undefined when Go is there. */
@@ -70,55 +55,14 @@ export async function goMissingReason(env: NodeJS.ProcessEnv = process.env): Pro
 
 /** A hash of the program's sources, its go.mod/go.sum and the Go toolchain: a change of any builds anew. */
 export function apiSourceHash(go: string): string {
-  const hash = createHash('sha256');
-  hash.update(`${go}\n`);
-  const files = readdirSync(API_ADAPTER_DIR)
-    .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
-    .sort();
-  for (const file of files) {
-    hash.update(`${file}\n`);
-    hash.update(readFileSync(join(API_ADAPTER_DIR, file)));
-  }
-  return hash.digest('hex').slice(0, 16);
+  return goSourceHash(API_ADAPTER_DIR, go);
 }
 
-export interface BuiltApiProgram {
-  binary: string;
-  /** Whether this call built it (false: taken from the cache). */
-  built: boolean;
-  buildMs: number;
-}
-
-/**
- * Builds adapters/upstream-api unless the cache has it (an UpstreamBuildError, one line, when Go
- * is missing or the build fails) (`go build -p 1 -trimpath`: the same flags
- * as the controller adapter, so that the two share the compiled k8s.io packages in Go's build cache).
- */
-export async function ensureUpstreamApi(
+/** Builds adapters/upstream-api unless the cache has it (src/upstream/goProgram.ts). */
+export function ensureUpstreamApi(
   options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void; force?: boolean; parallelism?: number } = {},
-): Promise<BuiltApiProgram> {
-  const env = goEnv(options.env ?? process.env);
-  const go = await goVersion(env);
-  const folder = join(cacheRoot(env), `upstream-api-${apiSourceHash(go)}`);
-  const binary = join(folder, 'dsconform-upstream-api');
-  if (!options.force && existsSync(binary)) return { binary, built: false, buildMs: 0 };
-  const started = performance.now();
-  options.log?.(
-    `building adapters/upstream-api (Kubernetes ${API_KUBERNETES_VERSION} API semantics) with ${go} into ${folder} ...`,
-  );
-  mkdirSync(folder, { recursive: true });
-  // Built beside the final name and renamed into place: never a half-written binary under that name.
-  const partial = `${binary}.${process.pid}.partial`;
-  try {
-    await runGo(['build', `-p=${options.parallelism ?? 1}`, '-trimpath', '-o', partial, '.'], env);
-    renameSync(partial, binary);
-  } catch (e) {
-    rmSync(partial, { force: true });
-    throw new UpstreamBuildError(`adapters/upstream-api: go build failed: ${lastLine(e)}`);
-  }
-  const buildMs = performance.now() - started;
-  options.log?.(`built ${binary} in ${(buildMs / 1000).toFixed(1)} s`);
-  return { binary, built: true, buildMs };
+): Promise<BuiltGoProgram> {
+  return ensureGoProgram(UPSTREAM_API_PROGRAM, options);
 }
 
 // --- the protocol -------------------------------------------------------------------------------
@@ -357,38 +301,6 @@ export function compareOutcomes(upstream: ApiOutcome, dsconform: ApiOutcome): st
 }
 
 /** `go vet` over the program (CI runs it beside the build). */
-export async function vetUpstreamApi(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  try {
-    await runGo(['vet', '.'], goEnv(env));
-  } catch (e) {
-    throw new UpstreamBuildError(`go vet (adapters/upstream-api): ${lastLine(e)}`);
-  }
-}
-
-/**
- * `node --import tsx src/upstream/apiSemantics.ts [--vet] [--force] [--parallel=N]`: builds the
- * program (or finds it in the cache) and prints the binary; CI runs it before npm test.
- */
-async function buildFromCommandLine(args: readonly string[]): Promise<number> {
-  const parallel = Number(args.find((a) => a.startsWith('--parallel='))?.slice('--parallel='.length) ?? '1');
-  try {
-    const built = await ensureUpstreamApi({
-      force: args.includes('--force'),
-      parallelism: Number.isInteger(parallel) && parallel > 0 ? parallel : 1,
-      log: (line) => process.stderr.write(`dsconform: ${line}\n`),
-    });
-    if (args.includes('--vet')) await vetUpstreamApi();
-    process.stdout.write(`upstream-api ${built.binary}${built.built ? '' : ' (cached)'}\n`);
-    return 0;
-  } catch (e) {
-    if (e instanceof UpstreamBuildError) {
-      process.stderr.write(`dsconform: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await buildFromCommandLine(process.argv.slice(2));
+export function vetUpstreamApi(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return vetGoProgram(UPSTREAM_API_PROGRAM, env);
 }

@@ -13,6 +13,7 @@ import {
   UpstreamBuildError,
   upstreamVersion,
 } from './build.js';
+import { ensureGoProgram, PROGRAMS_KUBERNETES_VERSION, UPSTREAM_SERVED_PROGRAM } from './goProgram.js';
 
 export const UPSTREAM_OPTION_HELP = `the genuine Kubernetes DaemonSet controller at a pinned release (${UPSTREAM_VERSIONS.map((v) => v.minor).join(' or ')}), built with Go on first use (adapters/upstream/)`;
 
@@ -42,5 +43,38 @@ export async function upstreamControllerCommand(
     io.stderr(`dsconform: ${e.message}\n`);
     context.exit(ExitCode.CouldNotCheck);
     return undefined;
+  }
+}
+
+/**
+ * The controller command for `--serve --upstream <version>`: adapters/upstream-served, upstream's
+ * controller as kube-controller-manager runs it (its go.mod pins one release), or undefined after
+ * printing one line and setting exit code 2.
+ */
+export async function servedUpstreamCommand(
+  value: string,
+  given: readonly string[],
+  context: CliContext,
+): Promise<string[] | undefined> {
+  const { io } = context;
+  const fail = (line: string): undefined => {
+    io.stderr(`dsconform: ${line}\n`);
+    context.exit(ExitCode.CouldNotCheck);
+    return undefined;
+  };
+  if (given.length > 0) return fail('--serve --upstream runs the upstream controller; give no command after --');
+  try {
+    const wanted = upstreamVersion(value);
+    const pinned = PROGRAMS_KUBERNETES_VERSION.replace(/^v/, '').split('.').slice(0, 2).join('.');
+    if (wanted.minor !== pinned) {
+      return fail(
+        `--serve --upstream: adapters/upstream-served is built at Kubernetes ${PROGRAMS_KUBERNETES_VERSION} only (not ${value})`,
+      );
+    }
+    const built = await ensureGoProgram(UPSTREAM_SERVED_PROGRAM, { log: (line) => io.stderr(`dsconform: ${line}\n`) });
+    return [built.binary];
+  } catch (e) {
+    if (!(e instanceof UpstreamBuildError)) throw e;
+    return fail(e.message);
   }
 }

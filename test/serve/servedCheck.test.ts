@@ -1,0 +1,59 @@
+/**
+ * `dsconform check --serve`: the genuine upstream DaemonSet controller, built as a client-go
+ * program (adapters/upstream-served: real informers over HTTP, as kube-controller-manager runs
+ * it), reconciles the served cluster and conforms; the same program with a mutant transport (its
+ * pod deletions never reach the server) is caught. Skipped where Go is missing.
+ */
+import { describe, expect, it } from 'vitest';
+import { type CliIO, main } from '../../src/cli/main.js';
+import { goMissingReason } from '../../src/upstream/apiSemantics.js';
+import { ensureGoProgram, UPSTREAM_SERVED_PROGRAM } from '../../src/upstream/goProgram.js';
+
+const goMissing = await goMissingReason();
+if (goMissing) console.warn(`test/serve/servedCheck.test.ts skipped: ${goMissing}`);
+
+async function check(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    color: false,
+  };
+  const code = await main(['node', 'dsconform', 'check', '--report-dir', 'reports/test-serve', ...args], io);
+  return { code, stdout, stderr };
+}
+
+describe.skipIf(goMissing !== undefined)('check --serve', () => {
+  it('the upstream controller over HTTP conforms', async () => {
+    const run = await check('--serve', '--upstream', '1.37', '--runs', '3', '--seed', '11');
+    expect(run.stderr).toContain('is watching http://127.0.0.1:');
+    expect(run.stdout).toContain('Verdict: conforms (3 runs');
+    expect(run.code).toBe(0);
+  });
+
+  it('catches a controller whose pod deletions never reach the server, and says how to rerun the case', async () => {
+    const { binary } = await ensureGoProgram(UPSTREAM_SERVED_PROGRAM);
+    const run = await check('--runs', '3', '--seed', '5', '--serve', '--', binary, '--mutant', 'drops-pod-deletes');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/Verdict: VIOLATION of DS-[A-Z]+-?\d*/);
+    expect(run.stdout).toContain(`--serve -- ${binary} --mutant drops-pod-deletes`);
+  });
+
+  it('says what went wrong when the controller does not start', async () => {
+    const run = await check('--runs', '1', '--serve', '--', 'sh', '-c', 'echo no kubeconfig for me >&2; exit 3');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'the controller exited (exit code 3) before it watched DaemonSets; its log: no kubeconfig for me',
+    );
+    const none = await check('--runs', '1', '--serve');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--serve needs the controller command after --');
+    const stray = await check('--runs', '1', '--', 'x');
+    expect(stray.stderr).toContain('unexpected argument "x"');
+  });
+});
