@@ -5,6 +5,8 @@
  * the client relists, as against a real API server.
  */
 
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface Change {
@@ -23,21 +25,8 @@ export interface Change {
 export interface ServedObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: {
-    name?: string;
-    generateName?: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    deletionGracePeriodSeconds?: number;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    finalizers?: string[];
-    ownerReferences?: unknown[];
-    generation?: number;
-  };
+  /** Writable: the served stores fill in the server-owned fields on a copy. */
+  metadata?: { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] };
   [field: string]: unknown;
 }
 
