@@ -50,6 +50,12 @@ export interface KubeSystemTiming {
   convergenceTimeoutMs: number;
   /** The cluster's clock (ms); the API server's clock is assumed to agree with this machine's. */
   now: () => number;
+  /**
+   * Where dsconform serves the API itself (`check --serve`): the controller's requests, so that a
+   * wait ends only once the controller has also been idle (nothing in flight, no write) that long;
+   * a write that changes nothing the model sees (a status write refused with 409) still counts.
+   */
+  controllerActivity?: () => { inFlight: number; lastWriteAtMs: number };
 }
 
 /** How many more quiet periods quiescence waits for a controller whose status lags its DaemonSet's generation. */
@@ -264,7 +270,9 @@ export class KubeSystem implements SystemUnderTest {
       }
       const t = now();
       const pending = availabilityDeadlineMs(after);
-      if (t - lastChangeAt >= stableForMs && (pending === undefined || t > pending)) {
+      const activity = this.#timing.controllerActivity?.();
+      const busyUntil = activity === undefined ? 0 : activity.inFlight > 0 ? t : activity.lastWriteAtMs;
+      if (t - Math.max(lastChangeAt, busyUntil) >= stableForMs && (pending === undefined || t > pending)) {
         return { settled: true, ms: t - started, polls, changes, ...(lastChange ? { lastChange } : {}) };
       }
       if (t - started >= limitMs) {

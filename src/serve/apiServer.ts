@@ -40,6 +40,11 @@ const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const BOOKMARK_INTERVAL_MS = 10_000;
 
 export interface ApiServerOptions {
+  /**
+   * Requests with `Authorization: Bearer <this>` are the harness's own (its polls and its events):
+   * they do not count as the controller's activity.
+   */
+  harnessToken?: string;
   /** Decodes request bodies that are not JSON (protobuf); without it they are refused with 415. */
   wireDecoder?: WireDecoder;
   /** Called after every request that may have changed something (the driver settles the cluster). */
@@ -60,6 +65,8 @@ export class ApiServer {
   readonly #options: ApiServerOptions;
   readonly #server: Server;
   readonly #watches = new Set<ServerResponse>();
+  /** The controller's (every client but the harness's) requests in flight and its last write. */
+  #activity = { inFlight: 0, lastWriteAtMs: 0 };
   /** Open watches per resource (resourceKey), for a driver waiting on a controller's informers. */
   readonly #watchCounts = new Map<string, number>();
 
@@ -67,6 +74,15 @@ export class ApiServer {
     this.served = served;
     this.#options = options;
     this.#server = createServer((req, res) => {
+      const counted = this.#countsAsController(req);
+      if (counted) {
+        this.#activity.inFlight++;
+        if (req.method !== 'GET') this.#activity.lastWriteAtMs = Date.now();
+        res.once('close', () => {
+          this.#activity.inFlight--;
+          if (req.method !== 'GET') this.#activity.lastWriteAtMs = Date.now();
+        });
+      }
       this.#handle(req, res).catch((error) => this.#fail(res, error));
     });
     // Watches last as long as the client wants; only idle keep-alive connections time out.
@@ -82,6 +98,18 @@ export class ApiServer {
         resolve(`http://127.0.0.1:${address.port}`);
       });
     });
+  }
+
+  /** The controller's requests in flight (watches excepted) and when it last wrote (wall clock, ms). */
+  controllerActivity(): { inFlight: number; lastWriteAtMs: number } {
+    return { ...this.#activity };
+  }
+
+  #countsAsController(req: IncomingMessage): boolean {
+    const token = this.#options.harnessToken;
+    if (token !== undefined && req.headers.authorization === `Bearer ${token}`) return false;
+    // A watch stays open as long as the client wants: it is not work in flight.
+    return !/[?&]watch=(true|1)\b/.test(req.url ?? '') && !(req.url ?? '').includes('/watch/');
   }
 
   /** How many watches on a resource (`apps/daemonsets`, `/pods`) are open now. */

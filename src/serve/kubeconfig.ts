@@ -9,20 +9,21 @@ import { stringify } from 'yaml';
 
 export const SERVED_CONTEXT = 'dsconform';
 
-export function kubeconfigFor(server: string, namespace = 'default'): string {
+export function kubeconfigFor(server: string, namespace = 'default', token?: string): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
     // client-node refuses an http:// server unless TLS verification is off (there is no TLS to verify).
     clusters: [{ name: SERVED_CONTEXT, cluster: { server, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: SERVED_CONTEXT, user: {} }],
+    users: [{ name: SERVED_CONTEXT, user: token === undefined ? {} : { token } }],
     contexts: [{ name: SERVED_CONTEXT, context: { cluster: SERVED_CONTEXT, user: SERVED_CONTEXT, namespace } }],
     'current-context': SERVED_CONTEXT,
     preferences: {},
   });
 }
 
-export function writeKubeconfig(file: string, server: string): void {
+/** Writes the kubeconfig; a token (never checked) marks the requests made with it as a given client's. */
+export function writeKubeconfig(file: string, server: string, token?: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, kubeconfigFor(server), { mode: 0o600 });
+  writeFileSync(file, kubeconfigFor(server, 'default', token), { mode: 0o600 });
 }

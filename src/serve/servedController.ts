@@ -5,7 +5,8 @@
  * DaemonSet controller inside, writes a kubeconfig, starts the command with KUBECONFIG set (in its
  * own process group, its output in a log file), waits for it to watch DaemonSets, and then runs
  * the real-cluster campaign (src/k8s: each case its own namespace and nodes, every change polled,
- * a step over once nothing changed for `stableForMs`) against the served API.
+ * a step over once nothing changed, and the controller has had nothing in flight and written
+ * nothing, for `stableForMs`) against the served API.
  *
  * What this mode promises and does not is in docs/serve.md: quiescence is timing-based, and the
  * controller's clock is the wall clock, so the campaign draws the real-cluster profile's events.
@@ -67,12 +68,15 @@ export async function servedControllerImplementation(
   if (program === undefined) throw new AdapterError('spawn', '--serve needs the controller command after --');
   const folder = mkdtempSync(join(tmpdir(), 'dsconform-served-'));
   const kubeconfig = join(folder, 'kubeconfig');
+  // The harness's own client has a kubeconfig of its own: its requests are told apart by its token.
+  const harnessKubeconfig = join(folder, 'harness-kubeconfig');
+  const harnessToken = `dsconform-harness-${process.pid}`;
   const logFile = options.logFile ?? process.env.DSCONFORM_SERVED_LOG ?? join(folder, 'controller.log');
   const cluster = new SimulatedCluster({ clock: new VirtualClock(Math.floor(Date.now() / 1000) * 1000) });
   const served = new ServedCluster(cluster);
   const driver = new WallClockDriver(served, 100);
   const wireDecoder = new WireDecoder(options.log);
-  const api = new ApiServer(served, { wireDecoder, onWrite: () => driver.afterWrite() });
+  const api = new ApiServer(served, { wireDecoder, harnessToken, onWrite: () => driver.afterWrite() });
   let child: ChildProcess | undefined;
   let exited: string | undefined;
   const stop = async (): Promise<void> => {
@@ -100,6 +104,7 @@ export async function servedControllerImplementation(
   try {
     const url = await api.listen(0);
     writeKubeconfig(kubeconfig, url);
+    writeKubeconfig(harnessKubeconfig, url, harnessToken);
     driver.start();
     // Protobuf bodies need the decoder: have it ready before the controller's first write.
     await wireDecoder.prepare().catch((e: unknown) => {
@@ -141,9 +146,9 @@ export async function servedControllerImplementation(
     throw e;
   }
   const implementation = await clusterImplementation({
-    kubeconfig,
+    kubeconfig: harnessKubeconfig,
     allowAnyCluster: true,
-    timing: { ...SERVED_TIMING, ...(options.timing ?? {}) },
+    timing: { ...SERVED_TIMING, ...(options.timing ?? {}), controllerActivity: () => api.controllerActivity() },
     ...(options.log ? { log: options.log } : {}),
   }).catch(async (e: unknown) => {
     await stop();

@@ -315,6 +315,29 @@ describe('LIST and WATCH', () => {
     expect(gone[0]).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
   });
 
+  it("counts the controller's requests as activity, not the harness's (its token) nor open watches", async () => {
+    await s.close();
+    s = await serveInProcess({ harnessToken: 'h' });
+    const harness = { Authorization: 'Bearer h' };
+    await s.call('POST', '/apis/apps/v1/namespaces/default/daemonsets', daemonSet('web'), harness);
+    expect(s.api.controllerActivity()).toEqual({ inFlight: 0, lastWriteAtMs: 0 });
+    const watch = new AbortController();
+    await fetch(`${s.url}/api/v1/pods?watch=true`, { signal: watch.signal });
+    expect(s.api.controllerActivity().inFlight).toBe(0);
+    watch.abort();
+    const before = Date.now();
+    await s.call(
+      'PATCH',
+      '/api/v1/nodes/node-0',
+      { metadata: { labels: { a: 'b' } } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const activity = s.api.controllerActivity();
+    expect(activity.inFlight).toBe(0);
+    expect(activity.lastWriteAtMs).toBeGreaterThanOrEqual(before);
+  });
+
   it('stays up when clients flood it or leave in the middle of a watch', async () => {
     const answers = await Promise.all(Array.from({ length: 200 }, () => s.call('GET', '/api/v1/nodes')));
     expect(answers.every((a) => a.status === 200)).toBe(true);

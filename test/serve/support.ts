@@ -20,7 +20,7 @@ export interface InProcessServe {
 
 /** A served cluster on a virtual clock that settles after every write (deterministic, no timers). */
 export async function serveInProcess(
-  options: { nodes?: number; controller?: boolean; changeLogCapacity?: number } = {},
+  options: { nodes?: number; controller?: boolean; changeLogCapacity?: number; harnessToken?: string } = {},
 ): Promise<InProcessServe> {
   const cluster = new SimulatedCluster();
   for (let i = 0; i < (options.nodes ?? 3); i++)
@@ -30,7 +30,10 @@ export async function serveInProcess(
     cluster,
     options.changeLogCapacity !== undefined ? { changeLogCapacity: options.changeLogCapacity } : {},
   );
-  const api = new ApiServer(served, { onWrite: () => served.settle() });
+  const api = new ApiServer(served, {
+    onWrite: () => served.settle(),
+    ...(options.harnessToken !== undefined ? { harnessToken: options.harnessToken } : {}),
+  });
   const url = await api.listen(0);
   return {
     url,
