@@ -37,6 +37,8 @@ export interface CheckOptions {
   controller?: string;
   /** --serve: the command of a controller that reconciles the served cluster (docs/serve.md). */
   serve?: string[];
+  /** --upstream as given (the controller or serve command it became is in `controller` / `serve`). */
+  upstream?: string;
   kubeconfig?: string;
   /** With --kubeconfig: the context to use instead of the file's current one. */
   context?: string;
@@ -188,17 +190,23 @@ function progressLine(io: CliIO, tty: boolean, runsRequested: number) {
  * (a --serve command last, after --): what the rerun line needs to run the same case again.
  */
 export function implementationFlags(
-  options: Pick<CheckOptions, 'controller' | 'mutant' | 'kubeconfig' | 'context' | 'serve' | 'nodes' | 'maxEvents'>,
+  options: Pick<
+    CheckOptions,
+    'controller' | 'mutant' | 'kubeconfig' | 'context' | 'serve' | 'upstream' | 'nodes' | 'maxEvents'
+  >,
 ): string {
   const quote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
   const flags: string[] = [];
-  if (options.controller !== undefined) flags.push(`--controller ${quote(options.controller)}`);
+  if (options.upstream !== undefined)
+    flags.push(`${options.serve !== undefined ? '--serve ' : ''}--upstream ${options.upstream}`);
+  else if (options.controller !== undefined) flags.push(`--controller ${quote(options.controller)}`);
   if (options.mutant !== undefined) flags.push(`--mutant ${options.mutant}`);
   if (options.kubeconfig !== undefined) flags.push(`--kubeconfig ${quote(options.kubeconfig)}`);
   if (options.context !== undefined) flags.push(`--context ${quote(options.context)}`);
   if (options.nodes !== 3) flags.push(`--nodes ${options.nodes}`);
   if (options.maxEvents !== 30) flags.push(`--max-events ${options.maxEvents}`);
-  if (options.serve !== undefined) flags.push(`--serve -- ${options.serve.map(quote).join(' ')}`);
+  if (options.serve !== undefined && options.upstream === undefined)
+    flags.push(`--serve -- ${options.serve.map(quote).join(' ')}`);
   return flags.length === 0 ? '' : ` ${flags.join(' ')}`;
 }
 
@@ -512,6 +520,7 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
       // Before anything runs: an unwritable folder is bad input now, not a crash at the end.
       ensureOutputDirectory(options.reportDir, '--report-dir');
       const upstream = (raw as { upstream?: string }).upstream;
+      if (upstream !== undefined) options.upstream = upstream;
       if (upstream !== undefined && options.serve !== undefined) {
         const command = await servedUpstreamCommand(upstream, options.serve, context);
         if (command === undefined) return;
