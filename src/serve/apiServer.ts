@@ -38,6 +38,8 @@ export const SERVED_VERSION = { major: '1', minor: '34', gitVersion: 'v1.34.0-ds
 /** Largest request body accepted (the API server's limit is 3 MiB). */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const BOOKMARK_INTERVAL_MS = 10_000;
+/** Unsent watch events one client may leave behind before its watch is ended. */
+const MAX_WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
 
 export interface ApiServerOptions {
   /**
@@ -265,7 +267,15 @@ export class ApiServer {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
     this.#watches.add(res);
+    let ended = false;
     const send = (type: string, object: object): void => {
+      if (ended) return;
+      // A client that does not read: end its watch (it relists), as the API server drops a slow watcher.
+      if (res.writableLength > MAX_WATCH_BUFFER_BYTES || res.destroyed) {
+        ended = true;
+        res.end();
+        return;
+      }
       const payload =
         asTable && type !== 'BOOKMARK' && type !== 'ERROR'
           ? toTable(r, [object as ServedObject], {}, this.served.nowMs(), includeObject(query))
@@ -336,6 +346,8 @@ export class ApiServer {
       this.#watches.delete(res);
     };
     res.on('close', stop);
+    // A client gone mid-write: the stream errors; the watch just ends.
+    res.on('error', stop);
     req.on('close', stop);
   }
 
