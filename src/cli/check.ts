@@ -323,7 +323,10 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
       const cluster = implementation.kind === 'cluster' ? await import('../k8s/profile.js') : undefined;
       result = await runCampaignHere({
         ...(cluster
-          ? { weights: cluster.CLUSTER_EVENT_WEIGHTS, run: { invariants: cluster.clusterInvariants() } }
+          ? {
+              weights: cluster.clusterEventWeights(implementation.alsoSupports ?? []),
+              run: { invariants: cluster.clusterInvariants() },
+            }
           : {}),
         profile: options.profile,
         runs: options.runs,

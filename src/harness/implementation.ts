@@ -4,6 +4,7 @@
  * gives a fresh system under test per case, and declares the features it supports.
  */
 
+import type { DsEventType } from '../../model/events.ts';
 import { CLOCK_ORIGIN_MS, toTimestamp } from '../cluster/clock.js';
 import type { ObjectStore } from '../cluster/store.js';
 import type { DaemonSetControllerOptions } from '../controller/controller.js';
@@ -23,6 +24,11 @@ export interface Implementation<S extends SystemUnderTest = SimulatedSystem> {
   readonly name: string;
   readonly kind: 'reference' | 'process' | 'cluster';
   readonly features: Features;
+  /**
+   * Events it can apply although implementations of its kind cannot (a served controller can be
+   * restarted, a real cluster's cannot): the campaign draws them with the profile's weight.
+   */
+  readonly alsoSupports?: readonly DsEventType[];
   makeSystem(): S | Promise<S>;
   close(): Promise<void>;
 }

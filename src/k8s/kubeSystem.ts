@@ -56,6 +56,11 @@ export interface KubeSystemTiming {
    * a write that changes nothing the model sees (a status write refused with 409) still counts.
    */
   controllerActivity?: () => { inFlight: number; lastWriteAtMs: number };
+  /**
+   * Where dsconform runs the controller itself (`check --serve`): CONTROLLER_RESTARTED stops it and
+   * starts it again (its memory, expectations and backoff are gone, its informers list anew).
+   */
+  restartController?: () => Promise<void>;
 }
 
 /** How many more quiet periods quiescence waits for a controller whose status lags its DaemonSet's generation. */
@@ -140,6 +145,11 @@ export class KubeSystem implements SystemUnderTest {
   }
 
   async #applyEvent(event: DsEvent): Promise<ApplyOutcome> {
+    if (event.type === 'CONTROLLER_RESTARTED' && this.#timing.restartController !== undefined) {
+      await this.#timing.restartController();
+      this.#last = await this.#poll();
+      return { applied: true, note: 'the controller process was stopped and started again' };
+    }
     const unsupported = NOT_ON_A_REAL_CLUSTER[event.type];
     if (unsupported !== undefined) return { applied: false, note: `not on a real cluster: ${unsupported}` };
     if (WAIT_EVENTS.has(event.type)) {

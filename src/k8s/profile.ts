@@ -41,6 +41,13 @@ export const CLUSTER_EVENT_WEIGHTS: Partial<Record<DsEventType, number>> = {
   CONTROLLER_SYNC: 3,
 };
 
+/** CLUSTER_EVENT_WEIGHTS without the events this cluster can do after all (they keep the profile's weight). */
+export function clusterEventWeights(alsoSupports: readonly DsEventType[]): Partial<Record<DsEventType, number>> {
+  const weights = { ...CLUSTER_EVENT_WEIGHTS };
+  for (const type of alsoSupports) delete weights[type];
+  return weights;
+}
+
 export function clusterInvariants(): Invariant[] {
   return INVARIANTS.filter((i) => i.scope !== 'step');
 }

@@ -18,6 +18,7 @@ import { basename, join } from 'node:path';
 import { VirtualClock } from '../cluster/clock.js';
 import { SimulatedCluster } from '../cluster/cluster.js';
 import type { Implementation } from '../harness/implementation.js';
+import type { SystemUnderTest } from '../harness/systemUnderTest.js';
 import { clusterImplementation } from '../k8s/clusterImplementation.js';
 import type { KubeSystem, KubeSystemTiming } from '../k8s/kubeSystem.js';
 import { AdapterError } from '../protocol/adapterError.js';
@@ -50,7 +51,13 @@ export interface ServedControllerOptions {
 function tail(file: string, lines = 5): string {
   try {
     const text = readFileSync(file, 'utf8').trim();
-    return text === '' ? '(nothing)' : text.split('\n').slice(-lines).join(' | ');
+    if (text === '') return '(nothing)';
+    // Go's log lines can be kilobytes (an object dumped in an error): keep the ends short.
+    const last = text
+      .split('\n')
+      .slice(-lines)
+      .map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line));
+    return last.join(' | ');
   } catch {
     return '(no log)';
   }
@@ -60,10 +67,124 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * The case's system, refusing to go on once the controller has died: a controller that crashes is
+ * an implementation that could not be checked (exit 2, its log's last lines), not a violation.
+ */
+function whileAlive(system: KubeSystem, alive: () => void): SystemUnderTest {
+  const checked: SystemUnderTest = {
+    observe: () => system.observe(),
+    apply: async (event) => {
+      alive();
+      const outcome = await system.apply(event);
+      alive();
+      return outcome;
+    },
+    quiesce: async () => {
+      alive();
+      const settled = await system.quiesce();
+      alive();
+      return settled;
+    },
+    dispose: () => system.dispose(),
+    get onControllerStep() {
+      return system.onControllerStep;
+    },
+    set onControllerStep(hook) {
+      system.onControllerStep = hook;
+    },
+  };
+  return checked;
+}
+
+/** The controller's process: started with KUBECONFIG set, in its own process group, until it watches DaemonSets. */
+class ControllerCommand {
+  readonly #program: string;
+  readonly #args: readonly string[];
+  readonly #kubeconfig: string;
+  readonly logFile: string;
+  readonly #api: ApiServer;
+  #child: ChildProcess | undefined;
+  /** Why the current process ended, once it has. */
+  exited: string | undefined;
+
+  constructor(command: readonly [string, ...string[]], kubeconfig: string, logFile: string, api: ApiServer) {
+    [this.#program, ...this.#args] = command;
+    this.#kubeconfig = kubeconfig;
+    this.logFile = logFile;
+    this.#api = api;
+  }
+
+  async start(): Promise<void> {
+    const out = openSync(this.logFile, 'a');
+    const child = spawn(this.#program, [...this.#args], {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: { ...process.env, KUBECONFIG: this.#kubeconfig },
+    });
+    closeSync(out);
+    this.#child = child;
+    this.exited = undefined;
+    if (child.pid !== undefined) trackProcessGroup(child.pid);
+    child.once('exit', (code, signal) => {
+      if (this.#child === child) this.exited = signal ?? `exit code ${code}`;
+    });
+    child.once('error', (e) => {
+      if (this.#child === child) this.exited = e.message;
+    });
+    const started = Date.now();
+    while (this.#api.openWatches('apps/daemonsets') === 0) {
+      if (this.exited !== undefined) {
+        throw new AdapterError(
+          'spawn',
+          `the controller exited (${this.exited}) before it watched DaemonSets; its log: ${tail(this.logFile)}`,
+        );
+      }
+      if (Date.now() - started > START_TIMEOUT_MS) {
+        throw new AdapterError(
+          'spawn',
+          `the controller did not watch DaemonSets within ${START_TIMEOUT_MS / 1000} s of starting; its log: ${tail(this.logFile)}`,
+        );
+      }
+      await delay(20);
+    }
+  }
+
+  /** SIGTERM to the group, SIGKILL 1.5 s later if it is still there; then its watches are gone. */
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (child?.pid === undefined) return;
+    if (this.exited === undefined) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      for (let i = 0; i < 30 && this.exited === undefined; i++) await delay(50);
+      if (this.exited === undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    untrackProcessGroup(child.pid);
+    for (let i = 0; i < 100 && this.#api.openWatches('apps/daemonsets') > 0; i++) await delay(20);
+    this.#child = undefined;
+  }
+
+  /** CONTROLLER_RESTARTED: a new process, with nothing of the old one's memory. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+}
+
 export async function servedControllerImplementation(
   command: readonly string[],
   options: ServedControllerOptions = {},
-): Promise<Implementation<KubeSystem>> {
+): Promise<Implementation<SystemUnderTest>> {
   const [program, ...args] = command;
   if (program === undefined) throw new AdapterError('spawn', '--serve needs the controller command after --');
   const folder = mkdtempSync(join(tmpdir(), 'dsconform-served-'));
@@ -77,25 +198,9 @@ export async function servedControllerImplementation(
   const driver = new WallClockDriver(served, 100);
   const wireDecoder = new WireDecoder(options.log);
   const api = new ApiServer(served, { wireDecoder, harnessToken, onWrite: () => driver.afterWrite() });
-  let child: ChildProcess | undefined;
-  let exited: string | undefined;
+  const controller = new ControllerCommand([program, ...args], kubeconfig, logFile, api);
   const stop = async (): Promise<void> => {
-    if (child?.pid !== undefined && exited === undefined) {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      for (let i = 0; i < 30 && exited === undefined; i++) await delay(50);
-      if (exited === undefined) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      untrackProcessGroup(child.pid);
-    }
+    await controller.stop();
     driver.stop();
     await api.close();
     await wireDecoder.close();
@@ -110,36 +215,7 @@ export async function servedControllerImplementation(
     await wireDecoder.prepare().catch((e: unknown) => {
       options.log?.(`served: protobuf bodies will be refused (${e instanceof Error ? e.message : String(e)})`);
     });
-    const out = openSync(logFile, 'a');
-    child = spawn(program, args, {
-      detached: true,
-      stdio: ['ignore', out, out],
-      env: { ...process.env, KUBECONFIG: kubeconfig },
-    });
-    closeSync(out);
-    if (child.pid !== undefined) trackProcessGroup(child.pid);
-    child.once('exit', (code, signal) => {
-      exited = signal ?? `exit code ${code}`;
-    });
-    child.once('error', (e) => {
-      exited = e.message;
-    });
-    const started = Date.now();
-    while (api.openWatches('apps/daemonsets') === 0) {
-      if (exited !== undefined) {
-        throw new AdapterError(
-          'spawn',
-          `the controller exited (${exited}) before it watched DaemonSets; its log: ${tail(logFile)}`,
-        );
-      }
-      if (Date.now() - started > START_TIMEOUT_MS) {
-        throw new AdapterError(
-          'spawn',
-          `the controller did not watch DaemonSets within ${START_TIMEOUT_MS / 1000} s of starting; its log: ${tail(logFile)}`,
-        );
-      }
-      await delay(20);
-    }
+    await controller.start();
     options.log?.(`served: ${command.join(' ')} is watching ${url} (log: ${logFile})`);
   } catch (e) {
     await stop();
@@ -148,7 +224,12 @@ export async function servedControllerImplementation(
   const implementation = await clusterImplementation({
     kubeconfig: harnessKubeconfig,
     allowAnyCluster: true,
-    timing: { ...SERVED_TIMING, ...(options.timing ?? {}), controllerActivity: () => api.controllerActivity() },
+    timing: {
+      ...SERVED_TIMING,
+      ...(options.timing ?? {}),
+      controllerActivity: () => api.controllerActivity(),
+      restartController: () => controller.restart(),
+    },
     ...(options.log ? { log: options.log } : {}),
   }).catch(async (e: unknown) => {
     await stop();
@@ -157,11 +238,18 @@ export async function servedControllerImplementation(
   return {
     ...implementation,
     name: `served ${[basename(program), ...args].join(' ')}`,
+    alsoSupports: ['CONTROLLER_RESTARTED'],
     makeSystem: async () => {
-      if (exited !== undefined) {
-        throw new AdapterError('implementation-error', `the controller exited (${exited}); its log: ${tail(logFile)}`);
-      }
-      return implementation.makeSystem();
+      const alive = (): void => {
+        if (controller.exited !== undefined) {
+          throw new AdapterError(
+            'implementation-error',
+            `the controller exited (${controller.exited}); its log: ${tail(logFile)}`,
+          );
+        }
+      };
+      alive();
+      return whileAlive(await implementation.makeSystem(), alive);
     },
     close: async () => {
       try {
