@@ -15,7 +15,7 @@ import { InputError, type SourceLocation, startOf } from '../manifests/inputErro
 import { atMost, INPUT_LIMITS } from '../manifests/limits.js';
 import { type PathSegment, readYamlFile, type YamlDocument } from '../manifests/yamlFile.js';
 import { describeProblem } from './issues.js';
-import { type ManifestRef, resolveManifest } from './manifests.js';
+import { createArguments, type ManifestRef, resolveManifest } from './manifests.js';
 import {
   BARE_STEPS,
   type nodeSchema,
@@ -387,10 +387,12 @@ export function loadScenario(file: string): Scenario {
   const created: DaemonSetManifest[] = [];
   for (const step of steps) {
     // Manifests named by steps are read now, so that a missing file is bad input, not a failed run.
-    if (step.kind === 'createDaemonSet')
-      created.push(
-        ...resolveManifest(step.args as ManifestRef, document, ['steps', step.number - 1, 'createDaemonSet']),
-      );
+    if (step.kind === 'createDaemonSet') {
+      const { ref, sub, expectError } = createArguments(step.args);
+      const resolved = resolveManifest(ref, document, ['steps', step.number - 1, 'createDaemonSet', ...sub]);
+      // A create that must be refused declares no DaemonSet.
+      if (expectError === undefined) created.push(...resolved);
+    }
     if (step.kind === 'updateDaemonSet' && step.args.manifest !== undefined)
       resolveManifest(step.args.manifest as ManifestRef, document, [
         'steps',

@@ -22,6 +22,20 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 /** A file path, `{file}`, or an inline object (what manifestRefSchema accepted). */
 export type ManifestRef = string | { file: string } | Record<string, unknown>;
 
+/** A createDaemonSet step's argument: a manifest, or `{manifest, expectError}` for a create that must be refused. */
+export function createArguments(args: unknown): { ref: ManifestRef; sub: PathSegment[]; expectError?: string } {
+  if (
+    args !== null &&
+    typeof args === 'object' &&
+    'manifest' in args &&
+    typeof (args as { expectError?: unknown }).expectError === 'string'
+  ) {
+    const { manifest, expectError } = args as { manifest: ManifestRef; expectError: string };
+    return { ref: manifest, sub: ['manifest'], expectError };
+  }
+  return { ref: args as ManifestRef, sub: [] };
+}
+
 function fileOf(ref: ManifestRef): string | undefined {
   if (typeof ref === 'string') return ref;
   if (typeof ref.file === 'string' && Object.keys(ref).length === 1) return ref.file;

@@ -132,6 +132,28 @@ describe('runScenario', () => {
     expect(unexpected.error).toContain('the API server refused the update');
   });
 
+  it('expectError on a create: the API server must refuse it, with that text, and nothing is created', async () => {
+    const bad = (name: string, surge: number) =>
+      `{ apiVersion: apps/v1, kind: DaemonSet, metadata: { name: ${name} }, spec: { selector: { matchLabels: { app: ${name} } }, updateStrategy: { type: RollingUpdate, rollingUpdate: { maxSurge: ${surge}, maxUnavailable: 1 } }, template: { metadata: { labels: { app: ${name} } }, spec: { containers: [{ name: c, image: i }] } } } }`;
+    const refused = await run([
+      `  - createDaemonSet: { manifest: ${bad('other', 1)}, expectError: 'maxSurge: Invalid value: 1: may not be set' }`,
+      '  - settle',
+      "  - expect: { pods: { '*': 1 } }",
+    ]);
+    expect(refused.verdict).toBe('pass');
+    const otherText = await run([
+      `  - createDaemonSet: { manifest: ${bad('other', 1)}, expectError: 'maxSurge: Required' }`,
+    ]);
+    expect(otherText.failure).toMatchObject({ step: 1, expectation: 'expectError' });
+    expect(otherText.failure?.message).toContain(
+      'expected a refusal containing "maxSurge: Required", got: DaemonSet.apps "other" is invalid',
+    );
+    const accepted = await run([`  - createDaemonSet: { manifest: ${bad('other', 0)}, expectError: invalid }`]);
+    expect(accepted.failure?.message).toContain(
+      'expected the API server to refuse the create ("invalid"), but it was accepted',
+    );
+  });
+
   it('a scenario needing a feature the implementation lacks is skipped', async () => {
     const reference = referenceImplementation();
     const noSurge: Implementation = { ...reference, features: { ...reference.features, surge: false } };

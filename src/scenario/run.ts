@@ -34,7 +34,7 @@ import {
   type Writes,
 } from './expectations.js';
 import { quiesceNeedsEveryComponent, type Scenario, type Step, scenarioNodes, stepLabel } from './load.js';
-import { type ManifestRef, resolveManifest } from './manifests.js';
+import { createArguments, type ManifestRef, resolveManifest } from './manifests.js';
 import { type DaemonSetRef, orphansOf, type PodFacts, podsOf, podTable, refText, revisionsOf } from './observe.js';
 import type { Count, StepArgs } from './schema.js';
 
@@ -395,10 +395,37 @@ class ScenarioRun {
       case 'addNode':
         return this.#addNode(step as Step & { kind: 'addNode' });
       case 'createDaemonSet': {
-        const manifests = this.#manifests(step, step.args as ManifestRef, []);
-        return system.applyAction('DS_CREATED', () => {
-          for (const manifest of manifests) this.#create(manifest, this.#stepwise ? 'no-op' : 'input');
+        const { ref, sub, expectError } = createArguments(step.args);
+        const manifests = this.#manifests(step, ref, sub);
+        if (expectError === undefined) {
+          return system.applyAction('DS_CREATED', () => {
+            for (const manifest of manifests) this.#create(manifest, this.#stepwise ? 'no-op' : 'input');
+          });
+        }
+        // The refusal goes through as the step's outcome (a trace shows it, in either style); then it is judged.
+        let refusal: string | undefined;
+        await system.applyAction('DS_CREATED', () => {
+          try {
+            for (const manifest of manifests) this.#create(manifest, 'no-op');
+          } catch (e) {
+            if (isApiError(e)) refusal = e.message;
+            throw e;
+          }
         });
+        if (refusal === undefined)
+          throw new StepFailure(
+            `expectError: expected the API server to refuse the create (${JSON.stringify(expectError)}), but it was accepted`,
+            ['expectError'],
+            'expectError',
+          );
+        if (!refusal.includes(expectError))
+          throw new StepFailure(
+            `expectError: expected a refusal containing ${JSON.stringify(expectError)}, got: ${refusal}`,
+            ['expectError'],
+            'expectError',
+          );
+        // Refused as expected: nothing was created, and that is no mistake in the scenario (no note).
+        return { applied: false };
       }
       case 'updateDaemonSet': {
         const args = step.args;

@@ -415,7 +415,20 @@ export const STEP_SCHEMAS = {
   nodeReady: nodeList,
   nodeNotReady: nodeNotReadyStep,
   nodeCondition: nodeConditionStep,
-  createDaemonSet: manifestRefSchema.describe('Create the DaemonSets of a manifest (e.g. again, after a deletion).'),
+  createDaemonSet: z
+    .union([
+      z
+        .strictObject({
+          manifest: manifestRefSchema,
+          expectError: z
+            .string()
+            .min(1)
+            .describe('The API server must refuse the create with a message containing this text.'),
+        })
+        .describe('A create the API server must refuse (with `expectError`).'),
+      manifestRefSchema,
+    ])
+    .describe('Create the DaemonSets of a manifest (e.g. again, after a deletion).'),
   updateDaemonSet: updateStep,
   deleteDaemonSet: deleteStep,
   markReady: nodeOrPick.describe('Running pods pass their readiness probe (kubelet readiness: manual).'),
