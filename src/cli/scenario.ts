@@ -70,13 +70,14 @@ export async function runScenarios(
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of scenarios) {
-      const onStep: RunOptions['onStep'] = (step, pods, writes) => {
+      const onStep: RunOptions['onStep'] = (step, pods, writes, refused) => {
         const line = step.location.line;
         const wrote =
           writes && (step.kind === 'sync' || step.kind === 'settle')
             ? `  (creates ${writes.creates}, deletes ${writes.deletes}${writes.statusWrites > 0 ? `, status ${writes.statusWrites}` : ''}${writes.podPatches > 0 ? `, pod patches ${writes.podPatches}` : ''}${writes.revisionWrites > 0 ? `, revision writes ${writes.revisionWrites}` : ''})`
             : '';
-        io.stdout(`  ${stepLabel(step)} line ${line}${wrote}\n${pods.map((p) => `      ${p}\n`).join('')}`);
+        const refusal = refused !== undefined ? `      refused by the API server: ${refused}\n` : '';
+        io.stdout(`  ${stepLabel(step)} line ${line}${wrote}\n${refusal}${pods.map((p) => `      ${p}\n`).join('')}`);
       };
       const result = await runScenario(scenario, implementation, options.trace ? { onStep } : {});
       results.push(result);

@@ -148,6 +148,24 @@ describe('runScenario', () => {
     expect(otherText.failure?.message).toContain(
       'expected a refusal containing "maxSurge: Required", got: DaemonSet.apps "other" is invalid',
     );
+    // The refusal reaches --trace through onStep, as the step's outcome.
+    const refusals: (string | undefined)[] = [];
+    const file = join(dir, `r${counter++}.yaml`);
+    writeFileSync(
+      file,
+      [
+        'description: t',
+        'cluster: { nodes: [{ name: node-a }] }',
+        'steps:',
+        `  - createDaemonSet: { manifest: ${bad('other', 1)}, expectError: Invalid }`,
+        '  - settle',
+        '',
+      ].join('\n'),
+    );
+    await runScenario(loadScenario(file), referenceImplementation(), {
+      onStep: (_step, _pods, _writes, refused) => refusals.push(refused),
+    });
+    expect(refusals).toEqual([expect.stringContaining('DaemonSet.apps "other" is invalid'), undefined]);
     const accepted = await run([`  - createDaemonSet: { manifest: ${bad('other', 0)}, expectError: invalid }`]);
     expect(accepted.failure?.message).toContain(
       'expected the API server to refuse the create ("invalid"), but it was accepted',

@@ -88,7 +88,7 @@ const CATCH_UP_ROUNDS = 1000;
 
 export interface RunOptions {
   /** Called after each step that completed, with the default DaemonSet's pods and the controller's last writes. */
-  onStep?: (step: Step, pods: readonly string[], writes: Writes | undefined) => void;
+  onStep?: (step: Step, pods: readonly string[], writes: Writes | undefined, refused?: string) => void;
   /** Called after each step that completed, with the system's observation in the model's terms. */
   onObservation?: (step: Step, observation: Observation) => void;
 }
@@ -120,7 +120,7 @@ export async function runScenario(
     for (const step of scenario.steps) {
       current = step;
       await run.perform(step);
-      options.onStep?.(step, run.podLines(), run.lastWrites);
+      options.onStep?.(step, run.podLines(), run.lastWrites, run.lastRefusal);
       options.onObservation?.(step, system.observe());
     }
     return { scenario, verdict: 'pass', durationMs: elapsed() };
@@ -161,6 +161,7 @@ class ScenarioRun {
   readonly #known = new Map<string, Known>();
   #default: DaemonSetRef | undefined;
   #lastWrites: Writes | undefined;
+  #lastRefusal: string | undefined;
   readonly #snapshots = new Map<string, PodFacts[]>();
   /** The model's invariants, when the scenario asks for them. */
   #monitor: InvariantMonitor | undefined;
@@ -206,6 +207,11 @@ class ScenarioRun {
     return this.#lastWrites;
   }
 
+  /** The API server's refusal of the last step's write, when it was refused (as expected or not). */
+  get lastRefusal(): string | undefined {
+    return this.#lastRefusal;
+  }
+
   /** The default DaemonSet's pods, for a failure message. */
   podLines(): string[] {
     if (this.#default === undefined) return [];
@@ -213,6 +219,7 @@ class ScenarioRun {
   }
 
   async perform(step: Step): Promise<void> {
+    this.#lastRefusal = undefined;
     switch (step.kind) {
       case 'sync': {
         // Like upstream's tests calling syncHandler: every DaemonSet is synced, queued or not.
@@ -243,6 +250,7 @@ class ScenarioRun {
         return;
     }
     const outcome = await this.#act(step);
+    if (!outcome.applied) this.#lastRefusal ??= outcome.note;
     if (!this.#stepwise) {
       // In catch-up style a refused action is a mistake in the scenario; stepwise it does nothing.
       if (!outcome.applied && outcome.note !== undefined)
@@ -408,7 +416,10 @@ class ScenarioRun {
           try {
             for (const manifest of manifests) this.#create(manifest, 'no-op');
           } catch (e) {
-            if (isApiError(e)) refusal = e.message;
+            if (isApiError(e)) {
+              refusal = e.message;
+              this.#lastRefusal = e.message;
+            }
             throw e;
           }
         });
@@ -852,6 +863,7 @@ class ScenarioRun {
       this.#cluster.updateDaemonSet(ref.namespace, ref.name, mutate);
     } catch (e) {
       if (!isApiError(e)) throw e;
+      this.#lastRefusal = e.message;
       if (args.expectError === undefined && this.#stepwise) throw e; // the step does nothing
       if (args.expectError === undefined)
         throw new InputError(step.location, `${stepLabel(step)}: the API server refused the update: ${e.message}`);
