@@ -172,6 +172,19 @@ describe('runScenario', () => {
     );
   });
 
+  it('createPod owned by any kind: a known kind gets its apiVersion, an unknown one must say it', async () => {
+    const job = await run([
+      '  - settle',
+      '  - createPod: { node: node-0, name: j1, owner: { kind: Job, name: backup } }',
+      '  - settle: { creates: 0, deletes: 0 }',
+      '  - expect: { pods: { node-0: 1 } }',
+    ]);
+    expect(job.verdict).toBe('pass');
+    const unknown = await run(['  - createPod: { node: node-0, owner: { kind: Widget, name: w } }']);
+    expect(unknown.verdict).toBe('error');
+    expect(unknown.error).toMatch(/step 1 \(createPod\): say the apiVersion of a Widget owner \(owner\.apiVersion\)/);
+  });
+
   it('a scenario needing a feature the implementation lacks is skipped', async () => {
     const reference = referenceImplementation();
     const noSurge: Implementation = { ...reference, features: { ...reference.features, surge: false } };

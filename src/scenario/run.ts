@@ -12,7 +12,7 @@ import type { TaintEffect } from '../../model/types.ts';
 import { isApiError } from '../cluster/apiError.js';
 import { parseTimestamp } from '../cluster/clock.js';
 import type { SimulatedCluster } from '../cluster/cluster.js';
-import type { ControllerRevision, DaemonSet } from '../cluster/objects.js';
+import type { ControllerRevision, DaemonSet, OwnerReference } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, deepCopy, newControllerRef } from '../cluster/objects.js';
 import { getTemplateGeneration, isPodUpdated } from '../controller/podTemplate.js';
 import type { Implementation } from '../harness/implementation.js';
@@ -85,6 +85,17 @@ interface Known {
 
 const DEFAULT_SETTLE_ROUNDS = 500;
 const CATCH_UP_ROUNDS = 1000;
+
+/** The apiVersion of the owners a createPod step may name by kind alone. */
+const OWNER_API_VERSIONS: Record<string, string> = {
+  ReplicaSet: 'apps/v1',
+  Deployment: 'apps/v1',
+  StatefulSet: 'apps/v1',
+  DaemonSet: 'apps/v1',
+  Job: 'batch/v1',
+  CronJob: 'batch/v1',
+  ReplicationController: 'v1',
+};
 
 export interface RunOptions {
   /** Called after each step that completed, with the default DaemonSet's pods and the controller's last writes. */
@@ -509,10 +520,9 @@ class ScenarioRun {
       case 'createPod': {
         const orphan = this.#modelOrphan(step as Step & { kind: 'createPod' });
         if (orphan !== undefined) return system.apply(orphan);
-        const type =
-          (step as Step & { kind: 'createPod' }).args.owner === 'foreign'
-            ? 'FOREIGN_POD_APPEARED'
-            : 'ORPHAN_POD_APPEARED';
+        const owner = (step as Step & { kind: 'createPod' }).args.owner;
+        const controlled = owner === 'foreign' || (typeof owner === 'object' && owner.controller !== false);
+        const type = controlled ? 'FOREIGN_POD_APPEARED' : 'ORPHAN_POD_APPEARED';
         return system.applyAction(type, () => this.#createPod(step as Step & { kind: 'createPod' }));
       }
       default:
@@ -577,11 +587,35 @@ class ScenarioRun {
   #modelOrphan(step: Step & { kind: 'createPod' }): DsEvent | undefined {
     if (!this.#stepwise) return undefined;
     const { node, revision, owner, daemonSet, ...rest } = step.args;
-    if (Object.values(rest).some((v) => v !== undefined) || owner === 'daemonSet') return undefined;
+    if (Object.values(rest).some((v) => v !== undefined) || owner === 'daemonSet' || typeof owner === 'object')
+      return undefined;
     if (revision !== undefined && revision !== 'current' && revision !== 'none') return undefined;
     if (this.#default !== undefined && !this.#observes(this.#ref(step, daemonSet))) return undefined;
     const type = owner === 'foreign' ? 'FOREIGN_POD_APPEARED' : 'ORPHAN_POD_APPEARED';
     return { type, node, revision: revision ?? 'current' };
+  }
+
+  /** `createPod`'s `owner: {kind, name, apiVersion?, controller?}` as an ownerReference (a real uid where the owner is here). */
+  #ownerReference(
+    step: Step,
+    owner: { kind: string; name: string; apiVersion?: string | undefined; controller?: boolean | undefined },
+    namespace: string,
+  ): OwnerReference {
+    const apiVersion = owner.apiVersion ?? OWNER_API_VERSIONS[owner.kind];
+    if (apiVersion === undefined)
+      throw new InputError(
+        step.locate(['owner', 'kind']),
+        `${stepLabel(step)}: say the apiVersion of a ${owner.kind} owner (owner.apiVersion); it is known for ${Object.keys(OWNER_API_VERSIONS).join(', ')}`,
+      );
+    const existing =
+      owner.kind === 'DaemonSet' ? this.#cluster.store.get('DaemonSet', namespace, owner.name) : undefined;
+    return {
+      apiVersion,
+      kind: owner.kind,
+      name: owner.name,
+      uid: existing?.metadata?.uid ?? `owner-${owner.kind.toLowerCase()}-${owner.name}`,
+      ...(owner.controller === false ? {} : { controller: true, blockOwnerDeletion: true }),
+    };
   }
 
   /** True when `ref` is the DaemonSet the system observes (the model's events address it). */
@@ -1009,6 +1043,9 @@ class ScenarioRun {
         labels,
         ...(args.owner === 'daemonSet' ? { ownerReferences: [newControllerRef(ds)] } : {}),
         ...(args.owner === 'foreign' ? { ownerReferences: [{ ...FOREIGN_OWNER }] } : {}),
+        ...(typeof args.owner === 'object'
+          ? { ownerReferences: [this.#ownerReference(step, args.owner, ref.namespace)] }
+          : {}),
         ...(args.finalizers ? { finalizers: [...args.finalizers] } : {}),
       },
       spec,

@@ -258,10 +258,26 @@ const createPodStep = z.strictObject({
   daemonSet: daemonSetRef.optional().describe('The DaemonSet whose template, labels and revision the pod copies.'),
   name: z.string().min(1).optional().describe('Default: generated from the DaemonSet name.'),
   owner: z
-    .enum(['none', 'daemonSet', 'foreign'])
+    .union([
+      z.enum(['none', 'daemonSet', 'foreign']),
+      z
+        .strictObject({
+          kind: z.string().min(1),
+          name: z.string().min(1),
+          apiVersion: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+              'Default by kind: apps/v1 (ReplicaSet, Deployment, StatefulSet, DaemonSet), batch/v1 (Job, CronJob), v1 (ReplicationController).',
+            ),
+          controller: z.boolean().optional().describe('Default true: the owner is the controller of the pod.'),
+        })
+        .describe('Any owner: a ReplicaSet, a Job, another DaemonSet (its uid when it exists here)...'),
+    ])
     .optional()
     .describe(
-      'none (default): an orphan. daemonSet: controlled by the DaemonSet, as if it had created it. foreign: controlled by a ReplicaSet (another controller), which the DaemonSet must leave alone.',
+      'none (default): an orphan. daemonSet: controlled by the DaemonSet, as if it had created it. foreign: controlled by a ReplicaSet (another controller), which the DaemonSet must leave alone. {kind, name}: owned by that object.',
     ),
   labels: z
     .record(z.string(), z.string())
