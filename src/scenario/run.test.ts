@@ -185,6 +185,25 @@ describe('runScenario', () => {
     expect(unknown.error).toMatch(/step 1 \(createPod\): say the apiVersion of a Widget owner \(owner\.apiVersion\)/);
   });
 
+  it('patchPod: a merge patch of a pod by name or pick; a refusal is judged with expectError', async () => {
+    const patched = await run([
+      '  - settle',
+      '  - patchPod: { node: node-0, patch: { metadata: { labels: { app: elsewhere } } } }',
+      '  - settle: { creates: 1 }',
+      '  - expect: { orphans: 1, pods: { node-0: 1 } }',
+    ]);
+    expect(patched.verdict).toBe('pass');
+    const missing = await run(['  - patchPod: { name: nope, patch: { metadata: { labels: { a: b } } } }']);
+    expect(missing.failure?.message).toContain('there is no pod default/nope');
+    const wrong = await run([
+      '  - settle',
+      "  - patchPod: { node: node-0, patch: { metadata: { finalizers: ['bad name'] } }, expectError: 'spec.containers' }",
+    ]);
+    expect(wrong.failure?.message).toMatch(
+      /expected a refusal containing "spec.containers", got: .*metadata\.finalizers\[0\]/,
+    );
+  });
+
   it('a scenario needing a feature the implementation lacks is skipped', async () => {
     const reference = referenceImplementation();
     const noSurge: Implementation = { ...reference, features: { ...reference.features, surge: false } };

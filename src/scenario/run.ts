@@ -513,6 +513,8 @@ class ScenarioRun {
           ...(selector.revision ? { revision: selector.revision } : {}),
         });
       }
+      case 'patchPod':
+        return this.#patchPod(step as Step & { kind: 'patchPod' });
       case 'relabelPod': {
         const { node, revision, matches } = (step as Step & { kind: 'relabelPod' }).args;
         return system.apply({ type: 'POD_RELABELED', node, ...(revision !== undefined ? { revision } : {}), matches });
@@ -658,6 +660,69 @@ class ScenarioRun {
         return;
       }
     }
+  }
+
+  /**
+   * `patchPod`: a JSON merge patch of one pod (or of the picked ones) through the API server's
+   * update, as `kubectl patch --type merge` would send it. A refusal is judged like an update's.
+   */
+  async #patchPod(step: Step & { kind: 'patchPod' }): Promise<ApplyOutcome> {
+    const { name, patch, expectError, terminating, ...pick } = step.args;
+    const ref = this.#ref(step, pick.daemonSet);
+    let targets: { namespace: string; name: string }[];
+    if (name !== undefined) {
+      if (this.#cluster.store.get('Pod', ref.namespace, name) === undefined)
+        throw new StepFailure(`${stepLabel(step)}: there is no pod ${ref.namespace}/${name}`, ['name']);
+      targets = [{ namespace: ref.namespace, name }];
+    } else if (terminating === true) {
+      const held = this.#podsOf(ref).filter((p) => p.terminating && (pick.node === undefined || p.node === pick.node));
+      if (held.length === 0)
+        throw new StepFailure(
+          `${stepLabel(step)}: no terminating pod of ${refText(ref)}${pick.node ? ` on ${pick.node}` : ''} to patch`,
+        );
+      targets = (pick.all === true || pick.node === undefined ? held : held.slice(0, 1)).map((p) => ({
+        namespace: p.pod.metadata?.namespace ?? ref.namespace,
+        name: p.name,
+      }));
+    } else {
+      targets = this.#pick(step, pick, () => true, 'patch').map((p) => ({
+        namespace: p.pod.metadata?.namespace ?? ref.namespace,
+        name: p.name,
+      }));
+    }
+    let refusal: string | undefined;
+    await this.#system.applyAction('POD_RELABELED', () => {
+      try {
+        for (const target of targets) {
+          this.#cluster.store.modify('Pod', target.namespace, target.name, (pod) => {
+            const patched = mergePatch(pod, patch) as Pod;
+            for (const key of Object.keys(pod)) delete (pod as Record<string, unknown>)[key];
+            Object.assign(pod, patched);
+          });
+        }
+      } catch (e) {
+        if (isApiError(e)) {
+          refusal = e.message;
+          this.#lastRefusal = e.message;
+          if (expectError !== undefined) return; // judged below
+        }
+        throw e;
+      }
+    });
+    if (expectError === undefined) return { applied: refusal === undefined, ...(refusal ? { note: refusal } : {}) };
+    if (refusal === undefined)
+      throw new StepFailure(
+        `expectError: expected the API server to refuse the patch (${JSON.stringify(expectError)}), but it was accepted`,
+        ['expectError'],
+        'expectError',
+      );
+    if (!refusal.includes(expectError))
+      throw new StepFailure(
+        `expectError: expected a refusal containing ${JSON.stringify(expectError)}, got: ${refusal}`,
+        ['expectError'],
+        'expectError',
+      );
+    return { applied: false };
   }
 
   // --- the controller and the cluster ------------------------------------------------------------

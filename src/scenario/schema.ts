@@ -479,6 +479,33 @@ export const STEP_SCHEMAS = {
     .describe(
       'A user changes the app label of a pod of the DaemonSet under test: matches false, it stops matching the selector (the DaemonSet releases it); matches true, the oldest pod on the node relabelled earlier matches again.',
     ),
+  patchPod: z
+    .strictObject({
+      ...podPick,
+      name: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "A pod by name, in the DaemonSet's namespace: any pod (another controller's, an orphan, a terminating one).",
+        ),
+      terminating: z
+        .boolean()
+        .optional()
+        .describe("Pick among the DaemonSet's terminating pods (held by a finalizer) instead of its live ones."),
+      patch: z
+        .record(z.string(), z.unknown())
+        .describe(
+          'A JSON merge patch (RFC 7386) of the pod: metadata.labels, annotations, finalizers, ownerReferences... (null removes; lists are replaced whole).',
+        ),
+      expectError: z
+        .string()
+        .optional()
+        .describe('The API server must refuse the patch with a message containing this text.'),
+    })
+    .describe(
+      "A user patches a pod's metadata: labels, annotations, finalizers (removing the last one lets a deleted pod go), owner references. Without name, the pod is picked as for deletePod.",
+    ),
   restartController: z.null().describe('The controller restarts: expectations, backoff and queues are lost.'),
   conflictStatus: z
     .null()
