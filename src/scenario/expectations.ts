@@ -259,8 +259,85 @@ export function checkExpectation(expected: Expectation, observed: Observed): Mis
           };
         break;
       }
+      case 'gone': {
+        const name = expected.gone?.snapshot ?? '';
+        const before = observed.snapshot(name);
+        if (before === undefined) {
+          found = { path: ['gone', 'snapshot'], message: `gone.snapshot: no snapshot named "${name}" was taken` };
+          break;
+        }
+        const now = new Set(observed.pods.map((p) => p.uid));
+        const left = before.filter((p) => now.has(p.uid)).map((p) => `${p.name} on ${p.node}`);
+        if (left.length > 0)
+          found = {
+            path: ['gone'],
+            message: `gone: expected none of the pods of snapshot "${name}" to remain, but ${left.join(', ')} ${left.length === 1 ? 'does' : 'do'}`,
+          };
+        break;
+      }
+      case 'podDetails':
+        for (const [node, want] of Object.entries(expected.podDetails ?? {})) {
+          found ??= checkPodDetails(
+            node,
+            want,
+            live.filter((p) => p.node === node),
+          );
+        }
+        break;
     }
     if (found) return found;
+  }
+  return undefined;
+}
+
+type PodDetails = NonNullable<Expectation['podDetails']>[string];
+
+/** JSON with sorted keys: two tolerations or affinities written in another key order are the same. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/** Every live pod of the DaemonSet on `node` has the details written for it (and there is one). */
+function checkPodDetails(node: string, want: PodDetails, pods: readonly PodFacts[]): Mismatch | undefined {
+  const base: PathSegment[] = ['podDetails', node];
+  if (pods.length === 0)
+    return { path: base, message: `${expectationName(base)}: no live pod of the DaemonSet on ${node}` };
+  for (const facts of pods) {
+    const { pod } = facts;
+    const on = ` (pod ${facts.name})`;
+    for (const [field, map] of [
+      ['labels', want.labels],
+      ['annotations', want.annotations],
+    ] as const) {
+      const actual: Record<string, string> = pod.metadata?.[field] ?? {};
+      for (const [key, value] of Object.entries(map ?? {})) {
+        if ((actual[key] ?? null) !== value) return mismatch([...base, field, key], value, actual[key] ?? null, on);
+      }
+    }
+    if (want.tolerations !== undefined) {
+      const have = new Set((pod.spec?.tolerations ?? []).map(canonical));
+      for (const [i, toleration] of want.tolerations.entries()) {
+        if (!have.has(canonical(toleration)))
+          return {
+            path: [...base, 'tolerations', i],
+            message: `${expectationName([...base, 'tolerations', i])}: ${canonical(toleration)} is not among the pod's tolerations${on}: ${canonical(pod.spec?.tolerations ?? [])}`,
+          };
+      }
+    }
+    if (want.owner !== undefined) {
+      const ref = (pod.metadata?.ownerReferences ?? []).find((o) => o.controller === true);
+      const actual = ref === undefined ? 'none' : { kind: ref.kind, name: ref.name };
+      if (canonical(actual) !== canonical(want.owner)) return mismatch([...base, 'owner'], want.owner, actual, on);
+    }
+    if (want.nodeAffinity !== undefined) {
+      const actual = pod.spec?.affinity?.nodeAffinity ?? null;
+      if (canonical(actual) !== canonical(want.nodeAffinity))
+        return mismatch([...base, 'nodeAffinity'], want.nodeAffinity, actual, on);
+    }
   }
   return undefined;
 }

@@ -204,6 +204,31 @@ describe('runScenario', () => {
     );
   });
 
+  it("gone: none of a snapshot's pods remains; podDetails needs a live pod on the node", async () => {
+    const kept = await run([
+      '  - settle',
+      '  - snapshot: s',
+      '  - cordon: node-1',
+      '  - settle',
+      '  - expect: { gone: { snapshot: s } }',
+    ]);
+    expect(kept.failure?.message).toMatch(
+      /^gone: expected none of the pods of snapshot "s" to remain, but (agent-\w+ on node-\d(, |(?= do$))){3} do$/,
+    );
+    const replaced = await run([
+      '  - settle',
+      '  - snapshot: s',
+      '  - updateDaemonSet: { image: agent:2 }',
+      '  - quiesce',
+      '  - expect: { gone: { snapshot: s }, podDetails: { node-0: { owner: { kind: DaemonSet, name: agent } } } }',
+    ]);
+    expect(replaced.verdict).toBe('pass');
+    const none = await run(['  - expect: { podDetails: { node-0: { labels: { app: agent } } } }']);
+    expect(none.failure?.message).toBe('podDetails.node-0: no live pod of the DaemonSet on node-0');
+    const unknown = await run(['  - expect: { gone: { snapshot: nope } }']);
+    expect(unknown.failure?.message).toBe('gone.snapshot: no snapshot named "nope" was taken');
+  });
+
   it('a scenario needing a feature the implementation lacks is skipped', async () => {
     const reference = referenceImplementation();
     const noSurge: Implementation = { ...reference, features: { ...reference.features, surge: false } };

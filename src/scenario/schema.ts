@@ -403,6 +403,38 @@ export const expectSchema = z.strictObject({
     .describe(
       'Every pod of the DaemonSet live at the snapshot (optionally only those of an image/revision) still exists, not terminating.',
     ),
+  gone: z
+    .strictObject({ snapshot: z.string().min(1) })
+    .optional()
+    .describe('None of the pods of the DaemonSet at the snapshot exists any more (not even terminating).'),
+  podDetails: z
+    .record(
+      z.string(),
+      z.strictObject({
+        labels: z
+          .record(z.string(), z.union([z.string(), z.null()]))
+          .optional()
+          .describe('These labels, with these values (null: the label is absent); others may be there too.'),
+        annotations: z
+          .record(z.string(), z.union([z.string(), z.null()]))
+          .optional()
+          .describe('These annotations, as labels.'),
+        tolerations: z
+          .array(z.record(z.string(), z.unknown()))
+          .optional()
+          .describe('Each of these tolerations is among the pod’s (the API server’s defaults included).'),
+        owner: z
+          .union([z.literal('none'), z.strictObject({ kind: z.string().min(1), name: z.string().min(1) })])
+          .optional()
+          .describe("The pod's controller (the ownerReference with controller: true), or none."),
+        nodeAffinity: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .describe("spec.affinity.nodeAffinity exactly (e.g. the DaemonSet's node pinning)."),
+      }),
+    )
+    .optional()
+    .describe('Details of every live pod of the DaemonSet on the node (the key), as the API server stores them.'),
 });
 export type Expectation = z.infer<typeof expectSchema>;
 export type PodExpectation = z.infer<typeof podExpectationSchema>;
