@@ -46,6 +46,8 @@ export interface Observed {
   readonly existingNodes: readonly string[];
   readonly orphans: readonly { node: string }[];
   readonly revisions: readonly number[];
+  /** The number of the revision whose template is the DaemonSet's current one, if one is. */
+  readonly templateRevision?: number;
   readonly events: ReadonlyMap<string, number>;
   readonly writes: Writes | undefined;
   readonly snapshot: (name: string) => readonly PodFacts[] | undefined;
@@ -216,6 +218,9 @@ export function checkExpectation(expected: Expectation, observed: Observed): Mis
             count(['revisions', 'count'], want.count, observed.revisions.length) ??
             (want.current !== undefined && want.current !== current
               ? mismatch(['revisions', 'current'], want.current, current)
+              : undefined) ??
+            (want.matchesTemplate !== undefined && want.matchesTemplate !== (observed.templateRevision ?? 'none')
+              ? mismatch(['revisions', 'matchesTemplate'], want.matchesTemplate, observed.templateRevision ?? 'none')
               : undefined);
         } else found = count(['revisions'], want, observed.revisions.length);
         break;

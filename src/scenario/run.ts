@@ -1142,6 +1142,12 @@ class ScenarioRun {
     if (ref === undefined) return empty;
     const ds = this.#cluster.store.get('DaemonSet', ref.namespace, ref.name);
     const last = this.#lastSeen(ref);
+    const controlled = revisionsOf(this.#cluster, ref, ds?.metadata?.uid ?? last?.metadata?.uid);
+    const hash = ds !== undefined ? currentHashOf(ds, controlled) : undefined;
+    const templateRevision =
+      hash === undefined
+        ? undefined
+        : controlled.find((r) => r.metadata?.labels?.[ControllerRevisionHashLabel] === hash)?.revision;
     const events = new Map<string, number>();
     for (const e of this.#cluster.store.events) {
       const o = e.involvedObject;
@@ -1159,7 +1165,9 @@ class ScenarioRun {
       orphans: orphansOf(this.#cluster, ref).map((p) => ({
         node: p.spec?.nodeName ?? '',
       })),
-      revisions: revisionsOf(this.#cluster, ref, ds?.metadata?.uid).map((r) => r.revision ?? 0),
+      // Its revisions, while it exists and (deleting, Foreground) after: found by the uid last seen.
+      revisions: controlled.map((r) => r.revision ?? 0),
+      ...(templateRevision !== undefined ? { templateRevision } : {}),
       events,
     };
   }

@@ -384,6 +384,12 @@ export const expectSchema = z.strictObject({
       z.strictObject({
         count: countSchema.optional(),
         current: z.number().int().positive().optional().describe('The highest revision number.'),
+        matchesTemplate: z
+          .union([z.number().int().positive(), z.literal('none')])
+          .optional()
+          .describe(
+            "The number of the revision whose template is the DaemonSet's current one (after a rollback, not the highest), or none.",
+          ),
       }),
     ])
     .optional()
