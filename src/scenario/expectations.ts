@@ -6,7 +6,14 @@ import type { DaemonSet } from '../cluster/objects.js';
 import type { PathSegment } from '../manifests/yamlFile.js';
 import { countMatches, show } from './matchers.js';
 import type { PodFacts } from './observe.js';
-import type { Count, Expectation, PodExpectation, StatusField } from './schema.js';
+import {
+  COUNT_PATTERN,
+  type Count,
+  type Expectation,
+  type PodExpectation,
+  STATUS_RELATION,
+  type StatusField,
+} from './schema.js';
 
 /** The first expectation that does not hold: where it is written (inside the expect block) and why. */
 export interface Mismatch {
@@ -154,6 +161,19 @@ function checkPods(expected: NonNullable<Expectation['pods']>, observed: Observe
   return undefined;
 }
 
+/** A status field against a count, or against another field (`<= numberReady`). */
+function checkStatus(field: StatusField, want: Count, ds: DaemonSet): Mismatch | undefined {
+  const relation = typeof want === 'string' && !COUNT_PATTERN.test(want) ? STATUS_RELATION.exec(want) : null;
+  if (relation === null) return count(['status', field], want, statusValue(ds, field));
+  const other = relation[2] as StatusField;
+  const bound = `${relation[1] ?? '='} ${statusValue(ds, other)}`;
+  if (countMatches(bound, statusValue(ds, field))) return undefined;
+  return {
+    path: ['status', field],
+    message: `${expectationName(['status', field])}: expected ${relation[1] ?? '='} ${other} (${statusValue(ds, other)}), got ${statusValue(ds, field)}`,
+  };
+}
+
 function statusValue(ds: DaemonSet, field: StatusField): number {
   const status = (ds.status ?? {}) as Partial<Record<StatusField, number>>;
   return status[field] ?? 0;
@@ -207,7 +227,7 @@ export function checkExpectation(expected: Expectation, observed: Observed): Mis
       }
       case 'status':
         for (const [field, want] of Object.entries(expected.status ?? {}) as [StatusField, Count][]) {
-          found ??= needDs(['status', field]) ?? count(['status', field], want, statusValue(ds as DaemonSet, field));
+          found ??= needDs(['status', field]) ?? checkStatus(field, want, ds as DaemonSet);
         }
         break;
       case 'revisions': {

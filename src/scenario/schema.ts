@@ -13,6 +13,8 @@ import { atMost, INPUT_LIMITS } from '../manifests/limits.js';
 
 /** `3`, or a comparison such as `">= 1"`, `"<2"`, `"=0"`. */
 export const COUNT_PATTERN = /^\s*(>=|<=|>|<|=)?\s*(\d+)\s*$/;
+/** A status field compared with another: `<= numberReady`. */
+export const STATUS_RELATION = /^\s*(>=|<=|>|<|=)?\s*([a-zA-Z]+)\s*$/;
 const COUNT_EXPECTED = 'expected a whole number or a comparison such as ">= 1"';
 export const countSchema = z
   .union(
@@ -375,9 +377,29 @@ export const expectSchema = z.strictObject({
       "Pods in the DaemonSet's namespace that no controller owns (released or orphaned), not terminating; in all or per node.",
     ),
   status: z
-    .partialRecord(z.enum(statusFields), countSchema)
+    .partialRecord(
+      z.enum(statusFields),
+      z.union(
+        [
+          countSchema,
+          z
+            .string()
+            .regex(STATUS_RELATION, {
+              error: 'expected a count, or a comparison with another status field such as "<= numberReady"',
+            })
+            .refine((text) => (statusFields as readonly string[]).includes(STATUS_RELATION.exec(text)?.[2] ?? ''), {
+              error: `a comparison names one of the status fields: ${statusFields.join(', ')}`,
+            }),
+        ],
+        {
+          error: `expected a whole number, a comparison such as ">= 1", or a comparison with another status field such as "<= numberReady" (${statusFields.join(', ')})`,
+        },
+      ),
+    )
     .optional()
-    .describe('DaemonSet status fields; an absent field reads as 0.'),
+    .describe(
+      'DaemonSet status fields; an absent field reads as 0. A value is a count, or a comparison with another field: "<= numberReady", "= desiredNumberScheduled".',
+    ),
   revisions: z
     .union([
       countSchema,
