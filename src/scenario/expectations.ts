@@ -2,7 +2,7 @@
  * Checking an `expect` block against the cluster. Fields are checked in the order they are
  * written, so the first difference reported is the first one a reader meets in the file.
  */
-import type { DaemonSet } from '../cluster/objects.js';
+import { type DaemonSet, PodTemplateGenerationLabel } from '../cluster/objects.js';
 import type { PathSegment } from '../manifests/yamlFile.js';
 import { countMatches, show } from './matchers.js';
 import type { PodFacts } from './observe.js';
@@ -300,6 +300,19 @@ export function checkExpectation(expected: Expectation, observed: Observed): Mis
           };
         break;
       }
+      case 'podsBy':
+        for (const [key, groups] of Object.entries(expected.podsBy ?? {}) as [string, Record<string, Count>][]) {
+          const valueOf = (p: PodFacts): string =>
+            key === 'revision'
+              ? String(p.revision ?? '?')
+              : key === 'image'
+                ? p.image
+                : (p.pod.metadata?.labels?.[PodTemplateGenerationLabel] ?? '?');
+          for (const [value, want] of Object.entries(groups)) {
+            found ??= count(['podsBy', key, value], want, live.filter((p) => valueOf(p) === value).length);
+          }
+        }
+        break;
       case 'podDetails':
         for (const [node, want] of Object.entries(expected.podDetails ?? {})) {
           found ??= checkPodDetails(

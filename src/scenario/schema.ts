@@ -431,6 +431,20 @@ export const expectSchema = z.strictObject({
     .describe(
       'Every pod of the DaemonSet live at the snapshot (optionally only those of an image/revision) still exists, not terminating.',
     ),
+  podsBy: z
+    .strictObject({
+      revision: z
+        .record(z.string(), countSchema)
+        .optional()
+        .describe('Live pods per ControllerRevision number (`?`: none).'),
+      image: z.record(z.string(), countSchema).optional().describe("Live pods per first container's image."),
+      templateGeneration: z
+        .record(z.string(), countSchema)
+        .optional()
+        .describe('Live pods per pod-template-generation label (`?`: none).'),
+    })
+    .optional()
+    .describe('Counts of the DaemonSet’s live pods across all nodes, grouped; a value not named counts nothing.'),
   gone: z
     .strictObject({ snapshot: z.string().min(1) })
     .optional()
