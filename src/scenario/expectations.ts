@@ -302,14 +302,14 @@ export function checkExpectation(expected: Expectation, observed: Observed): Mis
       }
       case 'podsBy':
         for (const [key, groups] of Object.entries(expected.podsBy ?? {}) as [string, Record<string, Count>][]) {
-          const valueOf = (p: PodFacts): string =>
+          const groupOf = (p: PodFacts): string =>
             key === 'revision'
               ? String(p.revision ?? '?')
               : key === 'image'
                 ? p.image
                 : (p.pod.metadata?.labels?.[PodTemplateGenerationLabel] ?? '?');
           for (const [value, want] of Object.entries(groups)) {
-            found ??= count(['podsBy', key, value], want, live.filter((p) => valueOf(p) === value).length);
+            found ??= count(['podsBy', key, value], want, live.filter((p) => groupOf(p) === value).length);
           }
         }
         break;
