@@ -309,12 +309,15 @@ function checkReferences(
         step.locate(['daemonSet']),
         `${label}: there is no DaemonSet "${ds}" in this scenario; it declares ${declared.length > 0 ? declared.join(', ') : 'none'} (manifests and createDaemonSet steps)`,
       );
-    if (step.kind === 'snapshot') snapshots.add(step.args);
-    if (step.kind === 'expect' && step.args.kept !== undefined && !snapshots.has(step.args.kept.snapshot))
-      throw new InputError(
-        step.locate(['kept', 'snapshot']),
-        `${label}: no snapshot "${step.args.kept.snapshot}" was taken before this step`,
-      );
+    if (step.kind === 'snapshot') snapshots.add(typeof step.args === 'string' ? step.args : step.args.name);
+    for (const field of ['kept', 'gone'] as const) {
+      const named = step.kind === 'expect' ? step.args[field]?.snapshot : undefined;
+      if (named !== undefined && !snapshots.has(named))
+        throw new InputError(
+          step.locate([field, 'snapshot']),
+          `${label}: no snapshot "${named}" was taken before this step`,
+        );
+    }
     if (!checkNodes) continue;
     const podStep = [
       'markReady',

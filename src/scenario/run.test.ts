@@ -225,8 +225,26 @@ describe('runScenario', () => {
     expect(replaced.verdict).toBe('pass');
     const none = await run(['  - expect: { podDetails: { node-0: { labels: { app: agent } } } }']);
     expect(none.failure?.message).toBe('podDetails.node-0: no live pod of the DaemonSet on node-0');
-    const unknown = await run(['  - expect: { gone: { snapshot: nope } }']);
-    expect(unknown.failure?.message).toBe('gone.snapshot: no snapshot named "nope" was taken');
+    await expect(run(['  - expect: { gone: { snapshot: nope } }'])).rejects.toThrow(
+      /step 1 \(expect\): no snapshot "nope" was taken before this step/,
+    );
+  });
+
+  it('snapshots, kept and gone work for any DaemonSet of the file, not only the first', async () => {
+    const second = `{ apiVersion: apps/v1, kind: DaemonSet, metadata: { name: second }, spec: { selector: { matchLabels: { app: second } }, template: { metadata: { labels: { app: second } }, spec: { containers: [{ name: c, image: s:1 }] } } } }`;
+    const result = await run([
+      `  - createDaemonSet: ${second}`,
+      '  - settle',
+      '  - snapshot: { name: two, daemonSet: second }',
+      '  - updateDaemonSet: { image: agent:2 }',
+      '  - quiesce',
+      '  - expect: { daemonSet: second, kept: { snapshot: two } }',
+      '  - updateDaemonSet: { daemonSet: second, image: s:2 }',
+      '  - quiesce',
+      '  - expect: { daemonSet: second, gone: { snapshot: two }, podsBy: { image: { s:2: 3 } } }',
+    ]);
+    expect(result.failure).toBeUndefined();
+    expect(result.verdict).toBe('pass');
   });
 
   it('a scenario needing a feature the implementation lacks is skipped', async () => {

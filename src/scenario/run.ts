@@ -254,7 +254,8 @@ class ScenarioRun {
         return;
       case 'snapshot':
         this.#remember();
-        this.#snapshots.set(step.args, this.#podsOf(this.#ref(step, undefined)));
+        if (typeof step.args === 'string') this.#snapshots.set(step.args, this.#podsOf(this.#ref(step, undefined)));
+        else this.#snapshots.set(step.args.name, this.#podsOf(this.#ref(step, step.args.daemonSet)));
         return;
       case 'expect':
         this.#expect(step as Step & { kind: 'expect' });

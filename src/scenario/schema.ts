@@ -615,7 +615,11 @@ export const STEP_SCHEMAS = {
   quiesce: quiesceStep.describe(
     'A healthy cluster acts until nothing moves, as at the end of a `dsconform check` case: controller and every component settle, started pods on Ready nodes pass readiness, the clock jumps to the next deadline, one informer resync. With `invariants`, the settled state is compared with the model’s prediction (DS-EXPECT).',
   ),
-  snapshot: z.string().min(1).describe('Remember the pods now, under this name (see expect.kept).'),
+  snapshot: z
+    .union([z.string().min(1), z.strictObject({ name: z.string().min(1), daemonSet: daemonSetRef.optional() })])
+    .describe(
+      "Remember a DaemonSet's pods now (the first one's unless daemonSet), under this name (see expect.kept and expect.gone).",
+    ),
   expect: expectSchema,
 } as const;
 export type StepKind = keyof typeof STEP_SCHEMAS;
