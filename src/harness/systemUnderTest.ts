@@ -16,6 +16,13 @@ export interface SystemUnderTest {
   quiesce(options?: { maxAdvanceSeconds?: number }): Promise<SystemSettleResult>;
   /** Releases (or deletes) everything the case used. */
   dispose(): Promise<void>;
+  /**
+   * The controller runs on its own and its informers may lag behind what the harness observes,
+   * unseen (a real cluster, a served controller): which of two pods on a node survives can depend
+   * on that lag, so the prediction at quiescence starts again from each change seen while settling,
+   * as it does after a sync the harness knows was lagging.
+   */
+  readonly controllerMayLag?: boolean;
   /** Called after each controller step seen while settling, with observe() showing it. */
   onControllerStep: ((before: Observation) => void | Promise<void>) | undefined;
 }

@@ -109,6 +109,8 @@ export class KubeSystem implements SystemUnderTest {
   readonly #timing: KubeSystemTiming;
   readonly #dsName = DEFAULT_DS_NAME;
   #last!: Observation;
+  /** kube-controller-manager's informers lag behind the harness's polls, unseen (SystemUnderTest). */
+  readonly controllerMayLag = true;
   onControllerStep: ((before: Observation) => void | Promise<void>) | undefined;
 
   private constructor(scope: RunScope, names: CaseNames, timing: KubeSystemTiming) {

@@ -87,6 +87,7 @@ function whileAlive(system: KubeSystem, alive: () => void): SystemUnderTest {
       return settled;
     },
     dispose: () => system.dispose(),
+    controllerMayLag: system.controllerMayLag,
     get onControllerStep() {
       return system.onControllerStep;
     },
