@@ -38,7 +38,7 @@ describe.skipIf(goMissing !== undefined)('check --serve', () => {
 
   it('catches a controller whose pod deletions never reach the server, and says how to rerun the case', async () => {
     const { binary } = await ensureGoProgram(UPSTREAM_SERVED_PROGRAM);
-    const run = await check('--runs', '3', '--seed', '5', '--serve', '--', binary, '--mutant', 'drops-pod-deletes');
+    const run = await check('--runs', '3', '--seed', '6', '--serve', '--', binary, '--mutant', 'drops-pod-deletes');
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/Verdict: VIOLATION of DS-[A-Z]+-?\d*/);
     expect(run.stdout).toContain(`--serve -- ${binary} --mutant drops-pod-deletes`);
