@@ -97,6 +97,21 @@ const OWNER_API_VERSIONS: Record<string, string> = {
   ReplicationController: 'v1',
 };
 
+/** `expectError`: the API server must have refused the write (`refusal`), with a message containing the text. */
+function judgeRefusal(write: 'create' | 'update' | 'patch', expectError: string, refusal: string | undefined): void {
+  if (refusal === undefined)
+    throw new StepFailure(
+      `expectError: expected the API server to refuse the ${write} (${JSON.stringify(expectError)}), but it was accepted`,
+      ['expectError'],
+      'expectError',
+    );
+  if (!refusal.includes(expectError))
+    throw new StepFailure(
+      `expectError: expected a refusal containing ${JSON.stringify(expectError)}, got: ${refusal}`,
+      ['expectError'],
+      'expectError',
+    );
+}
 export interface RunOptions {
   /** Called after each step that completed, with the default DaemonSet's pods and the controller's last writes. */
   onStep?: (step: Step, pods: readonly string[], writes: Writes | undefined, refused?: string) => void;
@@ -435,18 +450,7 @@ class ScenarioRun {
             throw e;
           }
         });
-        if (refusal === undefined)
-          throw new StepFailure(
-            `expectError: expected the API server to refuse the create (${JSON.stringify(expectError)}), but it was accepted`,
-            ['expectError'],
-            'expectError',
-          );
-        if (!refusal.includes(expectError))
-          throw new StepFailure(
-            `expectError: expected a refusal containing ${JSON.stringify(expectError)}, got: ${refusal}`,
-            ['expectError'],
-            'expectError',
-          );
+        judgeRefusal('create', expectError, refusal);
         // Refused as expected: nothing was created, and that is no mistake in the scenario (no note).
         return { applied: false };
       }
@@ -711,18 +715,7 @@ class ScenarioRun {
       }
     });
     if (expectError === undefined) return { applied: refusal === undefined, ...(refusal ? { note: refusal } : {}) };
-    if (refusal === undefined)
-      throw new StepFailure(
-        `expectError: expected the API server to refuse the patch (${JSON.stringify(expectError)}), but it was accepted`,
-        ['expectError'],
-        'expectError',
-      );
-    if (!refusal.includes(expectError))
-      throw new StepFailure(
-        `expectError: expected a refusal containing ${JSON.stringify(expectError)}, got: ${refusal}`,
-        ['expectError'],
-        'expectError',
-      );
+    judgeRefusal('patch', expectError, refusal);
     return { applied: false };
   }
 
@@ -967,20 +960,10 @@ class ScenarioRun {
       if (args.expectError === undefined && this.#stepwise) throw e; // the step does nothing
       if (args.expectError === undefined)
         throw new InputError(step.location, `${stepLabel(step)}: the API server refused the update: ${e.message}`);
-      if (!e.message.includes(args.expectError))
-        throw new StepFailure(
-          `expectError: expected a refusal containing ${JSON.stringify(args.expectError)}, got: ${e.message}`,
-          ['expectError'],
-          'expectError',
-        );
+      judgeRefusal('update', args.expectError, e.message);
       return;
     }
-    if (args.expectError !== undefined)
-      throw new StepFailure(
-        `expectError: expected the API server to refuse the update (${JSON.stringify(args.expectError)}), but it was accepted`,
-        ['expectError'],
-        'expectError',
-      );
+    if (args.expectError !== undefined) judgeRefusal('update', args.expectError, undefined);
   }
 
   /** `name`, `namespace/name`, or the default DaemonSet. */
