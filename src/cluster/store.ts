@@ -101,6 +101,20 @@ const HAS_STATUS_SUBRESOURCE: Record<Kind, boolean> = {
 
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/**
+ * The `count`-th generated-name suffix: a deterministic stand-in for the API server's random
+ * 5-character one (count * a large odd number, modulo the 27^5 names, in the server's alphabet).
+ */
+export function generatedNameSuffix(count: number): string {
+  let n = (count * 2654435761) % 14348907;
+  let suffix = '';
+  for (let i = 0; i < 5; i++) {
+    suffix += NAME_ALPHABET[n % 27];
+    n = Math.floor(n / 27);
+  }
+  return suffix;
+}
+
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -622,19 +636,15 @@ export class ObjectStore {
   /** Deterministic stand-in for the API server's random 5-character suffix. */
   #generateName(kind: Kind, namespace: string | undefined, prefix: string): string {
     for (;;) {
-      let n = (++this.#nameCounter * 2654435761) % 14348907; // 27^5 names
-      let suffix = '';
-      for (let i = 0; i < 5; i++) {
-        suffix += NAME_ALPHABET[n % 27];
-        n = Math.floor(n / 27);
-      }
-      const name = prefix + suffix;
+      const name = prefix + generatedNameSuffix(++this.#nameCounter);
       if (!this.#bucket(kind).has(this.#key(kind, namespace, name))) return name;
     }
   }
 }
 
-const MODIFIED_CONFLICT = 'the object has been modified; please apply your changes to the latest version and try again';
+/** The Conflict detail of a write from a stale resourceVersion (the API server's words). */
+export const MODIFIED_CONFLICT =
+  'the object has been modified; please apply your changes to the latest version and try again';
 
 function removeItem<T>(items: T[], item: T): void {
   const at = items.indexOf(item);

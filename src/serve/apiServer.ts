@@ -18,6 +18,7 @@ import { kindGroup, resourceGroup } from './genericStore.js';
 import { openApiDiscovery, openApiGroupVersion } from './openapi.js';
 import { applyPatch, PATCH_CONTENT_TYPES } from './patch.js';
 import {
+  apiGroup,
   apiGroupList,
   apiResourceList,
   apiVersionOf,
@@ -25,7 +26,6 @@ import {
   findResource,
   resourceKey,
   type ServedResource,
-  servedGroups,
 } from './resources.js';
 import { fieldFilter, labelFilter, type ObjectFilter } from './selectors.js';
 import type { ServedCluster } from './servedCluster.js';
@@ -76,8 +76,8 @@ export class ApiServer {
     this.served = served;
     this.#options = options;
     this.#server = createServer((req, res) => {
-      const counted = this.#countsAsController(req);
-      if (counted) {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (this.#countsAsController(req, url)) {
         this.#activity.inFlight++;
         if (req.method !== 'GET') this.#activity.lastWriteAtMs = Date.now();
         res.once('close', () => {
@@ -85,7 +85,7 @@ export class ApiServer {
           if (req.method !== 'GET') this.#activity.lastWriteAtMs = Date.now();
         });
       }
-      this.#handle(req, res).catch((error) => this.#fail(res, error));
+      this.#handle(req, res, url).catch((error) => this.#fail(res, error));
     });
     // Watches last as long as the client wants; only idle keep-alive connections time out.
     this.#server.requestTimeout = 0;
@@ -107,11 +107,11 @@ export class ApiServer {
     return { ...this.#activity };
   }
 
-  #countsAsController(req: IncomingMessage): boolean {
+  #countsAsController(req: IncomingMessage, url: URL): boolean {
     const token = this.#options.harnessToken;
     if (token !== undefined && req.headers.authorization === `Bearer ${token}`) return false;
     // A watch stays open as long as the client wants: it is not work in flight.
-    return !/[?&]watch=(true|1)\b/.test(req.url ?? '') && !(req.url ?? '').includes('/watch/');
+    return !isWatch(url);
   }
 
   /** How many watches on a resource (`apps/daemonsets`, `/pods`) are open now. */
@@ -125,8 +125,7 @@ export class ApiServer {
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     this.#options.log?.(`${method} ${url.pathname}${url.search}`);
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -140,11 +139,10 @@ export class ApiServer {
       res.end('ok');
       return;
     }
-    const watchPrefixed = /^\/(api\/v1|apis\/[^/]+\/[^/]+)\/watch\//.test(path);
-    const route = parseRoute(watchPrefixed ? path.replace('/watch/', '/') : path);
+    const route = parseRoute(WATCH_PATH.test(path) ? path.replace('/watch/', '/') : path);
     if (route === undefined) throw notFoundPath();
     const query = url.searchParams;
-    const watch = watchPrefixed || query.get('watch') === 'true' || query.get('watch') === '1';
+    const watch = isWatch(url);
     switch (method) {
       case 'GET':
         if (watch) return this.#watch(req, res, route, query);
@@ -185,26 +183,14 @@ export class ApiServer {
     if (path === '/apis') return apiGroupList();
     if (path === '/api/v1') return apiResourceList('', 'v1');
     const group = /^\/apis\/([^/]+)$/.exec(path);
-    if (group) {
-      const g = servedGroups().find((x) => x.name === group[1]);
-      if (g === undefined) return undefined;
-      const gv = { groupVersion: `${g.name}/${g.version}`, version: g.version };
-      return { kind: 'APIGroup', apiVersion: 'v1', name: g.name, versions: [gv], preferredVersion: gv };
-    }
+    if (group) return apiGroup(group[1] as string);
     const gv = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
     if (gv) return apiResourceList(gv[1] as string, gv[2] as string);
     return undefined;
   }
 
-  #storageGet(route: Route, name: string): ServedObject | undefined {
-    const { resource: r, namespace } = route;
-    if (r.storeKind !== undefined)
-      return this.served.cluster.store.get(r.storeKind, namespace, name) as ServedObject | undefined;
-    return this.served.generic.get(r, namespace, name);
-  }
-
   #get(req: IncomingMessage, res: ServerResponse, route: Route): void {
-    const obj = this.#storageGet(route, route.name as string);
+    const obj = this.served.get(route.resource, route.namespace, route.name as string);
     if (obj === undefined) throw ApiError.notFound(resourceGroup(route.resource), route.name as string);
     if (wantsTable(req.headers.accept)) {
       this.#send(
@@ -267,12 +253,10 @@ export class ApiServer {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
     this.#watches.add(res);
-    let ended = false;
     const send = (type: string, object: object): void => {
-      if (ended) return;
+      if (res.writableEnded || res.destroyed) return;
       // A client that does not read: end its watch (it relists), as the API server drops a slow watcher.
-      if (res.writableLength > MAX_WATCH_BUFFER_BYTES || res.destroyed) {
-        ended = true;
+      if (res.writableLength > MAX_WATCH_BUFFER_BYTES) {
         res.end();
         return;
       }
@@ -358,18 +342,7 @@ export class ApiServer {
     checkKind(r, body);
     body.metadata ??= {};
     if (r.namespaced) {
-      const namespace = route.namespace as string;
-      if (
-        body.metadata.namespace !== undefined &&
-        body.metadata.namespace !== '' &&
-        body.metadata.namespace !== namespace
-      ) {
-        throw new ApiError(
-          'BadRequest',
-          'the namespace of the provided object does not match the namespace sent on the request',
-        );
-      }
-      body.metadata.namespace = namespace;
+      const namespace = inRouteNamespace(body, route);
       this.#requireLiveNamespace(namespace, body.metadata.name ?? body.metadata.generateName ?? '', r);
     }
     const created =
@@ -415,16 +388,8 @@ export class ApiServer {
       );
     }
     body.metadata.name = route.name as string;
-    if (route.resource.namespaced) {
-      if (body.metadata.namespace && body.metadata.namespace !== route.namespace) {
-        throw new ApiError(
-          'BadRequest',
-          'the namespace of the provided object does not match the namespace sent on the request',
-        );
-      }
-      body.metadata.namespace = route.namespace as string;
-    }
-    if (this.#storageGet(route, route.name as string) === undefined) {
+    if (route.resource.namespaced) inRouteNamespace(body, route);
+    if (this.served.get(route.resource, route.namespace, route.name as string) === undefined) {
       throw ApiError.notFound(resourceGroup(route.resource), route.name as string);
     }
     const written = this.#write(route, body);
@@ -443,7 +408,7 @@ export class ApiServer {
       );
     }
     const body = await readJson(req, false, this.#options.wireDecoder);
-    const current = this.#storageGet(route, route.name as string);
+    const current = this.served.get(route.resource, route.namespace, route.name as string);
     if (current === undefined) throw ApiError.notFound(resourceGroup(route.resource), route.name as string);
     const patched = applyPatch(type, current, body) as ServedObject;
     if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) {
@@ -501,7 +466,7 @@ export class ApiServer {
       ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
       ...(body.preconditions ? { preconditions: body.preconditions } : {}),
     };
-    const before = this.#storageGet(route, name);
+    const before = this.served.get(route.resource, route.namespace, name);
     const after =
       r.storeKind !== undefined
         ? (this.served.cluster.store.delete(r.storeKind, route.namespace, name, options) as ServedObject | undefined)
@@ -539,6 +504,15 @@ export class ApiServer {
   }
 }
 
+/** The old watch paths: /api/v1/watch/pods, /apis/apps/v1/watch/daemonsets... */
+const WATCH_PATH = /^\/(api\/v1|apis\/[^/]+\/[^/]+)\/watch\//;
+
+/** A WATCH: `?watch=true` (or 1), or an old watch path. */
+function isWatch(url: URL): boolean {
+  const watch = url.searchParams.get('watch');
+  return watch === 'true' || watch === '1' || WATCH_PATH.test(url.pathname);
+}
+
 /** An error whose HTTP code ApiError has no reason for (405, 413, 415, 410). */
 class HttpError extends Error {
   readonly status: number;
@@ -573,6 +547,20 @@ function statusBody(error: { message: string; reason: string; causes?: readonly 
       : {}),
     code,
   };
+}
+
+/** A body's namespace is the URL's: a different one is refused (400), none is filled in. */
+function inRouteNamespace(body: ServedObject, route: Route): string {
+  const namespace = route.namespace as string;
+  body.metadata ??= {};
+  if (body.metadata.namespace && body.metadata.namespace !== namespace) {
+    throw new ApiError(
+      'BadRequest',
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
+  }
+  body.metadata.namespace = namespace;
+  return namespace;
 }
 
 function notFoundPath(): HttpError {

@@ -6,6 +6,7 @@
  */
 import { ApiError, type FieldError } from '../cluster/apiError.js';
 import { deepCopy, jsonEqual } from '../cluster/objects.js';
+import { generatedNameSuffix, MODIFIED_CONFLICT } from '../cluster/store.js';
 import type { ChangeLog, ChangeType, ServedObject } from './changeLog.js';
 import { apiVersionOf, resourceKey, type ServedResource } from './resources.js';
 
@@ -15,7 +16,6 @@ export interface GenericStoreOptions {
   changes: ChangeLog;
 }
 
-const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Kinds whose names are looser upstream (ValidatePathSegmentName: anything without `/`, `%`, `.`, `..`). */
@@ -71,11 +71,7 @@ export class GenericStore {
     const old = this.get(r, r.namespaced ? meta.namespace : undefined, meta.name ?? '');
     if (old === undefined) throw ApiError.notFound(resourceGroup(r), meta.name ?? '');
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== old.metadata?.resourceVersion) {
-      throw ApiError.conflict(
-        resourceGroup(r),
-        meta.name ?? '',
-        'the object has been modified; please apply your changes to the latest version and try again',
-      );
+      throw ApiError.conflict(resourceGroup(r), meta.name ?? '', MODIFIED_CONFLICT);
     }
     let obj: ServedObject;
     if (subresource === 'status') {
@@ -133,11 +129,7 @@ export class GenericStore {
       preconditions.resourceVersion !== undefined &&
       preconditions.resourceVersion !== old.metadata?.resourceVersion
     ) {
-      throw ApiError.conflict(
-        resourceGroup(r),
-        name,
-        'the object has been modified; please apply your changes to the latest version and try again',
-      );
+      throw ApiError.conflict(resourceGroup(r), name, MODIFIED_CONFLICT);
     }
     const holds = r.kind === 'Namespace' || (old.metadata?.finalizers ?? []).length > 0;
     if (!holds) {
@@ -199,13 +191,8 @@ export class GenericStore {
   /** Deterministic stand-in for the API server's random suffix, as the ObjectStore has. */
   #generateName(r: ServedResource, namespace: string | undefined, prefix: string): string {
     for (;;) {
-      let n = (++this.#nameCounter * 2654435761) % 14348907;
-      let suffix = '';
-      for (let i = 0; i < 5; i++) {
-        suffix += NAME_ALPHABET[n % 27];
-        n = Math.floor(n / 27);
-      }
-      if (!this.#bucket(r).has(key(r, namespace, prefix + suffix))) return prefix + suffix;
+      const name = prefix + generatedNameSuffix(++this.#nameCounter);
+      if (!this.#bucket(r).has(key(r, namespace, name))) return name;
     }
   }
 }

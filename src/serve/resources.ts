@@ -224,14 +224,22 @@ export function apiResourceList(group: string, version: string): object | undefi
 
 /** GET /apis: an APIGroupList. */
 export function apiGroupList(): object {
-  return {
-    kind: 'APIGroupList',
-    apiVersion: 'v1',
-    groups: servedGroups().map((g) => {
-      const gv = { groupVersion: `${g.name}/${g.version}`, version: g.version };
-      return { name: g.name, versions: [gv], preferredVersion: gv };
-    }),
-  };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: servedGroups().map(apiGroupOf) };
+}
+
+/** GET /apis/{group}: an APIGroup, or undefined for a group that is not served. */
+export function apiGroup(name: string): object | undefined {
+  const g = servedGroups().find((x) => x.name === name);
+  return g === undefined ? undefined : { kind: 'APIGroup', apiVersion: 'v1', ...apiGroupOf(g) };
+}
+
+function apiGroupOf(g: { name: string; version: string }): {
+  name: string;
+  versions: object[];
+  preferredVersion: object;
+} {
+  const gv = { groupVersion: `${g.name}/${g.version}`, version: g.version };
+  return { name: g.name, versions: [gv], preferredVersion: gv };
 }
 
 /** GET /api: APIVersions. */

@@ -97,6 +97,13 @@ export class ServedCluster {
     return this.generic.list(r, namespace);
   }
 
+  /** One served object, wherever its resource is kept. */
+  get(r: ServedResource, namespace: string | undefined, name: string): ServedObject | undefined {
+    if (r.storeKind !== undefined)
+      return this.cluster.store.get(r.storeKind, namespace, name) as ServedObject | undefined;
+    return this.generic.get(r, namespace, name);
+  }
+
   namespace(name: string): ServedObject | undefined {
     return this.generic.get(NAMESPACES, undefined, name);
   }

@@ -15,6 +15,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { VirtualClock } from '../cluster/clock.js';
 import { SimulatedCluster } from '../cluster/cluster.js';
 import type { Implementation } from '../harness/implementation.js';
@@ -61,10 +62,6 @@ function tail(file: string, lines = 5): string {
   } catch {
     return '(no log)';
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -107,7 +107,8 @@ export async function goVersion(env: NodeJS.ProcessEnv = process.env): Promise<s
   }
 }
 
-function lastLine(e: unknown): string {
+/** The last line of a failed command's stderr (Go's own error), or its message. */
+export function lastLine(e: unknown): string {
   const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
   const text = stderr !== '' ? stderr : e instanceof Error ? e.message : String(e);
   return text.split('\n').filter(Boolean).at(-1)?.trim() ?? text;

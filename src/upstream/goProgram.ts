@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheRoot, goVersion, UpstreamBuildError } from './build.js';
+import { cacheRoot, goVersion, lastLine, UpstreamBuildError } from './build.js';
 
 /** The Kubernetes release the go.mod of adapters/upstream-api and adapters/upstream-served pins. */
 export const PROGRAMS_KUBERNETES_VERSION = 'v1.37.2';
@@ -63,13 +63,6 @@ export function runGoIn(dir: string, args: readonly string[], env: NodeJS.Proces
       else resolveRun(stdout);
     });
   });
-}
-
-/** The last line of a failed command's stderr (Go's own error), or its message. */
-export function lastLine(e: unknown): string {
-  const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
-  const text = stderr !== '' ? stderr : e instanceof Error ? e.message : String(e);
-  return text.split('\n').filter(Boolean).at(-1)?.trim() ?? text;
 }
 
 /** A hash of the program's sources, its go.mod/go.sum and the Go toolchain. */
