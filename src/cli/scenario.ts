@@ -11,9 +11,10 @@ import { MUTANTS } from '../harness/mutants.js';
 import { displayPath, formatLocation } from '../manifests/inputError.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { discoverScenarios } from '../scenario/discover.js';
-import { loadScenario } from '../scenario/load.js';
+import { loadScenario, type Step } from '../scenario/load.js';
 import { renderScenarioJunit, scenarioReport } from '../scenario/report.js';
 import { type RunOptions, runScenario, type ScenarioResult, stepLabel } from '../scenario/run.js';
+import type { Writes } from '../scenario/stepWrites.js';
 import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
 import { positiveInt, resolveImplementation } from './check.js';
 import { ExitCode } from './exitCodes.js';
@@ -72,12 +73,12 @@ export async function runScenarios(
     for (const scenario of scenarios) {
       const onStep: RunOptions['onStep'] = (step, pods, writes, refused) => {
         const line = step.location.line;
-        const wrote =
-          writes && (step.kind === 'sync' || step.kind === 'settle')
-            ? `  (creates ${writes.creates}, deletes ${writes.deletes}${writes.statusWrites > 0 ? `, status ${writes.statusWrites}` : ''}${writes.podPatches > 0 ? `, pod patches ${writes.podPatches}` : ''}${writes.revisionWrites > 0 ? `, revision writes ${writes.revisionWrites}` : ''})`
-            : '';
+        const wrote = writes && (step.kind === 'sync' || step.kind === 'settle') ? `  (${describeWrites(writes)})` : '';
         const refusal = refused !== undefined ? `      refused by the API server: ${refused}\n` : '';
-        io.stdout(`  ${stepLabel(step)} line ${line}${wrote}\n${refusal}${pods.map((p) => `      ${p}\n`).join('')}`);
+        const unvalidated = writtenPastValidation(step) ? '  [written past validation, as in upstream unit tests]' : '';
+        io.stdout(
+          `  ${stepLabel(step)} line ${line}${unvalidated}${wrote}\n${refusal}${pods.map((p) => `      ${p}\n`).join('')}`,
+        );
       };
       const result = await runScenario(scenario, implementation, options.trace ? { onStep } : {});
       results.push(result);
@@ -175,3 +176,27 @@ Exit codes: 0 all passed, 1 a scenario failed, 2 bad input or the implementation
       context.exit(await runScenarios(paths, options, context));
     });
 };
+
+/** `creates 2, deletes 0, status 1, adoptions 1, events SuccessfulCreate×2`: what --trace prints after a sync or settle. */
+function describeWrites(writes: Writes): string {
+  const parts = [`creates ${writes.creates}`, `deletes ${writes.deletes}`];
+  const named: [keyof Writes, string][] = [
+    ['statusWrites', 'status'],
+    ['podPatches', 'pod patches'],
+    ['adoptions', 'adoptions'],
+    ['releases', 'releases'],
+    ['revisionCreates', 'revision creates'],
+    ['revisionUpdates', 'revision updates'],
+    ['revisionDeletes', 'revision deletes'],
+  ];
+  for (const [kind, label] of named) if ((writes[kind] as number) > 0) parts.push(`${label} ${writes[kind]}`);
+  const events = Object.entries(writes.events).map(([reason, n]) => `${reason}×${n}`);
+  if (events.length > 0) parts.push(`events ${events.join(' ')}`);
+  return parts.join(', ');
+}
+
+/** A step with `skipValidation: true` (the non-validating store path). */
+function writtenPastValidation(step: Step): boolean {
+  const args = step.args as { skipValidation?: unknown } | null | undefined;
+  return args !== null && typeof args === 'object' && args.skipValidation === true;
+}

@@ -80,6 +80,7 @@ export class SimulatedSystem {
   #dsNamespace = HARNESS_NAMESPACE;
   /** Watch events seen while the controller steps: exactly its writes. */
   #recording: WatchEvent[] | undefined;
+  #lastChanges: readonly WatchEvent[] = [];
   #lastStep: StepRecord | undefined;
   /** Translations of the store's (deep-frozen) objects, shared between observations. */
   readonly #observations = new ObservationCache();
@@ -112,6 +113,11 @@ export class SimulatedSystem {
   /** The last event or controller step, with the controller's writes during it. */
   get lastStep(): StepRecord | undefined {
     return this.#lastStep;
+  }
+
+  /** The watch events the controller's writes caused in the last step (what `lastStep.controller` sums up). */
+  get lastStepChanges(): readonly WatchEvent[] {
+    return this.#lastChanges;
   }
 
   get driver(): ControllerDriver {
@@ -310,6 +316,7 @@ export class SimulatedSystem {
       if (!isApiError(e)) throw e;
       outcome = { applied: false, note: e.message };
     }
+    this.#lastChanges = [];
     this.#lastStep = {
       event: { type } as DsEvent,
       controller: summarizeWrites([]),
@@ -582,7 +589,8 @@ export class SimulatedSystem {
 
   /** What the controller wrote in the step just recorded (its watch events, and its create attempts). */
   #takeWrites(): ControllerWrites {
-    const recorded = summarizeWrites(this.#recording ?? []);
+    this.#lastChanges = this.#recording ?? [];
+    const recorded = summarizeWrites(this.#lastChanges);
     const unseenDeletes = this.#deleteRequests.filter((name) => !recorded.deletes.includes(name));
     this.#deleteRequests = [];
     const summary =

@@ -21,6 +21,7 @@ const observed: Observed = {
   existingNodes: ['n0', 'n1'],
   orphans: [],
   revisions: [1],
+  orphanedRevisions: 0,
   events: new Map(),
   writes: undefined,
   snapshot: () => undefined,

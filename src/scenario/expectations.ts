@@ -14,36 +14,12 @@ import {
   STATUS_RELATION,
   type StatusField,
 } from './schema.js';
+import { WRITE_KINDS, type WriteKind, type Writes } from './stepWrites.js';
 
 /** The first expectation that does not hold: where it is written (inside the expect block) and why. */
 export interface Mismatch {
   readonly path: PathSegment[];
   readonly message: string;
-}
-
-/** The controller's writes during one step (a settle's steps added up). */
-export interface Writes {
-  readonly creates: number;
-  readonly deletes: number;
-  readonly statusWrites: number;
-  readonly podPatches: number;
-  readonly revisionWrites: number;
-}
-
-export const NO_WRITES: Writes = { creates: 0, deletes: 0, statusWrites: 0, podPatches: 0, revisionWrites: 0 };
-
-/** The fields of `writes:` an expectation may name, in the order they are checked. */
-export const WRITE_KINDS = ['creates', 'deletes', 'statusWrites', 'podPatches', 'revisionWrites'] as const;
-
-/** Two steps' writes added up. */
-export function addWrites(a: Writes, b: Writes): Writes {
-  return {
-    creates: a.creates + b.creates,
-    deletes: a.deletes + b.deletes,
-    statusWrites: a.statusWrites + b.statusWrites,
-    podPatches: a.podPatches + b.podPatches,
-    revisionWrites: a.revisionWrites + b.revisionWrites,
-  };
 }
 
 /** Everything an expectation may look at, for one DaemonSet. */
@@ -53,6 +29,8 @@ export interface Observed {
   readonly existingNodes: readonly string[];
   readonly orphans: readonly { node: string }[];
   readonly revisions: readonly number[];
+  /** Unowned ControllerRevisions of its namespace that its selector (as last seen) matches. */
+  readonly orphanedRevisions: number;
   /** The number of the revision whose template is the DaemonSet's current one, if one is. */
   readonly templateRevision?: number;
   readonly events: ReadonlyMap<string, number>;
@@ -241,7 +219,8 @@ export function checkExpectation(expected: Expectation, observed: Observed): Mis
               : undefined) ??
             (want.matchesTemplate !== undefined && want.matchesTemplate !== (observed.templateRevision ?? 'none')
               ? mismatch(['revisions', 'matchesTemplate'], want.matchesTemplate, observed.templateRevision ?? 'none')
-              : undefined);
+              : undefined) ??
+            count(['revisions', 'orphaned'], want.orphaned, observed.orphanedRevisions);
         } else found = count(['revisions'], want, observed.revisions.length);
         break;
       }
@@ -250,14 +229,9 @@ export function checkExpectation(expected: Expectation, observed: Observed): Mis
           found ??= count(['events', reason], want, observed.events.get(reason) ?? 0);
         }
         break;
-      case 'writes': {
-        const writes = observed.writes ?? NO_WRITES;
-        for (const kind of WRITE_KINDS) {
-          found = count(['writes', kind], expected.writes?.[kind], writes[kind]);
-          if (found) break;
-        }
+      case 'writes':
+        found = checkWrites(expected.writes ?? {}, observed.writes);
         break;
-      }
       case 'kept': {
         const kept = expected.kept;
         if (kept === undefined) break;
@@ -324,6 +298,22 @@ export function checkExpectation(expected: Expectation, observed: Observed): Mis
         break;
     }
     if (found) return found;
+  }
+  return undefined;
+}
+
+/** `writes:` in the order written; `events` by reason. */
+function checkWrites(expected: NonNullable<Expectation['writes']>, writes: Writes | undefined): Mismatch | undefined {
+  for (const [key, want] of Object.entries(expected)) {
+    if (key === 'events') {
+      for (const [reason, n] of Object.entries(want as Record<string, Count>)) {
+        const found = count(['writes', 'events', reason], n, writes?.events[reason] ?? 0);
+        if (found) return found;
+      }
+    } else if ((WRITE_KINDS as readonly string[]).includes(key)) {
+      const found = count(['writes', key], want as Count, writes?.[key as WriteKind] ?? 0);
+      if (found) return found;
+    }
   }
   return undefined;
 }

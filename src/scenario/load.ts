@@ -391,7 +391,12 @@ export function loadScenario(file: string): Scenario {
   for (const step of steps) {
     // Manifests named by steps are read now, so that a missing file is bad input, not a failed run.
     if (step.kind === 'createDaemonSet') {
-      const { ref, sub, expectError } = createArguments(step.args);
+      const { ref, sub, expectError, skipValidation } = createArguments(step.args);
+      if (expectError !== undefined && skipValidation)
+        throw new InputError(
+          step.locate(['skipValidation']),
+          `${stepLabel(step)}: skipValidation and expectError together: a write past validation is not refused by it`,
+        );
       const resolved = resolveManifest(ref, document, ['steps', step.number - 1, 'createDaemonSet', ...sub]);
       // A create that must be refused declares no DaemonSet.
       if (expectError === undefined) created.push(...resolved);

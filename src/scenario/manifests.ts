@@ -22,16 +22,28 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 /** A file path, `{file}`, or an inline object (what manifestRefSchema accepted). */
 export type ManifestRef = string | { file: string } | Record<string, unknown>;
 
-/** A createDaemonSet step's argument: a manifest, or `{manifest, expectError}` for a create that must be refused. */
-export function createArguments(args: unknown): { ref: ManifestRef; sub: PathSegment[]; expectError?: string } {
-  if (
-    args !== null &&
-    typeof args === 'object' &&
-    'manifest' in args &&
-    typeof (args as { expectError?: unknown }).expectError === 'string'
-  ) {
-    const { manifest, expectError } = args as { manifest: ManifestRef; expectError: string };
-    return { ref: manifest, sub: ['manifest'], expectError };
+/**
+ * A createDaemonSet step's argument: a manifest, or `{manifest, expectError?, skipValidation?}`
+ * for a create that must be refused, or one written past validation.
+ */
+export function createArguments(args: unknown): {
+  ref: ManifestRef;
+  sub: PathSegment[];
+  expectError?: string;
+  skipValidation?: boolean;
+} {
+  if (args !== null && typeof args === 'object' && 'manifest' in args && !('kind' in args)) {
+    const { manifest, expectError, skipValidation } = args as {
+      manifest: ManifestRef;
+      expectError?: string;
+      skipValidation?: boolean;
+    };
+    return {
+      ref: manifest,
+      sub: ['manifest'],
+      ...(expectError !== undefined ? { expectError } : {}),
+      ...(skipValidation === true ? { skipValidation } : {}),
+    };
   }
   return { ref: args as ManifestRef, sub: [] };
 }

@@ -12,8 +12,9 @@ import type { TaintEffect } from '../../model/types.ts';
 import { isApiError } from '../cluster/apiError.js';
 import { parseTimestamp } from '../cluster/clock.js';
 import type { SimulatedCluster } from '../cluster/cluster.js';
+import { selectorMatches } from '../cluster/labels.js';
 import type { ControllerRevision, DaemonSet, OwnerReference } from '../cluster/objects.js';
-import { ControllerRevisionHashLabel, deepCopy, newControllerRef } from '../cluster/objects.js';
+import { ControllerRevisionHashLabel, controllerRefOf, deepCopy, newControllerRef } from '../cluster/objects.js';
 import { getTemplateGeneration, isPodUpdated } from '../controller/podTemplate.js';
 import type { Implementation } from '../harness/implementation.js';
 import { InvariantMonitor } from '../harness/monitor.js';
@@ -23,20 +24,21 @@ import type { DaemonSetManifest } from '../manifests/daemonSetManifest.js';
 import { InputError, type SourceLocation } from '../manifests/inputError.js';
 import type { PathSegment } from '../manifests/yamlFile.js';
 import { AdapterError } from '../protocol/adapterError.js';
-import {
-  addWrites,
-  checkExpectation,
-  expectationName,
-  type Mismatch,
-  NO_WRITES,
-  type Observed,
-  WRITE_KINDS,
-  type Writes,
-} from './expectations.js';
+import { checkExpectation, expectationName, type Mismatch, type Observed } from './expectations.js';
 import { quiesceNeedsEveryComponent, type Scenario, type Step, scenarioNodes, stepLabel } from './load.js';
 import { createArguments, type ManifestRef, resolveManifest } from './manifests.js';
 import { type DaemonSetRef, orphansOf, type PodFacts, podsOf, podTable, refText, revisionsOf } from './observe.js';
-import type { Count, StepArgs } from './schema.js';
+import type { Expectation, StepArgs } from './schema.js';
+import {
+  concatWrites,
+  countWrites,
+  daemonSetEvents,
+  NO_STEP_WRITES,
+  type StepWrites,
+  stepWrites,
+  type Writes,
+  type WritesOf,
+} from './stepWrites.js';
 
 /** Why a scenario failed: the step, and the first expectation that did not hold there. */
 export interface ScenarioFailure {
@@ -186,7 +188,7 @@ class ScenarioRun {
   readonly #disabled: ReadonlySet<string>;
   readonly #known = new Map<string, Known>();
   #default: DaemonSetRef | undefined;
-  #lastWrites: Writes | undefined;
+  #lastWrites: StepWrites | undefined;
   #lastRefusal: string | undefined;
   readonly #snapshots = new Map<string, PodFacts[]>();
   /** The model's invariants, when the scenario asks for them. */
@@ -229,8 +231,9 @@ class ScenarioRun {
       this.#monitor = new InvariantMonitor(this.#system.observe(), this.#scenario.invariants);
   }
 
+  /** The controller's writes in the last sync or settle, all counted. */
   get lastWrites(): Writes | undefined {
-    return this.#lastWrites;
+    return this.#lastWrites === undefined ? undefined : countWrites(this.#lastWrites);
   }
 
   /** The API server's refusal of the last step's write, when it was refused (as expected or not). */
@@ -251,10 +254,11 @@ class ScenarioRun {
         // Like upstream's tests calling syncHandler: every DaemonSet is synced, queued or not.
         // A stepwise run syncs what the controller's queue holds, as a random run's CONTROLLER_SYNC.
         if (!this.#stepwise) this.#system.driver.resync();
-        const writes = await this.#controllerStep();
+        const mark = this.#eventMark();
+        const { writes } = await this.#controllerStep();
         if (!this.#stepwise) this.#catchUp();
-        this.#lastWrites = writes;
-        if (step.args) this.#checkWrites(step.args);
+        this.#lastWrites = { entries: writes.entries, events: this.#eventsSince(mark) };
+        if (step.args) this.#checkWrites(step, step.args);
         this.#checkInvariants();
         return;
       }
@@ -430,8 +434,14 @@ class ScenarioRun {
       case 'addNode':
         return this.#addNode(step as Step & { kind: 'addNode' });
       case 'createDaemonSet': {
-        const { ref, sub, expectError } = createArguments(step.args);
+        const { ref, sub, expectError, skipValidation } = createArguments(step.args);
         const manifests = this.#manifests(step, ref, sub);
+        if (skipValidation)
+          return system.applyAction('DS_CREATED', () =>
+            cluster.store.withoutValidation(() => {
+              for (const manifest of manifests) this.#create(manifest, this.#stepwise ? 'no-op' : 'input');
+            }),
+          );
         if (expectError === undefined) {
           return system.applyAction('DS_CREATED', () => {
             for (const manifest of manifests) this.#create(manifest, this.#stepwise ? 'no-op' : 'input');
@@ -732,23 +742,32 @@ class ScenarioRun {
     throw new StepFailure(`${v.id}: ${v.message}${v.node ? ` [node ${v.node}]` : ''}`, undefined, v.id);
   }
 
-  /** One controller step, with what it wrote. */
-  async #controllerStep(): Promise<Writes & { wrote: boolean }> {
+  /** One controller step, with what it wrote (events apart: see #eventsSince). */
+  async #controllerStep(): Promise<{ wrote: boolean; writes: StepWrites }> {
     const { applied } = await this.#system.apply({ type: 'CONTROLLER_SYNC' });
-    return { wrote: applied, ...this.#writesOfLastStep() };
+    return { wrote: applied, writes: this.#writesOfLastStep() };
   }
 
-  /** The controller's writes in the system's last step, counted as `writes:` counts them. */
-  #writesOfLastStep(): Writes {
+  /** The controller's writes in the system's last step, each tied to the DaemonSets it concerns. */
+  #writesOfLastStep(): StepWrites {
     const w = this.#system.lastStep?.controller;
-    if (w === undefined) return NO_WRITES;
-    return {
-      creates: w.creates.length,
-      deletes: w.deletes.length,
-      statusWrites: w.statusWritten ? 1 : 0,
-      podPatches: w.podPatches,
-      revisionWrites: w.revisionWrites,
-    };
+    if (w === undefined) return NO_STEP_WRITES;
+    const ownerOfPod = (name: string) =>
+      this.#cluster
+        .pods()
+        .find((p) => p.metadata?.name === name)
+        ?.metadata?.ownerReferences?.find((o) => o.controller === true)?.uid;
+    return { entries: stepWrites(w, this.#system.lastStepChanges, ownerOfPod), events: [] };
+  }
+
+  /** Where the cluster's event list ends now. */
+  #eventMark(): number {
+    return this.#cluster.store.events.length;
+  }
+
+  /** The events about DaemonSets recorded since `mark` (only the DaemonSet controller records those). */
+  #eventsSince(mark: number): StepWrites['events'] {
+    return daemonSetEvents(this.#cluster.store.events.slice(mark));
   }
 
   /** One pass of every enabled cluster component; true if any changed something. */
@@ -772,12 +791,13 @@ class ScenarioRun {
     const maxRounds = args.maxRounds ?? DEFAULT_SETTLE_ROUNDS;
     const budgetMs = (args.advanceTime ?? 0) * 1000;
     let advancedMs = 0;
-    let total = NO_WRITES;
+    const mark = this.#eventMark();
+    let total = NO_STEP_WRITES;
     for (let round = 1; round <= maxRounds; round++) {
       const before = this.#monitor ? this.#system.observe() : undefined;
-      const { wrote, ...writes } = await this.#controllerStep();
+      const { wrote, writes } = await this.#controllerStep();
       if (wrote) this.#checkInvariants(before);
-      total = addWrites(total, writes);
+      total = concatWrites(total, writes);
       const changed = this.#componentsRound() || wrote;
       if (changed) continue;
       const now = this.#cluster.clock.nowMs();
@@ -787,11 +807,11 @@ class ScenarioRun {
         advancedMs += wake - now;
         continue;
       }
-      this.#lastWrites = total;
-      this.#checkWrites(args);
+      this.#lastWrites = { entries: total.entries, events: this.#eventsSince(mark) };
+      this.#checkWrites(step, args);
       return;
     }
-    this.#lastWrites = total;
+    this.#lastWrites = { entries: total.entries, events: this.#eventsSince(mark) };
     throw new StepFailure(
       `${stepLabel(step)}: the controller and the cluster were still changing after ${maxRounds} rounds`,
     );
@@ -800,10 +820,11 @@ class ScenarioRun {
   /** `settle` in a stepwise run: the system's own rounds (controller, then every component), as while a random run settles. */
   async #settleStepwise(step: Step & { kind: 'settle' }): Promise<void> {
     const args = step.args ?? {};
-    let total = NO_WRITES;
+    const mark = this.#eventMark();
+    let total = NO_STEP_WRITES;
     let found: Violation | undefined;
     this.#system.onControllerStep = (before) => {
-      total = addWrites(total, this.#writesOfLastStep());
+      total = concatWrites(total, this.#writesOfLastStep());
       if (found === undefined && this.#monitor) found = this.#monitor.afterStep(this.#system.observe(), before);
     };
     let settled: SystemSettleResult;
@@ -815,13 +836,13 @@ class ScenarioRun {
     } finally {
       this.#system.onControllerStep = undefined;
     }
-    this.#lastWrites = total;
+    this.#lastWrites = { entries: total.entries, events: this.#eventsSince(mark) };
     if (found) this.#failInvariant(found);
     if (!settled.converged)
       throw new StepFailure(
         `${stepLabel(step)}: the controller and the cluster were still changing after ${settled.rounds} rounds`,
       );
-    this.#checkWrites(args);
+    this.#checkWrites(step, args);
   }
 
   /** `quiesce`: the end of a random run; with invariants, the model's prediction and liveness too. */
@@ -866,14 +887,14 @@ class ScenarioRun {
   }
 
   /** `sync: {creates, deletes, …}`: the writes of the step just done. */
-  #checkWrites(args: Partial<Record<(typeof WRITE_KINDS)[number], Count | undefined>>): void {
-    const writes: Partial<Record<(typeof WRITE_KINDS)[number], Count>> = {};
-    for (const kind of WRITE_KINDS) {
-      const want = args[kind];
-      if (want !== undefined) writes[kind] = want;
-    }
+  #checkWrites(
+    step: Step,
+    args: NonNullable<Expectation['writes']> & { maxRounds?: number | undefined; advanceTime?: number | undefined },
+  ): void {
+    const { maxRounds: _rounds, advanceTime: _time, ...writes } = args;
     if (Object.keys(writes).length === 0) return;
-    const found = checkExpectation({ writes }, this.#observed(undefined));
+    const observed = { ...this.#observed(undefined), writes: this.#writesFor(step, writes.daemonSet) };
+    const found = checkExpectation({ writes }, observed);
     // Written on the step itself: located without the `writes` prefix, named with it.
     if (found) throw new StepFailure(found.message, found.path.slice(1), expectationName(found.path));
   }
@@ -953,7 +974,9 @@ class ScenarioRun {
       }
     };
     try {
-      this.#cluster.updateDaemonSet(ref.namespace, ref.name, mutate);
+      const write = () => this.#cluster.updateDaemonSet(ref.namespace, ref.name, mutate);
+      if (args.skipValidation) this.#cluster.store.withoutValidation(write);
+      else write();
     } catch (e) {
       if (!isApiError(e)) throw e;
       this.#lastRefusal = e.message;
@@ -993,6 +1016,15 @@ class ScenarioRun {
       const ds = this.#cluster.store.get('DaemonSet', known.ref.namespace, known.ref.name);
       if (ds !== undefined) known.last = ds;
     }
+  }
+
+  /** The last sync's or settle's writes, all of them or (`text`) those about one DaemonSet. */
+  #writesFor(step: Step, text: string | undefined): Writes | undefined {
+    if (this.#lastWrites === undefined) return undefined;
+    if (text === undefined) return countWrites(this.#lastWrites);
+    const ref = this.#ref(step, text);
+    const of: WritesOf = { uid: this.#lastSeen(ref)?.metadata?.uid, key: refText(ref) };
+    return countWrites(this.#lastWrites, of);
   }
 
   #lastSeen(ref: DaemonSetRef): DaemonSet | undefined {
@@ -1119,8 +1151,9 @@ class ScenarioRun {
       existingNodes: [],
       orphans: [],
       revisions: [],
+      orphanedRevisions: 0,
       events: new Map(),
-      writes: this.#lastWrites,
+      writes: this.#lastWrites === undefined ? undefined : countWrites(this.#lastWrites),
       snapshot: (name) => this.#snapshots.get(name),
     };
     if (ref === undefined) return empty;
@@ -1151,6 +1184,10 @@ class ScenarioRun {
       })),
       // Its revisions, while it exists and (deleting, Foreground) after: found by the uid last seen.
       revisions: controlled.map((r) => r.revision ?? 0),
+      orphanedRevisions: this.#cluster
+        .revisions(ref.namespace)
+        .filter((r) => controllerRefOf(r) === undefined && selectorMatches(last?.spec?.selector, r.metadata?.labels))
+        .length,
       ...(templateRevision !== undefined ? { templateRevision } : {}),
       events,
     };
@@ -1158,7 +1195,8 @@ class ScenarioRun {
 
   #expect(step: Step & { kind: 'expect' }): void {
     const ref = this.#ref(step, step.args.daemonSet);
-    const found = checkExpectation(step.args, this.#observed(ref));
+    const writes = this.#writesFor(step, step.args.writes?.daemonSet ?? step.args.daemonSet);
+    const found = checkExpectation(step.args, { ...this.#observed(ref), writes });
     if (found) this.#failExpectation(found);
   }
 

@@ -129,11 +129,29 @@ export const writesSchema = z.strictObject({
   statusWrites: countSchema
     .optional()
     .describe('Controller syncs that changed the DaemonSet status (0 or 1 for a sync; a settle counts each).'),
-  podPatches: countSchema.optional().describe('Pod patches of the controller: adoptions and releases.'),
+  podPatches: countSchema
+    .optional()
+    .describe('Pod patches of the controller (other than deletes): adoptions, releases, anything else.'),
+  adoptions: countSchema.optional().describe('Pods the controller adopted (set itself as their controller).'),
+  releases: countSchema.optional().describe('Pods the controller released (removed itself as their controller).'),
   revisionWrites: countSchema
     .optional()
     .describe(
       'ControllerRevision writes of the controller: creates, updates (renumbering), adoptions, releases, deletes.',
+    ),
+  revisionCreates: countSchema.optional().describe('ControllerRevisions the controller created.'),
+  revisionUpdates: countSchema
+    .optional()
+    .describe('ControllerRevision updates of the controller: renumbering, adoptions, releases.'),
+  revisionDeletes: countSchema.optional().describe('ControllerRevisions the controller deleted (history limit).'),
+  events: z
+    .record(z.string().min(1), countSchema)
+    .optional()
+    .describe('Events the controller recorded about DaemonSets during the step, by reason.'),
+  daemonSet: daemonSetRef
+    .optional()
+    .describe(
+      "Only the writes about this DaemonSet (its pods before or after the write, its revisions, its status, events about it). In an expect, the expect's daemonSet is the default.",
     ),
 });
 
@@ -209,6 +227,13 @@ const settleStep = z.union([
   }),
 ]);
 
+/** The non-validating store path of upstream's unit tests, marked as such in the step. */
+const skipValidation = z
+  .literal(true)
+  .describe(
+    "Write the object past the API server's validation (defaulting still applies), as upstream's unit tests put objects straight into informer caches: for a controller's behaviour with objects a real API server refuses (an empty selector). --trace marks the step.",
+  );
+
 const updateStep = z.strictObject({
   daemonSet: daemonSetRef.optional(),
   image: z.string().optional().describe('New image of the first container of the template.'),
@@ -226,6 +251,7 @@ const updateStep = z.strictObject({
     .string()
     .optional()
     .describe('The API server must refuse the update with a message containing this text.'),
+  skipValidation: skipValidation.optional(),
 });
 
 const deleteStep = z.union([
@@ -412,10 +438,17 @@ export const expectSchema = z.strictObject({
           .describe(
             "The number of the revision whose template is the DaemonSet's current one (after a rollback, not the highest), or none.",
           ),
+        orphaned: countSchema
+          .optional()
+          .describe(
+            'ControllerRevisions of its namespace that no controller owns and its selector matches (the last one seen, after it is gone): what an orphaning delete leaves for the next DaemonSet with that selector to adopt.',
+          ),
       }),
     ])
     .optional()
-    .describe('ControllerRevisions the DaemonSet controls.'),
+    .describe(
+      'ControllerRevisions the DaemonSet controls (found by the uid last seen, also while or after it is deleted).',
+    ),
   events: z
     .record(z.string(), countSchema)
     .optional()
@@ -513,9 +546,13 @@ export const STEP_SCHEMAS = {
           expectError: z
             .string()
             .min(1)
+            .optional()
             .describe('The API server must refuse the create with a message containing this text.'),
+          skipValidation: skipValidation.optional(),
         })
-        .describe('A create the API server must refuse (with `expectError`).'),
+        .describe(
+          'A create the API server must refuse (with `expectError`), or one written past validation (`skipValidation: true`).',
+        ),
       manifestRefSchema,
     ])
     .describe('Create the DaemonSets of a manifest (e.g. again, after a deletion).'),
