@@ -183,6 +183,21 @@ describe('mutants of the reference controller', () => {
   });
 });
 
+describe('invariants judge every DaemonSet of a scenario', () => {
+  it('a mutant that only the second DaemonSet exposes fails on that DaemonSet, named', async () => {
+    const mutant = mutantByName('ignores-noexecute');
+    if (mutant === undefined) throw new Error('mutant ignores-noexecute is gone');
+    const implementation = referenceImplementation('mutant ignores-noexecute', mutantOptionsForStore(mutant));
+    const result = await runScenario(
+      loadScenario(join(CORPUS, 'real-world/two-daemonsets-each-judged.yaml')),
+      implementation,
+    );
+    expect(result.verdict).toBe('fail');
+    expect(result.failure?.expectation).toBe('DS-ELIG-01');
+    expect(result.failure?.message).toContain('[DaemonSet kube-system/probe]');
+  });
+});
+
 describe('the process path (--controller)', () => {
   it('the reference controller behind the protocol passes scenarios too', { timeout: 60_000 }, async () => {
     const implementation = await processImplementation(`"${process.execPath}" bin/dsconform.mjs reference-controller`, {

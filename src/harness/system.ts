@@ -34,6 +34,7 @@ import {
 import type { ControllerDriver } from './driver.js';
 import {
   APP_LABEL,
+  type ClusterObjects,
   DEFAULT_DS_NAME,
   daemonSetManifestFor,
   FOREIGN_OWNER,
@@ -84,6 +85,11 @@ export class SimulatedSystem {
   #lastStep: StepRecord | undefined;
   /** Translations of the store's (deep-frozen) objects, shared between observations. */
   readonly #observations = new ObservationCache();
+  /** observeFor's caches, one per DaemonSet (a cache remembers one DaemonSet's last observation). */
+  readonly #otherObservations = new Map<string, ObservationCache>();
+  /** What the last step's sync saw when it was not the cluster (a lagging pod informer). */
+  #lastSeenObjects: ClusterObjects | undefined;
+  #seenObjects: ClusterObjects | undefined;
   #lastObservation: { observation: Observation; lastStep: StepRecord; withStep: Observation } | undefined;
 
   constructor(factory: DriverFactory, options: { dsName?: string } = {}) {
@@ -142,18 +148,41 @@ export class SimulatedSystem {
 
   /** The cluster now, with these pods. */
   #observeWithPods(pods: readonly K8sPod[]): Observation {
+    return this.#observations.observe(this.#objectsWithPods(pods), this.#dsName, this.#dsNamespace);
+  }
+
+  #objectsWithPods(pods: readonly K8sPod[]): ClusterObjects {
     const { store } = this.cluster;
-    return this.#observations.observe(
-      {
-        nowMs: this.cluster.clock.nowMs(),
-        nodes: store.list('Node'),
-        daemonSets: store.list('DaemonSet'),
-        pods,
-        revisions: store.list('ControllerRevision'),
-      },
-      this.#dsName,
-      this.#dsNamespace,
-    );
+    return {
+      nowMs: this.cluster.clock.nowMs(),
+      nodes: store.list('Node'),
+      daemonSets: store.list('DaemonSet'),
+      pods,
+      revisions: store.list('ControllerRevision'),
+    };
+  }
+
+  /**
+   * The system as it concerns one DaemonSet among several (a scenario with invariants for each):
+   * its observation, the last step's writes narrowed to those about it, and what its last sync
+   * saw when that was not the cluster. Nothing here changes which DaemonSet `observe()` addresses.
+   */
+  observeFor(namespace: string, name: string): Observation {
+    let cache = this.#otherObservations.get(`${namespace}/${name}`);
+    if (cache === undefined) {
+      cache = new ObservationCache();
+      this.#otherObservations.set(`${namespace}/${name}`, cache);
+    }
+    const observation = cache.observe(this.#objectsWithPods(this.cluster.store.list('Pod')), name, namespace);
+    const step = this.#lastStep;
+    if (step === undefined) return observation;
+    const several = this.cluster.store.count('DaemonSet') > 1;
+    const podNamed = (pod: string) => this.cluster.store.get('Pod', namespace, pod);
+    const controller = writesAbout(step.controller, this.#lastChanges, { namespace, name, several, podNamed });
+    const seen =
+      this.#lastSeenObjects === undefined ? undefined : cache.observe(this.#lastSeenObjects, name, namespace);
+    const { seen: _theirs, ...rest } = step;
+    return { ...observation, lastStep: { ...rest, controller, ...(seen !== undefined ? { seen } : {}) } };
   }
 
   /**
@@ -162,10 +191,14 @@ export class SimulatedSystem {
    */
   onControllerStep: ((before: Observation) => void | Promise<void>) | undefined;
 
+  /** Called just before each controller step of a round, where `before` is taken (observers of other DaemonSets take theirs). */
+  beforeControllerStep: (() => void) | undefined;
+
   /** One round: the controller, then every cluster component once. */
   async round(): Promise<string[]> {
     const changed: string[] = [];
     const before = this.onControllerStep ? this.observe() : undefined;
+    this.beforeControllerStep?.();
     this.#recording = [];
     let wrote: boolean;
     try {
@@ -578,6 +611,8 @@ export class SimulatedSystem {
   #stepRecord(event: DsEvent): StepRecord {
     const seen = this.#seen;
     this.#seen = undefined;
+    this.#lastSeenObjects = seen === undefined ? undefined : this.#seenObjects;
+    this.#seenObjects = undefined;
     const unacknowledged = seen !== undefined && this.#unacknowledged.length > 0 ? [...this.#unacknowledged] : [];
     return {
       event,
@@ -627,7 +662,8 @@ export class SimulatedSystem {
     this.#podLagArmed = false;
     this.#informersFresh = false;
     if (lagging) {
-      this.#seen = this.#observeWithPods(this.#podsSeen);
+      this.#seenObjects = this.#objectsWithPods(this.#podsSeen);
+      this.#seen = this.#observations.observe(this.#seenObjects, this.#dsName, this.#dsNamespace);
       this.#driver.lagPodEvents();
     } else {
       this.#podsSeen = this.cluster.store.list('Pod');
@@ -873,4 +909,55 @@ function createdPod(pod: K8sPod): CreatedPod {
 
 function isReady(pod: K8sPod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+/**
+ * A step's writes narrowed to those about one DaemonSet (by name, as an observation finds its
+ * pods): its pods' creates, deletes and patches, its status, its revisions. With several
+ * DaemonSets the create attempts cannot be told apart, so they are left out (DS-SYNC-03 then
+ * judges only single-DaemonSet steps); the failure counts only ever excuse a check, so they stay.
+ */
+export function writesAbout(
+  writes: ControllerWrites,
+  changes: readonly WatchEvent[],
+  about: {
+    namespace: string;
+    name: string;
+    /** More than one DaemonSet exists: the create attempts are left out. */
+    several: boolean;
+    /** A pod as stored now (a delete of a pod already terminating shows no change). */
+    podNamed: (name: string) => K8sPod | undefined;
+  },
+): ControllerWrites {
+  const { namespace, name, several, podNamed } = about;
+  const ours = (o: { metadata?: { namespace?: string; name?: string } } | undefined, ref = controllerRefOf(o ?? {})) =>
+    ref?.kind === 'DaemonSet' && ref.name === name && (o?.metadata?.namespace ?? 'default') === namespace;
+  const podsTouched = new Set<string>();
+  let statusWritten = false;
+  let revisionWrites = 0;
+  for (const change of changes) {
+    const before = change.oldObject;
+    const after = change.object;
+    if (change.kind === 'Pod') {
+      if (ours(before) || ours(after)) podsTouched.add(after.metadata?.name ?? '');
+    } else if (change.kind === 'DaemonSet') {
+      if (after.metadata?.name === name && after.metadata?.namespace === namespace)
+        statusWritten ||= !jsonEqual((after as DaemonSet).status, (before as DaemonSet | undefined)?.status);
+    } else if (change.kind === 'ControllerRevision') {
+      const unowned = (o: typeof after | undefined) =>
+        o !== undefined && controllerRefOf(o) === undefined && (o.metadata?.name ?? '').startsWith(`${name}-`);
+      if (ours(before) || ours(after) || unowned(before) || unowned(after)) revisionWrites++;
+    }
+  }
+  const { createAttempts: _attempts, ...rest } = writes;
+  const patched = (writes.patched ?? []).filter((n) => podsTouched.has(n));
+  return {
+    ...(several ? rest : writes),
+    creates: writes.creates.filter((c) => c.pod === undefined || podsTouched.has(c.pod)),
+    deletes: writes.deletes.filter((n) => podsTouched.has(n) || ours(podNamed(n))),
+    statusWritten,
+    revisionWrites,
+    podPatches: writes.patched === undefined ? writes.podPatches : patched.length,
+    ...(writes.patched !== undefined ? { patched } : {}),
+  };
 }

@@ -17,13 +17,13 @@ import type { ControllerRevision, DaemonSet, OwnerReference } from '../cluster/o
 import { ControllerRevisionHashLabel, controllerRefOf, deepCopy, newControllerRef } from '../cluster/objects.js';
 import { getTemplateGeneration, isPodUpdated } from '../controller/podTemplate.js';
 import type { Implementation } from '../harness/implementation.js';
-import { InvariantMonitor } from '../harness/monitor.js';
 import type { ApplyOutcome, SimulatedSystem, SystemSettleResult } from '../harness/system.js';
 import { currentHashOf, FOREIGN_OWNER, HARNESS_NAMESPACE } from '../harness/translate.js';
 import type { DaemonSetManifest } from '../manifests/daemonSetManifest.js';
 import { InputError, type SourceLocation } from '../manifests/inputError.js';
 import type { PathSegment } from '../manifests/yamlFile.js';
 import { AdapterError } from '../protocol/adapterError.js';
+import { DaemonSetMonitors } from './daemonSetMonitors.js';
 import { checkExpectation, expectationName, type Mismatch, type Observed } from './expectations.js';
 import { quiesceNeedsEveryComponent, type Scenario, type Step, scenarioNodes, stepLabel } from './load.js';
 import { createArguments, type ManifestRef, resolveManifest } from './manifests.js';
@@ -192,7 +192,7 @@ class ScenarioRun {
   #lastRefusal: string | undefined;
   readonly #snapshots = new Map<string, PodFacts[]>();
   /** The model's invariants, when the scenario asks for them. */
-  #monitor: InvariantMonitor | undefined;
+  #monitor: DaemonSetMonitors | undefined;
 
   constructor(scenario: Scenario, system: SimulatedSystem) {
     this.#scenario = scenario;
@@ -228,7 +228,11 @@ class ScenarioRun {
     for (const manifest of this.#scenario.manifests) this.#create(manifest, 'input');
     this.#catchUp();
     if (this.#scenario.invariants.length > 0)
-      this.#monitor = new InvariantMonitor(this.#system.observe(), this.#scenario.invariants);
+      this.#monitor = new DaemonSetMonitors(
+        this.#system,
+        this.#scenario.invariants,
+        [...this.#known.values()].map((k) => k.ref),
+      );
   }
 
   /** The controller's writes in the last sync or settle, all counted. */
@@ -266,7 +270,7 @@ class ScenarioRun {
         if (this.#stepwise) await this.#settleStepwise(step);
         else await this.#settle(step);
         // The components' last moves after the last controller step: the next step starts from here.
-        this.#monitor?.record(this.#system.observe());
+        this.#monitor?.record();
         return;
       case 'quiesce':
         await this.#quiesce(step);
@@ -732,9 +736,9 @@ class ScenarioRun {
   // --- the controller and the cluster ------------------------------------------------------------
 
   /** The model's invariants after a step (when the scenario asks for them). */
-  #checkInvariants(prev?: Observation): void {
+  #checkInvariants(prev?: readonly Observation[]): void {
     if (this.#monitor === undefined) return;
-    const violation = this.#monitor.afterStep(this.#system.observe(), prev);
+    const violation = this.#monitor.afterStep(prev);
     if (violation) this.#failInvariant(violation);
   }
 
@@ -794,7 +798,7 @@ class ScenarioRun {
     const mark = this.#eventMark();
     let total = NO_STEP_WRITES;
     for (let round = 1; round <= maxRounds; round++) {
-      const before = this.#monitor ? this.#system.observe() : undefined;
+      const before = this.#monitor?.observeAll();
       const { wrote, writes } = await this.#controllerStep();
       if (wrote) this.#checkInvariants(before);
       total = concatWrites(total, writes);
@@ -823,9 +827,13 @@ class ScenarioRun {
     const mark = this.#eventMark();
     let total = NO_STEP_WRITES;
     let found: Violation | undefined;
-    this.#system.onControllerStep = (before) => {
+    let before: Observation[] | undefined;
+    this.#system.beforeControllerStep = () => {
+      before = this.#monitor?.observeAll();
+    };
+    this.#system.onControllerStep = () => {
       total = concatWrites(total, this.#writesOfLastStep());
-      if (found === undefined && this.#monitor) found = this.#monitor.afterStep(this.#system.observe(), before);
+      if (found === undefined && this.#monitor) found = this.#monitor.afterStep(before);
     };
     let settled: SystemSettleResult;
     try {
@@ -835,6 +843,7 @@ class ScenarioRun {
       });
     } finally {
       this.#system.onControllerStep = undefined;
+      this.#system.beforeControllerStep = undefined;
     }
     this.#lastWrites = { entries: total.entries, events: this.#eventsSince(mark) };
     if (found) this.#failInvariant(found);
@@ -851,8 +860,8 @@ class ScenarioRun {
       throw new InputError(step.location, quiesceNeedsEveryComponent(step, [...this.#disabled]));
     const maxAdvanceSeconds = step.args?.maxAdvanceSeconds ?? 3600;
     if (this.#monitor) {
-      const found = await this.#monitor.quiesce(this.#system, { maxAdvanceSeconds });
-      if (found) this.#failInvariant(found.violation);
+      const found = await this.#monitor.quiesce(maxAdvanceSeconds);
+      if (found) this.#failInvariant(found);
       return;
     }
     const settled = await this.#system.quiesce({ maxAdvanceSeconds });
@@ -927,6 +936,7 @@ class ScenarioRun {
     }
     const ref = { namespace: created.metadata?.namespace ?? 'default', name: created.metadata?.name ?? '' };
     this.#known.set(refText(ref), { ref, last: created });
+    this.#monitor?.watch(ref);
     if (this.#default === undefined) {
       this.#default = ref;
       // The model's observations address the scenario's first DaemonSet.
