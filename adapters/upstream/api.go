@@ -276,9 +276,9 @@ func (a *apiRecorder) createRevision(ns string, rev *apps.ControllerRevision) (b
 }
 
 // patch applies the controller's patch (strategic merge for adoption and release, JSON merge for
-// the revision-hash relabel) to the cached object, as the API server would, and sends the result
-// as a protocol patch: the whole new ownerReferences list and the labels that changed. A uid in
-// the patch (the ControllerRefManager's precondition) becomes the write's uid.
+// the revision-hash relabel) to the cached object, for the controller's reply and the adapter's
+// bookkeeping, and sends the patch itself as the protocol write. A uid in the patch (the
+// ControllerRefManager's precondition) becomes the write's uid.
 func (a *apiRecorder) patch(ns string, act clienttesting.PatchAction, kind string) (bool, runtime.Object, error) {
 	name := act.GetName()
 	var current runtime.Object
@@ -337,25 +337,16 @@ func (a *apiRecorder) patch(ns string, act clienttesting.PatchAction, kind strin
 	if kind == "ControllerRevision" {
 		op = "patchControllerRevision"
 	}
-	write := map[string]any{"op": op, "namespace": ns, "name": name}
+	// The patch itself goes to dsconform, which applies it to the object as stored, as the API
+	// server does: an adoption computed here from a stale cache cannot undo a concurrent one.
+	write := map[string]any{"op": op, "namespace": ns, "name": name, "patch": json.RawMessage(act.GetPatch())}
+	if act.GetPatchType() == types.MergePatchType {
+		write["patchType"] = "merge"
+	} else {
+		write["patchType"] = "strategic"
+	}
 	if patchMeta.Metadata.UID != "" {
 		write["uid"] = patchMeta.Metadata.UID
-	}
-	if len(patchMeta.Metadata.OwnerReferences) > 0 {
-		refs := []any{}
-		for _, ref := range after.OwnerReferences {
-			refs = append(refs, wire(ref))
-		}
-		write["ownerReferences"] = refs
-	}
-	if len(patchMeta.Metadata.Labels) > 0 {
-		changed := map[string]any{}
-		for k, v := range after.Labels {
-			if old, ok := before.Labels[k]; !ok || old != v {
-				changed[k] = v
-			}
-		}
-		write["labels"] = changed
 	}
 	// A release is the old controller's write, an adoption the new one's.
 	key := controllerKey(ns, before.OwnerReferences)

@@ -64,27 +64,30 @@ export const Request = z.discriminatedUnion('type', [InitRequest, ResetRequest, 
 const Namespaced = { namespace: z.string().default('default') };
 const ObjectRef = { ...Namespaced, name: z.string().min(1) };
 
+/**
+ * A pod's or revision's metadata patch. Either the result (`ownerReferences` replaces the list,
+ * `labels` merge) or, as client-go sends it, the patch itself (`patch`, applied by the API server
+ * to the object as stored: a strategic merge patch merges ownerReferences by uid, so an adoption
+ * made from a stale cache cannot silently undo a concurrent one).
+ */
+const MetadataPatch = {
+  ...ObjectRef,
+  uid: z.string().optional(),
+  ownerReferences: z.array(z.looseObject({ uid: z.string(), kind: z.string(), name: z.string() })).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  patch: z.looseObject({ metadata: z.looseObject({}) }).optional(),
+  patchType: z.enum(['strategic', 'merge']).optional(),
+};
+
 export const WriteSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('createPod'), ...Namespaced, pod: KubeObject }),
   z.object({ op: z.literal('deletePod'), ...ObjectRef, uid: z.string().optional() }),
-  /** Replaces ownerReferences and/or merges labels; `uid` is a precondition. */
-  z.object({
-    op: z.literal('patchPod'),
-    ...ObjectRef,
-    uid: z.string().optional(),
-    ownerReferences: z.array(z.looseObject({ uid: z.string(), kind: z.string(), name: z.string() })).optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-  }),
+  /** Replaces ownerReferences and/or merges labels, or applies `patch`; `uid` is a precondition. */
+  z.object({ op: z.literal('patchPod'), ...MetadataPatch }),
   z.object({ op: z.literal('createControllerRevision'), ...Namespaced, revision: KubeObject }),
   z.object({ op: z.literal('updateControllerRevision'), ...Namespaced, revision: KubeObject }),
   z.object({ op: z.literal('deleteControllerRevision'), ...ObjectRef }),
-  z.object({
-    op: z.literal('patchControllerRevision'),
-    ...ObjectRef,
-    uid: z.string().optional(),
-    ownerReferences: z.array(z.looseObject({ uid: z.string(), kind: z.string(), name: z.string() })).optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-  }),
+  z.object({ op: z.literal('patchControllerRevision'), ...MetadataPatch }),
   z.object({
     op: z.literal('updateDaemonSetStatus'),
     ...ObjectRef,

@@ -1,18 +1,11 @@
-/**
- * A controller behind the protocol, driven like the in-process one: each step sends the watch
- * events since the last step (after a reset, a full LIST) and applies the writes that come back
- * to the simulated API server, reporting each write's outcome in the next step.
- */
-import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import { ApiError, isApiError } from '../cluster/apiError.js';
 import type { SimulatedCluster } from '../cluster/cluster.js';
-import type { ControllerRevision, DaemonSet, Pod } from '../cluster/objects.js';
-import { deepCopy, LIST_ORDER } from '../cluster/objects.js';
+import { LIST_ORDER } from '../cluster/objects.js';
 import type { WatchEvent } from '../cluster/store.js';
 import type { ControllerDriver } from '../harness/driver.js';
 import { AdapterError } from './adapterError.js';
+import { applyWrite } from './applyWrite.js';
 import type { ControllerProcess } from './controllerProcess.js';
-import type { WireWatchEvent, Write, WriteResult } from './messages.js';
+import type { WireWatchEvent, WriteResult } from './messages.js';
 
 export class ProcessDriver implements ControllerDriver {
   readonly name: string;
@@ -79,7 +72,7 @@ export class ProcessDriver implements ControllerDriver {
       reply.wakeAfterSeconds === undefined
         ? undefined
         : Math.ceil((this.#cluster.clock.nowMs() + reply.wakeAfterSeconds * 1000) / 1000) * 1000;
-    this.#results = reply.writes.map((write) => this.#apply(write));
+    this.#results = reply.writes.map((write) => applyWrite(this.#cluster, write));
     return this.#results.some((r, i) => r.ok && reply.writes[i]?.op !== 'recordEvent');
   }
 
@@ -133,88 +126,6 @@ export class ProcessDriver implements ControllerDriver {
         events.push({ type: 'ADDED', kind, object: object as WireWatchEvent['object'] });
     }
     return events;
-  }
-
-  /** Applies one write through the API server; every refusal is an outcome, not a crash. */
-  #apply(write: Write): WriteResult {
-    const { store } = this.#cluster;
-    try {
-      switch (write.op) {
-        case 'createPod': {
-          const pod = deepCopy(write.pod) as Pod;
-          pod.metadata = { ...(pod.metadata ?? {}), namespace: write.namespace };
-          return { ok: true, object: store.create('Pod', pod) as unknown as WireObject };
-        }
-        case 'deletePod':
-          store.delete('Pod', write.namespace, write.name, write.uid ? { preconditions: { uid: write.uid } } : {});
-          return { ok: true };
-        case 'patchPod':
-        case 'patchControllerRevision': {
-          const kind = write.op === 'patchPod' ? 'Pod' : 'ControllerRevision';
-          const current = store.get(kind, write.namespace, write.name);
-          if (current === undefined)
-            throw ApiError.notFound(kind === 'Pod' ? 'pods' : 'controllerrevisions.apps', write.name);
-          if (write.uid !== undefined && current.metadata?.uid !== write.uid) {
-            throw ApiError.conflict(
-              kind === 'Pod' ? 'pods' : 'controllerrevisions.apps',
-              write.name,
-              'Precondition failed: UID mismatch',
-            );
-          }
-          const updated = store.modify(kind, write.namespace, write.name, (obj) => {
-            const meta = { ...(obj.metadata ?? {}) };
-            if (write.ownerReferences !== undefined) {
-              if (write.ownerReferences.length > 0)
-                meta.ownerReferences = write.ownerReferences as unknown as OwnerReference[];
-              else delete meta.ownerReferences;
-            }
-            if (write.labels !== undefined) meta.labels = { ...(meta.labels ?? {}), ...write.labels };
-            obj.metadata = meta;
-          });
-          return { ok: true, object: updated as unknown as WireObject };
-        }
-        case 'createControllerRevision': {
-          const revision = deepCopy(write.revision) as unknown as ControllerRevision;
-          revision.metadata = { ...(revision.metadata ?? {}), namespace: write.namespace };
-          return { ok: true, object: store.create('ControllerRevision', revision) as unknown as WireObject };
-        }
-        case 'updateControllerRevision': {
-          const revision = deepCopy(write.revision) as unknown as ControllerRevision;
-          revision.metadata = { ...(revision.metadata ?? {}), namespace: write.namespace };
-          return { ok: true, object: store.update('ControllerRevision', revision) as unknown as WireObject };
-        }
-        case 'deleteControllerRevision':
-          store.delete('ControllerRevision', write.namespace, write.name);
-          return { ok: true };
-        case 'updateDaemonSetStatus': {
-          const current = store.get('DaemonSet', write.namespace, write.name);
-          if (current === undefined) throw ApiError.notFound('daemonsets.apps', write.name);
-          const next = { ...deepCopy(current), status: write.status } as unknown as DaemonSet;
-          if (write.resourceVersion !== undefined)
-            next.metadata = { ...(next.metadata ?? {}), resourceVersion: write.resourceVersion };
-          else if (next.metadata) delete (next.metadata as { resourceVersion?: string }).resourceVersion;
-          return { ok: true, object: store.updateStatus('DaemonSet', next) as unknown as WireObject };
-        }
-        case 'recordEvent': {
-          const ds = store.get('DaemonSet', write.namespace, write.name);
-          store.recordEvent({
-            involvedObject: {
-              kind: 'DaemonSet',
-              namespace: write.namespace,
-              name: write.name,
-              ...(ds?.metadata?.uid ? { uid: ds.metadata.uid } : {}),
-            },
-            type: write.eventType,
-            reason: write.reason,
-            message: write.message,
-          });
-          return { ok: true };
-        }
-      }
-    } catch (e) {
-      if (isApiError(e)) return { ok: false, error: { reason: e.reason, code: e.code, message: e.message } };
-      throw e;
-    }
   }
 }
 

@@ -7,7 +7,7 @@ import { ApiError } from '../cluster/apiError.js';
 import type { ControllerRevision, DaemonSet, OwnerReference } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, newControllerRef } from '../cluster/objects.js';
 import type { ObjectStore } from '../cluster/store.js';
-import { type DaemonSetControl, type EventType, withControllerRef } from '../controller/daemonSetControl.js';
+import type { DaemonSetControl, EventType } from '../controller/daemonSetControl.js';
 import type { Write } from './messages.js';
 
 type WireObject = Extract<Write, { op: 'createPod' }>['pod'];
@@ -53,11 +53,11 @@ export class RecordingControl implements DaemonSetControl {
   }
 
   adoptPod(namespace: string, name: string, podUid: string, owner: DaemonSet, blockOwnerDeletion = true): void {
-    this.#patchOwner('Pod', namespace, name, podUid, (refs) => withControllerRef(refs, owner, blockOwnerDeletion));
+    this.#patchOwner('Pod', namespace, name, podUid, [{ ...newControllerRef(owner), blockOwnerDeletion }]);
   }
 
   releasePod(namespace: string, name: string, podUid: string, owner: DaemonSet): void {
-    this.#patchOwner('Pod', namespace, name, podUid, (refs) => refs.filter((r) => r.uid !== owner.metadata?.uid));
+    this.#patchOwner('Pod', namespace, name, podUid, [{ $patch: 'delete', uid: owner.metadata?.uid ?? '' }]);
   }
 
   labelPodHash(namespace: string, name: string, hash: string): void {
@@ -104,13 +104,13 @@ export class RecordingControl implements DaemonSetControl {
   }
 
   adoptRevision(namespace: string, name: string, revisionUid: string, owner: DaemonSet): void {
-    this.#patchOwner('ControllerRevision', namespace, name, revisionUid, (refs) => withControllerRef(refs, owner));
+    this.#patchOwner('ControllerRevision', namespace, name, revisionUid, [newControllerRef(owner)]);
   }
 
   releaseRevision(namespace: string, name: string, revisionUid: string, owner: DaemonSet): void {
-    this.#patchOwner('ControllerRevision', namespace, name, revisionUid, (refs) =>
-      refs.filter((r) => r.uid !== owner.metadata?.uid),
-    );
+    this.#patchOwner('ControllerRevision', namespace, name, revisionUid, [
+      { $patch: 'delete', uid: owner.metadata?.uid ?? '' },
+    ]);
   }
 
   getDaemonSet(namespace: string, name: string): DaemonSet | undefined {
@@ -166,21 +166,19 @@ export class RecordingControl implements DaemonSetControl {
     throw ApiError.notFound(kind === 'Pod' ? 'pods' : 'controllerrevisions.apps', name);
   }
 
-  /** An ownerReferences patch computed from the mirror's current references. */
+  /**
+   * An adoption or release as ControllerRefManager sends it: a strategic merge patch of
+   * ownerReferences (merged by uid on the object as stored) with the object's uid as precondition.
+   */
   #patchOwner(
     kind: 'Pod' | 'ControllerRevision',
     namespace: string,
     name: string,
     uid: string,
-    edit: (refs: readonly OwnerReference[]) => OwnerReference[],
+    ownerReferences: (OwnerReference | { $patch: 'delete'; uid: string })[],
   ): void {
     this.#refuseIfGone(kind, namespace, name);
-    const refs = this.#mirror.get(kind, namespace, name)?.metadata?.ownerReferences ?? [];
     const op = kind === 'Pod' ? 'patchPod' : 'patchControllerRevision';
-    this.#record({ op, namespace, name, uid, ownerReferences: wireRefs(edit(refs)) });
+    this.#record({ op, namespace, name, uid, patch: { metadata: { ownerReferences, uid } } });
   }
-}
-
-function wireRefs(refs: readonly OwnerReference[]): { uid: string; kind: string; name: string }[] {
-  return refs.map((r) => ({ ...r }));
 }

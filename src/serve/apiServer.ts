@@ -12,11 +12,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, type FieldError, formatFieldError } from '../cluster/apiError.js';
+import { applyPatch, PATCH_CONTENT_TYPES } from '../cluster/patch.js';
 import type { DeleteOptions } from '../cluster/store.js';
 import type { Change, ServedObject } from './changeLog.js';
 import { kindGroup, resourceGroup } from './genericStore.js';
 import { openApiDiscovery, openApiGroupVersion } from './openapi.js';
-import { applyPatch, PATCH_CONTENT_TYPES } from './patch.js';
 import {
   apiGroup,
   apiGroupList,

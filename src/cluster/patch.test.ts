@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../cluster/apiError.js';
+import { ApiError } from './apiError.js';
 import { applyPatch, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 
 const pod = {

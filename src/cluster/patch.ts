@@ -7,7 +7,7 @@
  * `$deleteFromPrimitiveList/<list>`.
  */
 import fastJsonPatch from 'fast-json-patch';
-import { ApiError } from '../cluster/apiError.js';
+import { ApiError } from './apiError.js';
 
 export type PatchType = 'merge' | 'strategic' | 'json';
 
