@@ -1047,7 +1047,6 @@ class DaemonSetSync:
         claimed = []
         for obj in candidates:
             m = meta(obj)
-            refs = m.get("ownerReferences") or []
             ref = controller_ref(obj)
             if ref is not None:
                 if ref.get("uid") != self.uid:
@@ -1055,16 +1054,21 @@ class DaemonSetSync:
                 if matches(labels_of(obj)):
                     claimed.append(obj)
                 elif not deleting:
-                    kept = [r for r in refs if r.get("uid") != self.uid]
+                    # A strategic merge patch, applied to the object as stored: only our reference goes.
+                    release = {"metadata": {"ownerReferences": [{"$patch": "delete", "uid": self.uid}],
+                                            "uid": m.get("uid") or ""}}
                     self.c.write(op, namespace=self.namespace, name=m.get("name") or "", uid=m.get("uid") or "",
-                                 ownerReferences=kept)
+                                 patch=release)
                 continue
             if deleting or is_deleting(obj) or not matches(labels_of(obj)):
                 continue
             # (Upstream first re-reads the DaemonSet live to make sure it is not being deleted;
             # our cache is all we have, and sync_daemon_set already checked it.)
+            # Merged by uid into the references as stored: if another controller adopted the
+            # object since our cache saw it, the API server refuses ours (one controller only).
+            adopt = {"metadata": {"ownerReferences": [new_controller_ref(self.ds)], "uid": m.get("uid") or ""}}
             self.c.write(op, namespace=self.namespace, name=m.get("name") or "", uid=m.get("uid") or "",
-                         ownerReferences=[*refs, new_controller_ref(self.ds)])
+                         patch=adopt)
             claimed.append(obj)
         return claimed
 
