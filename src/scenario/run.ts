@@ -670,6 +670,14 @@ class ScenarioRun {
       case 'deletePod': {
         const args = step.args;
         const grace = typeof args === 'object' ? args.gracePeriodSeconds : undefined;
+        if (typeof args === 'object' && args.name !== undefined) {
+          // Any pod by name: another controller's, an orphan.
+          const ref = this.#ref(step, args.daemonSet);
+          if (cluster.store.get('Pod', ref.namespace, args.name) === undefined)
+            throw new StepFailure(`${stepLabel(step)}: there is no pod ${ref.namespace}/${args.name}`, ['name']);
+          cluster.deletePod(ref.namespace, args.name, grace !== undefined ? { gracePeriodSeconds: grace } : {});
+          return;
+        }
         for (const p of this.#pick(step, args, () => true, 'delete'))
           cluster.deletePod(
             p.pod.metadata?.namespace ?? '',

@@ -266,6 +266,13 @@ const deletePodStep = z.union([
   nodeName,
   z.strictObject({
     ...podPick,
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Any pod of the DaemonSet's namespace by name (another controller's, an orphan), instead of a pick: pods a DaemonSet must not be woken by, as upstream's handler tests delete.",
+      ),
     gracePeriodSeconds: z
       .number()
       .nonnegative()
