@@ -17,6 +17,7 @@ import { discoverScenarios } from '../src/scenario/discover.js';
 import { loadScenario, type Scenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/scenario/run.js';
 import { scenarioDocumentSchema } from '../src/scenario/schema.js';
+import { catalogueTests, upstreamScenarioIndex, withScenarioIndex } from '../src/scenario/upstreamIndex.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CORPUS = join(ROOT, 'scenarios');
@@ -46,6 +47,13 @@ describe('the scenario corpus', () => {
       const parsed = schema.safeParse(data);
       expect(parsed.success ? [] : parsed.error.issues.slice(0, 1), rel(file)).toEqual([]);
     }
+  });
+
+  it('docs/upstream-tests.md says which upstream tests have a scenario (npx tsx scripts/gen-upstream-index.ts)', () => {
+    const doc = readFileSync(join(ROOT, 'docs/upstream-tests.md'), 'utf8');
+    const section = upstreamScenarioIndex(doc, scenarios, CORPUS);
+    expect(withScenarioIndex(doc, section)).toBe(doc);
+    expect(catalogueTests(doc).length).toBeGreaterThanOrEqual(80);
   });
 
   it('covers the §10 issues named in the brief', () => {
