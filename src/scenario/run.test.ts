@@ -105,6 +105,79 @@ describe('runScenario', () => {
     });
   });
 
+  it('writes by kind and per DaemonSet: adoptions, revision writes by kind, events by reason', async () => {
+    const SECOND = `      apiVersion: apps/v1
+      kind: DaemonSet
+      metadata: { name: second, namespace: default }
+      spec:
+        selector: { matchLabels: { app: second } }
+        template:
+          metadata: { labels: { app: second } }
+          spec: { containers: [{ name: second, image: second:1 }] }`;
+    const steps = (adoptions: number, secondCreates: number, events: number) => [
+      '  - createPod: { node: node-0, owner: none, revision: none }',
+      `  - sync: { adoptions: ${adoptions}, releases: 0, revisionCreates: 1, revisionUpdates: 0, revisionDeletes: 0, events: { SuccessfulCreate: 2 } }`,
+      '  - createDaemonSet:',
+      SECOND,
+      '  - sync',
+      `  - expect: { writes: { daemonSet: second, creates: ${secondCreates}, adoptions: 0, events: { SuccessfulCreate: ${events} } } }`,
+      '  - expect: { daemonSet: agent, writes: { creates: 0, deletes: 1, revisionCreates: 0, events: { SuccessfulCreate: 0 } } }',
+    ];
+    expect((await run(steps(1, 3, 3))).verdict).toBe('pass');
+    expect((await run(steps(2, 3, 3))).failure).toMatchObject({
+      step: 2,
+      message: 'writes.adoptions: expected 2, got 1',
+    });
+    expect((await run(steps(1, 2, 3))).failure).toMatchObject({
+      step: 5,
+      message: 'writes.creates: expected 2, got 3',
+    });
+    expect((await run(steps(1, 3, 1))).failure).toMatchObject({
+      step: 5,
+      message: 'writes.events.SuccessfulCreate: expected 1, got 3',
+    });
+  });
+
+  it('revisions.orphaned: what an orphaning delete leaves, found through the DaemonSet last seen', async () => {
+    const steps = (orphaned: number) => [
+      '  - settle',
+      '  - deleteDaemonSet: { propagationPolicy: Orphan }',
+      '  - settle',
+      `  - expect: { exists: false, revisions: { count: 0, orphaned: ${orphaned} } }`,
+    ];
+    expect((await run(steps(1))).verdict).toBe('pass');
+    expect((await run(steps(0))).failure).toMatchObject({ step: 4, message: 'revisions.orphaned: expected 0, got 1' });
+  });
+
+  it('skipValidation writes a DaemonSet the API server refuses (past validation); with expectError it is bad input', async () => {
+    const empty = (extra: string) => [
+      '  - createDaemonSet:',
+      `      ${extra}`,
+      '      manifest:',
+      '        apiVersion: apps/v1',
+      '        kind: DaemonSet',
+      '        metadata: { name: empty, namespace: default }',
+      '        spec:',
+      '          selector: {}',
+      '          template: { metadata: { labels: { app: x } }, spec: { containers: [{ name: c, image: i }] } }',
+      '  - sync: { daemonSet: empty, creates: 0, events: { SelectingAll: 1 } }',
+    ];
+    expect((await run(empty('skipValidation: true'))).verdict).toBe('pass');
+    await expect(run(empty('skipValidation: true\n      expectError: x'))).rejects.toThrow(
+      /skipValidation and expectError together/,
+    );
+  });
+
+  it('deletePod {name}: any pod by name; a name that is no pod fails the step', async () => {
+    const result = await run([
+      '  - createPod: { node: node-0, name: stray, labels: { app: other } }',
+      '  - deletePod: { name: stray, gracePeriodSeconds: 0 }',
+      '  - expect: { orphans: 0 }',
+      '  - deletePod: { name: stray }',
+    ]);
+    expect(result.failure).toMatchObject({ step: 4, message: 'step 4 (deletePod): there is no pod default/stray' });
+  });
+
   it('a step aimed at a node without a pod fails, naming the step', async () => {
     const result = await run(['  - failPod: node-0']);
     expect(result.verdict).toBe('fail');
