@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isMap, isScalar, isSeq, type Node, parseDocument, type YAMLMap } from 'yaml';
+import { INVARIANTS } from '../model/invariants.ts';
 import { type CliIO, main } from '../src/cli/main.js';
 import { processImplementation, referenceImplementation } from '../src/harness/implementation.js';
 import { mutantByName, mutantOptionsForStore } from '../src/harness/mutants.js';
@@ -60,6 +61,23 @@ describe('the scenario corpus', () => {
     const issues = new Set(scenarios.flatMap((s) => s.issues));
     for (const n of [54096, 92960, 118823, 118587, 132459, 117204])
       expect(issues, `kubernetes#${n}`).toContain(`kubernetes/kubernetes#${n}`);
+  });
+
+  it('with invariants: all added, every catch-up scenario still passes on the reference (no false alarm)', {
+    timeout: 120_000,
+  }, async () => {
+    const failures: string[] = [];
+    let judged = 0;
+    for (const scenario of scenarios) {
+      if (scenario.style === 'stepwise' || scenario.invariants.length > 0) continue;
+      if (rel(scenario.file).startsWith('upstream/api/')) continue;
+      judged++;
+      const result = await runScenario({ ...scenario, invariants: INVARIANTS }, referenceImplementation());
+      if (result.verdict !== 'pass')
+        failures.push(`${rel(scenario.file)}: ${result.failure?.message ?? result.error ?? result.verdict}`);
+    }
+    expect(failures).toEqual([]);
+    expect(judged).toBeGreaterThanOrEqual(100);
   });
 
   it('passes on the reference implementation', { timeout: 60_000 }, async () => {

@@ -4,7 +4,7 @@
  * abstract `Cluster` observation. The harness owns this mapping; the model never sees Kubernetes
  * objects, and the implementation never sees the model.
  */
-import type { Toleration as K8sToleration, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import type { Container, Toleration as K8sToleration, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type {
   IntOrPercent,
   DaemonSet as ModelDaemonSet,
@@ -206,9 +206,59 @@ export function currentHashOf(ds: DaemonSet, revisions: readonly ControllerRevis
   return currentHashWith(ds, revisions, templateJson);
 }
 
-/** The model template of a Kubernetes one, as JSON: what currentHashOf compares. */
+/**
+ * What currentHashOf compares, as JSON: the model template of a Kubernetes one, plus the parts of
+ * it users change to roll pods that the model does not describe (template labels and annotations,
+ * every container's image, command, args and env). Without them a change of only those (a config
+ * checksum annotation, an env entry) left the old revision "current" and the model called the
+ * rollout's deletes unnecessary. Only string-valued fields are taken, with empty values dropped,
+ * so a revision another implementation serialised (Go's omitempty) compares equal.
+ */
 function templateJson(template: PodTemplateSpec | undefined): string {
-  return JSON.stringify(observeTemplate(template));
+  return JSON.stringify([observeTemplate(template), unmodelledTemplateParts(template)]);
+}
+
+/** The template's parts outside the model's vocabulary that rollouts are made with, normalised. */
+export function unmodelledTemplateParts(template: PodTemplateSpec | undefined): unknown {
+  const strings = (map: Readonly<Record<string, string>> | undefined) =>
+    Object.entries(map ?? {})
+      .filter(([, v]) => v !== '')
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const container = (c: Container) => [
+    c.name,
+    c.image ?? '',
+    c.command ?? [],
+    c.args ?? [],
+    (c.env ?? []).map((e) => [e.name, e.value ?? '', e.valueFrom === undefined ? '' : canonicalJson(e.valueFrom)]),
+  ];
+  return [
+    strings(template?.metadata?.labels),
+    strings(template?.metadata?.annotations),
+    (template?.spec?.initContainers ?? []).map(container),
+    (template?.spec?.containers ?? []).map(container),
+  ];
+}
+
+/** JSON with sorted keys and without empty values (null, "", false, 0, [], {}), as Go's omitempty writes. */
+function canonicalJson(value: unknown): string {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(v).sort()) {
+      const inner = strip((v as Record<string, unknown>)[key]);
+      const empty =
+        inner === null ||
+        inner === '' ||
+        inner === false ||
+        inner === 0 ||
+        (Array.isArray(inner) && inner.length === 0) ||
+        (typeof inner === 'object' && inner !== null && Object.keys(inner).length === 0);
+      if (!empty) out[key] = inner;
+    }
+    return out;
+  };
+  return JSON.stringify(strip(value));
 }
 
 function currentHashWith(
@@ -483,7 +533,7 @@ export class ObservationCache {
   readonly #templateJson = (template: PodTemplateSpec | undefined): string => {
     const entry = this.#templateEntry(template);
     if (entry === undefined) return templateJson(template);
-    entry.json ??= JSON.stringify(entry.model);
+    entry.json ??= JSON.stringify([entry.model, unmodelledTemplateParts(template)]);
     return entry.json;
   };
 
