@@ -2,7 +2,7 @@
  * Checking an `expect` block against the cluster. Fields are checked in the order they are
  * written, so the first difference reported is the first one a reader meets in the file.
  */
-import { type DaemonSet, PodTemplateGenerationLabel } from '../cluster/objects.js';
+import { type DaemonSet, type Pod, PodTemplateGenerationLabel } from '../cluster/objects.js';
 import type { PathSegment } from '../manifests/yamlFile.js';
 import { countMatches, show } from './matchers.js';
 import type { PodFacts } from './observe.js';
@@ -36,6 +36,8 @@ export interface Observed {
   readonly events: ReadonlyMap<string, number>;
   readonly writes: Writes | undefined;
   readonly snapshot: (name: string) => readonly PodFacts[] | undefined;
+  /** Any pod of the DaemonSet's namespace, by name. */
+  readonly podNamed?: (name: string) => Pod | undefined;
 }
 
 /** `pods.node-0.count`, as the failure names the expectation. */
@@ -287,6 +289,11 @@ export function checkExpectation(expected: Expectation, observed: Observed): Mis
           }
         }
         break;
+      case 'podsNamed':
+        for (const [name, want] of Object.entries(expected.podsNamed ?? {})) {
+          found ??= checkNamedPod(name, want, observed.podNamed?.(name));
+        }
+        break;
       case 'podDetails':
         for (const [node, want] of Object.entries(expected.podDetails ?? {})) {
           found ??= checkPodDetails(
@@ -335,37 +342,56 @@ function checkPodDetails(node: string, want: PodDetails, pods: readonly PodFacts
   if (pods.length === 0)
     return { path: base, message: `${expectationName(base)}: no live pod of the DaemonSet on ${node}` };
   for (const facts of pods) {
-    const { pod } = facts;
-    const on = ` (pod ${facts.name})`;
-    for (const [field, map] of [
-      ['labels', want.labels],
-      ['annotations', want.annotations],
-    ] as const) {
-      const actual: Record<string, string> = pod.metadata?.[field] ?? {};
-      for (const [key, value] of Object.entries(map ?? {})) {
-        if ((actual[key] ?? null) !== value) return mismatch([...base, field, key], value, actual[key] ?? null, on);
-      }
+    const found = checkPod(base, want, facts.pod, ` (pod ${facts.name})`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+type NamedPod = NonNullable<Expectation['podsNamed']>[string];
+
+/** A pod named in `podsNamed`: whether it exists (and is terminating), then its details. */
+function checkNamedPod(name: string, want: NamedPod, pod: Pod | undefined): Mismatch | undefined {
+  const base: PathSegment[] = ['podsNamed', name];
+  const { exists = true, terminating, ...details } = want;
+  if (exists !== (pod !== undefined)) return mismatch([...base, 'exists'], exists, pod !== undefined);
+  if (pod === undefined) return undefined;
+  const isTerminating = pod.metadata?.deletionTimestamp != null;
+  if (terminating !== undefined && terminating !== isTerminating)
+    return mismatch([...base, 'terminating'], terminating, isTerminating);
+  return checkPod(base, details, pod, '');
+}
+
+/** One pod against the details written for it; `on` names the pod in the message. */
+function checkPod(base: PathSegment[], want: PodDetails, pod: Pod, on: string): Mismatch | undefined {
+  for (const [field, map] of [
+    ['labels', want.labels],
+    ['annotations', want.annotations],
+  ] as const) {
+    const actual: Record<string, string> = pod.metadata?.[field] ?? {};
+    for (const [key, value] of Object.entries(map ?? {})) {
+      if ((actual[key] ?? null) !== value) return mismatch([...base, field, key], value, actual[key] ?? null, on);
     }
-    if (want.tolerations !== undefined) {
-      const have = new Set((pod.spec?.tolerations ?? []).map(canonical));
-      for (const [i, toleration] of want.tolerations.entries()) {
-        if (!have.has(canonical(toleration)))
-          return {
-            path: [...base, 'tolerations', i],
-            message: `${expectationName([...base, 'tolerations', i])}: ${canonical(toleration)} is not among the pod's tolerations${on}: ${canonical(pod.spec?.tolerations ?? [])}`,
-          };
-      }
+  }
+  if (want.tolerations !== undefined) {
+    const have = new Set((pod.spec?.tolerations ?? []).map(canonical));
+    for (const [i, toleration] of want.tolerations.entries()) {
+      if (!have.has(canonical(toleration)))
+        return {
+          path: [...base, 'tolerations', i],
+          message: `${expectationName([...base, 'tolerations', i])}: ${canonical(toleration)} is not among the pod's tolerations${on}: ${canonical(pod.spec?.tolerations ?? [])}`,
+        };
     }
-    if (want.owner !== undefined) {
-      const ref = (pod.metadata?.ownerReferences ?? []).find((o) => o.controller === true);
-      const actual = ref === undefined ? 'none' : { kind: ref.kind, name: ref.name };
-      if (canonical(actual) !== canonical(want.owner)) return mismatch([...base, 'owner'], want.owner, actual, on);
-    }
-    if (want.nodeAffinity !== undefined) {
-      const actual = pod.spec?.affinity?.nodeAffinity ?? null;
-      if (canonical(actual) !== canonical(want.nodeAffinity))
-        return mismatch([...base, 'nodeAffinity'], want.nodeAffinity, actual, on);
-    }
+  }
+  if (want.owner !== undefined) {
+    const ref = (pod.metadata?.ownerReferences ?? []).find((o) => o.controller === true);
+    const actual = ref === undefined ? 'none' : { kind: ref.kind, name: ref.name };
+    if (canonical(actual) !== canonical(want.owner)) return mismatch([...base, 'owner'], want.owner, actual, on);
+  }
+  if (want.nodeAffinity !== undefined) {
+    const actual = pod.spec?.affinity?.nodeAffinity ?? null;
+    if (canonical(actual) !== canonical(want.nodeAffinity))
+      return mismatch([...base, 'nodeAffinity'], want.nodeAffinity, actual, on);
   }
   return undefined;
 }

@@ -178,6 +178,20 @@ describe('runScenario', () => {
     expect(result.failure).toMatchObject({ step: 4, message: 'step 4 (deletePod): there is no pod default/stray' });
   });
 
+  it('podsNamed: any pod by name, whether it exists and its details', async () => {
+    const steps = (owner: string) => [
+      '  - createPod: { node: node-0, name: stray, labels: { app: other } }',
+      `  - expect: { podsNamed: { stray: { exists: true, terminating: false, owner: ${owner}, labels: { app: other, team: null } } } }`,
+      '  - deletePod: { name: stray, gracePeriodSeconds: 0 }',
+      '  - expect: { podsNamed: { stray: { exists: false } } }',
+    ];
+    expect((await run(steps('none'))).verdict).toBe('pass');
+    expect((await run(steps('{ kind: Job, name: j }'))).failure).toMatchObject({
+      step: 2,
+      message: 'podsNamed.stray.owner: expected {"kind":"Job","name":"j"}, got "none"',
+    });
+  });
+
   it('a step aimed at a node without a pod fails, naming the step', async () => {
     const result = await run(['  - failPod: node-0']);
     expect(result.verdict).toBe('fail');

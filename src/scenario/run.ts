@@ -1192,6 +1192,7 @@ class ScenarioRun {
     return {
       ...empty,
       ds,
+      podNamed: (name) => this.#cluster.store.get('Pod', ref.namespace, name),
       pods: podsOf(this.#cluster, ref, last?.metadata?.uid, last),
       existingNodes: this.#cluster
         .nodes()

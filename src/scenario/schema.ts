@@ -395,7 +395,31 @@ const statusFields = [
 ] as const;
 export type StatusField = (typeof statusFields)[number];
 
-export const expectSchema = z.strictObject({
+export /** What podDetails and podsNamed may say of a pod. */
+const podDetailsSchema = z.strictObject({
+  labels: z
+    .record(z.string(), z.union([z.string(), z.null()]))
+    .optional()
+    .describe('These labels, with these values (null: the label is absent); others may be there too.'),
+  annotations: z
+    .record(z.string(), z.union([z.string(), z.null()]))
+    .optional()
+    .describe('These annotations, as labels.'),
+  tolerations: z
+    .array(z.record(z.string(), z.unknown()))
+    .optional()
+    .describe('Each of these tolerations is among the pod’s (the API server’s defaults included).'),
+  owner: z
+    .union([z.literal('none'), z.strictObject({ kind: z.string().min(1), name: z.string().min(1) })])
+    .optional()
+    .describe("The pod's controller (the ownerReference with controller: true), or none."),
+  nodeAffinity: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("spec.affinity.nodeAffinity exactly (e.g. the DaemonSet's node pinning)."),
+});
+
+const expectSchema = z.strictObject({
   daemonSet: daemonSetRef.optional(),
   exists: z.boolean().optional().describe('The DaemonSet object exists (it may be deleting).'),
   deleting: z.boolean().optional().describe('The DaemonSet has a deletionTimestamp.'),
@@ -490,33 +514,22 @@ export const expectSchema = z.strictObject({
     .optional()
     .describe('None of the pods of the DaemonSet at the snapshot exists any more (not even terminating).'),
   podDetails: z
+    .record(z.string(), podDetailsSchema)
+    .optional()
+    .describe('Details of every live pod of the DaemonSet on the node (the key), as the API server stores them.'),
+  podsNamed: z
     .record(
-      z.string(),
+      z.string().min(1),
       z.strictObject({
-        labels: z
-          .record(z.string(), z.union([z.string(), z.null()]))
-          .optional()
-          .describe('These labels, with these values (null: the label is absent); others may be there too.'),
-        annotations: z
-          .record(z.string(), z.union([z.string(), z.null()]))
-          .optional()
-          .describe('These annotations, as labels.'),
-        tolerations: z
-          .array(z.record(z.string(), z.unknown()))
-          .optional()
-          .describe('Each of these tolerations is among the pod’s (the API server’s defaults included).'),
-        owner: z
-          .union([z.literal('none'), z.strictObject({ kind: z.string().min(1), name: z.string().min(1) })])
-          .optional()
-          .describe("The pod's controller (the ownerReference with controller: true), or none."),
-        nodeAffinity: z
-          .record(z.string(), z.unknown())
-          .optional()
-          .describe("spec.affinity.nodeAffinity exactly (e.g. the DaemonSet's node pinning)."),
+        exists: z.boolean().optional().describe('The pod exists (default true; false: it is gone).'),
+        terminating: z.boolean().optional().describe('It has a deletionTimestamp.'),
+        ...podDetailsSchema.shape,
       }),
     )
     .optional()
-    .describe('Details of every live pod of the DaemonSet on the node (the key), as the API server stores them.'),
+    .describe(
+      "Any pod of the DaemonSet's namespace by name (an orphan, a released pod, another controller's): whether it exists and its details, as for podDetails.",
+    ),
 });
 export type Expectation = z.infer<typeof expectSchema>;
 export type PodExpectation = z.infer<typeof podExpectationSchema>;
