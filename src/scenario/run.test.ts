@@ -106,14 +106,10 @@ describe('runScenario', () => {
   });
 
   it('writes by kind and per DaemonSet: adoptions, revision writes by kind, events by reason', async () => {
-    const SECOND = `      apiVersion: apps/v1
-      kind: DaemonSet
-      metadata: { name: second, namespace: default }
-      spec:
-        selector: { matchLabels: { app: second } }
-        template:
-          metadata: { labels: { app: second } }
-          spec: { containers: [{ name: second, image: second:1 }] }`;
+    // The agent's manifest, renamed, as the value of a createDaemonSet step.
+    const SECOND = AGENT.replace(/agent/g, 'second')
+      .replace(/^ {2}- /, '      ')
+      .replace(/\n {4}/g, '\n      ');
     const steps = (adoptions: number, secondCreates: number, events: number) => [
       '  - createPod: { node: node-0, owner: none, revision: none }',
       `  - sync: { adoptions: ${adoptions}, releases: 0, revisionCreates: 1, revisionUpdates: 0, revisionDeletes: 0, events: { SuccessfulCreate: 2 } }`,

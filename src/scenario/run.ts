@@ -15,6 +15,7 @@ import type { SimulatedCluster } from '../cluster/cluster.js';
 import { selectorMatches } from '../cluster/labels.js';
 import type { ControllerRevision, DaemonSet, OwnerReference } from '../cluster/objects.js';
 import { ControllerRevisionHashLabel, controllerRefOf, deepCopy, newControllerRef } from '../cluster/objects.js';
+import { mergePatch } from '../cluster/patch.js';
 import { getTemplateGeneration, isPodUpdated } from '../controller/podTemplate.js';
 import type { Implementation } from '../harness/implementation.js';
 import type { ApplyOutcome, SimulatedSystem, SystemSettleResult } from '../harness/system.js';
@@ -180,6 +181,8 @@ export async function runScenario(
 }
 
 export { stepLabel } from './load.js';
+/** The scenario steps' JSON merge patch (RFC 7386), the API server's own. */
+export { mergePatch };
 
 class ScenarioRun {
   readonly #scenario: Scenario;
@@ -1240,20 +1243,6 @@ class ScenarioRun {
       throw new InputError(step.location, `${stepLabel(step)}: the API server refused it: ${e.message}`);
     }
   }
-}
-
-/** RFC 7386 JSON merge patch: mappings merge, anything else replaces, null removes. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return deepCopy(patch);
-  const out: Record<string, unknown> =
-    target !== null && typeof target === 'object' && !Array.isArray(target)
-      ? { ...(target as Record<string, unknown>) }
-      : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
-  }
-  return out;
 }
 
 /** A failCreates/failDeletes step as the model's event. */
