@@ -15,6 +15,7 @@ import {
 } from './counterexampleSchema.js';
 import type { ProfileName } from './profiles.js';
 import type { TraceEntry } from './runner.js';
+import { type TimelineSnapshot, timelineSnapshot } from './timelineSnapshot.js';
 
 export const COUNTEREXAMPLE_FORMAT = 'dsconform/counterexample@1';
 
@@ -46,6 +47,8 @@ export interface CounterexampleFile {
   events: DsEvent[];
   trace: Omit<TraceEntry, 'event'>[];
   finalTable: string[];
+  /** The settled cluster for the timeline, when the violation showed at quiescence. */
+  finalTimeline?: TimelineSnapshot;
   /**
    * The case failed once and passed when run again with the same events: the implementation is
    * non-deterministic. `events` and `trace` are the failing run as observed (not shrunk); a replay
@@ -79,6 +82,7 @@ export function counterexampleFile(
     events: cx.events,
     trace: failure.trace.map(({ event: _event, ...rest }) => rest),
     finalTable,
+    ...(failure.step === -1 ? { finalTimeline: timelineSnapshot(failure.observation) } : {}),
     ...(cx.nonDeterministic ? { nonDeterministic: true as const } : {}),
   };
 }

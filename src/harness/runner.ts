@@ -11,6 +11,7 @@ import { InvariantMonitor } from './monitor.js';
 import { ORACLE_INCOMPLETE_KEY, RULE_KEY_PREFIX } from './ruleCoverage.js';
 import type { ApplyOutcome } from './system.js';
 import type { SystemUnderTest } from './systemUnderTest.js';
+import { type TimelineSnapshot, timelineSnapshot } from './timelineSnapshot.js';
 import { describeEvent, podTable } from './trace.js';
 
 export interface TraceEntry {
@@ -20,6 +21,8 @@ export interface TraceEntry {
   outcome: ApplyOutcome;
   /** Per-node pod table after the event. */
   table: string[];
+  /** The same, for the report's timeline picture. */
+  timeline: TimelineSnapshot;
 }
 
 export interface CaseFailure {
@@ -83,6 +86,7 @@ function traceEntry(
 ): TraceEntry {
   let description: string | undefined;
   let table: string[] | undefined;
+  let timeline: TimelineSnapshot | undefined;
   return {
     index,
     event,
@@ -100,6 +104,13 @@ function traceEntry(
     },
     set table(value: string[]) {
       table = value;
+    },
+    get timeline(): TimelineSnapshot {
+      timeline ??= timelineSnapshot(after);
+      return timeline;
+    },
+    set timeline(value: TimelineSnapshot) {
+      timeline = value;
     },
   };
 }

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { oracleLine } from '../harness/ruleCoverage.js';
 import type { ConformanceReport, ProfileReport } from './conformanceReport.js';
+import { counterexampleTimeline } from './timeline.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -30,7 +31,7 @@ td{overflow-wrap:anywhere} #summary th{white-space:nowrap;width:1%}
 #what-failed{border:2px solid #b91c1c;border-radius:6px;padding:.6rem 1rem;margin:1rem 0;background:#fff5f5}
 #what-failed h2{margin:.2rem 0 .4rem;font-size:1.1rem} #what-failed p{margin:.3rem 0}
 #what-failed code{overflow-wrap:anywhere} button.copy{margin-left:.5rem;font:inherit;font-size:12px}
-tr.inv.fail td{background:#fff0f0} tr.step.failed td{outline:2px solid #b91c1c;outline-offset:-2px}
+tr.inv.fail td{background:#fff0f0} .timeline-box{margin:.5rem 0 1rem} .timeline-box svg{display:block} tr.step.failed td{outline:2px solid #b91c1c;outline-offset:-2px}
 @media (max-width:600px){body{margin:.75rem}}
 @media print{.scroll{overflow:visible} button.copy{display:none} pre{white-space:pre-wrap}}
 `;
@@ -150,6 +151,9 @@ function counterexampleSection(report: ConformanceReport, profile: ProfileReport
     rows.push(
       `<tr class="step changed failed"><td></td><td class="event">quiescence</td><td><pre>${escapeHtml(cx.finalTable.join('\n'))}</pre></td></tr>`,
     );
+  // The picture of the run first, then the same steps as a table.
+  const timeline = counterexampleTimeline(cx, `timeline-${profile.profile}`);
+  if (timeline !== undefined) parts.push(`<div class="scroll timeline-box">${timeline}</div>`);
   parts.push(
     scrolling(
       `<table id="trace"><thead><tr><th>#</th><th>Event</th><th>Pods per node after it</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
@@ -161,6 +165,14 @@ function counterexampleSection(report: ConformanceReport, profile: ProfileReport
   return parts.join('\n');
 }
 
+/** index.html, and each counterexample's timeline as its own SVG file (timeline.svg, or timeline-<profile>.svg for several). */
 export function writeHtmlReport(dir: string, report: ConformanceReport): void {
   writeFileSync(join(dir, 'index.html'), renderHtml(report));
+  const failing = report.profiles.filter((p) => p.counterexample !== undefined);
+  for (const profile of failing) {
+    const svg = counterexampleTimeline(profile.counterexample as NonNullable<ProfileReport['counterexample']>);
+    if (svg === undefined) continue;
+    const name = failing.length === 1 ? 'timeline.svg' : `timeline-${profile.profile}.svg`;
+    writeFileSync(join(dir, name), `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`);
+  }
 }

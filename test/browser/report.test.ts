@@ -5,9 +5,9 @@
  * page errors. Skipped (with the reason) when /usr/bin/chromium is not installed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,23 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
       expect(await heading.evaluate((el) => el.getBoundingClientRect().top)).toBeLessThan(100);
       // The failing invariant's row links to the counterexample too.
       expect(await page.locator('#verdicts tr.fail a[href^="#counterexample-"]').count()).toBe(1);
+
+      // The picture of the run: a lane per node, a column per step and the settled cluster, pods
+      // as bars, the violating column outlined; the same SVG is written beside index.html.
+      const timeline = page.locator('svg.timeline');
+      expect(await timeline.count()).toBe(1);
+      // (the trace table has a row for the settled cluster when the violation showed there; so has the timeline)
+      expect(await timeline.locator('g.step').count()).toBe(await traceRows.count());
+      expect(await timeline.locator('rect.pod').count()).toBeGreaterThan(0);
+      expect(await timeline.locator('rect.failed-step').count()).toBe(1);
+      const svgFile = join(dirname(html), 'timeline.svg');
+      expect(readFileSync(svgFile, 'utf8')).toContain('<svg xmlns="http://www.w3.org/2000/svg" class="timeline"');
+      await timeline.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOTS, 'failing-report-timeline-1280.png') });
+      const svgPage = await browser.newPage({ viewport: { width: 1280, height: 600 } });
+      await svgPage.goto(pathToFileURL(svgFile).href, { waitUntil: 'load' });
+      expect(await svgPage.locator('rect.failed-step').count()).toBe(1);
+      await svgPage.screenshot({ path: join(SCREENSHOTS, 'timeline.png') });
 
       expect(errors).toEqual([]);
       expect(requests, 'the report is self-contained').toEqual([]);
