@@ -31,6 +31,7 @@ import { MUTANTS, mutantByName, VARIANTS } from '../harness/mutants.js';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from '../harness/profiles.js';
 import { displayPath } from '../manifests/inputError.js';
 import { AdapterError } from '../protocol/adapterError.js';
+import { type DiffReportInput, writeDiffReport } from '../report/diffReport.js';
 import { UPSTREAM_OPTION_HELP, upstreamControllerCommand } from '../upstream/cliOption.js';
 import { defaultRuns, defaultSeed, oneLine, resolveImplementation } from './check.js';
 import { ExitCode } from './exitCodes.js';
@@ -308,6 +309,14 @@ export async function runDiff(options: DiffOptions, context: CliContext): Promis
       differential: { left: left.ref, right: right.ref },
     };
     const saved = saveDiffCounterexample(options.reportDir, file, options);
+    const reportName = `${file.profile}-seed${file.seed}-${sideSlug(options.left)}-vs-${sideSlug(options.right)}`;
+    const report = displayPath(
+      writeDiffReport(
+        join(options.reportDir, 'diff', reportName),
+        file as unknown as DiffReportInput,
+        `npx dsconform replay ${saved}`,
+      ),
+    );
     io.stdout(
       cx.nonDeterministic
         ? `\nDivergence as first observed (${cx.events.length} events; not shrunk: the same events agreed when run again):\n`
@@ -325,6 +334,7 @@ export async function runDiff(options: DiffOptions, context: CliContext): Promis
         '',
         `Verdict: DIVERGENCE${cx.nonDeterministic ? ' (not reproducible: a side is non-deterministic)' : ''} (found in run ${result.runs} of ${options.caseIndex !== undefined ? 1 : options.runs})`,
         `Counterexample: ${saved}`,
+        `Report: ${report}`,
         '',
       ].join('\n'),
     );

@@ -236,7 +236,8 @@ export function renderMatrixText(report: MatrixReport): string {
 }
 
 const STYLE = `
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f}
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f} .scroll{overflow-x:auto;max-width:100%} td{overflow-wrap:anywhere}
+@media (max-width:600px){body{margin:.75rem}}
 table{border-collapse:collapse;margin:.5rem 0} th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
 th{background:#f6f6f6} .pass{background:#e3f6e8;color:#14532d} .FAIL{background:#fde2e1;color:#7f1d1d;font-weight:600}
 .FLAKY{background:#fde2e1;color:#7f1d1d;font-weight:600;font-style:italic} .skipped,.not-run,.not-exercised,.error{background:#eee;color:#444} code{font-family:ui-monospace,monospace;font-size:12.5px}
@@ -266,9 +267,9 @@ export function renderMatrixHtml(report: MatrixReport): string {
     .map((c) => `<li><strong>${escapeHtml(c.label)}</strong>: ${escapeHtml(columnSummary(c))}</li>`)
     .join('');
   return (
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>dsconform matrix (${escapeHtml(report.profile)}, seed ${report.seed})</title><style>${STYLE}</style></head><body>` +
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>dsconform matrix (${escapeHtml(report.profile)}, seed ${report.seed})</title><style>${STYLE}</style></head><body>` +
     `<h1>dsconform matrix</h1><p>Profile <code>${escapeHtml(report.profile)}</code>, seed <code>${report.seed}</code>, ${report.runsRequested} runs per implementation. Verdict: <strong>${escapeHtml(report.verdict)}</strong>.</p>` +
-    `<table><thead><tr><th>Invariant</th><th>Statement</th>${head}</tr></thead><tbody>\n${rows}\n</tbody></table><ul>${summary}</ul></body></html>\n`
+    `<div class="scroll"><table id="matrix"><thead><tr><th>Invariant</th><th>Statement</th>${head}</tr></thead><tbody>\n${rows}\n</tbody></table></div><ul>${summary}</ul></body></html>\n`
   );
 }
 

@@ -29,6 +29,7 @@ import type { Implementation } from './implementation.js';
 import { type Features, missingFeatures, PROFILES, type ProfileName } from './profiles.js';
 import type { CaseFailure, CaseResult, TraceEntry } from './runner.js';
 import type { SimulatedSystem } from './system.js';
+import { timelineSnapshot } from './timelineSnapshot.js';
 import { describeEvent } from './trace.js';
 
 /** The "invariant" a divergence is reported under. */
@@ -38,6 +39,8 @@ export const DIFF_INVARIANT = 'DS-DIFF';
 export interface SideView {
   writes: string[];
   cluster: string[];
+  /** The side after the step, for the report's timeline. */
+  observation?: Observation;
 }
 
 export interface DiffStep {
@@ -355,8 +358,12 @@ export async function runDiffCase(
       const step: DiffStep = {
         index,
         description: describeEvent(event),
-        left: { writes: writeLines(wl, wr), cluster: clusterLines(after.left, labels.left) },
-        right: { writes: writeLines(wr, wl), cluster: clusterLines(after.right, labels.right) },
+        left: { writes: writeLines(wl, wr), cluster: clusterLines(after.left, labels.left), observation: after.left },
+        right: {
+          writes: writeLines(wr, wl),
+          cluster: clusterLines(after.right, labels.right),
+          observation: after.right,
+        },
       };
       steps.push(step);
       trace.push(diffTraceEntry(step, event, outcomeLeft.applied && outcomeRight.applied));
@@ -374,8 +381,16 @@ export async function runDiffCase(
     const step: DiffStep = {
       index: events.length,
       description: 'quiescence (both left to settle)',
-      left: { writes: [converged(settledLeft)], cluster: clusterLines(after.left, labels.left) },
-      right: { writes: [converged(settledRight)], cluster: clusterLines(after.right, labels.right) },
+      left: {
+        writes: [converged(settledLeft)],
+        cluster: clusterLines(after.left, labels.left),
+        observation: after.left,
+      },
+      right: {
+        writes: [converged(settledRight)],
+        cluster: clusterLines(after.right, labels.right),
+        observation: after.right,
+      },
     };
     steps.push(step);
     trace.push(diffTraceEntry(step, { type: 'CONTROLLER_SYNC' }, true));
@@ -398,6 +413,8 @@ export async function runDiffCase(
 }
 
 function diffTraceEntry(step: DiffStep, event: DsEvent, applied: boolean): TraceEntry {
+  const snapshot = (side: SideView) =>
+    side.observation === undefined ? undefined : timelineSnapshot(side.observation);
   return {
     index: step.index,
     event,
@@ -405,6 +422,13 @@ function diffTraceEntry(step: DiffStep, event: DsEvent, applied: boolean): Trace
     outcome: { applied },
     get table(): string[] {
       return stepTable(step);
+    },
+    // The left side's timeline, and the right side's beside it (the report draws one above the other).
+    get timeline() {
+      return snapshot(step.left);
+    },
+    get rightTimeline() {
+      return snapshot(step.right);
     },
   } as TraceEntry;
 }

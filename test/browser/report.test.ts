@@ -182,4 +182,117 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
       await browser.close();
     }
   });
+
+  /** The document's width beyond the viewport's, at each width; a screenshot of each. */
+  async function overflowAt(page: import('playwright-core').Page, name: string): Promise<Record<number, number>> {
+    const out: Record<number, number> = {};
+    for (const [width, height] of [
+      [1280, 800],
+      [390, 844],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      out[width] = await page.evaluate(() => {
+        const w = globalThis as unknown as {
+          innerWidth: number;
+          document: { documentElement: { scrollWidth: number } };
+        };
+        return w.document.documentElement.scrollWidth - w.innerWidth;
+      });
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`) });
+    }
+    return out;
+  }
+
+  it('a matrix report: the implementation × invariant grid, FAIL cells red, fits a phone', async () => {
+    const matrixDir = join(dir, 'matrix');
+    const mutant = `"${process.execPath}" bin/dsconform.mjs reference-controller --mutant rounds-percent-down`;
+    const run = spawnSync(
+      process.execPath,
+      [
+        'bin/dsconform.mjs',
+        'matrix',
+        '--controller',
+        mutant,
+        '--profile',
+        'rolling-update',
+        '--seed',
+        '7',
+        '--runs',
+        '30',
+        '--report-dir',
+        matrixDir,
+      ],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+    );
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
+    const [name] = readdirSync(join(matrixDir, 'matrix'));
+    const html = join(matrixDir, 'matrix', name as string, 'matrix.html');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+      expect(await page.locator('#matrix thead th').count()).toBe(4); // invariant, statement, A, B
+      const fail = page.locator('#matrix td.FAIL');
+      expect(await fail.count()).toBe(1);
+      expect(
+        await fail.evaluate(
+          (el) =>
+            (
+              globalThis as unknown as { getComputedStyle: (e: unknown) => { backgroundColor: string } }
+            ).getComputedStyle(el).backgroundColor,
+        ),
+      ).toBe('rgb(253, 226, 225)');
+      expect(await page.locator('#matrix td.pass').count()).toBeGreaterThan(5);
+      const overflow = await overflowAt(page, 'matrix-report');
+      expect(overflow, 'nothing wider than the viewport').toEqual({ 1280: 0, 390: 0 });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('a differential report: what differed first, both timelines one above the other, fits a phone', async () => {
+    const diffDir = join(dir, 'diff');
+    const run = spawnSync(
+      process.execPath,
+      [
+        'bin/dsconform.mjs',
+        'diff',
+        '--mutant',
+        'ignores-max-surge',
+        '--right-reference',
+        '--seed',
+        '3',
+        '--runs',
+        '300',
+        '--report-dir',
+        diffDir,
+      ],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+    );
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
+    const [name] = readdirSync(join(diffDir, 'diff'));
+    const html = join(diffDir, 'diff', name as string, 'index.html');
+    expect(run.stdout).toContain(`Report: ${html}`);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+      const box = page.locator('#what-differed');
+      expect(await box.textContent()).toContain('mutant ignores-max-surge');
+      expect(await box.evaluate((el) => el.getBoundingClientRect().top)).toBeLessThan(400);
+      const timelines = page.locator('svg.timeline');
+      expect(await timelines.count()).toBe(2);
+      expect(await page.locator('svg#timeline-left rect.failed-step').count()).toBe(1);
+      expect(await page.locator('svg#timeline-right rect.failed-step').count()).toBe(1);
+      // The same columns on both sides.
+      expect(await page.locator('svg#timeline-left g.step').count()).toBe(
+        await page.locator('svg#timeline-right g.step').count(),
+      );
+      expect(readFileSync(join(dirname(html), 'timeline.svg'), 'utf8')).toContain('class="timeline-pair"');
+      const overflow = await overflowAt(page, 'diff-report');
+      expect(overflow, 'nothing wider than the viewport').toEqual({ 1280: 0, 390: 0 });
+    } finally {
+      await browser.close();
+    }
+  });
 });
