@@ -69,6 +69,36 @@ describe('dsconform replay --save-scenario', () => {
     );
   });
 
+  it('draws the failing run: replay writes its timeline, and so does scenario --trace', async () => {
+    const reportDir = join(dir, 'pictures');
+    const run = await dsconform('replay', cxFile, '--report-dir', reportDir);
+    expect(run.code).toBe(1);
+    const svg = join(reportDir, 'replay', 'cx.svg');
+    expect(run.stdout).toContain(`  timeline: ${svg}\n`);
+    const picture = readFileSync(svg, 'utf8');
+    expect(picture).toContain('class="timeline"');
+    expect(picture.match(/class="failed-step"/g)).toHaveLength(1); // the settled column
+    expect(picture).toContain('settled (quiescence)');
+
+    const out = join(dir, 'saved', 'drawn.yaml');
+    await dsconform('replay', cxFile, '--save-scenario', out, '--report-dir', reportDir);
+    const traced = await dsconform(
+      'scenario',
+      out,
+      '--mutant',
+      'ignores-max-surge',
+      '--trace',
+      '--report-dir',
+      reportDir,
+    );
+    expect(traced.code).toBe(1);
+    const scenarioSvg = join(reportDir, 'timelines', 'drawn.svg');
+    expect(traced.stdout).toContain(`  timeline: ${scenarioSvg}\n`);
+    const drawn = readFileSync(scenarioSvg, 'utf8');
+    expect(drawn.match(/<g class="step">/g)).toHaveLength(4);
+    expect(drawn.match(/class="failed-step"/g)).toHaveLength(1);
+  });
+
   it('keeps the scenario on disk when the implementation cannot run, and says so in one line', async () => {
     const out = join(dir, 'kept.yaml');
     const run = await dsconform('replay', cxFile, '--save-scenario', out, '--controller', 'node -e "process.exit(3)"');

@@ -4,13 +4,16 @@
  * Exit 1 = it fails again, 0 = it passes now, 2 = could not replay.
  */
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type CounterexampleFile, loadCounterexample } from '../harness/counterexample.js';
 import { type Implementation, referenceImplementation } from '../harness/implementation.js';
 import { runCase } from '../harness/runner.js';
+import { timelineSnapshot } from '../harness/timelineSnapshot.js';
 import { podTable } from '../harness/trace.js';
+import { displayPath } from '../manifests/inputError.js';
 import { AdapterError } from '../protocol/adapterError.js';
+import { counterexampleTimeline } from '../report/timeline.js';
 import { loadScenario } from '../scenario/load.js';
 import { runScenario, stepLabel } from '../scenario/run.js';
 import { scenarioFromRun } from '../scenario/savedRun.js';
@@ -31,6 +34,8 @@ export interface ReplayOptions {
   force?: boolean;
   /** Run the implementation command recorded in the file (never done without this or --controller). */
   trustCommand?: boolean;
+  /** Where the replayed run's timeline is written (`<reportDir>/replay/<name>.svg`) when it fails. */
+  reportDir?: string;
 }
 
 /**
@@ -150,6 +155,19 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
       io.stdout('  then the cluster was left to settle (quiescence):\n');
       for (const row of podTable(failure.observation)) io.stdout(`        ${row}\n`);
     }
+    const svg = counterexampleTimeline({
+      trace: failure.trace,
+      step: failure.step,
+      invariant: failure.invariant,
+      ...(failure.step === -1 ? { finalTimeline: timelineSnapshot(failure.observation) } : {}),
+    });
+    if (svg !== undefined) {
+      const dir = join(options.reportDir ?? 'reports', 'replay');
+      makeDirectory(dir);
+      const svgFile = join(dir, `${basename(path, extname(path))}.svg`);
+      writeFileSync(svgFile, `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`);
+      io.stdout(`  timeline: ${displayPath(svgFile)}\n`);
+    }
     const same = failure.invariant === file.invariant;
     io.stdout(
       `\nResult: fails${same ? ' again' : ' differently'}: ${failure.invariant}: ${failure.message}${failure.node ? ` [node ${failure.node}]` : ''}${same ? '' : ` (recorded: ${file.invariant})`}\n`,
@@ -208,6 +226,11 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
     )
     .option('--force', 'overwrite the --save-scenario file if it exists')
     .option(
+      '--report-dir <dir>',
+      'where the timeline of a failing replay is written (<dir>/replay/<name>.svg)',
+      'reports',
+    )
+    .option(
       '--trust-command',
       'run the implementation command recorded in the file (without it, or --controller, a recorded command is shown, never run)',
     )
@@ -228,6 +251,7 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
             ...(raw.saveScenario !== undefined ? { saveScenario: raw.saveScenario } : {}),
             ...(raw.force === true ? { force: true } : {}),
             ...(raw.trustCommand === true ? { trustCommand: true } : {}),
+            ...(raw.reportDir !== undefined ? { reportDir: raw.reportDir } : {}),
           },
           context,
         ),

@@ -7,9 +7,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, CommanderError } from 'commander';
 import { createColors } from 'picocolors';
+import type { Observation } from '../../model/observation.ts';
 import { MUTANTS } from '../harness/mutants.js';
+import { timelineSnapshot } from '../harness/timelineSnapshot.js';
 import { displayPath, formatLocation } from '../manifests/inputError.js';
 import { AdapterError } from '../protocol/adapterError.js';
+import { renderTimeline, type TimelineColumn } from '../report/timeline.js';
 import { discoverScenarios } from '../scenario/discover.js';
 import { loadScenario, type Step } from '../scenario/load.js';
 import { renderScenarioJunit, scenarioReport } from '../scenario/report.js';
@@ -80,9 +83,34 @@ export async function runScenarios(
           `  ${stepLabel(step)} line ${line}${unvalidated}${wrote}\n${refusal}${pods.map((p) => `      ${p}\n`).join('')}`,
         );
       };
-      const result = await runScenario(scenario, implementation, options.trace ? { onStep } : {});
+      // With --trace, the run is also drawn: a column per step, the failing one outlined.
+      const columns: TimelineColumn[] = [];
+      const column = (step: Step, observation: Observation, failed = false) =>
+        columns.push({
+          label: stepLabel(step),
+          snapshot: timelineSnapshot(observation),
+          ...(failed ? { failed: true } : {}),
+        });
+      const result = await runScenario(
+        scenario,
+        implementation,
+        options.trace
+          ? {
+              onStep,
+              onObservation: (step, obs) => column(step, obs),
+              onFailedStep: (step, obs) => column(step, obs, true),
+            }
+          : {},
+      );
       results.push(result);
       const file = rel(scenario.file);
+      if (options.trace && columns.length > 0) {
+        const svgFile = join(options.reportDir, 'timelines', `${scenario.name}.svg`);
+        makeDirectory(join(options.reportDir, 'timelines'));
+        const svg = renderTimeline(columns, { title: `${scenario.name} on ${implementation.name}` });
+        writeFileSync(svgFile, `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`);
+        io.stdout(`  timeline: ${rel(svgFile)}\n`);
+      }
       switch (result.verdict) {
         case 'pass':
           io.stdout(`${pc.green('PASS ')} ${file}\n`);

@@ -120,6 +120,8 @@ export interface RunOptions {
   onStep?: (step: Step, pods: readonly string[], writes: Writes | undefined, refused?: string) => void;
   /** Called after each step that completed, with the system's observation in the model's terms. */
   onObservation?: (step: Step, observation: Observation) => void;
+  /** Called once for the step that failed, with the system's observation then. */
+  onFailedStep?: (step: Step, observation: Observation) => void;
 }
 
 /** Runs one scenario on a fresh system of `implementation`. Never throws for a failing scenario. */
@@ -155,6 +157,7 @@ export async function runScenario(
     return { scenario, verdict: 'pass', durationMs: elapsed() };
   } catch (e) {
     if (e instanceof StepFailure && current !== undefined) {
+      if (system !== undefined) options.onFailedStep?.(current, system.observe());
       const location = e.path ? current.locate(e.path) : current.location;
       return {
         scenario,
