@@ -69,7 +69,10 @@ describe('model coverage of the committed path suite on the reference implementa
     expect(renderModelCoverageHtml(result, SVG)).toContain('id="violations"');
   });
 
-  it('colours nothing when nothing is uncovered', () => {
-    expect(colourDiagram(SVG, [])).not.toContain('uncovered');
+  it('draws everything covered (green) when nothing is uncovered', () => {
+    const drawn = colourDiagram(SVG, []);
+    expect(drawn).not.toContain('uncovered');
+    expect(drawn).toContain('class="edge covered"');
+    expect(drawn).toContain('class="node covered"');
   });
 });

@@ -110,8 +110,12 @@ export function modelCoverageJson(result: ModelCoverageResult): string {
 }
 
 const UNCOVERED_COLOUR = '#d62728';
+const COVERED_COLOUR = '#15803d';
 
-/** The diagram with uncovered states and the edges of uncovered transitions drawn in red. */
+/**
+ * The diagram with covered states and the edges of covered transitions highlighted in green
+ * (thicker), and uncovered ones drawn in red.
+ */
 export function colourDiagram(svg: string, uncovered: readonly CoverageItem[]): string {
   const u = modelUniverse();
   const byId = new Map(u.transitions.map((t) => [t.id, t]));
@@ -132,11 +136,13 @@ export function colourDiagram(svg: string, uncovered: readonly CoverageItem[]): 
     (whole, cls: string, title: string, rest: string) => {
       const name = decode(title);
       const hit = cls === 'edge' ? edges.has(name) : states.has(name);
-      if (!hit) return whole;
+      const colour = hit ? UNCOVERED_COLOUR : COVERED_COLOUR;
       const recoloured = rest
-        .replace(/stroke="[^"]*"/g, `stroke="${UNCOVERED_COLOUR}"`)
-        .replace(/(<polygon[^>]*?)fill="#555555"/g, `$1fill="${UNCOVERED_COLOUR}"`);
-      return whole.replace(rest, recoloured).replace(`class="${cls}"`, `class="${cls} uncovered"`);
+        .replace(/stroke="[^"]*"/g, `stroke="${colour}" stroke-width="${hit ? 1 : 2}"`)
+        .replace(/(<polygon[^>]*?)fill="#555555"/g, `$1fill="${colour}"`);
+      return whole
+        .replace(rest, recoloured)
+        .replace(`class="${cls}"`, `class="${cls} ${hit ? 'uncovered' : 'covered'}"`);
     },
   );
 }
@@ -188,7 +194,7 @@ export function renderModelCoverageHtml(result: ModelCoverageResult, svg: string
     parts.push('</ul>');
   }
   parts.push(
-    `<h2>State diagram</h2><p>Uncovered states and the edges of uncovered transitions are drawn in <span class="bad">red</span>.</p><div id="diagram">${colourDiagram(svg, result.uncovered)}</div>`,
+    `<h2>State diagram</h2><p>Covered states and the edges of covered transitions are drawn in <span class="ok">green</span>; uncovered ones in <span class="bad">red</span>.</p><div id="diagram">${colourDiagram(svg, result.uncovered)}</div>`,
   );
   parts.push('<h2>Uncovered (reachable)</h2>');
   const kinds = Object.keys(KIND_LABEL) as CoverageKind[];
