@@ -237,11 +237,76 @@ export function renderMatrixText(report: MatrixReport): string {
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f} .scroll{overflow-x:auto;max-width:100%} td{overflow-wrap:anywhere}
+#what-failed{border:2px solid #b91c1c;border-radius:6px;padding:.4rem 1rem;margin:1rem 0;background:#fff5f5} #what-failed h2{font-size:1.1rem;margin:.2rem 0}
+.grid svg{display:block;margin:.5rem 0} code{overflow-wrap:anywhere}
 @media (max-width:600px){body{margin:.75rem}}
 table{border-collapse:collapse;margin:.5rem 0} th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
 th{background:#f6f6f6} .pass{background:#e3f6e8;color:#14532d} .FAIL{background:#fde2e1;color:#7f1d1d;font-weight:600}
 .FLAKY{background:#fde2e1;color:#7f1d1d;font-weight:600;font-style:italic} .skipped,.not-run,.not-exercised,.error{background:#eee;color:#444} code{font-family:ui-monospace,monospace;font-size:12.5px}
 `;
+
+const CELL_COLOUR: Record<string, string> = {
+  pass: '#16a34a',
+  FAIL: '#dc2626',
+  FLAKY: '#ea580c',
+  error: '#475569',
+};
+
+/** The matrix as a picture: a row per implementation, a column per invariant, each cell coloured by its verdict. */
+export function renderMatrixSvg(report: MatrixReport): string {
+  const cell = 16;
+  const left = 40;
+  const top = 90;
+  const width = left + report.invariants.length * cell + 90;
+  const height = top + report.columns.length * cell + 40;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="matrix-grid" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="10" role="img" aria-label="implementation × invariant">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+  ];
+  report.invariants.forEach((inv, i) => {
+    const x = left + i * cell + cell / 2 + 3;
+    out.push(`<text transform="translate(${x},${top - 4}) rotate(-72)">${escapeHtml(inv.id)}</text>`);
+  });
+  report.columns.forEach((c, r) => {
+    const y = top + r * cell;
+    out.push(`<text x="8" y="${y + cell - 3}" font-weight="600">${escapeHtml(c.label)}</text>`);
+    report.invariants.forEach((inv, i) => {
+      const verdict = c.cells[inv.id]?.cell ?? 'not-run';
+      const fill = CELL_COLOUR[verdict] ?? '#cbd5e1';
+      out.push(
+        `<rect class="cell ${verdict}" x="${left + i * cell}" y="${y}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"><title>${escapeHtml(`${c.label} (${declaredName(c.implementation)}), ${inv.id}: ${verdict}`)}</title></rect>`,
+      );
+    });
+  });
+  const ly = top + report.columns.length * cell + 22;
+  let lx = 8;
+  for (const [name, fill] of [
+    ['pass', CELL_COLOUR.pass],
+    ['FAIL', CELL_COLOUR.FAIL],
+    ['FLAKY', CELL_COLOUR.FLAKY],
+    ['not exercised, skipped, not run', '#cbd5e1'],
+    ['could not check', CELL_COLOUR.error],
+  ] as const) {
+    out.push(
+      `<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${fill}"/><text x="${lx + 14}" y="${ly}">${name}</text>`,
+    );
+    lx += 30 + name.length * 5.5;
+  }
+  out.push('</svg>');
+  return out.join('');
+}
+
+/** What failed, first: each column with a violation, its invariant, message and counterexample. */
+function matrixFailures(report: MatrixReport): string {
+  const failing = report.columns.filter((c) => c.violation !== undefined || c.verdict === 'could-not-check');
+  if (failing.length === 0) return '';
+  const items = failing.map((c) =>
+    c.violation
+      ? `<li><strong>${escapeHtml(c.label)}</strong> (${escapeHtml(declaredName(c.implementation))}): <code>${escapeHtml(c.violation.invariant)}</code> ${escapeHtml(c.violation.message)}. Counterexample: <code>${escapeHtml(c.violation.file)}</code></li>`
+      : `<li><strong>${escapeHtml(c.label)}</strong> (${escapeHtml(declaredName(c.implementation))}): could not be checked: ${escapeHtml(c.error ?? '')}</li>`,
+  );
+  return `<section id="what-failed"><h2>What failed</h2><ul>${items.join('')}</ul></section>`;
+}
 
 export function renderMatrixHtml(report: MatrixReport): string {
   const head = report.columns
@@ -269,6 +334,8 @@ export function renderMatrixHtml(report: MatrixReport): string {
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>dsconform matrix (${escapeHtml(report.profile)}, seed ${report.seed})</title><style>${STYLE}</style></head><body>` +
     `<h1>dsconform matrix</h1><p>Profile <code>${escapeHtml(report.profile)}</code>, seed <code>${report.seed}</code>, ${report.runsRequested} runs per implementation. Verdict: <strong>${escapeHtml(report.verdict)}</strong>.</p>` +
+    matrixFailures(report) +
+    `<div class="scroll grid">${renderMatrixSvg(report)}</div>` +
     `<div class="scroll"><table id="matrix"><thead><tr><th>Invariant</th><th>Statement</th>${head}</tr></thead><tbody>\n${rows}\n</tbody></table></div><ul>${summary}</ul></body></html>\n`
   );
 }
@@ -318,6 +385,7 @@ export async function runMatrix(options: MatrixOptions, context: CliContext): Pr
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'matrix.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(dir, 'matrix.html'), renderMatrixHtml(report));
+  writeFileSync(join(dir, 'matrix.svg'), `<?xml version="1.0" encoding="UTF-8"?>\n${renderMatrixSvg(report)}\n`);
   io.stdout(renderMatrixText(report));
   io.stdout(`Report: ${displayPath(join(dir, 'matrix.json'))}\n`);
   for (const c of columns) {

@@ -243,6 +243,13 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
         ),
       ).toBe('rgb(253, 226, 225)');
       expect(await page.locator('#matrix td.pass').count()).toBeGreaterThan(5);
+      // What failed comes first, above the fold; then the grid as a picture (also matrix.svg).
+      const box = page.locator('#what-failed');
+      expect(await box.textContent()).toContain('counterexamples');
+      expect(await box.evaluate((el) => el.getBoundingClientRect().bottom)).toBeLessThan(800);
+      expect(await page.locator('svg.matrix-grid rect.cell.FAIL').count()).toBe(1);
+      expect(await page.locator('svg.matrix-grid rect.cell.pass').count()).toBeGreaterThan(5);
+      expect(readFileSync(join(dirname(html), 'matrix.svg'), 'utf8')).toContain('class="matrix-grid"');
       const overflow = await overflowAt(page, 'matrix-report');
       expect(overflow, 'nothing wider than the viewport').toEqual({ 1280: 0, 390: 0 });
     } finally {
