@@ -33,7 +33,7 @@ td{overflow-wrap:anywhere} #summary th{white-space:nowrap;width:1%}
 #what-failed code{overflow-wrap:anywhere} button.copy{margin-left:.5rem;font:inherit;font-size:12px}
 tr.inv.fail td{background:#fff0f0} .timeline-box{margin:.5rem 0 1rem} .timeline-box svg{display:block} tr.step.failed td{outline:2px solid #b91c1c;outline-offset:-2px}
 @media (max-width:600px){body{margin:.75rem}}
-@media print{.scroll{overflow:visible} button.copy{display:none} pre{white-space:pre-wrap}}
+@media print{.scroll{overflow:visible} button.copy{display:none} pre{white-space:pre-wrap} .timeline-box svg{max-width:100%;height:auto}}
 `;
 
 /** A table that may be wider than a phone's screen scrolls inside the page, not the page itself. */

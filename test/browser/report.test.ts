@@ -5,7 +5,7 @@
  * page errors. Skipped (with the reason) when /usr/bin/chromium is not installed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -145,6 +145,15 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
       await svgPage.goto(pathToFileURL(svgFile).href, { waitUntil: 'load' });
       expect(await svgPage.locator('rect.failed-step').count()).toBe(1);
       await svgPage.screenshot({ path: join(SCREENSHOTS, 'timeline.png') });
+
+      // Printed (to PDF): the failure still first, the copy button gone, the timeline and the trace kept.
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.locator('button.copy').isVisible()).toBe(false);
+      expect(await box.isVisible()).toBe(true);
+      const pdf = join(SCREENSHOTS, 'failing-report.pdf');
+      await page.pdf({ path: pdf, format: 'A4', printBackground: true });
+      expect(statSync(pdf).size).toBeGreaterThan(10_000);
+      await page.emulateMedia({ media: 'screen' });
 
       expect(errors).toEqual([]);
       expect(requests, 'the report is self-contained').toEqual([]);
