@@ -18,6 +18,15 @@ const SCREENSHOTS = fileURLToPath(new URL('../../reports/browser/', import.meta.
 const haveChromium = existsSync(CHROMIUM);
 const ROOT = new URL('../../', import.meta.url);
 
+/** The CLI from the repository root, its colours off. */
+function dsconform(args: string[]) {
+  return spawnSync(process.execPath, ['bin/dsconform.mjs', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+}
+
 if (!haveChromium) {
   console.warn(
     `test/browser/report.test.ts: skipped, ${CHROMIUM} is missing (install it with \`apt-get install -y chromium\`)`,
@@ -30,24 +39,19 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('renders the summary, the verdicts and the counterexample trace without errors', async () => {
-    const run = spawnSync(
-      process.execPath,
-      [
-        'bin/dsconform.mjs',
-        'check',
-        '--mutant',
-        'duplicate-pods',
-        '--profile',
-        'core',
-        '--seed',
-        '1',
-        '--runs',
-        '300',
-        '--report-dir',
-        dir,
-      ],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-    );
+    const run = dsconform([
+      'check',
+      '--mutant',
+      'duplicate-pods',
+      '--profile',
+      'core',
+      '--seed',
+      '1',
+      '--runs',
+      '300',
+      '--report-dir',
+      dir,
+    ]);
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
     const runs = readdirSync(join(dir, 'conformance'));
     expect(runs).toHaveLength(1);
@@ -164,11 +168,7 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
 
   it('a passing report has no "what failed" box, and fits a phone too', async () => {
     const passDir = join(dir, 'pass');
-    const run = spawnSync(
-      process.execPath,
-      ['bin/dsconform.mjs', 'check', '--profile', 'core', '--seed', '1', '--runs', '20', '--report-dir', passDir],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-    );
+    const run = dsconform(['check', '--profile', 'core', '--seed', '1', '--runs', '20', '--report-dir', passDir]);
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     const runs = readdirSync(join(passDir, 'conformance'));
     const html = join(passDir, 'conformance', runs[0] as string, 'index.html');
@@ -215,24 +215,19 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
   it('a matrix report: the implementation × invariant grid, FAIL cells red, fits a phone', async () => {
     const matrixDir = join(dir, 'matrix');
     const mutant = `"${process.execPath}" bin/dsconform.mjs reference-controller --mutant rounds-percent-down`;
-    const run = spawnSync(
-      process.execPath,
-      [
-        'bin/dsconform.mjs',
-        'matrix',
-        '--controller',
-        mutant,
-        '--profile',
-        'rolling-update',
-        '--seed',
-        '7',
-        '--runs',
-        '30',
-        '--report-dir',
-        matrixDir,
-      ],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-    );
+    const run = dsconform([
+      'matrix',
+      '--controller',
+      mutant,
+      '--profile',
+      'rolling-update',
+      '--seed',
+      '7',
+      '--runs',
+      '30',
+      '--report-dir',
+      matrixDir,
+    ]);
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
     const [name] = readdirSync(join(matrixDir, 'matrix'));
     const html = join(matrixDir, 'matrix', name as string, 'matrix.html');
@@ -268,23 +263,18 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
 
   it('a differential report: what differed first, both timelines one above the other, fits a phone', async () => {
     const diffDir = join(dir, 'diff');
-    const run = spawnSync(
-      process.execPath,
-      [
-        'bin/dsconform.mjs',
-        'diff',
-        '--mutant',
-        'ignores-max-surge',
-        '--right-reference',
-        '--seed',
-        '3',
-        '--runs',
-        '300',
-        '--report-dir',
-        diffDir,
-      ],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-    );
+    const run = dsconform([
+      'diff',
+      '--mutant',
+      'ignores-max-surge',
+      '--right-reference',
+      '--seed',
+      '3',
+      '--runs',
+      '300',
+      '--report-dir',
+      diffDir,
+    ]);
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
     const [name] = readdirSync(join(diffDir, 'diff'));
     const html = join(diffDir, 'diff', name as string, 'index.html');
