@@ -219,6 +219,13 @@ export function renderBenchmarks(r: BenchResults, notesPath: string): string {
             ratio(at(5000)?.steady.ms, at(1000)?.steady.ms),
             ratio(at(5000)?.steady.worldMiB, at(1000)?.steady.worldMiB),
           ],
+          [
+            '1,000 → 10,000',
+            '10×',
+            ratio(at(10000)?.full.ms, at(1000)?.full.ms),
+            ratio(at(10000)?.steady.ms, at(1000)?.steady.ms),
+            ratio(at(10000)?.steady.worldMiB, at(1000)?.steady.worldMiB),
+          ],
         ],
       ),
       '',

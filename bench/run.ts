@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   }
   if (only.has('sync')) {
     await section('sync', () => {
-      results.sync = [100, 1000, 5000].map((nodes) => measureSync(nodes, quick ? 1 : 3));
+      results.sync = [100, 1000, 5000, 10000].map((nodes) => measureSync(nodes, quick ? 1 : 3));
     });
   }
   if (only.has('detect')) {
