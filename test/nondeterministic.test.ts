@@ -187,6 +187,16 @@ describe('shrinkCase with an observed failure', () => {
     expect(cx.events).toEqual(events);
   });
 
+  it('a shrink path (--path) whose case passes: the case is shrunk afresh, not an internal error', async () => {
+    // Deterministic: exactly the generated case fails; the path "5:3:1" leads fast-check to no failing case (a path from another run).
+    const onlyTheCase = async (tried: readonly unknown[]): Promise<CaseResult> =>
+      JSON.stringify(tried) === JSON.stringify(events) ? { failure, checks: 1, events: 1 } : { checks: 1, events: 1 };
+    const cx = await shrinkCase(arbitrary, onlyTheCase, seed, 0, '5:3:1', { events, failure });
+    expect(cx.nonDeterministic).toBeUndefined();
+    expect(cx.events).toEqual(events);
+    expect(cx.failure.message).toBe('seen once');
+  });
+
   it('a deterministic failure is shrunk as before, not flagged', async () => {
     const cx = await shrinkCase(arbitrary, flaky(Number.POSITIVE_INFINITY), seed, 0, undefined, { events, failure });
     expect(cx.nonDeterministic).toBeUndefined();
