@@ -13,13 +13,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../src/cli/main.js';
 import type { MatrixReport } from '../src/cli/matrix.js';
 import { campaignArbitrary, generateCase, shrinkCase } from '../src/harness/campaign.js';
 import type { CounterexampleFile } from '../src/harness/counterexample.js';
 import { referenceImplementation } from '../src/harness/implementation.js';
 import type { CaseFailure, CaseResult } from '../src/harness/runner.js';
 import type { ConformanceReport } from '../src/report/conformanceReport.js';
+import { runMain } from './support/inProcessCli.js';
 
 interface Run {
   code: number;
@@ -30,19 +30,7 @@ interface Run {
 
 async function dsconform(...args: string[]): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'dsconform-flaky-'));
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    color: false,
-  };
-  const code = await main(['node', 'dsconform', ...args, '--report-dir', dir], io);
-  return { code, stdout, stderr, dir };
+  return { ...(await runMain([...args, '--report-dir', dir])), dir };
 }
 
 const FLAKY = ['--profile', 'core', '--seed', '1', '--runs', '20'];
@@ -104,15 +92,7 @@ describe('a non-deterministic implementation', () => {
   it('replay of the observed run: a pass is not called a fix', async () => {
     const run = await dsconform('check', '--mutant', 'flaky-duplicate-pods', ...FLAKY);
     const file = conformanceReport(run.dir).report.profiles[0]?.counterexampleFile as string;
-    let stdout = '';
-    const io: CliIO = {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: () => {},
-      color: false,
-    };
-    const code = await main(['node', 'dsconform', 'replay', file], io);
+    const { code, stdout } = await runMain(['replay', file]);
     expect(code).toBe(0);
     expect(stdout).toContain('Result: passes now');
     expect(stdout).toContain('recorded from a non-deterministic implementation');

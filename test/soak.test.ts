@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../src/cli/main.js';
 import type { CounterexampleFile } from '../src/harness/counterexample.js';
 import type { SoakReport } from '../src/report/soakReport.js';
+import { runMain } from './support/inProcessCli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -27,19 +27,7 @@ function scratch(): string {
 }
 
 async function dsconform(args: string[], dir = scratch()): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    color: false,
-  };
-  const code = await main(['node', 'dsconform', ...args, '--report-dir', dir], io);
-  return { code, stdout, stderr, dir };
+  return { ...(await runMain([...args, '--report-dir', dir])), dir };
 }
 
 function soakReport(dir: string): SoakReport {

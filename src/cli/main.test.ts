@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type CliIO, main } from './main.js';
+import { runMain } from '../../test/support/inProcessCli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FLANNEL = 'scenarios/manifests/kube-flannel-ds.yaml'; // the repository's copy of ../shared/examples' flannel manifest
@@ -97,20 +97,8 @@ describe('dsconform simulate (the real command)', () => {
 });
 
 /** Runs main() in this process, capturing what it writes. */
-async function inProcess(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    color: false,
-  };
-  const code = await main(['node', 'dsconform', ...args], io);
-  return { code, stdout, stderr };
+function inProcess(...args: string[]): Promise<Run> {
+  return runMain(args);
 }
 
 describe('main', () => {

@@ -7,8 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../../src/cli/main.js';
 import type { ConformanceReport } from '../../src/report/conformanceReport.js';
+import { runMain } from '../support/inProcessCli.js';
 
 interface Run {
   code: number;
@@ -16,20 +16,8 @@ interface Run {
   stderr: string;
 }
 
-async function dsconform(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    color: false,
-  };
-  const code = await main(['node', 'dsconform', ...args], io);
-  return { code, stdout, stderr };
+function dsconform(...args: string[]): Promise<Run> {
+  return runMain(args);
 }
 
 function scratch(): string {

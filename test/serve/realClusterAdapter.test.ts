@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../../src/cli/main.js';
 import { type RunningServe, startServe } from '../../src/cli/serve.js';
 import { findResource } from '../../src/serve/resources.js';
+import { runMain } from '../support/inProcessCli.js';
 
 describe('check --kubeconfig against dsconform serve', () => {
   let folder = '';
@@ -26,35 +26,19 @@ describe('check --kubeconfig against dsconform serve', () => {
   });
 
   it('conforms, and cleans up its namespaces and nodes', async () => {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIO = {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-      color: false,
-    };
-    const code = await main(
-      [
-        'node',
-        'dsconform',
-        'check',
-        '--kubeconfig',
-        join(folder, 'kubeconfig'),
-        '--runs',
-        '2',
-        '--seed',
-        '4',
-        '--stable-for',
-        '300',
-        '--report-dir',
-        join(folder, 'reports'),
-      ],
-      io,
-    );
+    const { code, stdout, stderr } = await runMain([
+      'check',
+      '--kubeconfig',
+      join(folder, 'kubeconfig'),
+      '--runs',
+      '2',
+      '--seed',
+      '4',
+      '--stable-for',
+      '300',
+      '--report-dir',
+      join(folder, 'reports'),
+    ]);
     expect(stderr).toContain('the API server http://127.0.0.1:');
     expect(stdout).toContain('Verdict: conforms (2 runs');
     expect(code).toBe(0);

@@ -5,27 +5,15 @@
  * status writes never take effect) is caught. Skipped where Go is missing.
  */
 import { describe, expect, it } from 'vitest';
-import { type CliIO, main } from '../../src/cli/main.js';
 import { goMissingReason } from '../../src/upstream/apiSemantics.js';
 import { ensureGoProgram, UPSTREAM_SERVED_PROGRAM } from '../../src/upstream/goProgram.js';
+import { type InProcessRun, runMain } from '../support/inProcessCli.js';
 
 const goMissing = await goMissingReason();
 if (goMissing) console.warn(`test/serve/servedCheck.test.ts skipped: ${goMissing}`);
 
-async function check(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    color: false,
-  };
-  const code = await main(['node', 'dsconform', 'check', '--report-dir', 'reports/test-serve', ...args], io);
-  return { code, stdout, stderr };
+function check(...args: string[]): Promise<InProcessRun> {
+  return runMain(['check', '--report-dir', 'reports/test-serve', ...args]);
 }
 
 describe.skipIf(goMissing !== undefined)('check --serve', () => {
