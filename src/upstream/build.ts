@@ -231,24 +231,33 @@ export function adapterCommand(binary: string): string {
 }
 
 /**
- * `node --import tsx src/upstream/build.ts [--vet] [--force] [--parallel=N] [VERSION...]`: builds
- * (default: every version) and prints each binary; CI runs it before npm test.
+ * What the build commands share: `[--vet] [--force] [--parallel=N] NAME...` read from `args`;
+ * each target (from the names) built or found in the cache, vetted if asked, and printed with its
+ * binary; a failed build or vet is one line on stderr and exit 2.
  */
-async function buildFromCommandLine(args: readonly string[]): Promise<number> {
-  const vet = args.includes('--vet');
-  const force = args.includes('--force');
+export async function runBuildCommand<T>(
+  args: readonly string[],
+  targets: (names: readonly string[]) => readonly T[],
+  steps: {
+    label: (target: T) => string;
+    build: (
+      target: T,
+      options: { force: boolean; parallelism: number; log: (line: string) => void },
+    ) => Promise<{ binary: string; built: boolean }>;
+    vet: (target: T) => Promise<void>;
+  },
+): Promise<number> {
   const parallel = Number(args.find((a) => a.startsWith('--parallel='))?.slice('--parallel='.length) ?? '1');
-  const wanted = args.filter((a) => !a.startsWith('--'));
+  const names = args.filter((a) => !a.startsWith('--'));
   try {
-    const versions = wanted.length > 0 ? wanted.map(upstreamVersion) : UPSTREAM_VERSIONS;
-    for (const version of versions) {
-      const built = await ensureUpstreamAdapter(version, {
-        force,
+    for (const target of targets(names)) {
+      const built = await steps.build(target, {
+        force: args.includes('--force'),
         parallelism: Number.isInteger(parallel) && parallel > 0 ? parallel : 1,
         log: (line) => process.stderr.write(`dsconform: ${line}\n`),
       });
-      if (vet) await vetUpstreamAdapter(version);
-      process.stdout.write(`${version.minor} ${built.binary}${built.built ? '' : ' (cached)'}\n`);
+      if (args.includes('--vet')) await steps.vet(target);
+      process.stdout.write(`${steps.label(target)} ${built.binary}${built.built ? '' : ' (cached)'}\n`);
     }
     return 0;
   } catch (e) {
@@ -258,6 +267,18 @@ async function buildFromCommandLine(args: readonly string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+/**
+ * `node --import tsx src/upstream/build.ts [--vet] [--force] [--parallel=N] [VERSION...]`: builds
+ * (default: every version) and prints each binary; CI runs it before npm test.
+ */
+function buildFromCommandLine(args: readonly string[]): Promise<number> {
+  return runBuildCommand(args, (names) => (names.length > 0 ? names.map(upstreamVersion) : UPSTREAM_VERSIONS), {
+    label: (version) => version.minor,
+    build: (version, options) => ensureUpstreamAdapter(version, options),
+    vet: (version) => vetUpstreamAdapter(version),
+  });
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheRoot, goVersion, lastLine, UpstreamBuildError } from './build.js';
+import { cacheRoot, goVersion, lastLine, runBuildCommand, UpstreamBuildError } from './build.js';
 
 /** The Kubernetes release the go.mod of adapters/upstream-api and adapters/upstream-served pins. */
 export const PROGRAMS_KUBERNETES_VERSION = 'v1.37.2';
@@ -123,32 +123,17 @@ export async function vetGoProgram(program: GoProgram, env: NodeJS.ProcessEnv = 
  * builds the named programs (or finds them in the cache) and prints each binary; CI runs it before npm test.
  */
 async function buildFromCommandLine(args: readonly string[]): Promise<number> {
-  const parallel = Number(args.find((a) => a.startsWith('--parallel='))?.slice('--parallel='.length) ?? '1');
   const names = args.filter((a) => !a.startsWith('--'));
   const unknown = names.filter((n) => PROGRAMS[n] === undefined);
   if (names.length === 0 || unknown.length > 0) {
     process.stderr.write(`dsconform: name the programs to build: ${Object.keys(PROGRAMS).join(', ')}\n`);
     return 2;
   }
-  try {
-    for (const name of names) {
-      const program = PROGRAMS[name] as GoProgram;
-      const built = await ensureGoProgram(program, {
-        force: args.includes('--force'),
-        parallelism: Number.isInteger(parallel) && parallel > 0 ? parallel : 1,
-        log: (line) => process.stderr.write(`dsconform: ${line}\n`),
-      });
-      if (args.includes('--vet')) await vetGoProgram(program);
-      process.stdout.write(`${name} ${built.binary}${built.built ? '' : ' (cached)'}\n`);
-    }
-    return 0;
-  } catch (e) {
-    if (e instanceof UpstreamBuildError) {
-      process.stderr.write(`dsconform: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  return runBuildCommand(args, (wanted) => wanted.map((name) => ({ name, program: PROGRAMS[name] as GoProgram })), {
+    label: ({ name }) => name,
+    build: ({ program }, options) => ensureGoProgram(program, options),
+    vet: ({ program }) => vetGoProgram(program),
+  });
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
