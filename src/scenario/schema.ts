@@ -262,17 +262,20 @@ const deleteStep = z.union([
   }),
 ]);
 
+/** Any pod of the DaemonSet's namespace by name, instead of a pick (deletePod, patchPod). */
+const podByName = z
+  .string()
+  .min(1)
+  .optional()
+  .describe(
+    "A pod by name, in the DaemonSet's namespace, instead of a pick: any pod (another controller's, an orphan, a terminating one).",
+  );
+
 const deletePodStep = z.union([
   nodeName,
   z.strictObject({
     ...podPick,
-    name: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "Any pod of the DaemonSet's namespace by name (another controller's, an orphan), instead of a pick: pods a DaemonSet must not be woken by, as upstream's handler tests delete.",
-      ),
+    name: podByName,
     gracePeriodSeconds: z
       .number()
       .nonnegative()
@@ -613,13 +616,7 @@ export const STEP_SCHEMAS = {
   patchPod: z
     .strictObject({
       ...podPick,
-      name: z
-        .string()
-        .min(1)
-        .optional()
-        .describe(
-          "A pod by name, in the DaemonSet's namespace: any pod (another controller's, an orphan, a terminating one).",
-        ),
+      name: podByName,
       terminating: z
         .boolean()
         .optional()
