@@ -2,25 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliIO, main } from './main.js';
+import { runMain } from '../../test/support/inProcessCli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsconform-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    color: false,
-  };
-  const code = await main(['node', 'dsconform', ...args], io);
-  return { code, stdout, stderr };
+function run(...args: string[]) {
+  return runMain(args);
 }
 
 describe('conformance report files', () => {

@@ -4,28 +4,21 @@
  * the summary, the verdict table and the counterexample trace must render without console or
  * page errors. Skipped (with the reason) when /usr/bin/chromium is not installed.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dsconform as runCli } from '../robustness/support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots for people to look at (reports/ is not committed). */
 const SCREENSHOTS = fileURLToPath(new URL('../../reports/browser/', import.meta.url));
 const haveChromium = existsSync(CHROMIUM);
-const ROOT = new URL('../../', import.meta.url);
 
-/** The CLI from the repository root, its colours off. */
-function dsconform(args: string[]) {
-  return spawnSync(process.execPath, ['bin/dsconform.mjs', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-}
+/** The real command from the repository root (the robustness tests' runner), given two minutes. */
+const dsconform = (args: string[]) => runCli(args, 120_000);
 
 if (!haveChromium) {
   console.warn(
@@ -39,7 +32,7 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('renders the summary, the verdicts and the counterexample trace without errors', async () => {
-    const run = dsconform([
+    const run = await dsconform([
       'check',
       '--mutant',
       'duplicate-pods',
@@ -52,7 +45,7 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
       '--report-dir',
       dir,
     ]);
-    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(1);
     const runs = readdirSync(join(dir, 'conformance'));
     expect(runs).toHaveLength(1);
     const html = join(dir, 'conformance', runs[0] as string, 'index.html');
@@ -168,8 +161,8 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
 
   it('a passing report has no "what failed" box, and fits a phone too', async () => {
     const passDir = join(dir, 'pass');
-    const run = dsconform(['check', '--profile', 'core', '--seed', '1', '--runs', '20', '--report-dir', passDir]);
-    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const run = await dsconform(['check', '--profile', 'core', '--seed', '1', '--runs', '20', '--report-dir', passDir]);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     const runs = readdirSync(join(passDir, 'conformance'));
     const html = join(passDir, 'conformance', runs[0] as string, 'index.html');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
@@ -215,7 +208,7 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
   it('a matrix report: the implementation × invariant grid, FAIL cells red, fits a phone', async () => {
     const matrixDir = join(dir, 'matrix');
     const mutant = `"${process.execPath}" bin/dsconform.mjs reference-controller --mutant rounds-percent-down`;
-    const run = dsconform([
+    const run = await dsconform([
       'matrix',
       '--controller',
       mutant,
@@ -228,7 +221,7 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
       '--report-dir',
       matrixDir,
     ]);
-    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(1);
     const [name] = readdirSync(join(matrixDir, 'matrix'));
     const html = join(matrixDir, 'matrix', name as string, 'matrix.html');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
@@ -263,7 +256,7 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
 
   it('a differential report: what differed first, both timelines one above the other, fits a phone', async () => {
     const diffDir = join(dir, 'diff');
-    const run = dsconform([
+    const run = await dsconform([
       'diff',
       '--mutant',
       'ignores-max-surge',
@@ -275,7 +268,7 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
       '--report-dir',
       diffDir,
     ]);
-    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(1);
     const [name] = readdirSync(join(diffDir, 'diff'));
     const html = join(diffDir, 'diff', name as string, 'index.html');
     expect(run.stdout).toContain(`Report: ${html}`);
