@@ -854,6 +854,22 @@ function injectedFailure(failure: ApiFailure, what: string): ApiError | { afterA
   return new ApiError(failure.reason ?? 'InternalError', `injected: ${what}`);
 }
 
+/**
+ * What a pod's watch event says the controller did: created it, deleted it (gone, or newly
+ * terminating), or patched it; undefined for the end of a deletion already under way.
+ */
+export function podWriteOf(event: WatchEvent): 'create' | 'delete' | 'patch' | undefined {
+  const wasTerminating = event.oldObject?.metadata?.deletionTimestamp != null;
+  if (event.type === 'ADDED') return 'create';
+  if (event.type === 'DELETED') return wasTerminating ? undefined : 'delete';
+  return event.object.metadata?.deletionTimestamp != null && !wasTerminating ? 'delete' : 'patch';
+}
+
+/** A DaemonSet's watch event changed its status (a status write). */
+export function statusChanged(event: WatchEvent): boolean {
+  return !jsonEqual((event.object as DaemonSet).status, (event.oldObject as DaemonSet | undefined)?.status);
+}
+
 /** What the controller wrote, read back from the watch events of its step. */
 export function summarizeWrites(events: readonly WatchEvent[]): ControllerWrites {
   const creates: CreatedPod[] = [];
@@ -863,23 +879,14 @@ export function summarizeWrites(events: readonly WatchEvent[]): ControllerWrites
   const patched: string[] = [];
   for (const event of events) {
     if (event.kind === 'ControllerRevision') revisionWrites++;
-    else if (event.kind === 'DaemonSet') {
-      if (!jsonEqual((event.object as DaemonSet).status, (event.oldObject as DaemonSet | undefined)?.status)) {
-        statusWritten = true;
-      }
-    } else if (event.kind === 'Pod') {
+    else if (event.kind === 'DaemonSet') statusWritten ||= statusChanged(event);
+    else if (event.kind === 'Pod') {
       const pod = event.object as K8sPod;
-      const old = event.oldObject as K8sPod | undefined;
       const name = pod.metadata?.name ?? '';
-      if (event.type === 'ADDED') creates.push(createdPod(pod));
-      else if (event.type === 'DELETED' && old?.metadata?.deletionTimestamp == null) deletes.push(name);
-      else if (
-        event.type === 'MODIFIED' &&
-        pod.metadata?.deletionTimestamp != null &&
-        old?.metadata?.deletionTimestamp == null
-      )
-        deletes.push(name);
-      else if (event.type === 'MODIFIED') patched.push(name);
+      const write = podWriteOf(event);
+      if (write === 'create') creates.push(createdPod(pod));
+      else if (write === 'delete') deletes.push(name);
+      else if (write === 'patch') patched.push(name);
     }
   }
   return { creates, deletes, statusWritten, revisionWrites, podPatches: patched.length, patched };
@@ -942,7 +949,7 @@ export function writesAbout(
       if (ours(before) || ours(after)) podsTouched.add(after.metadata?.name ?? '');
     } else if (change.kind === 'DaemonSet') {
       if (after.metadata?.name === name && after.metadata?.namespace === namespace)
-        statusWritten ||= !jsonEqual((after as DaemonSet).status, (before as DaemonSet | undefined)?.status);
+        statusWritten ||= statusChanged(change);
     } else if (change.kind === 'ControllerRevision') {
       const unowned = (o: typeof after | undefined) =>
         o !== undefined && controllerRefOf(o) === undefined && (o.metadata?.name ?? '').startsWith(`${name}-`);

@@ -4,8 +4,9 @@
  * adoptions: 1}`) as upstream's tests count a fake client's calls.
  */
 import type { ControllerWrites } from '../../model/observation.ts';
-import { controllerRefOf, type DaemonSet } from '../cluster/objects.js';
+import { controllerRefOf } from '../cluster/objects.js';
 import type { ClusterEvent, WatchEvent } from '../cluster/store.js';
+import { podWriteOf, statusChanged } from '../harness/system.js';
 
 /** The kinds of write `writes:` counts, in the order they are listed in the docs. */
 export const WRITE_KINDS = [
@@ -82,23 +83,17 @@ export function stepWrites(
       entries.push({ kind: 'revisionWrites', owners }, { kind, owners });
     } else if (change.kind === 'DaemonSet') {
       const uid = change.object.metadata?.uid;
-      const status = (o: WatchEvent['object'] | undefined) => JSON.stringify((o as DaemonSet | undefined)?.status);
-      if (uid !== undefined && status(change.object) !== status(change.oldObject)) statusOf.add(uid);
+      if (uid !== undefined && statusChanged(change)) statusOf.add(uid);
     } else if (change.kind === 'Pod') {
       const before = controllerRefOf(change.oldObject ?? {});
       const after = controllerRefOf(change.object);
       const owners = uidsOf(before, after);
-      const name = change.object.metadata?.name ?? '';
-      const wasTerminating = change.oldObject?.metadata?.deletionTimestamp != null;
-      // As summarizeWrites: a delete is a pod gone, or newly terminating; other changes are patches.
-      const isDelete =
-        (change.type === 'DELETED' && !wasTerminating) ||
-        (change.type === 'MODIFIED' && change.object.metadata?.deletionTimestamp != null && !wasTerminating);
-      if (change.type === 'ADDED') entries.push({ kind: 'creates', owners });
-      else if (isDelete) {
-        deleted.add(name);
+      const write = podWriteOf(change);
+      if (write === 'create') entries.push({ kind: 'creates', owners });
+      else if (write === 'delete') {
+        deleted.add(change.object.metadata?.name ?? '');
         entries.push({ kind: 'deletes', owners });
-      } else if (change.type === 'MODIFIED') {
+      } else if (write === 'patch') {
         entries.push({ kind: 'podPatches', owners });
         if (before === undefined && after !== undefined) entries.push({ kind: 'adoptions', owners });
         if (before !== undefined && after === undefined) entries.push({ kind: 'releases', owners });
