@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TimelineSnapshot } from '../harness/timelineSnapshot.js';
 import { escapeHtml } from './html.js';
-import { renderTimeline, type TimelineColumn } from './timeline.js';
+import { renderTimeline, traceColumns } from './timeline.js';
 
 /** What the report reads of a differential counterexample file. */
 export interface DiffReportInput {
@@ -32,20 +32,7 @@ export interface DiffReportInput {
 /** The two sides' timelines (left above right), or undefined when the file has none. */
 export function diffTimelines(cx: DiffReportInput): { left: string; right: string } | undefined {
   const failedAt = cx.step === -1 ? (cx.trace.at(-1)?.index ?? -2) : cx.step;
-  const columns = (side: 'timeline' | 'rightTimeline'): TimelineColumn[] | undefined => {
-    const out: TimelineColumn[] = [];
-    for (const entry of cx.trace) {
-      const snapshot = entry[side];
-      if (snapshot === undefined) return undefined;
-      const settled = entry.description.startsWith('quiescence');
-      out.push({
-        label: settled ? 'settled (quiescence)' : `${entry.index + 1}. ${entry.description}`,
-        snapshot,
-        ...(entry.index === failedAt ? { failed: true } : {}),
-      });
-    }
-    return out;
-  };
+  const columns = (side: 'timeline' | 'rightTimeline') => traceColumns(cx.trace, failedAt, (entry) => entry[side]);
   const left = columns('timeline');
   const right = columns('rightTimeline');
   if (left === undefined || right === undefined || left.length === 0) return undefined;

@@ -151,6 +151,31 @@ export function renderTimeline(columns: readonly TimelineColumn[], options: { ti
   return out.join('');
 }
 
+/**
+ * A column per trace entry, its snapshot picked by `snapshotOf`, the entry at `failedAt` outlined;
+ * undefined when an entry has no snapshot (a file written before timelines were recorded). An
+ * entry for the settled cluster (a differential's last) is labelled so.
+ */
+export function traceColumns<E extends { index: number; description: string }>(
+  trace: readonly E[],
+  failedAt: number,
+  snapshotOf: (entry: E) => TimelineSnapshot | undefined,
+): TimelineColumn[] | undefined {
+  const columns: TimelineColumn[] = [];
+  for (const entry of trace) {
+    const snapshot = snapshotOf(entry);
+    if (snapshot === undefined) return undefined;
+    columns.push({
+      label: entry.description.startsWith('quiescence')
+        ? 'settled (quiescence)'
+        : `${entry.index + 1}. ${entry.description}`,
+      snapshot,
+      ...(entry.index === failedAt ? { failed: true } : {}),
+    });
+  }
+  return columns;
+}
+
 /** A counterexample's timeline (undefined for files written before timelines were recorded). */
 export function counterexampleTimeline(
   cx: {
@@ -161,15 +186,8 @@ export function counterexampleTimeline(
   },
   id?: string,
 ): string | undefined {
-  const columns: TimelineColumn[] = [];
-  for (const entry of cx.trace) {
-    if (entry.timeline === undefined) return undefined;
-    columns.push({
-      label: `${entry.index + 1}. ${entry.description}`,
-      snapshot: entry.timeline,
-      ...(entry.index === cx.step ? { failed: true } : {}),
-    });
-  }
+  const columns = traceColumns(cx.trace, cx.step, (entry) => entry.timeline);
+  if (columns === undefined) return undefined;
   if (cx.step === -1 && cx.finalTimeline !== undefined)
     columns.push({ label: 'settled (quiescence)', snapshot: cx.finalTimeline, failed: true });
   if (columns.length === 0) return undefined;
