@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// The dsconform command. The sources are TypeScript and there is no build step: tsx's loader is
-// registered first, then the CLI is imported (resolved from this file, wherever it is run from).
-import { register } from 'tsx/esm/api';
+// The dsconform command. The sources are TypeScript and there is no build step: the CLI runs from a
+// bundle of them that bin/cliBundle.mjs keeps up to date, or else through tsx's loader.
+import { loadBundledCli, packageRoot } from './cliBundle.mjs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv);
+let cli = await loadBundledCli(packageRoot);
+if (cli === undefined) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../src/cli/main.ts');
+}
+process.exitCode = await cli.main(process.argv);

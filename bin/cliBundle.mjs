@@ -1,0 +1,110 @@
+// The CLI's sources bundled once into one ES module and kept until a source changes: loading ~200
+// TypeScript files through tsx's loader costs about 0.6 s of every start (hundreds of starts in the
+// test suite, one per protocol adapter or worker command), the bundle about 0.1 s.
+//
+// The bundle lives in <package>/node_modules/.cache/dsconform/, named by a fingerprint of every
+// source file's path, size and mtime under src/ and model/, so an edited source builds a new one
+// (DSCONFORM_CACHE_DIR puts it elsewhere in the package: it imports the npm dependencies from there).
+// Each module's `import.meta.url` is rewritten to its own source file's URL, so paths resolved
+// from it (package.json, adapters/, workers, docs/) are the same as when run through tsx.
+// Anything that goes wrong here (no esbuild, a read-only package, a build error) returns
+// undefined and the caller runs the sources through tsx as before; DSCONFORM_NO_BUNDLE=1 forces that,
+// and DSCONFORM_BUNDLE_STRICT=1 makes such a failure an error instead (the tests use it).
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const SOURCE_DIRS = ['src', 'model'];
+
+/** Path, size and mtime of every source file the CLI can reach, in a stable order. */
+export function sourceFingerprint(root) {
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(ts|mts|json)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) {
+        const stat = statSync(path);
+        hash.update(`${path}\0${stat.size}\0${stat.mtimeMs}\n`);
+      }
+    }
+  };
+  for (const dir of SOURCE_DIRS) walk(join(root, dir));
+  hash.update(`node ${process.versions.node}`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** esbuild plugin: `import.meta.url` in each source module becomes that module's own file URL. */
+function ownImportMetaUrl(root) {
+  return {
+    name: 'own-import-meta-url',
+    setup(build) {
+      build.onLoad({ filter: /\.m?ts$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!args.path.startsWith(root)) return { contents: text, loader: 'ts' };
+        return {
+          contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+          loader: 'ts',
+        };
+      });
+    },
+  };
+}
+
+async function buildBundle(root, file) {
+  const { build } = await import('esbuild');
+  const temporary = `${file}.${process.pid}.tmp`;
+  await build({
+    absWorkingDir: root,
+    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // npm dependencies stay imports, resolved from the package as before.
+    packages: 'external',
+    outfile: temporary,
+    sourcemap: 'linked',
+    logLevel: 'silent',
+    plugins: [ownImportMetaUrl(root)],
+  });
+  // The source map names the bundle it belongs to; keep that name right after the rename.
+  const map = readFileSync(`${temporary}.map`, 'utf8');
+  const code = readFileSync(temporary, 'utf8').replace(/\/\/# sourceMappingURL=.*\s*$/, '');
+  writeFileSync(`${temporary}.map`, map);
+  writeFileSync(temporary, `${code}//# sourceMappingURL=${file.split('/').pop()}.map\n`);
+  // Rename is atomic: processes starting at the same time each build, and one bundle wins whole.
+  renameSync(`${temporary}.map`, `${file}.map`);
+  renameSync(temporary, file);
+}
+
+/** The bundled CLI's module (its `main`), or undefined to run the sources through tsx. */
+export async function loadBundledCli(root) {
+  if (process.env.DSCONFORM_NO_BUNDLE === '1') return undefined;
+  try {
+    const cache = process.env.DSCONFORM_CACHE_DIR || join(root, 'node_modules', '.cache', 'dsconform');
+    const file = join(cache, `cli-${sourceFingerprint(root)}.mjs`);
+    try {
+      statSync(file);
+    } catch {
+      mkdirSync(cache, { recursive: true });
+      await buildBundle(root, file);
+      // Older bundles are of sources that no longer exist.
+      for (const name of readdirSync(cache)) {
+        if (/^cli-[0-9a-f]{16}\.mjs(\.map)?$/.test(name) && !name.startsWith(file.split('/').pop())) {
+          rmSync(join(cache, name), { force: true });
+        }
+      }
+    }
+    // Stack traces of internal errors point at the sources, as they do through tsx.
+    process.setSourceMapsEnabled(true);
+    return await import(pathToFileURL(file).href);
+  } catch (error) {
+    if (process.env.DSCONFORM_BUNDLE_STRICT === '1') throw error;
+    return undefined;
+  }
+}
+
+export const packageRoot = fileURLToPath(new URL('..', import.meta.url));

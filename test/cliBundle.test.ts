@@ -1,0 +1,83 @@
+/**
+ * bin/cliBundle.mjs: the CLI runs from a bundle of its sources, rebuilt when a source changes, and
+ * behaves as when run through tsx (paths resolved from `import.meta.url` included).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs module without declarations
+import { sourceFingerprint } from '../bin/cliBundle.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// Inside the package: the bundle imports its npm dependencies from the package's node_modules.
+mkdirSync(join(ROOT, 'node_modules', '.cache'), { recursive: true });
+const cache = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'dsconform-test-'));
+afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const run = spawnSync(process.execPath, ['bin/dsconform.mjs', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', CI: '1', DSCONFORM_CACHE_DIR: cache, DSCONFORM_BUNDLE_STRICT: '1', ...env },
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const bundles = () => readdirSync(cache).filter((name) => name.endsWith('.mjs'));
+
+describe('the bundled CLI', () => {
+  it('is built on first use, reused after, and prints what the sources run through tsx print', () => {
+    const first = cli(['--version']);
+    expect(first.status).toBe(0);
+    expect(bundles()).toHaveLength(1);
+    const built = bundles()[0];
+    const again = cli(['--version']);
+    expect(bundles()).toEqual([built]);
+    const throughTsx = cli(['--version'], { DSCONFORM_NO_BUNDLE: '1' });
+    expect(again.stdout).toBe(first.stdout);
+    expect(throughTsx.stdout).toBe(first.stdout);
+  });
+
+  it('resolves files next to its sources: campaign workers start from src/harness/', () => {
+    const reports = mkdtempSync(join(tmpdir(), 'dsconform-bundle-report-'));
+    try {
+      const args = ['check', '--runs', '6', '--seed', '3', '--workers', '2', '--report-dir', reports];
+      const bundled = cli(args);
+      expect(bundled.stderr).toBe('');
+      expect(bundled.status).toBe(0);
+      expect(bundled.stdout).toContain('Verdict: conforms (6 runs');
+      const throughTsx = cli(args, { DSCONFORM_NO_BUNDLE: '1' });
+      expect(throughTsx.status).toBe(0);
+      const withoutTimes = (text: string) => text.replace(/[\d.]+ ?(ms|s)\b/g, 'T');
+      expect(withoutTimes(bundled.stdout)).toBe(withoutTimes(throughTsx.stdout));
+    } finally {
+      rmSync(reports, { recursive: true, force: true });
+    }
+  });
+
+  it('names a bundle by every source file: an edited file gives a new fingerprint', () => {
+    const root = mkdtempSync(join(tmpdir(), 'dsconform-fingerprint-'));
+    try {
+      mkdirSync(join(root, 'src', 'cli'), { recursive: true });
+      mkdirSync(join(root, 'model'));
+      writeFileSync(join(root, 'src', 'cli', 'main.ts'), 'export const a = 1;\n');
+      writeFileSync(join(root, 'model', 'step.ts'), 'export const b = 1;\n');
+      const before = sourceFingerprint(root);
+      expect(sourceFingerprint(root)).toBe(before);
+      // A test file is not part of the CLI.
+      writeFileSync(join(root, 'model', 'step.test.ts'), 'x\n');
+      expect(sourceFingerprint(root)).toBe(before);
+      utimesSync(join(root, 'model', 'step.ts'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+      const touched = sourceFingerprint(root);
+      expect(touched).not.toBe(before);
+      writeFileSync(join(root, 'src', 'cli', 'new.ts'), '');
+      expect(sourceFingerprint(root)).not.toBe(touched);
+      expect(existsSync(join(root, 'node_modules'))).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
