@@ -147,7 +147,7 @@ function acceptedWithOutOfDatePods(ctx: EventContext): boolean {
   return claimedPods(ctx.before.pods, ds).some((p) => isPodLive(p) && !isPodUpdatedFor(p, ds));
 }
 
-const sameTemplate = (a: PodTemplate, b: PodTemplate) => JSON.stringify(a) === JSON.stringify(b);
+const sameTemplate = (a: PodTemplate, b: PodTemplate) => a === b || JSON.stringify(a) === JSON.stringify(b);
 const placementOf = ({ image: _image, ...rest }: PodTemplate) => JSON.stringify(rest);
 
 /** Percent budgets that do not divide the desired count evenly (GetScaledValueFromIntOrPercent rounds up). */
@@ -881,25 +881,55 @@ const SYNC_RULES = RULES.filter((r): r is SyncRule => r.at === 'sync');
 const EVENT_RULES = RULES.filter((r): r is EventRule => r.at === 'event');
 const WRITE_RULES = RULES.filter((r): r is WriteRule => r.at === 'write');
 
+/** What a sync context reads of one observation alone; observations are immutable, so it is kept per observation. */
+interface ObservedSyncFacts {
+  readonly ds: DaemonSet;
+  readonly tolerations: readonly Toleration[];
+  readonly nodes: readonly SyncedNode[];
+  readonly onVanishedNodes: readonly Pod[];
+}
+
+const syncFactsOf = new WeakMap<Observation, ObservedSyncFacts>();
+
+function syncFacts(before: Observation, ds: DaemonSet): ObservedSyncFacts {
+  const known = syncFactsOf.get(before);
+  if (known !== undefined && known.ds === ds) return known;
+  const claimed = claimedPods(before.pods, ds);
+  // Claimed pods by node in one pass (getNodesToDaemonPods(false): terminal-and-terminating left out).
+  const byNode = new Map<string, Pod[]>();
+  for (const p of claimed) {
+    if (p.terminating && (p.phase === 'Failed' || p.phase === 'Succeeded')) continue;
+    const list = byNode.get(p.node);
+    if (list) list.push(p);
+    else byNode.set(p.node, [p]);
+  }
+  const names = new Set(before.nodes.map((n) => n.name));
+  const nodes = before.nodes.map((node): SyncedNode => {
+    const pods = byNode.get(node.name) ?? [];
+    return { node, ...nodeShouldRunDaemonPod(node, ds.spec.template), pods, live: pods.filter(isPodLive) };
+  });
+  const facts: ObservedSyncFacts = {
+    ds,
+    tolerations: daemonPodTolerations(ds.spec.template),
+    nodes,
+    onVanishedNodes: claimed.filter((p) => !names.has(p.node)),
+  };
+  syncFactsOf.set(before, facts);
+  return facts;
+}
+
 function syncContext(before: Observation, memory: RuleMemory): SyncContext | undefined {
   const ds = before.daemonSet;
   if (!ds) return undefined;
-  const claimed = claimedPods(before.pods, ds);
-  const names = new Set(before.nodes.map((n) => n.name));
-  const nodes = before.nodes.map((node): SyncedNode => {
-    const pods = claimed.filter(
-      (p) => p.node === node.name && !(p.terminating && (p.phase === 'Failed' || p.phase === 'Succeeded')),
-    );
-    return { node, ...nodeShouldRunDaemonPod(node, ds.spec.template), pods, live: pods.filter(isPodLive) };
-  });
+  const facts = syncFacts(before, ds);
   let rollout: ReturnType<SyncContext['rollout']> | undefined;
   const ctx: SyncContext = {
     before,
     ds,
     template: ds.spec.template,
-    tolerations: daemonPodTolerations(ds.spec.template),
-    nodes,
-    onVanishedNodes: claimed.filter((p) => !names.has(p.node)),
+    tolerations: facts.tolerations,
+    nodes: facts.nodes,
+    onVanishedNodes: facts.onVanishedNodes,
     memory,
     rollout: () => {
       rollout ??= { accounting: rolloutAccounting(before, ds), candidates: rolloutCandidates(ctx) };
@@ -928,6 +958,7 @@ export class RuleTracker {
    * (a real cluster's controller acts on its own), this is how they are reached at all.
    */
   settled(obs: Observation): void {
+    if (this.#allSyncRulesReached()) return;
     const ctx = syncContext(obs, this.#memory);
     if (ctx)
       for (const rule of SYNC_RULES) if (!this.#reached.has(rule.id) && rule.reached(ctx)) this.#reached.add(rule.id);
@@ -938,7 +969,7 @@ export class RuleTracker {
     if (!step) return;
     const event = step.event;
     if (event.type === 'CONTROLLER_SYNC') {
-      const ctx = syncContext(before, this.#memory);
+      const ctx = this.#allSyncRulesReached() ? undefined : syncContext(before, this.#memory);
       if (ctx)
         for (const rule of SYNC_RULES) if (!this.#reached.has(rule.id) && rule.reached(ctx)) this.#reached.add(rule.id);
       for (const rule of WRITE_RULES)
@@ -948,6 +979,11 @@ export class RuleTracker {
       for (const rule of EVENT_RULES) if (!this.#reached.has(rule.id) && rule.reached(ctx)) this.#reached.add(rule.id);
     }
     this.#remember(before, after);
+  }
+
+  #allSyncRulesReached(): boolean {
+    for (const rule of SYNC_RULES) if (!this.#reached.has(rule.id)) return false;
+    return true;
   }
 
   #remember(before: Observation, after: Observation): void {
