@@ -11,6 +11,15 @@ const UPSTREAM_NS = {
   exclusion: { after: 281, before: 9800 },
 } as const;
 
+/** The machine's 1-minute load average when a section started (other work slows wall time, not CPU time). */
+function loadLine(r: BenchResults, section: string): string {
+  const load = r.loadAverage[section];
+  const at = r.measuredAt[section];
+  return load === undefined
+    ? ''
+    : `Load average when this section started: ${load.toFixed(1)} (2 cores)${at ? `; measured ${at.slice(0, 16).replace('T', ' ')} UTC` : ''}.`;
+}
+
 function table(head: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.map(String).join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
@@ -93,6 +102,34 @@ export function renderBenchmarks(r: BenchResults, notesPath: string): string {
         ]),
       ),
       '',
+      loadLine(r, 'throughput'),
+      '',
+    );
+  }
+  if (r.protocol) {
+    parts.push(
+      '## Over the controller protocol',
+      '',
+      '`dsconform check --seed 20261127` (profile `all`, 5 nodes) as a user runs it: in process, then with',
+      '`--controller` for the reference served as a process and for the Python example. CPU time is the',
+      "whole process tree's (the check process and the controller it waits for), less that of the same",
+      'command with `--runs 1`, so start-up is left out; the one-case figure is given beside it.',
+      '',
+      table(
+        ['implementation', 'runs', 'events', 'CPU s', 'runs/s', 'events/s', 'start-up CPU s'],
+        r.protocol.map((p) => [
+          p.controller ? `${p.implementation} (\`${p.controller}\`)` : p.implementation,
+          p.runs,
+          p.events,
+          p.cpuSeconds,
+          p.runsPerSecond,
+          p.eventsPerSecond,
+          p.startupCpuSeconds,
+        ]),
+      ),
+      '',
+      loadLine(r, 'protocol'),
+      '',
     );
   }
   if (r.statusLoop) {
@@ -115,6 +152,8 @@ export function renderBenchmarks(r: BenchResults, notesPath: string): string {
           s.nodes === 1000 ? `${UPSTREAM_NS[s.affinity].after} / ${UPSTREAM_NS[s.affinity].before} ns` : '',
         ]),
       ),
+      '',
+      loadLine(r, 'status'),
       '',
     );
   }
@@ -229,6 +268,8 @@ export function renderBenchmarks(r: BenchResults, notesPath: string): string {
         ],
       ),
       '',
+      loadLine(r, 'sync'),
+      '',
     );
   }
   if (r.detect) {
@@ -264,6 +305,8 @@ export function renderBenchmarks(r: BenchResults, notesPath: string): string {
         ]),
       ),
       '',
+      loadLine(r, 'detect'),
+      '',
     );
   }
   parts.push('## Bounded exploration', '');
@@ -279,6 +322,8 @@ export function renderBenchmarks(r: BenchResults, notesPath: string): string {
       '## The test suite',
       '',
       `\`npm test\` (vitest, two workers): ${r.npmTest.seconds} s for ${r.npmTest.tests} tests in ${r.npmTest.files} files, ${r.npmTest.passed} passed, ${r.npmTest.failed} failed.`,
+      '',
+      loadLine(r, 'npm test'),
       '',
     );
   }

@@ -18,6 +18,7 @@ import { measureDetection } from './detect.js';
 import { measureExplore } from './explore.js';
 import { describeMachine } from './machine.js';
 import { measureNpmTest } from './npmTest.js';
+import { measureProtocolThroughput } from './protocol.js';
 import { renderBenchmarks } from './report.js';
 import { type BenchResults, evaluateTargets, RESULTS_SCHEMA } from './results.js';
 import { CPU_CLOCK } from './stats.js';
@@ -26,7 +27,7 @@ import { measureSync } from './sync.js';
 import { measureThroughput } from './throughput.js';
 import { measureUpstreamStatusLoop } from './upstreamGo.js';
 
-const SECTIONS = ['throughput', 'status', 'upstream', 'sync', 'detect', 'explore'] as const;
+const SECTIONS = ['throughput', 'protocol', 'status', 'upstream', 'sync', 'detect', 'explore'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -86,6 +87,11 @@ async function main(): Promise<void> {
         await measureThroughput(5, quick ? 20 : 40, repeats),
         await measureThroughput(50, quick ? 8 : 15, repeats),
       ];
+    });
+  }
+  if (only.has('protocol')) {
+    await section('protocol', () => {
+      results.protocol = measureProtocolThroughput(quick ? 60 : 200, quick ? 1 : 3);
     });
   }
   if (only.has('status')) {
