@@ -173,10 +173,16 @@ function hashOf(template: PodTemplate): string {
  * by their rank, the template by its hash, times made relative to the clock and capped beyond
  * every deadline the model knows (backoff forgets after 2 × 15 min), the serial and the
  * last-step record dropped. For deduplicating states in bounded exploration.
+ *
+ * With `rename`, the key of the world with every node name `n` replaced by `rename(n)` (nodes,
+ * pods' nodes, backoff keys), without building that world: bounded exploration's symmetry
+ * reduction keys each state this way, so it is on the hot path.
  */
-export function canonicalWorldKey(world: World): string {
+export function canonicalWorldKey(world: World, rename?: (node: string) => string): string {
   const cap = 2 * 15 * 60 + 1;
-  const ago = (t: number | undefined) => (t === undefined ? '' : String(Math.min(world.time - t, cap)));
+  const now = world.time;
+  const ago = (t: number | undefined) => (t === undefined ? '' : String(Math.min(now - t, cap)));
+  const to = rename ?? ((name: string) => name);
   const uids = new Map<string, string>();
   const uid = (u: string | undefined) => {
     if (u === undefined) return '';
@@ -187,23 +193,28 @@ export function canonicalWorldKey(world: World): string {
     }
     return r;
   };
-  const parts: string[] = [];
-  for (const n of [...world.nodes].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const labels = Object.entries(n.labels)
-      .sort()
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-    const taints = n.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(',');
-    parts.push(`N${n.name};${labels};${taints};${n.unschedulable ? 'U' : ''};${n.ready}`);
+  let key = '';
+  const nodes = world.nodes.map((n) => ({ n, name: to(n.name) })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const { n, name } of nodes) {
+    const labelKeys = Object.keys(n.labels);
+    const labels =
+      labelKeys.length === 0
+        ? ''
+        : Object.entries(n.labels)
+            .sort()
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',');
+    let taints = '';
+    for (const [i, t] of n.taints.entries()) taints += `${i > 0 ? ',' : ''}${t.key}=${t.value}:${t.effect}`;
+    key += `${key === '' ? '' : '|'}N${name};${labels};${taints};${n.unschedulable ? 'U' : ''};${n.ready}`;
   }
   const ds = world.daemonSet;
   if (ds) {
     const { spec, status } = ds;
-    parts.push(
-      `D${uid(ds.uid)};${ds.generation};${ds.templateGeneration};${hashOf(spec.template)};${ds.currentHash ?? ''};` +
-        `${JSON.stringify(spec.updateStrategy)};${spec.minReadySeconds};${spec.revisionHistoryLimit};` +
-        `${Object.values(status).join(',')};${ds.deleting ?? ''};${ds.selectsAll ? 'A' : ''}`,
-    );
+    key +=
+      `${key === '' ? '' : '|'}D${uid(ds.uid)};${ds.generation};${ds.templateGeneration};${hashOf(spec.template)};${ds.currentHash ?? ''};` +
+      `${strategyKey(spec.updateStrategy)};${spec.minReadySeconds};${spec.revisionHistoryLimit};` +
+      `${Object.values(status).join(',')};${ds.deleting ?? ''};${ds.selectsAll ? 'A' : ''}`;
   }
   const pods = [...world.pods].sort(
     (a, b) =>
@@ -212,22 +223,40 @@ export function canonicalWorldKey(world: World): string {
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
   for (const p of pods) {
-    parts.push(
-      `P${p.node};${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${uid(p.controllerUid)};` +
-        `${p.phase};${p.ready ? 'R' : ''};${ago(p.readySince)};${p.terminating ? 'T' : ''};${ago(p.createdAt)}`,
-    );
+    key +=
+      `${key === '' ? '' : '|'}P${to(p.node)};${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${uid(p.controllerUid)};` +
+      `${p.phase};${p.ready ? 'R' : ''};${ago(p.readySince)};${p.terminating ? 'T' : ''};${ago(p.createdAt)}`;
   }
   for (const r of [...world.revisions].sort((a, b) => a.revision - b.revision || (a.hash < b.hash ? -1 : 1))) {
-    parts.push(`R${r.hash};${r.revision};${uid(r.controllerUid)}`);
+    key += `${key === '' ? '' : '|'}R${r.hash};${r.revision};${uid(r.controllerUid)}`;
   }
-  for (const [key, e] of Object.entries(world.controller.backoff).sort()) {
-    parts.push(`B${key.replace(/^[^/]+/, (u) => uid(u))};${e.delay};${ago(e.lastUpdate)}`);
+  const backoff = Object.entries(world.controller.backoff);
+  if (backoff.length > 0) {
+    // Sorted by the (renamed) key, as Object.entries(...).sort() orders [key, entry] pairs.
+    const entries = backoff
+      .map(([k, e]) => ({ k: rename ? k.replace(/[^/]+$/, (n) => to(n)) : k, e }))
+      .sort((a, b) => (`${a.k},[object Object]` < `${b.k},[object Object]` ? -1 : 1));
+    for (const { k, e } of entries) {
+      key += `${key === '' ? '' : '|'}B${k.replace(/^[^/]+/, (u) => uid(u))};${e.delay};${ago(e.lastUpdate)}`;
+    }
   }
   // Armed faults decide what the next sync does.
   if (world.createsFailAfter !== undefined)
-    parts.push(`F${world.createsFailAfter}${world.createsFailApplied ? 'a' : ''}`);
+    key += `${key === '' ? '' : '|'}F${world.createsFailAfter}${world.createsFailApplied ? 'a' : ''}`;
   if (world.deletesFailAfter !== undefined)
-    parts.push(`G${world.deletesFailAfter}${world.deletesFailApplied ? 'a' : ''}`);
-  if (world.crashAfterWrites !== undefined) parts.push(`X${world.crashAfterWrites}`);
-  return parts.join('|');
+    key += `${key === '' ? '' : '|'}G${world.deletesFailAfter}${world.deletesFailApplied ? 'a' : ''}`;
+  if (world.crashAfterWrites !== undefined) key += `${key === '' ? '' : '|'}X${world.crashAfterWrites}`;
+  return key;
+}
+
+const strategyKeys = new WeakMap<object, string>();
+
+/** JSON.stringify of an update strategy, remembered per object (strategies are shared between worlds). */
+function strategyKey(strategy: object): string {
+  let k = strategyKeys.get(strategy);
+  if (k === undefined) {
+    k = JSON.stringify(strategy);
+    strategyKeys.set(strategy, k);
+  }
+  return k;
 }

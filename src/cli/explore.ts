@@ -90,6 +90,18 @@ export const registerExplore: RegisterCommand = (program, context) => {
     )
     .option('--json', 'print the result as JSON instead of text')
     .option('--no-symmetry', 'do not merge states equal up to a renaming of the nodes')
+    .addOption(
+      new Option(
+        '--symmetry-key <key>',
+        'how states equal up to a renaming of the nodes are found: a canonical form (canonical), or the earlier signature order, which leaves some apart (signature: to measure the difference)',
+      )
+        .choices(['canonical', 'signature'])
+        .default('canonical'),
+    )
+    .option(
+      '--no-por',
+      'do not skip transitions by partial-order reduction (node-local events on different nodes that commute; the states are the same either way)',
+    )
     .option('--no-quiescent', 'skip the quiescent invariants on quiet states')
     .option('--max-states <n>', 'stop after this many states', count(1, 100_000_000))
     .action(
@@ -101,6 +113,8 @@ export const registerExplore: RegisterCommand = (program, context) => {
         strategy: StartStrategy;
         target: TargetChoice;
         symmetry: boolean;
+        symmetryKey: 'canonical' | 'signature';
+        por: boolean;
         quiescent: boolean;
         maxStates?: number;
         moves: 'abstract' | 'allowed';
@@ -122,7 +136,8 @@ export const registerExplore: RegisterCommand = (program, context) => {
           size: opts.size,
           strategy: opts.strategy,
           target: opts.target.target,
-          symmetry: opts.symmetry,
+          symmetry: opts.symmetry && (opts.symmetryKey === 'signature' ? 'signature' : true),
+          por: opts.por,
           quiescent: opts.quiescent,
           ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
           ...(opts.moves === 'allowed'

@@ -26,7 +26,14 @@ import {
   safetyInvariants,
 } from '../../model/allowedMoves.ts';
 import type { DsEvent } from '../../model/events.ts';
-import { type CheckContext, checkInvariants, type Invariant, type Violation } from '../../model/invariants.ts';
+import {
+  type CheckContext,
+  type checkInvariants,
+  INVARIANTS,
+  type Invariant,
+  type InvariantScope,
+  type Violation,
+} from '../../model/invariants.ts';
 import { judgedAgainst, type Observation, observe } from '../../model/observation.ts';
 import { canonicalWorldKey, isQuiet, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
@@ -40,6 +47,7 @@ import {
   universeInput,
 } from '../../model/universe.ts';
 import { initialWorld, rejection, type World } from '../../model/world.ts';
+import { porKey, porNode, porSkip } from './explorePor.js';
 import { type Implementation, referenceImplementation } from './implementation.js';
 import { describeEvent, podTable } from './trace.js';
 
@@ -56,8 +64,18 @@ export interface ExploreOptions {
   readonly size?: 'small' | 'full';
   /** The DaemonSet's strategy at the start (default rolling). */
   readonly strategy?: StartStrategy;
-  /** Deduplicate states up to a renaming of the nodes (default true). */
-  readonly symmetry?: boolean;
+  /**
+   * Deduplicate states up to a renaming of the nodes: true (default) with canonicalSymmetricKey,
+   * a canonical form; `signature` with the earlier symmetricWorldKey, which leaves some equal
+   * states apart (for measuring the difference); false not at all.
+   */
+  readonly symmetry?: boolean | 'signature';
+  /**
+   * Partial-order reduction (explorePor.ts): skip transitions of node-local environment events that
+   * lead where another computed transition does (default true). Changes the transitions computed,
+   * never the states.
+   */
+  readonly por?: boolean;
   /** Check the quiescent invariants on quiet states (default true). */
   readonly quiescent?: boolean;
   /**
@@ -141,6 +159,8 @@ export interface MoveCounts {
 export interface ExploreResult {
   readonly states: number;
   readonly transitions: number;
+  /** Transitions the partial-order reduction skipped: without it, transitions + porSkipped. */
+  readonly porSkipped: number;
   /** Deepest level fully expanded; with a violation or a cut, the depth where it happened. */
   readonly depth: number;
   /** The bound asked for. */
@@ -200,7 +220,7 @@ export function describeUniverse(options: ExploreOptions): string {
     `start: ${options.nodes} Ready untainted nodes (node-0..node-${options.nodes - 1}), DaemonSet created with ` +
     `${options.strategy ?? 'rolling'} strategy (template A), before any controller sync; ` +
     `events: model/universeEvents size=${u.size}, nodes=${options.nodes}, extraNodes=${extra}, all event types; ` +
-    `dedup: canonicalWorldKey${options.symmetry === false ? '' : ' up to node renaming'}`
+    `dedup: canonicalWorldKey${options.symmetry === false ? '' : options.symmetry === 'signature' ? ' up to node renaming (signature order)' : ' up to node renaming (canonical)'}`
   );
 }
 
@@ -210,46 +230,105 @@ export function describeUniverse(options: ExploreOptions): string {
  * still give different keys: then fewer states merge, never more).
  */
 export function symmetricWorldKey(world: World, names: readonly string[]): string {
-  const sig = new Map<string, string>();
-  for (const name of names) {
+  // One pass over the pods and backoff entries, grouped by node (this runs once per transition).
+  const podsOn = new Map<string, string[]>();
+  for (const p of world.pods) {
+    const s = `${p.bound};${p.hash ?? ''};${p.phase};${p.ready};${p.terminating};${world.time - p.createdAt};${p.readySince === undefined ? '' : world.time - p.readySince};${p.controllerUid === undefined}`;
+    const list = podsOn.get(p.node);
+    if (list) list.push(s);
+    else podsOn.set(p.node, [s]);
+  }
+  const backoffOn = new Map<string, string[]>();
+  for (const [k, e] of Object.entries(world.controller.backoff)) {
+    const node = k.slice(k.lastIndexOf('/') + 1);
+    const s = `${e.delay}@${world.time - e.lastUpdate}`;
+    const list = backoffOn.get(node);
+    if (list) list.push(s);
+    else backoffOn.set(node, [s]);
+  }
+  const sigs = names.map((name) => {
+    const n = world.nodes.find((x) => x.name === name);
+    const labels = n && Object.keys(n.labels).length > 0 ? JSON.stringify(Object.entries(n.labels).sort()) : '[]';
+    const nodePart = n
+      ? `${labels};${n.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(',')};${n.unschedulable};${n.ready}`
+      : 'absent';
+    return {
+      name,
+      sig: `${nodePart}|${(podsOn.get(name) ?? []).sort().join('+')}|${(backoffOn.get(name) ?? []).sort().join('+')}`,
+    };
+  });
+  // A stable sort: nodes with equal signatures keep the order of `names`.
+  sigs.sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : 0));
+  const rename = new Map(sigs.map(({ name }, i) => [name, nodeName(i)]));
+  return canonicalWorldKey(world, (name) => rename.get(name) ?? name);
+}
+
+/**
+ * A canonical form of the world up to a renaming of the nodes: canonicalWorldKey of the world
+ * with its nodes renamed in the order of a signature of what is on each (its own fields, its pods,
+ * its backoff entries), ties broken by the node's first pod in canonicalWorldKey's pod order.
+ *
+ * Why it is canonical (worlds equal up to a node renaming get one key, whichever names the state
+ * was first reached with): the signature and the tie-break read nothing that a renaming of the
+ * nodes changes (pod names and creation times do not move), so a renamed world is renamed into
+ * the same order. Nodes left tied have equal signatures and no pods (pod names are unique), so they
+ * differ at most in their backoff entries' owner UIDs: when those are the DaemonSet's own (or
+ * absent) the nodes are interchangeable and either order gives one key; only with entries of two
+ * different old DaemonSets can equal worlds still get two keys, which merges fewer states, never
+ * more. Sound for the same reason as symmetricWorldKey: equal keys are canonicalWorldKey-equal
+ * worlds after renaming, and the model treats node names symmetrically.
+ */
+export function canonicalSymmetricKey(world: World, names: readonly string[]): string {
+  const now = world.time;
+  const dsUid = world.daemonSet?.uid;
+  const owner = (u: string | undefined) => (u === undefined ? '' : u === dsUid ? 'd' : 'o');
+  // canonicalWorldKey's pod order; a node's rank is that of its first pod.
+  const pods = [...world.pods].sort(
+    (a, b) =>
+      Number(b.bound) - Number(a.bound) ||
+      a.createdAt - b.createdAt ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+  const podsOn = new Map<string, string[]>();
+  const firstPod = new Map<string, number>();
+  for (const [i, p] of pods.entries()) {
+    const s = `${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${owner(p.controllerUid)};${p.phase};${p.ready ? 'R' : ''};${p.readySince === undefined ? '' : now - p.readySince};${p.terminating ? 'T' : ''};${now - p.createdAt}`;
+    const list = podsOn.get(p.node);
+    if (list) list.push(s);
+    else {
+      podsOn.set(p.node, [s]);
+      firstPod.set(p.node, i);
+    }
+  }
+  const backoffOn = new Map<string, string[]>();
+  for (const [k, e] of Object.entries(world.controller.backoff)) {
+    const slash = k.lastIndexOf('/');
+    const s = `${owner(k.slice(0, slash))}:${e.delay}@${now - e.lastUpdate}`;
+    const node = k.slice(slash + 1);
+    const list = backoffOn.get(node);
+    if (list) list.push(s);
+    else backoffOn.set(node, [s]);
+  }
+  const sigs = names.map((name) => {
     const n = world.nodes.find((x) => x.name === name);
     const nodePart = n
-      ? `${JSON.stringify(Object.entries(n.labels).sort())};${n.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(',')};${n.unschedulable};${n.ready}`
-      : 'absent';
-    const pods = world.pods
-      .filter((p) => p.node === name)
-      .map(
-        (p) =>
-          `${p.bound};${p.hash ?? ''};${p.phase};${p.ready};${p.terminating};${world.time - p.createdAt};${p.readySince === undefined ? '' : world.time - p.readySince};${p.controllerUid === undefined}`,
-      )
-      .sort()
-      .join('+');
-    const backoff = Object.entries(world.controller.backoff)
-      .filter(([k]) => k.endsWith(`/${name}`))
-      .map(([, e]) => `${e.delay}@${world.time - e.lastUpdate}`)
-      .sort()
-      .join('+');
-    sig.set(name, `${nodePart}|${pods}|${backoff}`);
-  }
-  const order = [...names].sort((a, b) => {
-    const sa = sig.get(a) ?? '';
-    const sb = sig.get(b) ?? '';
-    return sa < sb ? -1 : sa > sb ? 1 : 0;
+      ? `${Object.entries(n.labels)
+          .sort()
+          .map(([k, v]) => `${k}=${v}`)
+          .join(
+            ',',
+          )};${n.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(',')};${n.unschedulable ? 'U' : ''};${n.ready}`
+      : '-';
+    return {
+      name,
+      first: firstPod.get(name) ?? -1,
+      sig: `${nodePart}|${(podsOn.get(name) ?? []).sort().join('+')}|${(backoffOn.get(name) ?? []).sort().join('+')}`,
+    };
   });
-  const rename = new Map(order.map((name, i) => [name, nodeName(i)]));
-  const to = (name: string) => rename.get(name) ?? name;
-  const renamed: World = {
-    ...world,
-    nodes: world.nodes.map((n) => ({ ...n, name: to(n.name) })),
-    pods: world.pods.map((p) => ({ ...p, node: to(p.node) })),
-    controller: {
-      ...world.controller,
-      backoff: Object.fromEntries(
-        Object.entries(world.controller.backoff).map(([k, e]) => [k.replace(/[^/]+$/, (n) => to(n)), e]),
-      ),
-    },
-  };
-  return canonicalWorldKey(renamed);
+  // Stable: nodes tied on both keep the order of `names`.
+  sigs.sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : a.first - b.first));
+  const rename = new Map(sigs.map(({ name }, i) => [name, nodeName(i)]));
+  return canonicalWorldKey(world, (name) => rename.get(name) ?? name);
 }
 
 /**
@@ -261,10 +340,13 @@ export function universeTransitions(
   world: World,
   options: UniverseOptions,
   step: (world: World, event: DsEvent) => World = applyEvent,
+  skip?: (event: DsEvent) => boolean,
 ): { event: DsEvent; next: World }[] {
   let alreadyExists = false;
   const out: { event: DsEvent; next: World }[] = [];
   for (const event of candidateEvents(world, options)) {
+    // Partial-order reduction (explorePor.ts): a transition known to lead where another one does.
+    if (skip?.(event)) continue;
     let keep: boolean | undefined;
     if (alwaysWorthTrying(event)) keep = true;
     else if (event.type === 'DS_DELETED' && world.daemonSet?.deleting !== undefined)
@@ -280,10 +362,22 @@ export function universeTransitions(
     }
     if (keep === false) continue;
     const next = step(world, event);
-    if (keep === undefined && sameWorld(next, world)) continue;
+    if (keep === undefined && (sameFields(next, world) || sameWorld(next, world))) continue;
     out.push({ event, next });
   }
   return out;
+}
+
+/**
+ * Whether every field but `lastStep` is the same object in both worlds: a cheap sufficient test
+ * of sameWorld (most events that change nothing return the world's own fields).
+ */
+function sameFields(a: World, b: World): boolean {
+  const ra = a as unknown as Record<string, unknown>;
+  const rb = b as unknown as Record<string, unknown>;
+  for (const k in ra) if (k !== 'lastStep' && ra[k] !== rb[k]) return false;
+  for (const k in rb) if (k !== 'lastStep' && ra[k] !== rb[k]) return false;
+  return true;
 }
 
 /** Whether everything canonicalWorldKey reads is the same object in both worlds. */
@@ -311,6 +405,25 @@ interface PathStep {
 
 const CONTROLLER_SYNC: DsEvent = { type: 'CONTROLLER_SYNC' };
 
+const SCOPED = new Map<string, readonly Invariant[]>();
+
+/**
+ * checkInvariants with each scope list's invariants filtered once, not per call: the same
+ * violations in the same order.
+ */
+function fastCheck(
+  ctx: CheckContext,
+  scopes: readonly InvariantScope[] = ['always', 'step', 'quiescent'],
+): Violation[] {
+  const key = scopes.join(',');
+  let list = SCOPED.get(key);
+  if (!list) {
+    list = INVARIANTS.filter((i) => scopes.includes(i.scope));
+    SCOPED.set(key, list);
+  }
+  return list.flatMap((i) => i.check(ctx));
+}
+
 function runInvariants(list: readonly Invariant[], ctx: CheckContext): Violation[] {
   return list.flatMap((i) => i.check(ctx));
 }
@@ -319,7 +432,8 @@ function runInvariants(list: readonly Invariant[], ctx: CheckContext): Violation
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const started = performance.now();
   const step = options.step ?? applyEvent;
-  const check = options.check ?? checkInvariants;
+  const check = options.check ?? fastCheck;
+  const por = options.por !== false;
   const movesMode = options.moves === 'allowed';
   if (movesMode && options.target !== undefined && options.target !== 'model')
     throw new Error('--moves allowed cannot be replayed on a target: the chosen writes are the model’s');
@@ -330,7 +444,11 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const uOptions = universeOptions(options);
   const names = Array.from({ length: options.nodes + (uOptions.extraNodes ?? 0) }, (_, i) => nodeName(i));
   const keyOf =
-    options.symmetry === false ? (w: World) => canonicalWorldKey(w) : (w: World) => symmetricWorldKey(w, names);
+    options.symmetry === false
+      ? (w: World) => canonicalWorldKey(w)
+      : options.symmetry === 'signature'
+        ? (w: World) => symmetricWorldKey(w, names)
+        : (w: World) => canonicalSymmetricKey(w, names);
   const setup = startEvents(options);
   const createEvent = setup[setup.length - 1] as DsEvent;
   const start = step(initialWorld(universeInput({ nodes: options.nodes })), createEvent);
@@ -344,6 +462,13 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const deviated: boolean[] = [false];
   const seen = new Set<string>([keyOf(start)]);
   let transitions = 0;
+  let porSkipped = 0;
+  /**
+   * For the partial-order reduction: per state of the level before the one being expanded (the
+   * parents of the frontier), the keys of the class events that created a new state from it.
+   */
+  let createdFromPrevious = new Map<number, Set<string>>();
+  let createdFromCurrent = new Map<number, Set<string>>();
   let quietStates = 0;
   let backoffChecks = 0;
   let referenceReplays = 0;
@@ -408,6 +533,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const finish = (violation?: ExploreViolation): ExploreResult => ({
     states: parents.length,
     transitions,
+    porSkipped,
     depth: violation || truncated ? currentLevel + 1 : depthDone,
     maxDepth: options.depth,
     nodes: options.nodes,
@@ -447,30 +573,43 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       : options.target === 'reference'
         ? referenceImplementation()
         : undefined;
-  const replayOnReference = async (path: readonly DsEvent[]): Promise<ExploreResult | undefined> => {
-    if (!reference) return undefined;
-    referenceReplays++;
-    const system = await reference.makeSystem();
-    const trace: ExploreTraceStep[] = [];
+  /** The pod tables along a replay on the target (only for a violation's trace: a second, identical replay). */
+  const targetTrace = async (all: readonly DsEvent[]): Promise<ExploreTraceStep[]> => {
+    const system = await (reference as Implementation).makeSystem();
     try {
-      let before = system.observe();
-      const all = [...setup, ...path];
-      for (const [i, event] of all.entries()) {
+      const trace: ExploreTraceStep[] = [];
+      for (const event of all) {
         await system.apply(event);
-        const after = system.observe();
-        trace.push({ event, description: describeExploreEvent(event), table: podTable(after) });
-        // Earlier transitions were checked when the parent state was replayed.
-        if (i === all.length - 1) {
-          const prev = judgedAgainst(after, before);
-          const [v] = check({ obs: after, prev, history: [prev, after] }, ['always', 'step']);
-          if (v) return finish({ violation: v, on: targetKind, trace, setupLength: setup.length, kind: 'violation' });
-        }
-        before = after;
+        trace.push({ event, description: describeExploreEvent(event), table: podTable(system.observe()) });
       }
+      return trace;
     } finally {
       await system.dispose();
     }
-    return undefined;
+  };
+  const replayOnReference = async (path: readonly DsEvent[]): Promise<ExploreResult | undefined> => {
+    if (!reference) return undefined;
+    referenceReplays++;
+    const all = [...setup, ...path];
+    const system = await reference.makeSystem();
+    let violation: Violation | undefined;
+    try {
+      // Only the last transition is checked (earlier ones were, when the parent state was
+      // replayed), so only its two ends are observed; observing is a pure read of the cluster.
+      let before = all.length === 1 ? system.observe() : undefined;
+      for (const [i, event] of all.entries()) {
+        await system.apply(event);
+        if (i === all.length - 2) before = system.observe();
+      }
+      const after = system.observe();
+      const prev = judgedAgainst(after, before as Observation);
+      [violation] = check({ obs: after, prev, history: [prev, after] }, ['always', 'step']);
+    } finally {
+      await system.dispose();
+    }
+    if (!violation) return undefined;
+    const trace = await targetTrace(all);
+    return finish({ violation, on: targetKind, trace, setupLength: setup.length, kind: 'violation' });
   };
   if (reference) {
     const r = await replayOnReference([]);
@@ -478,9 +617,19 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   }
 
   /** The transitions of one state: the universe's events, the controller's step replaced by the candidate moves in moves mode. */
-  const transitionsOf = (world: World): { step: PathStep; next: World; alternative: boolean }[] => {
+  const transitionsOf = (
+    world: World,
+    skip?: (event: DsEvent) => boolean,
+  ): { step: PathStep; next: World; alternative: boolean }[] => {
     const out: { step: PathStep; next: World; alternative: boolean }[] = [];
-    for (const { event, next } of universeTransitions(world, uOptions, step)) {
+    const counted = skip
+      ? (event: DsEvent) => {
+          if (!skip(event)) return false;
+          porSkipped++;
+          return true;
+        }
+      : undefined;
+    for (const { event, next } of universeTransitions(world, uOptions, step, counted)) {
       if (!movesMode || event.type !== 'CONTROLLER_SYNC') {
         out.push({ step: { event }, next, alternative: false });
         continue;
@@ -500,6 +649,11 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     const next: number[] = [];
     for (const index of frontier) {
       const world = worlds.get(index) as World;
+      const via = steps[index];
+      const skip =
+        por && via !== undefined && via.move === undefined
+          ? porSkip(via.event, createdFromPrevious.get(parents[index] ?? -1))
+          : undefined;
       worlds.delete(index);
       const prev = observe(world);
       const wasDeviated = deviated[index] ?? false;
@@ -508,7 +662,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         history ??= modelHistory(pathTo(index));
         return history;
       };
-      for (const { step: pathStep, next: after, alternative } of transitionsOf(world)) {
+      for (const { step: pathStep, next: after, alternative } of transitionsOf(world, skip)) {
         transitions++;
         const obs = observe(after);
         const ctx: CheckContext = { obs, prev, history: [prev, obs] };
@@ -551,6 +705,14 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         const child = parents.length;
         parents.push(index);
         steps.push(pathStep);
+        if (por && pathStep.move === undefined && porNode(pathStep.event) !== undefined) {
+          let created = createdFromCurrent.get(index);
+          if (!created) {
+            created = new Set();
+            createdFromCurrent.set(index, created);
+          }
+          created.add(porKey(pathStep.event));
+        }
         deviated.push(wasDeviated || alternative);
         if (wasDeviated || alternative) statesViaAlternatives++;
         if (checkQuiet && isQuiet(after)) {
@@ -571,6 +733,9 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       }
     }
     depthDone = level + 1;
+    // The states just expanded are the parents of the next level.
+    createdFromPrevious = createdFromCurrent;
+    createdFromCurrent = new Map();
     frontier = next;
   }
   return finish();
@@ -619,6 +784,21 @@ export function formatExploreResult(result: ExploreResult, options: ExploreOptio
     `explored ${n(result.states)} states, ${n(result.transitions)} transitions, depth ${result.depth}${result.violation || result.truncated ? ` of ${result.maxDepth}` : ''}${result.truncated ? ' (cut by --max-states)' : ''}, ` +
       `${result.nodes} nodes, ${found}${moveSummary} in ${(result.elapsedMs / 1000).toFixed(1)} s` +
       ` (${n(result.quietStates)} quiet states checked at quiescence, ${n(result.backoffChecks)} failed-pod deletions checked against the path's backoff history)`,
+  );
+  lines.push(
+    `reductions: ${
+      options.symmetry === false
+        ? 'no symmetry reduction (--no-symmetry)'
+        : `symmetry: states equal up to a renaming of the nodes merged (${options.symmetry === 'signature' ? 'the earlier signature key' : 'a canonical form'}; the count without: --no-symmetry${options.symmetry === 'signature' ? '' : ', with the earlier key: --symmetry-key signature'})`
+    }; ${
+      options.por === false
+        ? 'no partial-order reduction (--no-por)'
+        : `partial-order reduction: transitions ${n(result.transitions)} (${n(result.transitions + result.porSkipped)} without it, ${n(result.porSkipped)} skipped), states the same`
+    }`,
+  );
+  const seconds = result.elapsedMs / 1000;
+  lines.push(
+    `rate: ${n(Math.round(result.states / Math.max(seconds, 1e-3)))} states/s, ${n(Math.round(result.transitions / Math.max(seconds, 1e-3)))} transitions/s`,
   );
   return `${lines.join('\n')}\n`;
 }
