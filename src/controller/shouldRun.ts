@@ -55,21 +55,32 @@ function compileTemplate(template: PodTemplateSpec): CompiledTemplate | null {
   }
 }
 
+/** The last template looked up: per-node loops ask about the same one node after node. */
+let lastTemplate: object | undefined;
+let lastCompiled: CompiledTemplate | undefined;
+
 function compiledTemplateOf(ds: DaemonSet): CompiledTemplate | undefined {
   const template = ds.spec?.template;
+  // Only frozen templates are ever remembered, so the same object means the same answer.
+  if (template === lastTemplate && template !== undefined) return lastCompiled;
   if (template == null || typeof template !== 'object' || !Object.isFrozen(template)) return undefined;
   let compiled = compiledTemplates.get(template);
   if (compiled === undefined) {
     compiled = compileTemplate(template);
     compiledTemplates.set(template, compiled);
   }
-  return compiled ?? undefined;
+  lastTemplate = template;
+  lastCompiled = compiled ?? undefined;
+  return lastCompiled;
 }
 
 /**
  * NodeShouldRunDaemonPod. NoSchedule and NoExecute taints decide shouldRun; only NoExecute decides
  * shouldContinueRunning; PreferNoSchedule, node conditions, unschedulable and resources play no part.
  */
+/** The usual answer, shared: one allocation fewer per node in every per-node loop. */
+const RUNS: ShouldRunResult = Object.freeze({ shouldRun: true, shouldContinueRunning: true });
+
 export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): ShouldRunResult {
   const nodeName = node.metadata?.name ?? '';
   const templateNodeName = ds.spec?.template?.spec?.nodeName;
@@ -92,10 +103,9 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): ShouldRunResu
   }
   const taints = node.spec?.taints;
   // No taints, nothing to tolerate (the common case: skips two searches of an empty list).
-  if (taints == null || (Array.isArray(taints) && taints.length === 0))
-    return { shouldRun: true, shouldContinueRunning: true };
+  if (taints == null || (Array.isArray(taints) && taints.length === 0)) return RUNS;
   const blocking = findUntoleratedTaint(taints, tolerations, ['NoSchedule', 'NoExecute']);
-  if (blocking === undefined) return { shouldRun: true, shouldContinueRunning: true };
+  if (blocking === undefined) return RUNS;
   const evicting = findUntoleratedTaint(taints, tolerations, ['NoExecute']);
   const taint = evicting ?? blocking;
   return {
