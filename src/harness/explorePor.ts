@@ -62,20 +62,22 @@ export function porKey(event: DsEvent): string {
 
 /**
  * The skip predicate for the transitions of a state created from its parent by `via`, given the
- * keys of the class events that created new states from that parent. Undefined when nothing can be
- * skipped.
+ * keys of the class events that created new states from that parent (asked for only when `via` is
+ * in the class). Undefined when nothing can be skipped.
  */
 export function porSkip(
   via: DsEvent,
-  createdFromParent: ReadonlySet<string> | undefined,
+  createdFromParent: () => ReadonlySet<string>,
 ): ((event: DsEvent) => boolean) | undefined {
   const viaNode = porNode(via);
-  if (viaNode === undefined || !createdFromParent || createdFromParent.size === 0) return undefined;
+  if (viaNode === undefined) return undefined;
+  const created = createdFromParent();
+  if (created.size <= 1) return undefined;
   const viaKey = porKey(via);
   return (event) => {
     const node = porNode(event);
     if (node === undefined || node === viaNode) return false;
     const key = porKey(event);
-    return key < viaKey && createdFromParent.has(key);
+    return key < viaKey && created.has(key);
   };
 }
