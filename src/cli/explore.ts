@@ -102,6 +102,10 @@ export const registerExplore: RegisterCommand = (program, context) => {
       '--no-por',
       'do not skip transitions by partial-order reduction (node-local events on different nodes that commute; the states are the same either way)',
     )
+    .option(
+      '--no-skip-checks',
+      "check every transition, also those that cannot fail a check (not the controller's, no writes, the DaemonSet and its revisions untouched: they find what the transition before found)",
+    )
     .option('--no-quiescent', 'skip the quiescent invariants on quiet states')
     .option('--max-states <n>', 'stop after this many states', count(1, 100_000_000))
     .action(
@@ -115,6 +119,7 @@ export const registerExplore: RegisterCommand = (program, context) => {
         symmetry: boolean;
         symmetryKey: 'canonical' | 'signature';
         por: boolean;
+        skipChecks: boolean;
         quiescent: boolean;
         maxStates?: number;
         moves: 'abstract' | 'allowed';
@@ -138,6 +143,7 @@ export const registerExplore: RegisterCommand = (program, context) => {
           target: opts.target.target,
           symmetry: opts.symmetry && (opts.symmetryKey === 'signature' ? 'signature' : true),
           por: opts.por,
+          skipChecks: opts.skipChecks,
           quiescent: opts.quiescent,
           ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
           ...(opts.moves === 'allowed'

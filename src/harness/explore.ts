@@ -37,6 +37,7 @@ import {
 import { judgedAgainst, NO_WRITES, type Observation, observe } from '../../model/observation.ts';
 import { canonicalWorldKey, isQuiet, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
+import type { Node, Pod } from '../../model/types.ts';
 import {
   alwaysWorthTrying,
   candidateEvents,
@@ -285,6 +286,34 @@ export function symmetricWorldKey(world: World, names: readonly string[]): strin
  * more. Sound for the same reason as symmetricWorldKey: equal keys are canonicalWorldKey-equal
  * worlds after renaming, and the model treats node names symmetrically.
  */
+const nodeSignatures = new WeakMap<Node, string>();
+
+/** A node's own fields for canonicalSymmetricKey, remembered per node object (nodes are shared between worlds). */
+function nodeSignature(n: Node): string {
+  let s = nodeSignatures.get(n);
+  if (s === undefined) {
+    const labels = Object.entries(n.labels)
+      .sort()
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const taints = n.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(',');
+    s = `${labels};${taints};${n.unschedulable ? 'U' : ''};${n.ready}`;
+    nodeSignatures.set(n, s);
+  }
+  return s;
+}
+
+const podSignatures = new WeakMap<Pod, { now: number; owner: string; s: string }>();
+
+/** A pod's part of its node's signature, remembered per pod object for the clock and owner class it was made for. */
+function podSignature(p: Pod, now: number, owner: string): string {
+  const known = podSignatures.get(p);
+  if (known?.now === now && known.owner === owner) return known.s;
+  const s = `${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${owner};${p.phase};${p.ready ? 'R' : ''};${p.readySince === undefined ? '' : now - p.readySince};${p.terminating ? 'T' : ''};${now - p.createdAt}`;
+  podSignatures.set(p, { now, owner, s });
+  return s;
+}
+
 export function canonicalSymmetricKey(world: World, names: readonly string[]): string {
   const now = world.time;
   const dsUid = world.daemonSet?.uid;
@@ -299,7 +328,7 @@ export function canonicalSymmetricKey(world: World, names: readonly string[]): s
   const podsOn = new Map<string, string[]>();
   const firstPod = new Map<string, number>();
   for (const [i, p] of pods.entries()) {
-    const s = `${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${owner(p.controllerUid)};${p.phase};${p.ready ? 'R' : ''};${p.readySince === undefined ? '' : now - p.readySince};${p.terminating ? 'T' : ''};${now - p.createdAt}`;
+    const s = podSignature(p, now, owner(p.controllerUid));
     const list = podsOn.get(p.node);
     if (list) list.push(s);
     else {
@@ -318,14 +347,7 @@ export function canonicalSymmetricKey(world: World, names: readonly string[]): s
   }
   const sigs = names.map((name) => {
     const n = world.nodes.find((x) => x.name === name);
-    const nodePart = n
-      ? `${Object.entries(n.labels)
-          .sort()
-          .map(([k, v]) => `${k}=${v}`)
-          .join(
-            ',',
-          )};${n.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(',')};${n.unschedulable ? 'U' : ''};${n.ready}`
-      : '-';
+    const nodePart = n ? nodeSignature(n) : '-';
     return {
       name,
       first: firstPod.get(name) ?? -1,
@@ -911,6 +933,10 @@ export function formatExploreResult(result: ExploreResult, options: ExploreOptio
         : `partial-order reduction: transitions ${n(result.transitions)} (${n(result.transitions + result.porSkipped)} without it, ${n(result.porSkipped)} skipped), states the same`
     }`,
   );
+  if (result.checksSkipped > 0)
+    lines.push(
+      `checks: ${n(result.checksSkipped)} transitions not checked, as they cannot fail a check (not the controller's, no writes, the DaemonSet and its revisions untouched; --no-skip-checks to check them)`,
+    );
   const seconds = result.elapsedMs / 1000;
   lines.push(
     `rate: ${n(Math.round(result.states / Math.max(seconds, 1e-3)))} states/s, ${n(Math.round(result.transitions / Math.max(seconds, 1e-3)))} transitions/s`,
