@@ -187,6 +187,11 @@ function hashOf(template: PodTemplate): string {
  * reduction keys each state this way, so it is on the hot path.
  */
 export function canonicalWorldKey(world: World, rename?: (node: string) => string): string {
+  return canonicalWorldKeyParts(world, rename).join('|');
+}
+
+/** The `|`-separated parts of canonicalWorldKey, in order (no part contains `|`). */
+export function canonicalWorldKeyParts(world: World, rename?: (node: string) => string): string[] {
   const cap = 2 * 15 * 60 + 1;
   const now = world.time;
   const ago = (t: number | undefined) => (t === undefined ? '' : String(Math.min(now - t, cap)));
@@ -201,12 +206,11 @@ export function canonicalWorldKey(world: World, rename?: (node: string) => strin
     }
     return r;
   };
-  let key = '';
+  const parts: string[] = [];
   const nodes = world.nodes.map((n) => ({ n, name: to(n.name) })).sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const { n, name } of nodes) {
-    const labelKeys = Object.keys(n.labels);
     const labels =
-      labelKeys.length === 0
+      Object.keys(n.labels).length === 0
         ? ''
         : Object.entries(n.labels)
             .sort()
@@ -214,15 +218,16 @@ export function canonicalWorldKey(world: World, rename?: (node: string) => strin
             .join(',');
     let taints = '';
     for (const [i, t] of n.taints.entries()) taints += `${i > 0 ? ',' : ''}${t.key}=${t.value}:${t.effect}`;
-    key += `${key === '' ? '' : '|'}N${name};${labels};${taints};${n.unschedulable ? 'U' : ''};${n.ready}`;
+    parts.push(`N${name};${labels};${taints};${n.unschedulable ? 'U' : ''};${n.ready}`);
   }
   const ds = world.daemonSet;
   if (ds) {
     const { spec, status } = ds;
-    key +=
-      `${key === '' ? '' : '|'}D${uid(ds.uid)};${ds.generation};${ds.templateGeneration};${hashOf(spec.template)};${ds.currentHash ?? ''};` +
-      `${strategyKey(spec.updateStrategy)};${spec.minReadySeconds};${spec.revisionHistoryLimit};` +
-      `${Object.values(status).join(',')};${ds.deleting ?? ''};${ds.selectsAll ? 'A' : ''}`;
+    parts.push(
+      `D${uid(ds.uid)};${ds.generation};${ds.templateGeneration};${hashOf(spec.template)};${ds.currentHash ?? ''};` +
+        `${strategyKey(spec.updateStrategy)};${spec.minReadySeconds};${spec.revisionHistoryLimit};` +
+        `${Object.values(status).join(',')};${ds.deleting ?? ''};${ds.selectsAll ? 'A' : ''}`,
+    );
   }
   const pods = [...world.pods].sort(
     (a, b) =>
@@ -231,12 +236,13 @@ export function canonicalWorldKey(world: World, rename?: (node: string) => strin
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
   for (const p of pods) {
-    key +=
-      `${key === '' ? '' : '|'}P${to(p.node)};${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${uid(p.controllerUid)};` +
-      `${p.phase};${p.ready ? 'R' : ''};${ago(p.readySince)};${p.terminating ? 'T' : ''};${ago(p.createdAt)}`;
+    parts.push(
+      `P${to(p.node)};${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${uid(p.controllerUid)};` +
+        `${p.phase};${p.ready ? 'R' : ''};${ago(p.readySince)};${p.terminating ? 'T' : ''};${ago(p.createdAt)}`,
+    );
   }
   for (const r of [...world.revisions].sort((a, b) => a.revision - b.revision || (a.hash < b.hash ? -1 : 1))) {
-    key += `${key === '' ? '' : '|'}R${r.hash};${r.revision};${uid(r.controllerUid)}`;
+    parts.push(`R${r.hash};${r.revision};${uid(r.controllerUid)}`);
   }
   const backoff = Object.entries(world.controller.backoff);
   if (backoff.length > 0) {
@@ -244,17 +250,16 @@ export function canonicalWorldKey(world: World, rename?: (node: string) => strin
     const entries = backoff
       .map(([k, e]) => ({ k: rename ? k.replace(/[^/]+$/, (n) => to(n)) : k, e }))
       .sort((a, b) => (`${a.k},[object Object]` < `${b.k},[object Object]` ? -1 : 1));
-    for (const { k, e } of entries) {
-      key += `${key === '' ? '' : '|'}B${k.replace(/^[^/]+/, (u) => uid(u))};${e.delay};${ago(e.lastUpdate)}`;
-    }
+    for (const { k, e } of entries)
+      parts.push(`B${k.replace(/^[^/]+/, (u) => uid(u))};${e.delay};${ago(e.lastUpdate)}`);
   }
   // Armed faults decide what the next sync does.
   if (world.createsFailAfter !== undefined)
-    key += `${key === '' ? '' : '|'}F${world.createsFailAfter}${world.createsFailApplied ? 'a' : ''}`;
+    parts.push(`F${world.createsFailAfter}${world.createsFailApplied ? 'a' : ''}`);
   if (world.deletesFailAfter !== undefined)
-    key += `${key === '' ? '' : '|'}G${world.deletesFailAfter}${world.deletesFailApplied ? 'a' : ''}`;
-  if (world.crashAfterWrites !== undefined) key += `${key === '' ? '' : '|'}X${world.crashAfterWrites}`;
-  return key;
+    parts.push(`G${world.deletesFailAfter}${world.deletesFailApplied ? 'a' : ''}`);
+  if (world.crashAfterWrites !== undefined) parts.push(`X${world.crashAfterWrites}`);
+  return parts;
 }
 
 const strategyKeys = new WeakMap<object, string>();

@@ -35,7 +35,7 @@ import {
   type Violation,
 } from '../../model/invariants.ts';
 import { judgedAgainst, NO_WRITES, type Observation, observe } from '../../model/observation.ts';
-import { canonicalWorldKey, isQuiet, sameWorld } from '../../model/quiescence.ts';
+import { canonicalWorldKey, canonicalWorldKeyParts, isQuiet, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
 import type { Node, Pod } from '../../model/types.ts';
 import {
@@ -315,6 +315,11 @@ function podSignature(p: Pod, now: number, owner: string): string {
 }
 
 export function canonicalSymmetricKey(world: World, names: readonly string[]): string {
+  return canonicalSymmetricKeyParts(world, names).join('|');
+}
+
+/** The `|`-separated parts of canonicalSymmetricKey (canonicalWorldKeyParts after the renaming). */
+export function canonicalSymmetricKeyParts(world: World, names: readonly string[]): string[] {
   const now = world.time;
   const dsUid = world.daemonSet?.uid;
   const owner = (u: string | undefined) => (u === undefined ? '' : u === dsUid ? 'd' : 'o');
@@ -357,7 +362,7 @@ export function canonicalSymmetricKey(world: World, names: readonly string[]): s
   // Stable: nodes tied on both keep the order of `names`.
   sigs.sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : a.first - b.first));
   const rename = new Map(sigs.map(({ name }, i) => [name, nodeName(i)]));
-  return canonicalWorldKey(world, (name) => rename.get(name) ?? name);
+  return canonicalWorldKeyParts(world, (name) => rename.get(name) ?? name);
 }
 
 /**
@@ -477,17 +482,18 @@ function checkNeedless(world: World, after: World): boolean {
 }
 
 /**
- * A shorter, equivalent form of canonicalWorldKey strings (their own or after a renaming): each
- * `|`-separated part (no part contains `|`) becomes the number of its first appearance, written
- * in two UTF-16 code units, so equal keys give equal short keys and different keys different ones.
+ * A shorter, equivalent form of canonicalWorldKey (its own or after a renaming), from its parts:
+ * each part (the key is the parts joined by `|`, which no part contains) becomes the number of its
+ * first appearance, written in two UTF-16 code units, so equal keys give equal short keys and
+ * different keys different ones.
  * Parts repeat across states (the same node, pod or revision in many worlds), so the set of seen
  * states takes a fraction of the memory.
  */
-export function compactKeys(): (key: string) => string {
+export function compactKeys(): (parts: readonly string[]) => string {
   const ids = new Map<string, string>();
-  return (key) => {
+  return (parts) => {
     let out = '';
-    for (const part of key.split('|')) {
+    for (const part of parts) {
       let id = ids.get(part);
       if (id === undefined) {
         const n = ids.size;
@@ -572,10 +578,10 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const names = Array.from({ length: options.nodes + (uOptions.extraNodes ?? 0) }, (_, i) => nodeName(i));
   const keyOf =
     options.symmetry === false
-      ? (w: World) => canonicalWorldKey(w)
+      ? (w: World) => canonicalWorldKeyParts(w)
       : options.symmetry === 'signature'
-        ? (w: World) => symmetricWorldKey(w, names)
-        : (w: World) => canonicalSymmetricKey(w, names);
+        ? (w: World) => symmetricWorldKey(w, names).split('|')
+        : (w: World) => canonicalSymmetricKeyParts(w, names);
   const setup = startEvents(options);
   const createEvent = setup[setup.length - 1] as DsEvent;
   const start = step(initialWorld(universeInput({ nodes: options.nodes })), createEvent);
