@@ -12,6 +12,7 @@ import { canonicalWorldKey, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
 import { candidateEvents, universeEvents } from '../../model/universe.ts';
 import type { World } from '../../model/world.ts';
+import { runMain } from '../../test/support/inProcessCli.js';
 import {
   canonicalSymmetricKey,
   compactKeys,
@@ -329,5 +330,38 @@ describe('replay on the reference', () => {
     expect(trace.map((s) => s.event.type)).toContain('POD_FAILED');
     expect(trace.length).toBe((result.violation?.setupLength ?? 0) + result.depth);
     expect(trace.some((s) => s.table.length > 0)).toBe(true);
+  });
+});
+
+describe('dsconform explore: the reductions on the command line', () => {
+  it('says what each reduction did, and turns each off', async () => {
+    const on = await runMain(['explore', '--nodes', '3', '--depth', '3']);
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/dedup: canonicalWorldKey up to node renaming \(canonical\)/);
+    expect(on.stdout).toMatch(
+      /partial-order reduction: transitions ([\d,]+) \(([\d,]+) without it, ([\d,]+) skipped\), states the same/,
+    );
+    expect(on.stdout).toMatch(/checks: [\d,]+ transitions not checked/);
+    expect(on.stdout).toMatch(/rate: [\d,]+ states\/s, [\d,]+ transitions\/s/);
+    const off = await runMain([
+      'explore',
+      '--nodes',
+      '3',
+      '--depth',
+      '3',
+      '--no-por',
+      '--no-skip-checks',
+      '--symmetry-key',
+      'signature',
+    ]);
+    expect(off.code).toBe(0);
+    expect(off.stdout).toMatch(/up to node renaming \(signature order\)/);
+    expect(off.stdout).toMatch(/no partial-order reduction \(--no-por\)/);
+    expect(off.stdout).not.toMatch(/checks: /);
+    const none = await runMain(['explore', '--nodes', '2', '--depth', '2', '--no-symmetry', '--json']);
+    const json = JSON.parse(none.stdout) as { porSkipped: number; checksSkipped: number; states: number };
+    expect(json.states).toBeGreaterThan(0);
+    expect(json.checksSkipped).toBeGreaterThan(0);
+    expect(typeof json.porSkipped).toBe('number');
   });
 });

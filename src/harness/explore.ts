@@ -2,8 +2,11 @@
  * Bounded exhaustive exploration of the model (`dsconform explore`): breadth-first over model
  * worlds from a start state (N ready nodes, then one DaemonSet created), every event of a finite
  * universe (model/universe.ts universeEvents) tried in every state, states deduplicated by
- * canonicalWorldKey (optionally up to a renaming of the nodes). The `always` and `step`
- * invariants are checked on every transition, the `quiescent` ones on every new quiet state.
+ * canonicalWorldKey (by default up to a renaming of the nodes: canonicalSymmetricKey). The
+ * `always` and `step` invariants are checked on every transition (but those that cannot fail them:
+ * checkNeedless), the `quiescent` ones on every new quiet state. Transitions of node-local events
+ * that lead where another computed transition does are skipped (explorePor.ts). Each reduction has
+ * an option to turn it off, and the result counts what it skipped.
  * With target `reference` (or `upstream`: the genuine upstream controller behind the Go adapter,
  * given as an Implementation), each new state's path is also replayed on that implementation and
  * the same per-step invariants are checked on its observations.
@@ -235,7 +238,8 @@ export function describeUniverse(options: ExploreOptions): string {
 /**
  * canonicalWorldKey of `world` with its nodes renamed in an order given by what is on them, so that
  * worlds equal up to a renaming of the nodes usually share a key (nodes with equal signatures may
- * still give different keys: then fewer states merge, never more).
+ * still give different keys: then fewer states merge, never more). The earlier symmetric key,
+ * kept for measuring (`symmetry: 'signature'`); canonicalSymmetricKey is the default.
  */
 export function symmetricWorldKey(world: World, names: readonly string[]): string {
   // One pass over the pods and backoff entries, grouped by node (this runs once per transition).
