@@ -55,9 +55,32 @@ export function porNode(event: DsEvent): string | undefined {
   }
 }
 
-/** The fixed order of the rule: events compare by this key. */
+/**
+ * The fixed order of the rule: events of the class compare by this key, one per event (every field
+ * of the event, `\u0000`-separated; made for each candidate of many states, so not JSON).
+ */
 export function porKey(event: DsEvent): string {
-  return JSON.stringify(event);
+  const sep = '\u0000';
+  switch (event.type) {
+    case 'NODE_LABEL_SET':
+      return `${event.type}${sep}${event.node}${sep}${event.key}${sep}${event.value}`;
+    case 'NODE_LABEL_REMOVED':
+      return `${event.type}${sep}${event.node}${sep}${event.key}`;
+    case 'TAINT_ADDED':
+      return `${event.type}${sep}${event.node}${sep}${event.taint.key}${sep}${event.taint.value}${sep}${event.taint.effect}`;
+    case 'TAINT_REMOVED':
+      return `${event.type}${sep}${event.node}${sep}${event.key}${sep}${event.effect}`;
+    case 'NODE_NOT_READY':
+      return `${event.type}${sep}${event.node}${sep}${event.status ?? ''}`;
+    case 'POD_BECAME_READY':
+    case 'POD_FAILED':
+    case 'POD_DELETED_BY_USER':
+    case 'POD_FINALIZER_ADDED':
+    case 'POD_FINALIZER_REMOVED':
+      return `${event.type}${sep}${event.node}${sep}${event.revision ?? ''}`;
+    default:
+      return JSON.stringify(event);
+  }
 }
 
 /**
