@@ -3,6 +3,7 @@
  * bench/notes.md, which explains the targets that are missed and what the profiles say).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { exploreSection } from './explore.js';
 import type { BenchResults } from './results.js';
 
 /** Upstream Go figures for BenchmarkUpdateDaemonSetStatus at 1,000 nodes (kubernetes PR #140167). */
@@ -309,14 +310,8 @@ export function renderBenchmarks(r: BenchResults, notesPath: string): string {
       '',
     );
   }
-  parts.push('## Bounded exploration', '');
-  if (r.explore?.available && r.explore.statesPerSecond !== undefined) {
-    parts.push(`\`dsconform explore\`: ${r.explore.statesPerSecond} states per second (${r.explore.note}).`, '');
-  } else if (r.explore) {
-    parts.push(`Not measured: ${r.explore.note}. No figure is given rather than an estimate.`, '');
-  } else {
-    parts.push('Not measured in this run.', '');
-  }
+  if (r.explore) parts.push(...exploreSection(r.explore), loadLine(r, 'explore'), '');
+  else parts.push('## Bounded exploration', '', 'Not measured in this run.', '');
   if (r.npmTest) {
     parts.push(
       '## The test suite',
