@@ -44,11 +44,11 @@ describe('the bundled CLI', () => {
   it('resolves files next to its sources: campaign workers start from src/harness/', () => {
     const reports = mkdtempSync(join(tmpdir(), 'dsconform-bundle-report-'));
     try {
-      const args = ['check', '--runs', '6', '--seed', '3', '--workers', '2', '--report-dir', reports];
+      const args = ['check', '--runs', '2', '--seed', '3', '--workers', '2', '--report-dir', reports];
       const bundled = cli(args);
       expect(bundled.stderr).toBe('');
       expect(bundled.status).toBe(0);
-      expect(bundled.stdout).toContain('Verdict: conforms (6 runs');
+      expect(bundled.stdout).toContain('Verdict: conforms (2 runs');
       const throughTsx = cli(args, { DSCONFORM_NO_BUNDLE: '1' });
       expect(throughTsx.status).toBe(0);
       const withoutTimes = (text: string) => text.replace(/[\d.]+ ?(ms|s)\b/g, 'T');
