@@ -15,10 +15,11 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const SOURCE_DIRS = ['src', 'model'];
+/** The CLI: its entry and the directories of every source it can reach. */
+const CLI = { name: 'cli', entry: 'src/cli/main.ts', dirs: ['src', 'model'] };
 
-/** Path, size and mtime of every source file the CLI can reach, in a stable order. */
-export function sourceFingerprint(root) {
+/** Path, size and mtime of every source file under `dirs`, in a stable order. */
+export function sourceFingerprint(root, dirs = CLI.dirs) {
   const hash = createHash('sha256');
   const walk = (dir) => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -31,7 +32,7 @@ export function sourceFingerprint(root) {
       }
     }
   };
-  for (const dir of SOURCE_DIRS) walk(join(root, dir));
+  for (const dir of dirs) walk(join(root, dir));
   hash.update(`node ${process.versions.node}`);
   return hash.digest('hex').slice(0, 16);
 }
@@ -53,12 +54,12 @@ function ownImportMetaUrl(root) {
   };
 }
 
-async function buildBundle(root, file) {
+async function buildBundle(root, entry, file) {
   const { build } = await import('esbuild');
   const temporary = `${file}.${process.pid}.tmp`;
   await build({
     absWorkingDir: root,
-    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+    entryPoints: [join(root, entry)],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -80,22 +81,25 @@ async function buildBundle(root, file) {
   renameSync(temporary, file);
 }
 
-/** The bundled CLI's module (its `main`), or undefined to run the sources through tsx. */
-export async function loadBundledCli(root) {
+/**
+ * The module of `program` (default: the CLI, whose `main` the caller runs) from its bundle, or
+ * undefined to run the sources through tsx.
+ */
+export async function loadBundled(root, program = CLI) {
   if (process.env.DSCONFORM_NO_BUNDLE === '1') return undefined;
   try {
     const cache = process.env.DSCONFORM_CACHE_DIR || join(root, 'node_modules', '.cache', 'dsconform');
-    const file = join(cache, `cli-${sourceFingerprint(root)}.mjs`);
+    const name = `${program.name}-${sourceFingerprint(root, program.dirs)}.mjs`;
+    const file = join(cache, name);
     try {
       statSync(file);
     } catch {
       mkdirSync(cache, { recursive: true });
-      await buildBundle(root, file);
+      await buildBundle(root, program.entry, file);
       // Older bundles are of sources that no longer exist.
-      for (const name of readdirSync(cache)) {
-        if (/^cli-[0-9a-f]{16}\.mjs(\.map)?$/.test(name) && !name.startsWith(file.split('/').pop())) {
-          rmSync(join(cache, name), { force: true });
-        }
+      const older = new RegExp(`^${program.name}-[0-9a-f]{16}\\.mjs(\\.map)?$`);
+      for (const other of readdirSync(cache)) {
+        if (older.test(other) && !other.startsWith(name)) rmSync(join(cache, other), { force: true });
       }
     }
     // Stack traces of internal errors point at the sources, as they do through tsx.

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The dsconform command. The sources are TypeScript and there is no build step: the CLI runs from a
 // bundle of them that bin/cliBundle.mjs keeps up to date, or else through tsx's loader.
-import { loadBundledCli, packageRoot } from './cliBundle.mjs';
+import { loadBundled, packageRoot } from './cliBundle.mjs';
 
-let cli = await loadBundledCli(packageRoot);
+let cli = await loadBundled(packageRoot);
 if (cli === undefined) {
   const { register } = await import('tsx/esm/api');
   register();
