@@ -57,6 +57,8 @@ export interface CheckOptions {
   reportDir: string;
   nodes: number;
   maxEvents: number;
+  /** --no-shrink: the failing case as generated is the counterexample. */
+  shrink?: false;
   /** Worker threads that run the cases (the result is the single-process one). */
   workers?: number;
   /** Run only shard `index` of `count` (cases i with i mod count = index - 1), for merging later. */
@@ -210,14 +212,16 @@ export function implementationFlags(
   return flags.length === 0 ? '' : ` ${flags.join(' ')}`;
 }
 
-export function formatCounterexample(profile: ProfileReport, replay: string, rerunFlags = ''): string[] {
+export function formatCounterexample(profile: ProfileReport, replay: string, rerunFlags = '', shrunk = true): string[] {
   const cx = profile.counterexample;
   if (!cx) return [];
   const statement = invariantById(cx.invariant)?.statement;
   const lines = [
     cx.nonDeterministic
       ? `Observed failing run (${cx.events.length} events; not shrunk: the same events passed when run again):`
-      : `Counterexample (shrunk ${cx.shrinks} times to ${cx.events.length} events):`,
+      : shrunk
+        ? `Counterexample (shrunk ${cx.shrinks} times to ${cx.events.length} events):`
+        : `Counterexample (${cx.events.length} events, not shrunk: --no-shrink):`,
     ...cx.trace.flatMap((t) => [
       `  ${String(t.index + 1).padStart(2)}. ${t.description}${t.outcome.applied ? '' : `   [no effect${t.outcome.note ? `: ${t.outcome.note}` : ''}]`}`,
       ...t.table.map((row) => `        ${row}`),
@@ -335,6 +339,7 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
         maxEvents: options.maxEvents,
         ...(options.caseIndex !== undefined ? { caseIndex: options.caseIndex } : {}),
         ...(options.path !== undefined ? { path: options.path } : {}),
+        ...(options.shrink === false ? { shrink: false } : {}),
         ...(onProgress ? { onProgress } : {}),
         ...(options.shard ? { shard: options.shard } : {}),
         onCase: (_index, counts) => caseLog.add(counts),
@@ -401,14 +406,16 @@ export async function runCheck(options: CheckOptions, context: CliContext): Prom
       return ExitCode.CouldNotCheck;
     }
     if (profile.verdict === 'violation' && replay) {
-      for (const line of formatCounterexample(profile, replay, implementationFlags(options))) io.stdout(`${line}\n`);
+      for (const line of formatCounterexample(profile, replay, implementationFlags(options), options.shrink !== false))
+        io.stdout(`${line}\n`);
       io.stdout(
         `\nVerdict: VIOLATION of ${profile.counterexample?.invariant} (found in run ${result.runs} of ${options.runs})\nReport: ${reportPath}\nCounterexample: ${profile.counterexampleFile}\n`,
       );
       return ExitCode.Violation;
     }
     if (profile.verdict === 'non-deterministic' && replay) {
-      for (const line of formatCounterexample(profile, replay, implementationFlags(options))) io.stdout(`${line}\n`);
+      for (const line of formatCounterexample(profile, replay, implementationFlags(options), options.shrink !== false))
+        io.stdout(`${line}\n`);
       io.stdout(
         `\nVerdict: NON-DETERMINISTIC implementation: ${profile.counterexample?.invariant} failed in run ${result.runs} of ${options.runs}, and the same case passed when run again\nReport: ${reportPath}\nCounterexample (as observed): ${profile.counterexampleFile}\n`,
       );
@@ -467,6 +474,7 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
       'fast-check replay path of one case (with --seed), as a failure prints it',
       shrinkPathValue,
     )
+    .option('--no-shrink', 'report the failing case as generated, not shrunk: a quicker verdict')
     .option(
       '--case <n>',
       "run only this case of the campaign (0-based), as a failure's rerun line prints it",
@@ -509,6 +517,7 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
         ...(raw.stableFor !== undefined ? { stableFor: raw.stableFor } : {}),
         ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
         ...(raw.path !== undefined ? { path: raw.path } : {}),
+        ...((raw as { shrink?: boolean }).shrink === false ? { shrink: false as const } : {}),
         ...(raw.workers !== undefined && raw.workers > 1 ? { workers: raw.workers } : {}),
         ...(raw.shard !== undefined ? { shard: raw.shard } : {}),
         ...((raw as { case?: number }).case !== undefined ? { caseIndex: (raw as { case?: number }).case } : {}),

@@ -25,6 +25,8 @@ export interface CampaignOptions {
   caseIndex?: number;
   /** fast-check shrink path within the case (with caseIndex): replays the shrunk case directly. */
   path?: string;
+  /** false: the failing case as generated is the counterexample, not shrunk (a quicker verdict). */
+  shrink?: boolean;
   /** Run only the case indexes i with i mod count = index - 1 (shard "index/count"). */
   shard?: { index: number; count: number };
   run?: RunOptions;
@@ -208,7 +210,7 @@ export async function runCampaign(
   if (adapterError) return { ...result, adapterError };
   if (failedAt === undefined) return result;
   return withShrunkCounterexample(result, () =>
-    shrinkCase(arbitrary, runOne, options.seed, failedAt, options.path, observed),
+    shrinkCase(arbitrary, runOne, options.seed, failedAt, options.path, observed, options.shrink ?? true),
   );
 }
 
@@ -239,6 +241,7 @@ export async function shrinkCase(
   index: number,
   path: string | undefined,
   observed?: ObservedFailure,
+  shrink = true,
 ): Promise<Counterexample> {
   let adapterError: AdapterError | undefined;
   const property = fc.asyncProperty(arbitrary, async (events) => {
@@ -258,7 +261,7 @@ export async function shrinkCase(
   const details = await fc.check(property, {
     seed: caseSeed(seed, index),
     numRuns: 1,
-    ...(path !== undefined ? { path, endOnFailure: true } : {}),
+    ...(path !== undefined ? { path, endOnFailure: true } : shrink ? {} : { endOnFailure: true }),
   });
   if (adapterError) throw adapterError;
   const error = details.errorInstance;
@@ -266,7 +269,7 @@ export async function shrinkCase(
   // of this case's failing shrinks here (another implementation's, another version's). Shrink the
   // case afresh rather than report nothing; the counterexample says its own path.
   if (!details.failed && observed !== undefined && path !== undefined) {
-    return shrinkCase(arbitrary, runOne, seed, index, undefined, observed);
+    return shrinkCase(arbitrary, runOne, seed, index, undefined, observed, shrink);
   }
   // Not failing again: the implementation does not give the same answer to the same events.
   if (!details.failed && observed !== undefined && path === undefined) {
@@ -283,7 +286,9 @@ export async function shrinkCase(
     const again = await runOne(details.counterexample[0]);
     if (!again.failure) return nonDeterministicCounterexample(seed, index, observed);
   }
-  const minimal = await removeEventsOneByOne(details.counterexample[0], error.failure, runOne);
+  const minimal = shrink
+    ? await removeEventsOneByOne(details.counterexample[0], error.failure, runOne)
+    : { events: details.counterexample[0], failure: error.failure, removed: 0 };
   return {
     seed,
     caseIndex: index,
