@@ -99,8 +99,12 @@ export const registerExplore: RegisterCommand = (program, context) => {
         .default('canonical'),
     )
     .option(
-      '--no-por',
-      'do not skip transitions by partial-order reduction (node-local events on different nodes that commute; the states are the same either way)',
+      '--no-mirrors',
+      'try events on every node, also on a bare node equal to an earlier one (mirror nodes: their transitions lead where the earlier node’s do, up to renaming; the states are the same either way)',
+    )
+    .option(
+      '--por',
+      'skip transitions by partial-order reduction instead of mirror nodes (node-local events on different nodes that commute; the states are the same either way)',
     )
     .option(
       '--no-skip-checks',
@@ -118,7 +122,8 @@ export const registerExplore: RegisterCommand = (program, context) => {
         target: TargetChoice;
         symmetry: boolean;
         symmetryKey: 'canonical' | 'signature';
-        por: boolean;
+        por?: boolean;
+        mirrors: boolean;
         skipChecks: boolean;
         quiescent: boolean;
         maxStates?: number;
@@ -142,7 +147,8 @@ export const registerExplore: RegisterCommand = (program, context) => {
           strategy: opts.strategy,
           target: opts.target.target,
           symmetry: opts.symmetry && (opts.symmetryKey === 'signature' ? 'signature' : true),
-          por: opts.por,
+          por: opts.por === true,
+          mirrors: opts.mirrors,
           skipChecks: opts.skipChecks,
           quiescent: opts.quiescent,
           ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),

@@ -18,6 +18,7 @@ import {
   compactKeys,
   explore,
   formatExploreResult,
+  mirrorNodes,
   REVIEWED_FOR_SKIP,
   symmetricWorldKey,
 } from './explore.js';
@@ -246,6 +247,68 @@ describe('skipping needless checks', () => {
   });
 });
 
+describe('mirror nodes', () => {
+  it('an event on a mirror leads, up to renaming, where the same event on its original does', async () => {
+    const worlds = await worldsOf({ nodes: 3, depth: 3, extraNodes: 1, mirrors: false }, 600);
+    const names = [...NAMES, 'node-3'];
+    const options = { nodes: 3, extraNodes: 1 };
+    let pairs = 0;
+    for (const w of worlds) {
+      const mirrors = mirrorNodes(w, names);
+      for (const [mirror, original] of mirrors) {
+        const swap = (n: string) => (n === mirror ? original : n === original ? mirror : n);
+        expect(canonicalSymmetricKey(renamed(w, swap), names)).toBe(canonicalSymmetricKey(w, names));
+        for (const e of candidateEvents(w, options)) {
+          if (!('node' in e) || e.node !== mirror) continue;
+          const twin = { ...e, node: original } as DsEvent;
+          const a = applyEvent(w, e);
+          const b = applyEvent(w, twin);
+          expect(sameWorld(a, w)).toBe(sameWorld(b, w));
+          expect(canonicalSymmetricKey(a, names)).toBe(canonicalSymmetricKey(b, names));
+          pairs++;
+        }
+      }
+    }
+    expect(pairs).toBeGreaterThan(1000);
+  });
+
+  it('skips transitions, never states: without it, the same states and transitions + skipped', async () => {
+    for (const nodes of [3, 4]) {
+      const on = await explore({ nodes, depth: 3 });
+      const off = await explore({ nodes, depth: 3, mirrors: false });
+      expect(on.mirrorSkipped).toBeGreaterThan(0);
+      expect(off.mirrorSkipped).toBe(0);
+      expect([on.states, on.quietStates]).toEqual([off.states, off.quietStates]);
+      expect(on.transitions + on.mirrorSkipped).toBe(off.transitions);
+    }
+  });
+
+  it('is off without the canonical key and with the partial-order reduction', async () => {
+    for (const options of [{ symmetry: false }, { symmetry: 'signature' as const }, { por: true }]) {
+      expect((await explore({ nodes: 3, depth: 2, ...options })).mirrorSkipped).toBe(0);
+    }
+  });
+
+  it('still reports seeded violations: a broken check and a faulty step', async () => {
+    const check: typeof checkInvariants = (ctx, scopes) => {
+      const found = checkInvariants(ctx, scopes);
+      if (ctx.obs.nodes.filter((n) => n.labels.role === 'edge').length >= 2)
+        found.push({ id: 'TEST-TWO-EDGES', message: 'two edge nodes' });
+      return found;
+    };
+    const step = (world: World, event: DsEvent): World => {
+      const next = applyEvent(world, event);
+      if (event.type !== 'CONTROLLER_SYNC' || world.nodes.filter((n) => n.unschedulable).length < 2) return next;
+      const [pod] = next.pods;
+      return pod ? { ...next, pods: [...next.pods, { ...pod, name: `${pod.name}-dup` }] } : next;
+    };
+    for (const mirrors of [true, false]) {
+      expect((await explore({ nodes: 3, depth: 3, mirrors, check })).violation?.violation.id).toBe('TEST-TWO-EDGES');
+      expect((await explore({ nodes: 3, depth: 4, mirrors, step })).violation?.violation.id).toMatch(/^DS-/);
+    }
+  });
+});
+
 describe('partial-order reduction', () => {
   it('its events on different nodes commute and neither enables nor disables the other', async () => {
     const worlds = await worldsOf({ nodes: 3, depth: 3, por: false }, 250);
@@ -276,8 +339,8 @@ describe('partial-order reduction', () => {
 
   it('skips transitions, never states: without it, the same states and transitions + skipped', async () => {
     for (const symmetry of [true, false] as const) {
-      const on = await explore({ nodes: 3, depth: 3, symmetry });
-      const off = await explore({ nodes: 3, depth: 3, symmetry, por: false });
+      const on = await explore({ nodes: 3, depth: 3, symmetry, por: true });
+      const off = await explore({ nodes: 3, depth: 3, symmetry, por: false, mirrors: false });
       expect(on.porSkipped).toBeGreaterThan(0);
       expect(off.porSkipped).toBe(0);
       expect(on.states).toBe(off.states);
@@ -295,7 +358,7 @@ describe('partial-order reduction', () => {
       return found;
     };
     for (const por of [true, false]) {
-      const result = await explore({ nodes: 3, depth: 3, por, check });
+      const result = await explore({ nodes: 3, depth: 3, por, mirrors: false, check });
       expect(result.violation?.violation.id).toBe('TEST-TWO-EDGES');
     }
   });
@@ -309,7 +372,7 @@ describe('partial-order reduction', () => {
       return pod ? { ...next, pods: [...next.pods, { ...pod, name: `${pod.name}-dup` }] } : next;
     };
     for (const por of [true, false]) {
-      const result = await explore({ nodes: 3, depth: 4, por, step });
+      const result = await explore({ nodes: 3, depth: 4, por, mirrors: false, step });
       expect(result.violation?.violation.id).toMatch(/^DS-/);
       expect(formatExploreResult(result, { nodes: 3, depth: 4 })).toMatch(/NODE_CORDONED[\s\S]*NODE_CORDONED/);
     }
@@ -340,9 +403,7 @@ describe('dsconform explore: the reductions on the command line', () => {
     const on = await runMain(['explore', '--nodes', '3', '--depth', '3']);
     expect(on.code).toBe(0);
     expect(on.stdout).toMatch(/dedup: canonicalWorldKey up to node renaming \(canonical\)/);
-    expect(on.stdout).toMatch(
-      /partial-order reduction: transitions ([\d,]+) \(([\d,]+) without it, ([\d,]+) skipped\), states the same/,
-    );
+    expect(on.stdout).toMatch(/mirror nodes: transitions ([\d,]+) \(([\d,]+) without it, ([\d,]+) not tried/);
     expect(on.stdout).toMatch(/checks: [\d,]+ transitions not checked/);
     expect(on.stdout).toMatch(/rate: [\d,]+ states\/s, [\d,]+ transitions\/s/);
     const off = await runMain([
@@ -351,19 +412,26 @@ describe('dsconform explore: the reductions on the command line', () => {
       '3',
       '--depth',
       '3',
-      '--no-por',
+      '--no-mirrors',
       '--no-skip-checks',
       '--symmetry-key',
       'signature',
     ]);
     expect(off.code).toBe(0);
     expect(off.stdout).toMatch(/up to node renaming \(signature order\)/);
-    expect(off.stdout).toMatch(/no partial-order reduction \(--no-por\)/);
+    expect(off.stdout).toMatch(/no transitions skipped \(--no-mirrors\)/);
+    const por = await runMain(['explore', '--nodes', '3', '--depth', '3', '--por']);
+    expect(por.stdout).toMatch(/partial-order reduction: transitions [\d,]+ \([\d,]+ without it, [\d,]+ skipped\)/);
     expect(off.stdout).not.toMatch(/checks: /);
     const none = await runMain(['explore', '--nodes', '2', '--depth', '2', '--no-symmetry', '--json']);
-    const json = JSON.parse(none.stdout) as { porSkipped: number; checksSkipped: number; states: number };
+    const json = JSON.parse(none.stdout) as {
+      porSkipped: number;
+      mirrorSkipped: number;
+      checksSkipped: number;
+      states: number;
+    };
     expect(json.states).toBeGreaterThan(0);
     expect(json.checksSkipped).toBeGreaterThan(0);
-    expect(typeof json.porSkipped).toBe('number');
+    expect([json.porSkipped, json.mirrorSkipped]).toEqual([0, 0]);
   });
 });

@@ -76,10 +76,17 @@ export interface ExploreOptions {
   readonly symmetry?: boolean | 'signature';
   /**
    * Partial-order reduction (explorePor.ts): skip transitions of node-local environment events that
-   * lead where another computed transition does (default true). Changes the transitions computed,
-   * never the states.
+   * lead where another computed transition does (default false: it skips fewer transitions than
+   * mirror nodes, and turns them off, as its argument does not cover their combination). Changes
+   * the transitions computed, never the states.
    */
   readonly por?: boolean;
+  /**
+   * Events on mirror nodes (mirrorNodes) not tried (default true; only with the canonical symmetric
+   * key, and not with the partial-order reduction). Changes the transitions computed, never the
+   * states.
+   */
+  readonly mirrors?: boolean;
   /**
    * Skip the `always` and `step` checks of transitions that cannot fail them (checkNeedless;
    * default true, and only with the catalogue's own checks).
@@ -170,6 +177,8 @@ export interface ExploreResult {
   readonly transitions: number;
   /** Transitions the partial-order reduction skipped: without it, transitions + porSkipped. */
   readonly porSkipped: number;
+  /** Transitions not tried because they are on a mirror node (mirrorNodes): without it, transitions + mirrorSkipped. */
+  readonly mirrorSkipped: number;
   /** Transitions whose `always` and `step` checks were skipped as needless (checkNeedless). */
   readonly checksSkipped: number;
   /** Deepest level fully expanded; with a violation or a cut, the depth where it happened. */
@@ -305,6 +314,42 @@ function nodeSignature(n: Node): string {
     nodeSignatures.set(n, s);
   }
   return s;
+}
+
+/**
+ * The bare nodes of `world` that mirror another: for each node name, the earlier name it can be
+ * swapped with. Two present nodes mirror each other when their own fields are equal and nothing in
+ * the world is on them or about them (no pod, no bystander, no backoff entry); two absent names
+ * when nothing refers to either. Swapping such a pair changes nothing but names, so under the
+ * symmetry reduction's assumption (the model treats node names symmetrically) an event on the
+ * mirror leads to a state that renaming maps onto the state the same event on the original leads
+ * to (one canonicalSymmetricKey), through a transition the checks judge the same: exploring one
+ * of them is enough. The original comes first in the order candidateEvents lists events in (the
+ * world's nodes, then `names` for the absent ones).
+ */
+export function mirrorNodes(world: World, names: readonly string[]): Map<string, string> {
+  const busy = new Set<string>();
+  for (const p of world.pods) busy.add(p.node);
+  for (const p of world.bystanders ?? []) busy.add(p.node);
+  for (const k of Object.keys(world.controller.backoff)) busy.add(k.slice(k.lastIndexOf('/') + 1));
+  const mirrors = new Map<string, string>();
+  const original = new Map<string, string>();
+  const present = new Set<string>();
+  for (const n of world.nodes) {
+    present.add(n.name);
+    if (busy.has(n.name)) continue;
+    const sig = nodeSignature(n);
+    const first = original.get(sig);
+    if (first === undefined) original.set(sig, n.name);
+    else mirrors.set(n.name, first);
+  }
+  let firstAbsent: string | undefined;
+  for (const name of names) {
+    if (present.has(name) || busy.has(name)) continue;
+    if (firstAbsent === undefined) firstAbsent = name;
+    else mirrors.set(name, firstAbsent);
+  }
+  return mirrors;
 }
 
 const podSignatures = new WeakMap<Pod, { now: number; owner: string; s: string }>();
@@ -570,7 +615,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const skipUnchangedChecks =
     options.check === undefined && options.skipChecks !== false && options.moves !== 'allowed' && CATALOGUE_REVIEWED;
   let checksSkipped = 0;
-  const por = options.por !== false;
+  const por = options.por === true;
   const movesMode = options.moves === 'allowed';
   if (movesMode && options.target !== undefined && options.target !== 'model')
     throw new Error('--moves allowed cannot be replayed on a target: the chosen writes are the model’s');
@@ -601,6 +646,9 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const seen = new Set<string>([compact(keyOf(start))]);
   let transitions = 0;
   let porSkipped = 0;
+  let mirrorSkipped = 0;
+  // Mirror nodes (mirrorNodes) need a canonical key up to renaming; see ExploreOptions.mirrors.
+  const mirrorEvents = options.mirrors !== false && (options.symmetry ?? true) === true && !por;
   /**
    * For the partial-order reduction: the keys of the class events that created a new state from
    * `parent`. A state's children get consecutive indices, so they are read off its neighbours; the
@@ -685,6 +733,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     states: parents.length,
     transitions,
     porSkipped,
+    mirrorSkipped,
     checksSkipped,
     depth: violation || truncated ? currentLevel + 1 : depthDone,
     maxDepth: options.depth,
@@ -774,14 +823,33 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     skip?: (event: DsEvent) => boolean,
   ): { step: PathStep; next: World; alternative: boolean }[] => {
     const out: { step: PathStep; next: World; alternative: boolean }[] = [];
-    const counted = skip
-      ? (event: DsEvent) => {
-          if (!skip(event)) return false;
-          porSkipped++;
-          return true;
-        }
-      : undefined;
-    for (const { event, next } of universeTransitions(world, uOptions, step, counted)) {
+    const mirrors = mirrorEvents ? mirrorNodes(world, names) : undefined;
+    // Events on a mirror node are not tried (their original's are). Counted as transitions
+    // skipped when the original event is one (computed, or skipped by the partial-order reduction,
+    // which skips only transitions): on the mirror the same event then changes the world too.
+    const mirrored: DsEvent[] = [];
+    const enabledOnOriginal = new Set<string>();
+    const counted =
+      skip || (mirrors && mirrors.size > 0)
+        ? (event: DsEvent) => {
+            const node = 'node' in event ? event.node : undefined;
+            const original = node === undefined ? undefined : mirrors?.get(node);
+            if (original !== undefined) {
+              mirrored.push({ ...event, node: original } as DsEvent);
+              return true;
+            }
+            if (!skip?.(event)) return false;
+            porSkipped++;
+            if (node !== undefined) enabledOnOriginal.add(JSON.stringify(event));
+            return true;
+          }
+        : undefined;
+    const transitions = universeTransitions(world, uOptions, step, counted);
+    if (mirrored.length > 0) {
+      for (const { event } of transitions) if ('node' in event) enabledOnOriginal.add(JSON.stringify(event));
+      for (const e of mirrored) if (enabledOnOriginal.has(JSON.stringify(e))) mirrorSkipped++;
+    }
+    for (const { event, next } of transitions) {
       if (!movesMode || event.type !== 'CONTROLLER_SYNC') {
         out.push({ step: { event }, next, alternative: false });
         continue;
@@ -932,16 +1000,19 @@ export function formatExploreResult(result: ExploreResult, options: ExploreOptio
       `${result.nodes} nodes, ${found}${moveSummary} in ${(result.elapsedMs / 1000).toFixed(1)} s` +
       ` (${n(result.quietStates)} quiet states checked at quiescence, ${n(result.backoffChecks)} failed-pod deletions checked against the path's backoff history)`,
   );
+  const skipped = result.porSkipped + result.mirrorSkipped;
+  const transitionReduction =
+    options.por === true
+      ? `partial-order reduction: transitions ${n(result.transitions)} (${n(result.transitions + skipped)} without it, ${n(result.porSkipped)} skipped), states the same`
+      : result.mirrorSkipped > 0
+        ? `mirror nodes: transitions ${n(result.transitions)} (${n(result.transitions + skipped)} without it, ${n(result.mirrorSkipped)} not tried: events on a bare node equal to an earlier one), states the same`
+        : `no transitions skipped${options.mirrors === false ? ' (--no-mirrors)' : ''}`;
   lines.push(
     `reductions: ${
       options.symmetry === false
         ? 'no symmetry reduction (--no-symmetry)'
         : `symmetry: states equal up to a renaming of the nodes merged (${options.symmetry === 'signature' ? 'the earlier signature key' : 'a canonical form'}; the count without: --no-symmetry${options.symmetry === 'signature' ? '' : ', with the earlier key: --symmetry-key signature'})`
-    }; ${
-      options.por === false
-        ? 'no partial-order reduction (--no-por)'
-        : `partial-order reduction: transitions ${n(result.transitions)} (${n(result.transitions + result.porSkipped)} without it, ${n(result.porSkipped)} skipped), states the same`
-    }`,
+    }; ${transitionReduction}`,
   );
   if (result.checksSkipped > 0)
     lines.push(
