@@ -14,7 +14,7 @@ import { failedPodsBackoffKey } from './manage.ts';
 import { claimedPods, isPodAvailable, isPodLive, isPodTerminal, isPodUpdatedFor } from './pods.ts';
 import { allowsSurge } from './rollout.ts';
 import { schedulerStep } from './scheduler.ts';
-import type { PodTemplate } from './types.ts';
+import type { Pod, PodTemplate } from './types.ts';
 import type { World } from './world.ts';
 
 /** Structural equality of JSON data (objects compare by own keys with defined values). */
@@ -176,6 +176,13 @@ function hashOf(template: PodTemplate): string {
   return h;
 }
 
+/** The order of pods in canonicalWorldKey: bound first, then oldest first, then by name. */
+function podOrder(a: Pod, b: Pod): number {
+  return (
+    Number(b.bound) - Number(a.bound) || a.createdAt - b.createdAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  );
+}
+
 /**
  * A key that is equal for worlds that behave the same from now on: pod names and UIDs replaced
  * by their rank, the template by its hash, times made relative to the clock and capped beyond
@@ -229,18 +236,15 @@ export function canonicalWorldKeyParts(world: World, rename?: (node: string) => 
         `${Object.values(status).join(',')};${ds.deleting ?? ''};${ds.selectsAll ? 'A' : ''}`,
     );
   }
-  const pods = [...world.pods].sort(
-    (a, b) =>
-      Number(b.bound) - Number(a.bound) ||
-      a.createdAt - b.createdAt ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
-  );
-  for (const p of pods) {
-    parts.push(
-      `P${to(p.node)};${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${uid(p.controllerUid)};` +
-        `${p.phase};${p.ready ? 'R' : ''};${ago(p.readySince)};${p.terminating ? 'T' : ''};${ago(p.createdAt)}`,
-    );
-  }
+  // Every field of a pod that decides what happens next: a finalizer keeps it Terminating, a
+  // relabelled or another controller's pod is never the DaemonSet's to claim.
+  const pod = (p: Pod) =>
+    `${to(p.node)};${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${uid(p.controllerUid)};` +
+    `${p.phase};${p.ready ? 'R' : ''};${ago(p.readySince)};${p.terminating ? 'T' : ''};${ago(p.createdAt)};` +
+    `${p.held ? 'H' : ''}${p.unmatched ? 'M' : ''}${p.foreign ? 'F' : ''}`;
+  for (const p of [...world.pods].sort(podOrder)) parts.push(`P${pod(p)}`);
+  // The pods beside the DaemonSet (other controllers', released ones) are part of the state too.
+  for (const p of [...(world.bystanders ?? [])].sort(podOrder)) parts.push(`Y${pod(p)}`);
   for (const r of [...world.revisions].sort((a, b) => a.revision - b.revision || (a.hash < b.hash ? -1 : 1))) {
     parts.push(`R${r.hash};${r.revision};${uid(r.controllerUid)}`);
   }

@@ -10,6 +10,7 @@ import { templateHash } from '../../model/history.ts';
 import { checkInvariants, INVARIANTS } from '../../model/invariants.ts';
 import { canonicalWorldKey, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
+import type { Pod } from '../../model/types.ts';
 import { candidateEvents, universeEvents } from '../../model/universe.ts';
 import type { World } from '../../model/world.ts';
 import { runMain } from '../../test/support/inProcessCli.js';
@@ -24,7 +25,10 @@ import {
 } from './explore.js';
 import { porKey, porNode } from './explorePor.js';
 
-/** canonicalWorldKey as it was written before it took `rename` (the semantics to keep). */
+/**
+ * canonicalWorldKey as it was written before it took `rename` (the semantics to keep), with what
+ * it later learnt to read: the held, unmatched and foreign marks of a pod, and the bystanders.
+ */
 function canonicalWorldKeyBefore(world: World): string {
   const cap = 2 * 15 * 60 + 1;
   const ago = (t: number | undefined) => (t === undefined ? '' : String(Math.min(world.time - t, cap)));
@@ -62,12 +66,18 @@ function canonicalWorldKeyBefore(world: World): string {
       a.createdAt - b.createdAt ||
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
-  for (const p of pods) {
-    parts.push(
-      `P${p.node};${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${uid(p.controllerUid)};` +
-        `${p.phase};${p.ready ? 'R' : ''};${ago(p.readySince)};${p.terminating ? 'T' : ''};${ago(p.createdAt)}`,
-    );
-  }
+  const pod = (p: Pod) =>
+    `${p.node};${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${uid(p.controllerUid)};` +
+    `${p.phase};${p.ready ? 'R' : ''};${ago(p.readySince)};${p.terminating ? 'T' : ''};${ago(p.createdAt)};` +
+    `${p.held ? 'H' : ''}${p.unmatched ? 'M' : ''}${p.foreign ? 'F' : ''}`;
+  for (const p of pods) parts.push(`P${pod(p)}`);
+  const bystanders = [...(world.bystanders ?? [])].sort(
+    (a, b) =>
+      Number(b.bound) - Number(a.bound) ||
+      a.createdAt - b.createdAt ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+  for (const p of bystanders) parts.push(`Y${pod(p)}`);
   for (const r of [...world.revisions].sort((a, b) => a.revision - b.revision || (a.hash < b.hash ? -1 : 1))) {
     parts.push(`R${r.hash};${r.revision};${uid(r.controllerUid)}`);
   }
@@ -433,5 +443,56 @@ describe('dsconform explore: the reductions on the command line', () => {
     expect(json.states).toBeGreaterThan(0);
     expect(json.checksSkipped).toBeGreaterThan(0);
     expect([json.porSkipped, json.mirrorSkipped]).toEqual([0, 0]);
+  });
+});
+
+describe('the state key reads every field that decides what happens next', () => {
+  // Found in review: a finalizer, a relabelled pod and the bystanders were left out of
+  // canonicalWorldKey, so a state that differed from its parent only there counted as seen and
+  // was never expanded.
+  it('tells apart pods that differ only by a finalizer, a relabel or another owner, and the bystanders', () => {
+    const pod: Pod = {
+      name: 'p',
+      node: 'node-0',
+      bound: true,
+      phase: 'Running',
+      ready: true,
+      readySince: 0,
+      terminating: false,
+      createdAt: 0,
+    };
+    const base: World = {
+      time: 10,
+      nodes: [{ name: 'node-0', labels: {}, taints: [], unschedulable: false, ready: 'True' }],
+      pods: [pod],
+      revisions: [],
+      controller: { backoff: {} },
+      templates: {},
+      serial: 1,
+    };
+    const variants: World[] = [
+      { ...base, pods: [{ ...pod, held: true }] },
+      { ...base, pods: [{ ...pod, unmatched: true }] },
+      { ...base, pods: [{ ...pod, foreign: true }] },
+      { ...base, bystanders: [{ ...pod, name: 'q', foreign: true }] },
+    ];
+    const keys = [base, ...variants].map((w) => canonicalWorldKey(w));
+    expect(new Set(keys).size).toBe(keys.length);
+    const symmetric = [base, ...variants].map((w) => canonicalSymmetricKey(w, ['node-0']));
+    expect(new Set(symmetric).size).toBe(symmetric.length);
+  });
+
+  it('expands the state after a finalizer is added: a violation only a held, deleted pod shows is found', async () => {
+    const result = await explore({
+      nodes: 1,
+      depth: 3,
+      check: (ctx, scopes) => {
+        const found = checkInvariants(ctx, scopes);
+        if (ctx.obs.pods.some((p) => p.held && p.terminating))
+          found.push({ id: 'TEST-HELD', message: 'held pod deleted' });
+        return found;
+      },
+    });
+    expect(result.violation?.violation.id).toBe('TEST-HELD');
   });
 });

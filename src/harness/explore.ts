@@ -287,12 +287,13 @@ export function symmetricWorldKey(world: World, names: readonly string[]): strin
 /**
  * A canonical form of the world up to a renaming of the nodes: canonicalWorldKey of the world
  * with its nodes renamed in the order of a signature of what is on each (its own fields, its pods,
- * its backoff entries), ties broken by the node's first pod in canonicalWorldKey's pod order.
+ * its backoff entries), ties broken by the node's first pod in canonicalWorldKey's pod order (the
+ * DaemonSet's pods, then the bystanders).
  *
  * Why it is canonical (worlds equal up to a node renaming get one key, whichever names the state
  * was first reached with): the signature and the tie-break read nothing that a renaming of the
  * nodes changes (pod names and creation times do not move), so a renamed world is renamed into
- * the same order. Nodes left tied have equal signatures and no pods (pod names are unique), so they
+ * the same order. Nodes left tied have equal signatures and no pods or bystanders (pod names are unique), so they
  * differ at most in their backoff entries' owner UIDs: when those are the DaemonSet's own (or
  * absent) the nodes are interchangeable and either order gives one key; only with entries of two
  * different old DaemonSets can equal worlds still get two keys, which merges fewer states, never
@@ -358,7 +359,7 @@ const podSignatures = new WeakMap<Pod, { now: number; owner: string; s: string }
 function podSignature(p: Pod, now: number, owner: string): string {
   const known = podSignatures.get(p);
   if (known?.now === now && known.owner === owner) return known.s;
-  const s = `${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${owner};${p.phase};${p.ready ? 'R' : ''};${p.readySince === undefined ? '' : now - p.readySince};${p.terminating ? 'T' : ''};${now - p.createdAt}`;
+  const s = `${p.bound ? 'B' : ''};${p.hash ?? ''};${p.templateGeneration ?? ''};${owner};${p.phase};${p.ready ? 'R' : ''};${p.readySince === undefined ? '' : now - p.readySince};${p.terminating ? 'T' : ''};${now - p.createdAt};${p.held ? 'H' : ''}${p.unmatched ? 'M' : ''}${p.foreign ? 'F' : ''}`;
   podSignatures.set(p, { now, owner, s });
   return s;
 }
@@ -379,10 +380,17 @@ export function canonicalSymmetricKeyParts(world: World, names: readonly string[
       a.createdAt - b.createdAt ||
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
+  // The bystanders after the pods, marked apart: they are on nodes too (canonicalWorldKey's `Y` parts).
+  const bystanders = [...(world.bystanders ?? [])].sort(
+    (a, b) =>
+      Number(b.bound) - Number(a.bound) ||
+      a.createdAt - b.createdAt ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   const podsOn = new Map<string, string[]>();
   const firstPod = new Map<string, number>();
-  for (const [i, p] of pods.entries()) {
-    const s = podSignature(p, now, owner(p.controllerUid));
+  for (const [i, p] of [...pods, ...bystanders].entries()) {
+    const s = `${i < pods.length ? '' : 'Y'}${podSignature(p, now, owner(p.controllerUid))}`;
     const list = podsOn.get(p.node);
     if (list) list.push(s);
     else {
