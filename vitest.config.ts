@@ -10,7 +10,7 @@ export default defineConfig({
     // 196 s, 4 workers 180 s (with isolate off).
     maxWorkers: 4,
     // Test files share a worker's module cache: each fresh module graph cost about 0.4 s per file.
-    // No test depends on a module's state being new (the whole suite passes in any order).
+    // No test depends on a module's state being new (the suite passes so, run after run).
     isolate: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
