@@ -1,4 +1,4 @@
-/** The whole test suite (`npm test` = vitest run, two workers), timed on this machine. */
+/** The whole test suite (`npm test` = vitest run; the workers are vitest.config.ts's), timed on this machine. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
