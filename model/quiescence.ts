@@ -177,7 +177,7 @@ function hashOf(template: PodTemplate): string {
 }
 
 /** The order of pods in canonicalWorldKey: bound first, then oldest first, then by name. */
-function podOrder(a: Pod, b: Pod): number {
+export function podOrder(a: Pod, b: Pod): number {
   return (
     Number(b.bound) - Number(a.bound) || a.createdAt - b.createdAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   );

@@ -38,7 +38,7 @@ import {
   type Violation,
 } from '../../model/invariants.ts';
 import { judgedAgainst, NO_WRITES, type Observation, observe } from '../../model/observation.ts';
-import { canonicalWorldKey, canonicalWorldKeyParts, isQuiet, sameWorld } from '../../model/quiescence.ts';
+import { canonicalWorldKey, canonicalWorldKeyParts, isQuiet, podOrder, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
 import type { Node, Pod } from '../../model/types.ts';
 import {
@@ -374,19 +374,9 @@ export function canonicalSymmetricKeyParts(world: World, names: readonly string[
   const dsUid = world.daemonSet?.uid;
   const owner = (u: string | undefined) => (u === undefined ? '' : u === dsUid ? 'd' : 'o');
   // canonicalWorldKey's pod order; a node's rank is that of its first pod.
-  const pods = [...world.pods].sort(
-    (a, b) =>
-      Number(b.bound) - Number(a.bound) ||
-      a.createdAt - b.createdAt ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
-  );
+  const pods = [...world.pods].sort(podOrder);
   // The bystanders after the pods, marked apart: they are on nodes too (canonicalWorldKey's `Y` parts).
-  const bystanders = [...(world.bystanders ?? [])].sort(
-    (a, b) =>
-      Number(b.bound) - Number(a.bound) ||
-      a.createdAt - b.createdAt ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
-  );
+  const bystanders = [...(world.bystanders ?? [])].sort(podOrder);
   const podsOn = new Map<string, string[]>();
   const firstPod = new Map<string, number>();
   for (const [i, p] of [...pods, ...bystanders].entries()) {
