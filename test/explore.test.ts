@@ -114,9 +114,10 @@ describe('explore', () => {
 
   it('checks deletions of failed pods against the whole path (DS-BACKOFF-01)', async () => {
     let longest = 0;
+    // Depth 4 reaches a sync that deletes a failed pod (create, start, fail, delete): 16 of them.
     const result = await explore({
       nodes: 1,
-      depth: 5,
+      depth: 4,
       check: (ctx, scopes) => {
         longest = Math.max(longest, ctx.history?.length ?? 0);
         return checkInvariants(ctx, scopes);
