@@ -58,6 +58,24 @@ describe('the bundled CLI', () => {
     }
   });
 
+  it('holds only modules under src/ and model/, the directories its fingerprint reads', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      absWorkingDir: ROOT,
+      entryPoints: ['src/cli/main.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.length).toBeGreaterThan(100);
+    expect(inputs.filter((file) => !/^(src|model)\//.test(file))).toEqual([]);
+  });
+
   it('names a bundle by every source file: an edited file gives a new fingerprint', () => {
     const root = mkdtempSync(join(tmpdir(), 'dsconform-fingerprint-'));
     try {
