@@ -33,7 +33,10 @@ export function sourceFingerprint(root, dirs = CLI.dirs) {
     }
   };
   for (const dir of dirs) walk(join(root, dir));
-  hash.update(`node ${process.versions.node}`);
+  // How the bundle is built is part of what it is: this file, and the Node.js it runs on.
+  const self = fileURLToPath(import.meta.url);
+  const stat = statSync(self);
+  hash.update(`${self}\0${stat.size}\0${stat.mtimeMs}\nnode ${process.versions.node}`);
   return hash.digest('hex').slice(0, 16);
 }
 

@@ -15,8 +15,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VITEST_VERSION = '4.1.11';
 
-function run(command: string, args: string[], cwd: string): { status: number | null; out: string } {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' } });
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): { status: number | null; out: string } {
+  const r = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', CI: '1', ...env },
+  });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -70,6 +79,11 @@ describe('the packed package', () => {
     const check = run('npx', ['dsconform', 'check', '--runs', '50', '--seed', '1'], project);
     expect(check.status, check.out).toBe(0);
     expect(check.out).toMatch(/^Verdict: conforms \(50 runs,/m);
+    // The installed CLI runs from its bundle (built inside the installed package), not through tsx.
+    const bundled = run('npx', ['dsconform', '--version'], project, { DSCONFORM_BUNDLE_STRICT: '1' });
+    expect(bundled.status, bundled.out).toBe(0);
+    const cache = join(project, 'node_modules', 'dsconform', 'node_modules', '.cache', 'dsconform');
+    expect(readdirSync(cache).some((name) => /^cli-[0-9a-f]{16}\.mjs$/.test(name))).toBe(true);
 
     copyFileSync(join(ROOT, 'examples', 'vitest', 'conformance.spec.ts'), join(project, 'conformance.spec.ts'));
     const example = run('npx', ['vitest', 'run'], project);
