@@ -1,6 +1,11 @@
-// Worker threads start without the TypeScript loader the main thread registered: register it
-// here (resolved from this file, wherever the command runs), then load the worker itself.
-import { register } from 'tsx/esm/api';
+// Worker threads start without the TypeScript loader the main thread registered: run the worker
+// from its bundle, as the CLI runs (bin/cliBundle.mjs), or else register tsx here (resolved from
+// this file, wherever the command runs) and load the worker's source.
+import { loadBundled, packageRoot } from '../../bin/cliBundle.mjs';
 
-register();
-await import('./campaignWorker.ts');
+const worker = { name: 'campaign-worker', entry: 'src/harness/campaignWorker.ts', dirs: ['src', 'model'] };
+if ((await loadBundled(packageRoot, worker)) === undefined) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./campaignWorker.ts');
+}
