@@ -10,7 +10,7 @@
 // Anything that goes wrong here (no esbuild, a read-only package, a build error) returns
 // undefined and the caller runs the sources through tsx as before; DSCONFORM_NO_BUNDLE=1 forces that,
 // and DSCONFORM_BUNDLE_STRICT=1 makes such a failure an error instead (the tests use it).
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -59,7 +59,8 @@ function ownImportMetaUrl(root) {
 
 async function buildBundle(root, entry, file) {
   const { build } = await import('esbuild');
-  const temporary = `${file}.${process.pid}.tmp`;
+  // Unique to this build: worker threads of one process build at the same time too.
+  const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
   await build({
     absWorkingDir: root,
     entryPoints: [join(root, entry)],

@@ -3,10 +3,11 @@
  * behaves as when run through tsx (paths resolved from `import.meta.url` included).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs module without declarations
 import { sourceFingerprint } from '../bin/cliBundle.mjs';
@@ -96,6 +97,46 @@ describe('the bundled CLI', () => {
       expect(existsSync(join(root, 'node_modules'))).toBe(false);
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bundles built by several threads at once', () => {
+  it('come out whole: eight worker threads of one process build the same bundle, each loads it', async () => {
+    // Found in CI: two worker threads of one process built the soak worker's bundle into the same
+    // temporary file, and one of them renamed a 58-byte file into place (with one temporary file
+    // per process, this test fails in most runs: files missing mid-build, or a bundle of 51 bytes).
+    const fresh = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'dsconform-test-threads-'));
+    try {
+      const code = `
+        import { parentPort, workerData } from 'node:worker_threads';
+        process.env.DSCONFORM_CACHE_DIR = workerData.cache;
+        process.env.DSCONFORM_BUNDLE_STRICT = '1';
+        const { loadBundled } = await import(workerData.library);
+        try {
+          await loadBundled(workerData.root, { name: 'race', entry: 'model/index.ts', dirs: ['src', 'model'] });
+          parentPort.postMessage('ok');
+        } catch (e) {
+          parentPort.postMessage(String(e));
+        }`;
+      const workerData = { cache: fresh, root: ROOT, library: pathToFileURL(join(ROOT, 'bin', 'cliBundle.mjs')).href };
+      const answers = await Promise.all(
+        Array.from(
+          { length: 8 },
+          () =>
+            new Promise<string>((resolve) => {
+              const worker = new Worker(code, { eval: true, workerData });
+              worker.once('message', resolve);
+              worker.once('error', (e) => resolve(String(e)));
+            }),
+        ),
+      );
+      expect(answers).toEqual(Array(8).fill('ok'));
+      const built = readdirSync(fresh).filter((name) => name.endsWith('.mjs'));
+      expect(built).toHaveLength(1);
+      expect(statSync(join(fresh, built[0] as string)).size).toBeGreaterThan(100_000);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
     }
   });
 });
