@@ -5,9 +5,8 @@
  * and, since it waits for it, the controller process. Start-up is taken out by subtracting a run
  * of the same command with one case, so the figure is what each further case costs.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { median, round } from './stats.js';
+import { median, round, timeChild } from './stats.js';
 
 export interface ProtocolFigure {
   /** `in process`, `reference over the protocol`, `Python example over the protocol`. */
@@ -30,18 +29,8 @@ const SEED = '20261127';
 
 /** CPU seconds (user + system) of the command's process tree, and its standard output. */
 function timed(args: readonly string[]): { cpu: number; stdout: string } {
-  const run = spawnSync('sh', ['-c', '"$0" "$@" 2>/dev/null; echo "@@times"; times', process.execPath, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, CI: '1', NO_COLOR: '1' },
-    maxBuffer: 64 * 2 ** 20,
-  });
-  const [stdout = '', times = ''] = (run.stdout ?? '').split('@@times');
-  // `times` prints the shell's own times, then its children's: "0m1.230000s 0m0.100000s".
-  const lines = times.trim().split('\n');
-  const children = lines[1] ?? '';
-  const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((s, m) => s + Number(m[1]) * 60 + Number(m[2]), 0);
-  return { cpu: seconds, stdout };
+  const run = timeChild(process.execPath, args, { cwd: ROOT, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
+  return { cpu: run.cpuSeconds, stdout: run.stdout };
 }
 
 export function measureProtocolThroughput(runs: number, repeats: number): ProtocolFigure[] {

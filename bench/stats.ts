@@ -4,6 +4,7 @@
  * shared machine other processes stretch wall time, not CPU time, so the figures reported are CPU
  * time, with wall time kept alongside in results.json. Samples last tens of milliseconds at least.
  */
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -110,4 +111,39 @@ export function retainedHeapBytes(): number {
 export function round(value: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+export interface TimedChild {
+  /** User + system CPU seconds of the process tree the shell waited for. */
+  cpuSeconds: number;
+  stdout: string;
+  stderr: string;
+  status: number | null;
+}
+
+/**
+ * Runs `program args` from a shell that then prints `times`: its second line is the CPU time of
+ * the shell's children, that is of the program and of every process the program waited for.
+ */
+export function timeChild(
+  program: string,
+  args: readonly string[],
+  options: Pick<SpawnSyncOptions, 'cwd' | 'env'> = {},
+): TimedChild {
+  const run = spawnSync('sh', ['-c', '"$0" "$@"; s=$?; echo @@times; times; exit $s', program, ...args], {
+    ...options,
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const out = run.stdout ?? '';
+  const at = out.lastIndexOf('@@times');
+  const values = [...out.slice(Math.max(at, 0)).matchAll(/(\d+)m([\d.]+)s/g)].map(
+    (m) => Number(m[1]) * 60 + Number(m[2]),
+  );
+  return {
+    cpuSeconds: at >= 0 && values.length >= 4 ? (values[2] ?? 0) + (values[3] ?? 0) : Number.NaN,
+    stdout: at >= 0 ? out.slice(0, at) : out,
+    stderr: run.stderr ?? '',
+    status: run.status,
+  };
 }

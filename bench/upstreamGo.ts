@@ -23,7 +23,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADAPTER_DIR } from '../src/upstream/build.js';
 import type { AffinityCase } from './fixtures.js';
-import { median, round } from './stats.js';
+import { median, round, timeChild } from './stats.js';
 import { measureStatusLoop } from './statusLoop.js';
 
 const GO_PACKAGE = 'k8s.io/kubernetes/pkg/controller/daemon';
@@ -85,14 +85,13 @@ export function parseGoBench(output: string): Map<string, GoLine[]> {
   return found;
 }
 
-/** CPU seconds (user + system) of a finished child, from the second line of `times`. */
+/** CPU seconds (user + system) of a finished child (timeChild). */
 function childCpuSeconds(binary: string, args: string[]): number {
-  const run = spawnSync('sh', ['-c', '"$0" "$@" >/dev/null; times', binary, ...args], { encoding: 'utf8' });
-  const values = [...(run.stdout ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-  if (run.status !== 0 || values.length < 4) {
+  const run = timeChild(binary, args);
+  if (run.status !== 0 || !Number.isFinite(run.cpuSeconds)) {
     throw new Error(`could not time ${binary} ${args.join(' ')}: ${firstLines(`${run.stdout}${run.stderr}`)}`);
   }
-  return (values[2] ?? 0) + (values[3] ?? 0);
+  return run.cpuSeconds;
 }
 
 /** Go's CPU nanoseconds per call: (CPU(N2 calls) − CPU(N1 calls)) / (N2 − N1), the median of `pairs`. */
