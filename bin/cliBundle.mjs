@@ -12,7 +12,7 @@
 // and DSCONFORM_BUNDLE_STRICT=1 makes such a failure an error instead (the tests use it).
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The CLI: its entry and the directories of every source it can reach. */
@@ -35,8 +35,8 @@ export function sourceFingerprint(root, dirs = CLI.dirs) {
   for (const dir of dirs) walk(join(root, dir));
   // How the bundle is built is part of what it is: this file, and the Node.js it runs on.
   const self = fileURLToPath(import.meta.url);
-  const stat = statSync(self);
-  hash.update(`${self}\0${stat.size}\0${stat.mtimeMs}\nnode ${process.versions.node}`);
+  const own = statSync(self);
+  hash.update(`${self}\0${own.size}\0${own.mtimeMs}\nnode ${process.versions.node}`);
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -75,11 +75,9 @@ async function buildBundle(root, entry, file) {
     logLevel: 'silent',
     plugins: [ownImportMetaUrl(root)],
   });
-  // The source map names the bundle it belongs to; keep that name right after the rename.
-  const map = readFileSync(`${temporary}.map`, 'utf8');
+  // esbuild points the bundle at the temporary map's name; point it at the name the map is renamed to.
   const code = readFileSync(temporary, 'utf8').replace(/\/\/# sourceMappingURL=.*\s*$/, '');
-  writeFileSync(`${temporary}.map`, map);
-  writeFileSync(temporary, `${code}//# sourceMappingURL=${file.split('/').pop()}.map\n`);
+  writeFileSync(temporary, `${code}//# sourceMappingURL=${basename(file)}.map\n`);
   // Rename is atomic: processes starting at the same time each build, and one bundle wins whole.
   renameSync(`${temporary}.map`, `${file}.map`);
   renameSync(temporary, file);
