@@ -881,9 +881,8 @@ const SYNC_RULES = RULES.filter((r): r is SyncRule => r.at === 'sync');
 const EVENT_RULES = RULES.filter((r): r is EventRule => r.at === 'event');
 const WRITE_RULES = RULES.filter((r): r is WriteRule => r.at === 'write');
 
-/** What a sync context reads of one observation alone; observations are immutable, so it is kept per observation. */
+/** What a sync context reads of one observation (and its DaemonSet) alone; observations are immutable, so it is kept per observation. */
 interface ObservedSyncFacts {
-  readonly ds: DaemonSet;
   readonly tolerations: readonly Toleration[];
   readonly nodes: readonly SyncedNode[];
   readonly onVanishedNodes: readonly Pod[];
@@ -893,7 +892,7 @@ const syncFactsOf = new WeakMap<Observation, ObservedSyncFacts>();
 
 function syncFacts(before: Observation, ds: DaemonSet): ObservedSyncFacts {
   const known = syncFactsOf.get(before);
-  if (known !== undefined && known.ds === ds) return known;
+  if (known !== undefined) return known;
   const claimed = claimedPods(before.pods, ds);
   // Claimed pods by node in one pass (getNodesToDaemonPods(false): terminal-and-terminating left out).
   const byNode = new Map<string, Pod[]>();
@@ -909,7 +908,6 @@ function syncFacts(before: Observation, ds: DaemonSet): ObservedSyncFacts {
     return { node, ...nodeShouldRunDaemonPod(node, ds.spec.template), pods, live: pods.filter(isPodLive) };
   });
   const facts: ObservedSyncFacts = {
-    ds,
     tolerations: daemonPodTolerations(ds.spec.template),
     nodes,
     onVanishedNodes: claimed.filter((p) => !names.has(p.node)),

@@ -74,12 +74,13 @@ function compiledTemplateOf(ds: DaemonSet): CompiledTemplate | undefined {
   return lastCompiled;
 }
 
+/** The usual answer, shared: one allocation fewer per node in every per-node loop. */
+const RUNS: ShouldRunResult = Object.freeze({ shouldRun: true, shouldContinueRunning: true });
+
 /**
  * NodeShouldRunDaemonPod. NoSchedule and NoExecute taints decide shouldRun; only NoExecute decides
  * shouldContinueRunning; PreferNoSchedule, node conditions, unschedulable and resources play no part.
  */
-/** The usual answer, shared: one allocation fewer per node in every per-node loop. */
-const RUNS: ShouldRunResult = Object.freeze({ shouldRun: true, shouldContinueRunning: true });
 
 export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): ShouldRunResult {
   const nodeName = node.metadata?.name ?? '';

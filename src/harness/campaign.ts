@@ -261,7 +261,9 @@ export async function shrinkCase(
   const details = await fc.check(property, {
     seed: caseSeed(seed, index),
     numRuns: 1,
-    ...(path !== undefined ? { path, endOnFailure: true } : shrink ? {} : { endOnFailure: true }),
+    ...(path !== undefined ? { path } : {}),
+    // A path replays its case directly; without shrinking, the generated case is the answer.
+    ...(path !== undefined || !shrink ? { endOnFailure: true } : {}),
   });
   if (adapterError) throw adapterError;
   const error = details.errorInstance;
