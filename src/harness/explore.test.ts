@@ -257,6 +257,25 @@ describe('skipping needless checks', () => {
   });
 });
 
+/**
+ * A seeded fault in the checks: two nodes labelled edge, a state reachable only through two
+ * node-local events on different nodes.
+ */
+const twoEdgeNodes: typeof checkInvariants = (ctx, scopes) => {
+  const found = checkInvariants(ctx, scopes);
+  if (ctx.obs.nodes.filter((n) => n.labels.role === 'edge').length >= 2)
+    found.push({ id: 'TEST-TWO-EDGES', message: 'two edge nodes' });
+  return found;
+};
+
+/** A seeded fault in the step: a sync that, once two nodes are cordoned, leaves a second pod on a node. */
+const duplicatesAfterTwoCordons = (world: World, event: DsEvent): World => {
+  const next = applyEvent(world, event);
+  if (event.type !== 'CONTROLLER_SYNC' || world.nodes.filter((n) => n.unschedulable).length < 2) return next;
+  const [pod] = next.pods;
+  return pod ? { ...next, pods: [...next.pods, { ...pod, name: `${pod.name}-dup` }] } : next;
+};
+
 describe('mirror nodes', () => {
   it('an event on a mirror leads, up to renaming, where the same event on its original does', async () => {
     const worlds = await worldsOf({ nodes: 3, depth: 3, extraNodes: 1, mirrors: false }, 600);
@@ -300,21 +319,13 @@ describe('mirror nodes', () => {
   });
 
   it('still reports seeded violations: a broken check and a faulty step', async () => {
-    const check: typeof checkInvariants = (ctx, scopes) => {
-      const found = checkInvariants(ctx, scopes);
-      if (ctx.obs.nodes.filter((n) => n.labels.role === 'edge').length >= 2)
-        found.push({ id: 'TEST-TWO-EDGES', message: 'two edge nodes' });
-      return found;
-    };
-    const step = (world: World, event: DsEvent): World => {
-      const next = applyEvent(world, event);
-      if (event.type !== 'CONTROLLER_SYNC' || world.nodes.filter((n) => n.unschedulable).length < 2) return next;
-      const [pod] = next.pods;
-      return pod ? { ...next, pods: [...next.pods, { ...pod, name: `${pod.name}-dup` }] } : next;
-    };
     for (const mirrors of [true, false]) {
-      expect((await explore({ nodes: 3, depth: 3, mirrors, check })).violation?.violation.id).toBe('TEST-TWO-EDGES');
-      expect((await explore({ nodes: 3, depth: 4, mirrors, step })).violation?.violation.id).toMatch(/^DS-/);
+      expect((await explore({ nodes: 3, depth: 3, mirrors, check: twoEdgeNodes })).violation?.violation.id).toBe(
+        'TEST-TWO-EDGES',
+      );
+      expect(
+        (await explore({ nodes: 3, depth: 4, mirrors, step: duplicatesAfterTwoCordons })).violation?.violation.id,
+      ).toMatch(/^DS-/);
     }
   });
 });
@@ -360,29 +371,15 @@ describe('partial-order reduction', () => {
   });
 
   it('still reports a broken invariant check on a state only diamonds reach', async () => {
-    // Two nodes labelled edge: reachable only through two node-local events on different nodes.
-    const check: typeof checkInvariants = (ctx, scopes) => {
-      const found = checkInvariants(ctx, scopes);
-      if (ctx.obs.nodes.filter((n) => n.labels.role === 'edge').length >= 2)
-        found.push({ id: 'TEST-TWO-EDGES', message: 'two edge nodes' });
-      return found;
-    };
     for (const por of [true, false]) {
-      const result = await explore({ nodes: 3, depth: 3, por, mirrors: false, check });
+      const result = await explore({ nodes: 3, depth: 3, por, mirrors: false, check: twoEdgeNodes });
       expect(result.violation?.violation.id).toBe('TEST-TWO-EDGES');
     }
   });
 
   it('still reports a faulty step after environment events on two nodes', async () => {
-    // A sync that, once two nodes are cordoned, leaves a second pod on a node.
-    const step = (world: World, event: DsEvent): World => {
-      const next = applyEvent(world, event);
-      if (event.type !== 'CONTROLLER_SYNC' || world.nodes.filter((n) => n.unschedulable).length < 2) return next;
-      const [pod] = next.pods;
-      return pod ? { ...next, pods: [...next.pods, { ...pod, name: `${pod.name}-dup` }] } : next;
-    };
     for (const por of [true, false]) {
-      const result = await explore({ nodes: 3, depth: 4, por, mirrors: false, step });
+      const result = await explore({ nodes: 3, depth: 4, por, mirrors: false, step: duplicatesAfterTwoCordons });
       expect(result.violation?.violation.id).toMatch(/^DS-/);
       expect(formatExploreResult(result, { nodes: 3, depth: 4 })).toMatch(/NODE_CORDONED[\s\S]*NODE_CORDONED/);
     }
