@@ -38,7 +38,7 @@ import {
   type Violation,
 } from '../../model/invariants.ts';
 import { judgedAgainst, NO_WRITES, type Observation, observe } from '../../model/observation.ts';
-import { canonicalWorldKey, canonicalWorldKeyParts, isQuiet, podOrder, sameWorld } from '../../model/quiescence.ts';
+import { canonicalWorldKeyParts, isQuiet, podOrder, sameWorld } from '../../model/quiescence.ts';
 import { applyEvent } from '../../model/step.ts';
 import type { Node, Pod } from '../../model/types.ts';
 import {
@@ -251,6 +251,11 @@ export function describeUniverse(options: ExploreOptions): string {
  * kept for measuring (`symmetry: 'signature'`); canonicalSymmetricKey is the default.
  */
 export function symmetricWorldKey(world: World, names: readonly string[]): string {
+  return symmetricWorldKeyParts(world, names).join('|');
+}
+
+/** The `|`-separated parts of symmetricWorldKey (canonicalWorldKeyParts after its renaming). */
+function symmetricWorldKeyParts(world: World, names: readonly string[]): string[] {
   // One pass over the pods and backoff entries, grouped by node (this runs once per transition).
   const podsOn = new Map<string, string[]>();
   for (const p of world.pods) {
@@ -281,7 +286,7 @@ export function symmetricWorldKey(world: World, names: readonly string[]): strin
   // A stable sort: nodes with equal signatures keep the order of `names`.
   sigs.sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : 0));
   const rename = new Map(sigs.map(({ name }, i) => [name, nodeName(i)]));
-  return canonicalWorldKey(world, (name) => rename.get(name) ?? name);
+  return canonicalWorldKeyParts(world, (name) => rename.get(name) ?? name);
 }
 
 /**
@@ -627,7 +632,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     options.symmetry === false
       ? (w: World) => canonicalWorldKeyParts(w)
       : options.symmetry === 'signature'
-        ? (w: World) => symmetricWorldKey(w, names).split('|')
+        ? (w: World) => symmetricWorldKeyParts(w, names)
         : (w: World) => canonicalSymmetricKeyParts(w, names);
   const setup = startEvents(options);
   const createEvent = setup[setup.length - 1] as DsEvent;
