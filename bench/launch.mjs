@@ -1,10 +1,5 @@
 // `npm run bench`: bench/run.ts run as the CLI runs, from a bundle of its sources (bin/cliBundle.mjs),
 // so the figures are those of the code users run; through tsx where the bundle cannot be made.
-import { loadBundled, packageRoot } from '../bin/cliBundle.mjs';
+import { loadProgram, packageRoot } from '../bin/cliBundle.mjs';
 
-const bench = { name: 'bench', entry: 'bench/run.ts', dirs: ['src', 'model', 'bench'] };
-if ((await loadBundled(packageRoot, bench)) === undefined) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('./run.ts');
-}
+await loadProgram(packageRoot, { name: 'bench', entry: 'bench/run.ts', dirs: ['src', 'model', 'bench'] });

@@ -113,4 +113,13 @@ export async function loadBundled(root, program = CLI) {
   }
 }
 
+/** The module of `program`: from its bundle, or else from its sources through tsx. */
+export async function loadProgram(root, program = CLI) {
+  const bundled = await loadBundled(root, program);
+  if (bundled !== undefined) return bundled;
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import(pathToFileURL(join(root, program.entry)).href);
+}
+
 export const packageRoot = fileURLToPath(new URL('..', import.meta.url));

@@ -1,11 +1,9 @@
 // Worker threads start without the TypeScript loader the main thread registered: run the worker
-// from its bundle, as the CLI runs (bin/cliBundle.mjs), or else register tsx here (resolved from
-// this file, wherever the command runs) and load the worker's source.
-import { loadBundled, packageRoot } from '../../bin/cliBundle.mjs';
+// from its bundle, as the CLI runs, or else from its source through tsx (bin/cliBundle.mjs).
+import { loadProgram, packageRoot } from '../../bin/cliBundle.mjs';
 
-const worker = { name: 'campaign-worker', entry: 'src/harness/campaignWorker.ts', dirs: ['src', 'model'] };
-if ((await loadBundled(packageRoot, worker)) === undefined) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('./campaignWorker.ts');
-}
+await loadProgram(packageRoot, {
+  name: 'campaign-worker',
+  entry: 'src/harness/campaignWorker.ts',
+  dirs: ['src', 'model'],
+});
