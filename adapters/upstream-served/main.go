@@ -5,9 +5,14 @@
 // (ConcurrentDaemonSetSyncs' default). Real informers, real HTTP, no protocol: `dsconform check
 // --serve` points it at `dsconform serve`.
 //
-//	dsconform-upstream-served [--kubeconfig FILE] [--workers N] [--mutant NAME]
+//	dsconform-upstream-served [--kubeconfig FILE] [--clock-file FILE] [--workers N] [--mutant NAME]
 //
 // The kubeconfig comes from --kubeconfig or $KUBECONFIG. It runs until SIGINT or SIGTERM.
+//
+// The clock: the controller reads the time through its failed-pod backoff's clock (backoff,
+// minReadySeconds availability, rolling updates). With --clock-file (or $DSCONFORM_CLOCK_FILE),
+// that clock reads the served cluster's virtual time from the file dsconform keeps it in, so time
+// moves for the controller exactly when it moves for the cluster; without it, the wall clock.
 //
 // --mutant makes a deliberately faulty controller out of the genuine one by tampering with its
 // requests on the way to the server (the controller's code is untouched), to show that a
@@ -27,6 +32,9 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -37,6 +45,7 @@ import (
 	"k8s.io/client-go/util/flowcontrol"
 	"k8s.io/klog/v2"
 	"k8s.io/kubernetes/pkg/controller/daemon"
+	"k8s.io/utils/clock"
 )
 
 var (
@@ -76,10 +85,40 @@ func fakeAnswer(req *http.Request, body string) *http.Response {
 	}
 }
 
+// servedClock is the wall clock except for Now and Since, which read the virtual time dsconform
+// writes to a file (milliseconds since the epoch). Timers keep real time: the controller's
+// requeues fire in real time, and dsconform wakes the controller after it moves the clock.
+type servedClock struct {
+	clock.RealClock
+	file string
+	mu   sync.Mutex
+	last time.Time
+}
+
+func (c *servedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	text, err := os.ReadFile(c.file)
+	if err == nil {
+		if ms, perr := strconv.ParseInt(strings.TrimSpace(string(text)), 10, 64); perr == nil {
+			c.last = time.UnixMilli(ms)
+		}
+	}
+	if c.last.IsZero() {
+		// dsconform writes the file before it starts the program: this is a misuse, not a race.
+		fmt.Fprintf(os.Stderr, "dsconform-upstream-served: cannot read the clock file %s\n", c.file)
+		os.Exit(2)
+	}
+	return c.last
+}
+
+func (c *servedClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
 func main() {
 	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster (default: $KUBECONFIG)")
 	workers := flag.Int("workers", 2, "concurrent DaemonSet syncs (kube-controller-manager's --concurrent-daemonset-syncs)")
 	mutant := flag.String("mutant", "", "a deliberately faulty variant: drops-pod-deletes, skips-status")
+	clockFile := flag.String("clock-file", os.Getenv("DSCONFORM_CLOCK_FILE"), "read the time from this file (ms since the epoch) instead of the wall clock (default: $DSCONFORM_CLOCK_FILE)")
 	klogFlags := flag.NewFlagSet("klog", flag.ExitOnError)
 	klog.InitFlags(klogFlags)
 	flag.Parse()
@@ -111,6 +150,11 @@ func main() {
 	defer stop()
 	// kube-controller-manager's shared informers resync every 12 to 24 hours: never in a campaign.
 	factory := informers.NewSharedInformerFactory(client, 12*time.Hour)
+	backoff := flowcontrol.NewBackOff(1*time.Second, 15*time.Minute)
+	if *clockFile != "" {
+		backoff.Clock = &servedClock{file: *clockFile}
+		backoff.Clock.Now() // fails now, not mid-sync, if the file cannot be read
+	}
 	dsc, err := daemon.NewDaemonSetsController(
 		ctx,
 		factory.Apps().V1().DaemonSets(),
@@ -118,7 +162,7 @@ func main() {
 		factory.Core().V1().Pods(),
 		factory.Core().V1().Nodes(),
 		client,
-		flowcontrol.NewBackOff(1*time.Second, 15*time.Minute),
+		backoff,
 	)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "dsconform-upstream-served: %v\n", err)

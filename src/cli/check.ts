@@ -39,6 +39,8 @@ export interface CheckOptions {
   serve?: string[];
   /** --upstream as given (the controller or serve command it became is in `controller` / `serve`). */
   upstream?: string;
+  /** With --serve: whose clock the controller reads (docs/serve.md); virtual by default with --upstream, else wall. */
+  clock?: 'virtual' | 'wall';
   kubeconfig?: string;
   /** With --kubeconfig: the context to use instead of the file's current one. */
   context?: string;
@@ -104,6 +106,8 @@ export async function resolveCheckTarget(
     | 'allowAnyCluster'
     | 'convergenceTimeout'
     | 'stableFor'
+    | 'clock'
+    | 'upstream'
   >,
   io: CliIO,
 ): Promise<{ implementation: Implementation<SystemUnderTest>; ref: ImplementationRef }> {
@@ -114,6 +118,7 @@ export async function resolveCheckTarget(
       );
     const { servedControllerImplementation } = await import('../serve/servedController.js');
     const implementation = await servedControllerImplementation(options.serve, {
+      virtualClock: servedClock(options) === 'virtual',
       timing: {
         ...(options.convergenceTimeout !== undefined ? { convergenceTimeoutMs: options.convergenceTimeout } : {}),
         ...(options.stableFor !== undefined ? { stableForMs: options.stableFor } : {}),
@@ -187,6 +192,14 @@ function progressLine(io: CliIO, tty: boolean, runsRequested: number) {
   };
 }
 
+/** Whose clock a served controller reads: --clock, else dsconform's for upstream's program (it reads it), else the wall clock. */
+export function servedClock(options: {
+  clock?: CheckOptions['clock'] | undefined;
+  upstream?: string | undefined;
+}): 'virtual' | 'wall' {
+  return options.clock ?? (options.upstream !== undefined ? 'virtual' : 'wall');
+}
+
 /**
  * The options that select what was checked and how cases are shaped, as they go on a command line
  * (a --serve command last, after --): what the rerun line needs to run the same case again.
@@ -194,7 +207,7 @@ function progressLine(io: CliIO, tty: boolean, runsRequested: number) {
 export function implementationFlags(
   options: Pick<
     CheckOptions,
-    'controller' | 'mutant' | 'kubeconfig' | 'context' | 'serve' | 'upstream' | 'nodes' | 'maxEvents'
+    'controller' | 'mutant' | 'kubeconfig' | 'context' | 'serve' | 'upstream' | 'clock' | 'nodes' | 'maxEvents'
   >,
 ): string {
   const quote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
@@ -205,6 +218,8 @@ export function implementationFlags(
   if (options.mutant !== undefined) flags.push(`--mutant ${options.mutant}`);
   if (options.kubeconfig !== undefined) flags.push(`--kubeconfig ${quote(options.kubeconfig)}`);
   if (options.context !== undefined) flags.push(`--context ${quote(options.context)}`);
+  if (options.clock !== undefined && options.clock !== servedClock({ ...options, clock: undefined }))
+    flags.push(`--clock ${options.clock}`);
   if (options.nodes !== 3) flags.push(`--nodes ${options.nodes}`);
   if (options.maxEvents !== 30) flags.push(`--max-events ${options.maxEvents}`);
   if (options.serve !== undefined && options.upstream === undefined)
@@ -450,6 +465,12 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
       'check an unmodified controller configured by a kubeconfig (its command after --, or --upstream 1.37) against the cluster dsconform serves (docs/serve.md)',
     )
     .argument('[command...]', 'with --serve: the controller command, after --')
+    .addOption(
+      new Option(
+        '--clock <whose>',
+        "with --serve: the controller reads dsconform's clock from $DSCONFORM_CLOCK_FILE (virtual: time moves only between steps, and the kubelet's, nodes' and clock's events are drawn) or the wall clock; default: virtual with --upstream, else wall",
+      ).choices(['virtual', 'wall']),
+    )
     .option('--context <name>', 'with --kubeconfig: the context to use (default: the current one)')
     .option(
       '--i-know-this-is-a-test-cluster',
@@ -515,6 +536,7 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
         ...((raw as { iKnowThisIsATestCluster?: boolean }).iKnowThisIsATestCluster ? { allowAnyCluster: true } : {}),
         ...(raw.convergenceTimeout !== undefined ? { convergenceTimeout: raw.convergenceTimeout } : {}),
         ...(raw.stableFor !== undefined ? { stableFor: raw.stableFor } : {}),
+        ...(raw.clock !== undefined ? { clock: raw.clock } : {}),
         ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
         ...(raw.path !== undefined ? { path: raw.path } : {}),
         ...((raw as { shrink?: boolean }).shrink === false ? { shrink: false as const } : {}),
@@ -526,6 +548,11 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
         context.io.stderr(
           'dsconform: --workers runs simulated clusters in parallel; a real cluster is checked by one\n',
         );
+        context.exit(ExitCode.CouldNotCheck);
+        return;
+      }
+      if (options.clock !== undefined && options.serve === undefined) {
+        context.io.stderr('dsconform: --clock says whose clock a --serve controller reads; it needs --serve\n');
         context.exit(ExitCode.CouldNotCheck);
         return;
       }

@@ -25,5 +25,15 @@ describe('the rerun line names what was checked', () => {
     expect(implementationFlags({ ...shape, serve: ['./ctl', '--flag', "it's"], maxEvents: 10 })).toBe(
       ` --max-events 10 --serve -- ./ctl --flag 'it'\\''s'`,
     );
+    // --clock only where it differs from the default: virtual for upstream's program, wall for any other.
+    expect(implementationFlags({ ...shape, serve: ['/cache/b'], upstream: '1.37', clock: 'virtual' })).toBe(
+      ' --serve --upstream 1.37',
+    );
+    expect(implementationFlags({ ...shape, serve: ['/cache/b'], upstream: '1.37', clock: 'wall' })).toBe(
+      ' --serve --upstream 1.37 --clock wall',
+    );
+    expect(implementationFlags({ ...shape, serve: ['./ctl'], clock: 'virtual' })).toBe(
+      ' --clock virtual --serve -- ./ctl',
+    );
   });
 });

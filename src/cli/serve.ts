@@ -13,7 +13,7 @@ import { displayPath } from '../manifests/inputError.js';
 import { ApiServer } from '../serve/apiServer.js';
 import { writeKubeconfig } from '../serve/kubeconfig.js';
 import { ServedCluster } from '../serve/servedCluster.js';
-import { WallClockDriver } from '../serve/wallClockDriver.js';
+import { ClockDriver } from '../serve/clockDriver.js';
 import { WireDecoder } from '../serve/wireDecoder.js';
 import { onInterrupt } from './lifecycle.js';
 import type { RegisterCommand } from './main.js';
@@ -60,7 +60,7 @@ export async function startServe(options: ServeOptions, log?: (line: string) => 
   addNodes(cluster, description);
   if (options.controller) cluster.addController(new DaemonSetController(cluster.store));
   const served = new ServedCluster(cluster);
-  const driver = new WallClockDriver(served);
+  const driver = new ClockDriver(served);
   const wireDecoder = new WireDecoder(log);
   const server = new ApiServer(served, {
     wireDecoder,

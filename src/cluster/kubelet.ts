@@ -124,6 +124,23 @@ export class Kubelet implements ClusterComponent {
     if (pod.status?.phase === 'Running' && pod.metadata?.deletionTimestamp == null) this.#syncReadiness(pod);
   }
 
+  /**
+   * Quiescence's readiness probes: every running, not-ready, non-terminating pod of the namespace
+   * on a Ready node passes its probe now (setPodReady). True if any did.
+   */
+  passReadinessProbes(namespace: string): boolean {
+    let changed = false;
+    for (const pod of this.#store.list('Pod', namespace)) {
+      if (pod.status?.phase !== 'Running' || pod.metadata?.deletionTimestamp != null) continue;
+      if (pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true) continue;
+      const node = pod.spec?.nodeName ? this.#store.get('Node', undefined, pod.spec.nodeName) : undefined;
+      if (node === undefined || nodeReadyStatus(node) !== 'True') continue;
+      this.setPodReady(namespace, pod.metadata?.name ?? '', true);
+      changed = true;
+    }
+    return changed;
+  }
+
   // --- internals -------------------------------------------------------------------------------
 
   #now(): string {

@@ -259,7 +259,7 @@ export class SimulatedSystem {
       const settled = await this.settle({ maxRounds: 200 });
       rounds += settled.rounds;
       if (!settled.converged) return { ...settled, rounds, advancedSeconds: advancedMs / 1000 };
-      if (this.#passReadinessProbes()) continue;
+      if (this.cluster.kubelet.passReadinessProbes(this.#dsNamespace)) continue;
       const now = this.cluster.clock.nowMs();
       const deadline = this.#nextDeadlineMs();
       if (deadline === undefined || deadline <= now || advancedMs + (deadline - now) > maxAdvanceMs) {
@@ -283,20 +283,6 @@ export class SimulatedSystem {
       advancedMs += deadline - now;
     }
     return { converged: false, rounds, advancedSeconds: advancedMs / 1000, stillChanging: ['quiesce'] };
-  }
-
-  /** Running, not-ready, non-terminating pods on Ready nodes become ready now. True if any did. */
-  #passReadinessProbes(): boolean {
-    let changed = false;
-    for (const pod of this.cluster.store.list('Pod', this.#dsNamespace)) {
-      if (pod.status?.phase !== 'Running' || isReady(pod) || pod.metadata?.deletionTimestamp != null) continue;
-      const node = pod.spec?.nodeName ? this.cluster.store.get('Node', undefined, pod.spec.nodeName) : undefined;
-      const ready = node?.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'True';
-      if (node === undefined || ready !== 'True') continue;
-      this.cluster.kubelet.setPodReady(this.#dsNamespace, pod.metadata?.name ?? '', true);
-      changed = true;
-    }
-    return changed;
   }
 
   /** The earliest future moment something time-driven happens: a controller requeue or a pod becoming available. */

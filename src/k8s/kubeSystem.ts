@@ -37,6 +37,7 @@ import { clusterCall } from './failure.js';
 import { isKubeError } from './kubeApi.js';
 import { ModelView } from './modelView.js';
 import { type CaseNames, RESYNC_ANNOTATION } from './names.js';
+import type { OwnedCluster } from './ownedCluster.js';
 import type { RunScope } from './runScope.js';
 
 export interface KubeSystemTiming {
@@ -61,6 +62,12 @@ export interface KubeSystemTiming {
    * starts it again (its memory, expectations and backoff are gone, its informers list anew).
    */
   restartController?: () => Promise<void>;
+  /**
+   * Where dsconform runs the cluster and the controller reads its clock (`check --serve` with the
+   * virtual clock): kubelet, node and clock events are applied through it, time moves only
+   * between steps, and quiescence passes readiness probes and moves the clock to the next deadline.
+   */
+  ownedCluster?: OwnedCluster;
 }
 
 /** How many more quiet periods quiescence waits for a controller whose status lags its DaemonSet's generation. */
@@ -94,6 +101,18 @@ const NOT_ON_A_REAL_CLUSTER: Partial<Record<DsEvent['type'], string>> = {
   POD_FINALIZER_REMOVED: 'not implemented on a real cluster yet',
 };
 
+/** Events a cluster dsconform runs itself applies through its OwnedCluster seam. */
+const OWNED_CLUSTER_EVENTS: ReadonlySet<DsEvent['type']> = new Set([
+  'NODE_READY',
+  'NODE_NOT_READY',
+  'POD_BECAME_READY',
+  'POD_FAILED',
+  'TIME_ADVANCED',
+]);
+
+/** A failed pod's backoff is at most 15 minutes (kube-controller-manager's failed-pod backoff). */
+const LONGEST_BACKOFF_MS = 15 * 60 * 1000;
+
 /** Events that are steps of the cluster's own actors: wait for them. */
 const WAIT_EVENTS: ReadonlySet<DsEvent['type']> = new Set([
   'CONTROLLER_SYNC',
@@ -112,6 +131,8 @@ export class KubeSystem implements SystemUnderTest {
   /** kube-controller-manager's informers lag behind the harness's polls, unseen (SystemUnderTest). */
   readonly controllerMayLag = true;
   onControllerStep: ((before: Observation) => void | Promise<void>) | undefined;
+  /** How many times the DaemonSet has been touched to wake its controller (the annotation's value). */
+  #touches = 0;
 
   private constructor(scope: RunScope, names: CaseNames, timing: KubeSystemTiming) {
     this.#scope = scope;
@@ -152,6 +173,12 @@ export class KubeSystem implements SystemUnderTest {
       this.#last = await this.#poll();
       return { applied: true, note: 'the controller process was stopped and started again' };
     }
+    const owned = this.#timing.ownedCluster;
+    if (owned !== undefined && OWNED_CLUSTER_EVENTS.has(event.type)) {
+      const outcome = await this.#applyOwned(owned, event);
+      this.#last = await this.#poll();
+      return outcome;
+    }
     const unsupported = NOT_ON_A_REAL_CLUSTER[event.type];
     if (unsupported !== undefined) return { applied: false, note: `not on a real cluster: ${unsupported}` };
     if (WAIT_EVENTS.has(event.type)) {
@@ -180,38 +207,72 @@ export class KubeSystem implements SystemUnderTest {
    * touched (an annotation only the adapter reads), so that the controller syncs it once more,
    * and the wait starts again; it ends when a resync changes nothing.
    */
-  async quiesce(): Promise<SystemSettleResult> {
+  async quiesce(options: { maxAdvanceSeconds?: number } = {}): Promise<SystemSettleResult> {
     return clusterCall(async () => {
-      const { now, convergenceTimeoutMs } = this.#timing;
-      const started = now();
+      const { now, convergenceTimeoutMs, ownedCluster: owned } = this.#timing;
+      const maxAdvanceMs = (options.maxAdvanceSeconds ?? 3600) * 1000;
+      const started = Date.now();
       let polls = 0;
       let lagWaits = 0;
-      for (let resyncs = 0; ; resyncs++) {
-        const waited = await this.#waitForQuiet(Math.max(0, convergenceTimeoutMs - (now() - started)), true);
+      let resynced = false;
+      // With an owned cluster, virtual time moved by quiescence (what liveness is bounded by).
+      let advancedMs = 0;
+      let backoffJumps = 0;
+      const advanced = (): number => (owned === undefined ? now() - started : advancedMs) / 1000;
+      for (;;) {
+        const waited = await this.#waitForQuiet(Math.max(0, convergenceTimeoutMs - (Date.now() - started)), true);
         polls += waited.polls;
-        const ms = now() - started;
         if (!waited.settled) {
           const last = waited.lastChange ? `; last change: ${waited.lastChange}` : '';
           return {
             converged: false,
             rounds: polls,
-            advancedSeconds: ms / 1000,
-            stillChanging: [`the cluster, still changing after ${ms} ms${last}`],
+            advancedSeconds: advanced(),
+            stillChanging: [`the cluster, still changing after ${Date.now() - started} ms${last}`],
           };
         }
-        const quiet = { converged: true, rounds: polls, advancedSeconds: ms / 1000, stillChanging: [] };
+        const quiet = { converged: true, rounds: polls, advancedSeconds: advanced(), stillChanging: [] };
         // A controller in its work queue's backoff (after a conflict, say) is quiet but not done:
         // while it has not observed the DaemonSet's generation, wait a while longer (bounded: a
         // controller that never catches up is judged by DS-EXPECT, not turned into a timeout here).
         if (this.#generationLags() && lagWaits < GENERATION_LAG_WAITS) {
           lagWaits++;
-          resyncs--;
           continue;
         }
-        if (resyncs > 0 && waited.changes === 0) return quiet;
-        if (!(await this.#resync(resyncs + 1))) return quiet;
+        if (owned !== undefined) {
+          // As the simulated campaigns' quiescence does: started pods pass their readiness probes,
+          // then the clock jumps to the next deadline and the controller is woken (its own
+          // requeues run on real time).
+          if (owned.passReadinessProbes(this.#view.names.namespace)) continue;
+          const failed = this.#last.pods.some((p) => p.phase === 'Failed' && !p.terminating);
+          backoffJumps = failed ? backoffJumps + 1 : 0;
+          const jump = this.#nextJumpMs(owned, backoffJumps);
+          if (jump !== undefined && advancedMs + jump <= maxAdvanceMs) {
+            owned.advance(jump);
+            advancedMs += jump;
+            await this.#resync();
+            continue;
+          }
+        }
+        if (resynced && waited.changes === 0) return quiet;
+        resynced = true;
+        if (!(await this.#resync())) return quiet;
       }
     });
+  }
+
+  /**
+   * How far quiescence moves an owned cluster's clock next: to the moment every ready pod is
+   * available (minReadySeconds), or, while a failed pod waits out its backoff, by 1, 2, 4... s on
+   * successive jumps (the controller's backoff doubles from 1 s up to 15 minutes, and dsconform
+   * does not see its entries). Undefined when nothing waits for time.
+   */
+  #nextJumpMs(owned: OwnedCluster, backoffJumps: number): number | undefined {
+    const available = availabilityDeadlineMs(this.#last);
+    const jumps: number[] = [];
+    if (available !== undefined && available > owned.nowMs()) jumps.push(available - owned.nowMs());
+    if (backoffJumps > 0) jumps.push(Math.min(1000 * 2 ** (backoffJumps - 1), LONGEST_BACKOFF_MS));
+    return jumps.length > 0 ? Math.min(...jumps) : undefined;
   }
 
   /** The DaemonSet exists, is not being deleted, and its status has not caught up with its spec. */
@@ -221,9 +282,10 @@ export class KubeSystem implements SystemUnderTest {
   }
 
   /** Touches the DaemonSet so that its controller syncs it (an informer resync); false if there is none. */
-  async #resync(count: number): Promise<boolean> {
+  async #resync(): Promise<boolean> {
+    this.#touches++;
     return this.#scope.annotateDaemonSet(this.#view.names.namespace, this.#dsName, {
-      [RESYNC_ANNOTATION]: String(count),
+      [RESYNC_ANNOTATION]: String(this.#touches),
     });
   }
 
@@ -242,7 +304,7 @@ export class KubeSystem implements SystemUnderTest {
       (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
     return observeCluster(
       {
-        nowMs: this.#timing.now(),
+        nowMs: this.#clusterNowMs(),
         nodes: nodes.map((n) => this.#view.nodeToModelView(n)).sort(byName),
         daemonSets: daemonSets.map((d) => this.#view.daemonSetToModelView(d)),
         pods: pods.map((p) => this.#view.podToModelView(p)).sort(byName),
@@ -281,7 +343,8 @@ export class KubeSystem implements SystemUnderTest {
         if (report) await this.onControllerStep?.(before);
       }
       const t = now();
-      const pending = availabilityDeadlineMs(after);
+      // An owned cluster's clock does not move while waiting: quiescence moves it instead.
+      const pending = this.#timing.ownedCluster === undefined ? availabilityDeadlineMs(after) : undefined;
       const activity = this.#timing.controllerActivity?.();
       const busyUntil = activity === undefined ? 0 : activity.inFlight > 0 ? t : activity.lastWriteAtMs;
       if (t - Math.max(lastChangeAt, busyUntil) >= stableForMs && (pending === undefined || t > pending)) {
@@ -374,12 +437,69 @@ export class KubeSystem implements SystemUnderTest {
     }
   }
 
+  /** Kubelet, node and clock events on a cluster dsconform runs itself (OWNED_CLUSTER_EVENTS). */
+  async #applyOwned(owned: OwnedCluster, event: DsEvent): Promise<ApplyOutcome> {
+    const { namespace } = this.#view.names;
+    const podNamed = (pod: Pod | undefined, act: (name: string) => void, none: string): ApplyOutcome => {
+      const name = pod?.metadata?.name;
+      if (name === undefined) return { applied: false, note: none };
+      act(name);
+      return { applied: true, note: name };
+    };
+    switch (event.type) {
+      case 'TIME_ADVANCED': {
+        owned.advance(event.seconds * 1000);
+        // The controller's requeues (backoff, minReadySeconds) run on real time: wake it.
+        await this.#resync();
+        const waited = await this.#waitForQuiet(this.#timing.stepWaitMs, false);
+        return { applied: true, note: `the clock moved ${event.seconds} s; waited ${waited.ms} ms for the cluster` };
+      }
+      case 'NODE_READY':
+      case 'NODE_NOT_READY': {
+        if (!this.#last.nodes.some((n) => n.name === event.node))
+          return { applied: false, note: `no node ${event.node}` };
+        owned.setNodeReady(
+          this.#view.nodeToCluster(event.node),
+          event.type === 'NODE_READY' ? 'True' : (event.status ?? 'False'),
+        );
+        return { applied: true };
+      }
+      case 'POD_BECAME_READY': {
+        const pod = await this.#selectPod(
+          event,
+          (p) =>
+            p.status?.phase === 'Running' &&
+            p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') !== true &&
+            p.metadata?.deletionTimestamp == null &&
+            owned.nodeIsReady(this.#view.nodeToCluster(p.spec?.nodeName ?? '')),
+        );
+        return podNamed(pod, (name) => owned.setPodReady(namespace, name), 'no pod to make ready');
+      }
+      case 'POD_FAILED': {
+        const pod = await this.#selectPod(
+          event,
+          (p) =>
+            p.metadata?.deletionTimestamp == null &&
+            (p.status?.phase === 'Pending' || p.status?.phase === 'Running' || p.status?.phase === undefined),
+        );
+        return podNamed(pod, (name) => owned.failPod(namespace, name), 'no pod to fail');
+      }
+      default:
+        return { applied: false, note: `not applied by dsconform's cluster: ${event.type}` };
+    }
+  }
+
+  /** The cluster's clock: an owned cluster's virtual one, else this machine's (assumed to agree with the API server's). */
+  #clusterNowMs(): number {
+    return this.#timing.ownedCluster?.nowMs() ?? this.#timing.now();
+  }
+
   /** kubectl taint stamps NoExecute taints with the time they were added; the taint manager reads it. */
   #stamped<T extends { effect: string }>(taint: T): T & { timeAdded?: string } {
     if (taint.effect !== 'NoExecute') return { ...taint };
     return {
       ...taint,
-      timeAdded: new Date(Math.floor(this.#timing.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+      timeAdded: new Date(Math.floor(this.#clusterNowMs() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
     };
   }
 

@@ -8,14 +8,17 @@
  * a step over once nothing changed, and the controller has had nothing in flight and written
  * nothing, for `stableForMs`) against the served API.
  *
- * What this mode promises and does not is in docs/serve.md: quiescence is timing-based, and the
- * controller's clock is the wall clock, so the campaign draws the real-cluster profile's events.
+ * What this mode promises and does not is in docs/serve.md: quiescence is timing-based. A
+ * controller that reads dsconform's clock ($DSCONFORM_CLOCK_FILE; `virtualClock`) gets time that
+ * moves only between steps, and the campaign also draws the kubelet's, the nodes' and the clock's
+ * events; one that reads the wall clock gets the real-cluster profile's events.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { DsEventType } from '../../model/events.ts';
 import { VirtualClock } from '../cluster/clock.js';
 import { SimulatedCluster } from '../cluster/cluster.js';
 import type { Implementation } from '../harness/implementation.js';
@@ -25,9 +28,10 @@ import type { KubeSystem, KubeSystemTiming } from '../k8s/kubeSystem.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { trackProcessGroup, untrackProcessGroup } from '../protocol/processGroups.js';
 import { ApiServer } from './apiServer.js';
+import { ClockDriver } from './clockDriver.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { ownedServedCluster } from './ownedServedCluster.js';
 import { ServedCluster } from './servedCluster.js';
-import { WallClockDriver } from './wallClockDriver.js';
 import { WireDecoder } from './wireDecoder.js';
 
 /** The served cluster settles right after every write: a short quiet period is enough. */
@@ -42,8 +46,23 @@ export const SERVED_TIMING: KubeSystemTiming = {
 /** How long the controller may take to start watching DaemonSets. */
 const START_TIMEOUT_MS = 20_000;
 
+/** What a served campaign draws beyond the real-cluster profile when the controller reads dsconform's clock. */
+export const VIRTUAL_CLOCK_EVENTS = [
+  'POD_BECAME_READY',
+  'POD_FAILED',
+  'NODE_READY',
+  'NODE_NOT_READY',
+  'TIME_ADVANCED',
+] as const satisfies readonly DsEventType[];
+
 export interface ServedControllerOptions {
   timing?: Partial<KubeSystemTiming>;
+  /**
+   * The controller reads the time from the file $DSCONFORM_CLOCK_FILE names (ms since the epoch)
+   * instead of the wall clock: the cluster's clock then moves only between steps, and the
+   * kubelet's, the nodes' and the clock's events are drawn too.
+   */
+  virtualClock?: boolean;
   /** Where the controller's stdout and stderr go (a file); a temporary one otherwise. */
   logFile?: string;
   log?: (line: string) => void;
@@ -77,9 +96,9 @@ function whileAlive(system: KubeSystem, alive: () => void): SystemUnderTest {
       alive();
       return outcome;
     },
-    quiesce: async () => {
+    quiesce: async (options) => {
       alive();
-      const settled = await system.quiesce();
+      const settled = await system.quiesce(options);
       alive();
       return settled;
     },
@@ -99,16 +118,22 @@ function whileAlive(system: KubeSystem, alive: () => void): SystemUnderTest {
 class ControllerCommand {
   readonly #program: string;
   readonly #args: readonly string[];
-  readonly #kubeconfig: string;
   readonly logFile: string;
   readonly #api: ApiServer;
   #child: ChildProcess | undefined;
   /** Why the current process ended, once it has. */
   exited: string | undefined;
 
-  constructor(command: readonly [string, ...string[]], kubeconfig: string, logFile: string, api: ApiServer) {
+  readonly #env: Readonly<Record<string, string>>;
+
+  constructor(
+    command: readonly [string, ...string[]],
+    env: Readonly<Record<string, string>>,
+    logFile: string,
+    api: ApiServer,
+  ) {
     [this.#program, ...this.#args] = command;
-    this.#kubeconfig = kubeconfig;
+    this.#env = env;
     this.logFile = logFile;
     this.#api = api;
   }
@@ -118,7 +143,7 @@ class ControllerCommand {
     const child = spawn(this.#program, [...this.#args], {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, KUBECONFIG: this.#kubeconfig },
+      env: { ...process.env, ...this.#env },
     });
     closeSync(out);
     this.#child = child;
@@ -191,12 +216,22 @@ export async function servedControllerImplementation(
   const harnessKubeconfig = join(folder, 'harness-kubeconfig');
   const harnessToken = `dsconform-harness-${process.pid}`;
   const logFile = options.logFile ?? process.env.DSCONFORM_SERVED_LOG ?? join(folder, 'controller.log');
-  const cluster = new SimulatedCluster({ clock: new VirtualClock(Math.floor(Date.now() / 1000) * 1000) });
+  const virtualClock = options.virtualClock === true;
+  const clockFile = join(folder, 'clock');
+  const cluster = new SimulatedCluster({
+    clock: new VirtualClock(Math.floor(Date.now() / 1000) * 1000),
+    // With dsconform's clock, readiness is an event (and quiescence's probes), as in every campaign.
+    ...(virtualClock ? { kubelet: { readiness: 'events' as const } } : {}),
+  });
   const served = new ServedCluster(cluster);
-  const driver = new WallClockDriver(served, 100);
+  const driver = new ClockDriver(
+    served,
+    virtualClock ? { follow: 'steps', clockFile } : { follow: 'wall', tickMs: 100 },
+  );
   const wireDecoder = new WireDecoder(options.log);
   const api = new ApiServer(served, { wireDecoder, harnessToken, onWrite: () => driver.afterWrite() });
-  const controller = new ControllerCommand([program, ...args], kubeconfig, logFile, api);
+  const env = { KUBECONFIG: kubeconfig, ...(virtualClock ? { DSCONFORM_CLOCK_FILE: clockFile } : {}) };
+  const controller = new ControllerCommand([program, ...args], env, logFile, api);
   const stop = async (): Promise<void> => {
     await controller.stop();
     driver.stop();
@@ -214,7 +249,8 @@ export async function servedControllerImplementation(
       options.log?.(`served: protobuf bodies will be refused (${e instanceof Error ? e.message : String(e)})`);
     });
     await controller.start();
-    options.log?.(`served: ${command.join(' ')} is watching ${url} (log: ${logFile})`);
+    const clockLine = virtualClock ? `; its clock: ${clockFile}` : '';
+    options.log?.(`served: ${command.join(' ')} is watching ${url} (log: ${logFile}${clockLine})`);
   } catch (e) {
     await stop();
     throw e;
@@ -227,6 +263,7 @@ export async function servedControllerImplementation(
       ...(options.timing ?? {}),
       controllerActivity: () => api.controllerActivity(),
       restartController: () => controller.restart(),
+      ...(virtualClock ? { ownedCluster: ownedServedCluster(served, driver) } : {}),
     },
     ...(options.log ? { log: options.log } : {}),
   }).catch(async (e: unknown) => {
@@ -236,7 +273,7 @@ export async function servedControllerImplementation(
   return {
     ...implementation,
     name: `served ${[basename(program), ...args].join(' ')}`,
-    alsoSupports: ['CONTROLLER_RESTARTED'],
+    alsoSupports: ['CONTROLLER_RESTARTED', ...(virtualClock ? VIRTUAL_CLOCK_EVENTS : [])],
     makeSystem: async () => {
       const alive = (): void => {
         if (controller.exited !== undefined) {
