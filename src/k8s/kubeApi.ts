@@ -50,6 +50,7 @@ export interface KubeApi {
   deleteDaemonSet(namespace: string, name: string, propagationPolicy: Propagation): Promise<void>;
   listPods(namespace: string): Promise<Pod[]>;
   createPod(namespace: string, pod: Pod): Promise<Pod>;
+  mergePatchPod(namespace: string, name: string, patch: object): Promise<Pod>;
   deletePod(namespace: string, name: string, uid: string): Promise<void>;
   listControllerRevisions(namespace: string): Promise<ControllerRevision[]>;
 }
@@ -195,6 +196,10 @@ export async function connect(selection: KubeconfigSelection): Promise<KubeApi> 
       (await call<{ items: Pod[] }>(`list pods in ${namespace}`, () => core.listNamespacedPod({ namespace }))).items,
     createPod: (namespace, pod) =>
       call(`create pod in ${namespace}`, () => core.createNamespacedPod({ namespace, body: body(pod) })),
+    mergePatchPod: (namespace, name, patch) =>
+      call(`patch pod ${namespace}/${name}`, () =>
+        core.patchNamespacedPod({ namespace, name, body: body(patch) }, mergePatch),
+      ),
     deletePod: (namespace, name, uid) =>
       done(`delete pod ${namespace}/${name}`, () =>
         core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } }),

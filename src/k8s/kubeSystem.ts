@@ -13,6 +13,7 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { DsEvent, PodSelector } from '../../model/events.ts';
 import type { Observation } from '../../model/observation.ts';
 import { CLOCK_ORIGIN_MS } from '../cluster/clock.js';
@@ -29,8 +30,11 @@ import {
   APP_LABEL,
   DEFAULT_DS_NAME,
   daemonSetManifestFor,
+  FOREIGN_OWNER,
+  HOLD_FINALIZER,
   observeCluster,
   podTemplateSpecFor,
+  releasedAppLabel,
   updateStrategyFor,
 } from '../harness/translate.js';
 import { clusterCall } from './failure.js';
@@ -95,14 +99,14 @@ const NOT_ON_A_REAL_CLUSTER: Partial<Record<DsEvent['type'], string>> = {
   WATCH_EVENTS_DUPLICATED: "dsconform cannot repeat the watch events of the cluster's kube-controller-manager",
   POD_CREATES_FAIL: "dsconform cannot make the cluster's API server fail requests",
   POD_DELETES_FAIL: "dsconform cannot make the cluster's API server fail requests",
-  FOREIGN_POD_APPEARED: 'not implemented on a real cluster yet (it needs a ReplicaSet owner there)',
-  POD_RELABELED: 'not implemented on a real cluster yet',
-  POD_FINALIZER_ADDED: 'not implemented on a real cluster yet',
-  POD_FINALIZER_REMOVED: 'not implemented on a real cluster yet',
+  FOREIGN_POD_APPEARED:
+    "a real cluster's garbage collector deletes a pod whose ReplicaSet owner does not exist (dsconform's own cluster does not serve ReplicaSets)",
 };
 
 /** Events a cluster dsconform runs itself applies through its OwnedCluster seam. */
 const OWNED_CLUSTER_EVENTS: ReadonlySet<DsEvent['type']> = new Set([
+  'FOREIGN_POD_APPEARED',
+  'ORPHAN_POD_APPEARED',
   'NODE_READY',
   'NODE_NOT_READY',
   'POD_BECAME_READY',
@@ -431,7 +435,31 @@ export class KubeSystem implements SystemUnderTest {
         return { applied: true, note: pod.metadata?.name ?? '' };
       }
       case 'ORPHAN_POD_APPEARED':
-        return this.#orphanPodAppeared(event.node, event.revision);
+        await this.#orphanPodAppeared(event.node, event.revision);
+        return { applied: true };
+      case 'POD_RELABELED':
+        return event.matches ? this.#relabelToMatch(event) : this.#relabelAway(event);
+      case 'POD_FINALIZER_ADDED': {
+        const pod = await this.#selectPod(
+          event,
+          (p) =>
+            Boolean(p.spec?.nodeName) &&
+            p.metadata?.deletionTimestamp == null &&
+            !(p.metadata?.finalizers ?? []).includes(HOLD_FINALIZER),
+        );
+        if (pod === undefined) return { applied: false, note: 'no pod to hold' };
+        await scope.patchPod(namespace, pod, {
+          metadata: { finalizers: [...(pod.metadata?.finalizers ?? []), HOLD_FINALIZER] },
+        });
+        return { applied: true, note: pod.metadata?.name ?? '' };
+      }
+      case 'POD_FINALIZER_REMOVED': {
+        const pod = await this.#selectPod(event, (p) => (p.metadata?.finalizers ?? []).includes(HOLD_FINALIZER));
+        if (pod === undefined) return { applied: false, note: 'no held pod' };
+        const kept = (pod.metadata?.finalizers ?? []).filter((f) => f !== HOLD_FINALIZER);
+        await scope.patchPod(namespace, pod, { metadata: { finalizers: kept.length > 0 ? kept : null } });
+        return { applied: true, note: pod.metadata?.name ?? '' };
+      }
       default:
         return { applied: false, note: `not on a real cluster: ${event.type}` };
     }
@@ -447,6 +475,14 @@ export class KubeSystem implements SystemUnderTest {
       return { applied: true, note: name };
     };
     switch (event.type) {
+      case 'ORPHAN_POD_APPEARED':
+      case 'FOREIGN_POD_APPEARED': {
+        // It appears running and ready, as in every campaign (this kubelet makes pods ready only when told).
+        const owner = event.type === 'FOREIGN_POD_APPEARED' ? FOREIGN_OWNER : undefined;
+        const pod = await this.#orphanPodAppeared(event.node, event.revision, owner);
+        owned.setPodReady(namespace, pod.metadata?.name ?? '');
+        return { applied: true, note: pod.metadata?.name ?? '' };
+      }
       case 'TIME_ADVANCED': {
         owned.advance(event.seconds * 1000);
         // The controller's requeues (backoff, minReadySeconds) run on real time: wake it.
@@ -527,7 +563,41 @@ export class KubeSystem implements SystemUnderTest {
     return [...pods].sort(comparePodsOldestFirst)[0];
   }
 
-  async #orphanPodAppeared(node: string, revision: 'current' | 'none'): Promise<ApplyOutcome> {
+  /** A pod of the DaemonSet stops matching its selector: its app label gets the released value. */
+  async #relabelAway(selector: PodSelector): Promise<ApplyOutcome> {
+    const pod = await this.#selectPod(
+      selector,
+      (p) => p.metadata?.deletionTimestamp == null && p.metadata?.labels?.[APP_LABEL] === this.#dsName,
+    );
+    if (pod === undefined) return { applied: false, note: 'no pod to relabel' };
+    await this.#scope.patchPod(this.#view.names.namespace, pod, {
+      metadata: { labels: { [APP_LABEL]: releasedAppLabel(this.#dsName) } },
+    });
+    return { applied: true, note: pod.metadata?.name ?? '' };
+  }
+
+  /** The oldest pod on the node that was relabelled away (released or not) matches the selector again. */
+  async #relabelToMatch(selector: PodSelector): Promise<ApplyOutcome> {
+    const { api } = this.#scope;
+    const { namespace } = this.#view.names;
+    const uid = (await api.listDaemonSets(namespace)).find((d) => d.metadata?.name === this.#dsName)?.metadata?.uid;
+    const candidates = (await api.listPods(namespace)).filter((real) => {
+      const p = this.#view.podToModelView(real);
+      const ref = controllerRefOf(p);
+      return (
+        p.metadata?.labels?.[APP_LABEL] === releasedAppLabel(this.#dsName) &&
+        getTargetNodeName(p) === selector.node &&
+        (ref === undefined || ref.uid === uid)
+      );
+    });
+    const pod = [...candidates].sort(comparePodsOldestFirst)[0];
+    if (pod === undefined) return { applied: false, note: 'no relabelled pod' };
+    await this.#scope.patchPod(namespace, pod, { metadata: { labels: { [APP_LABEL]: this.#dsName } } });
+    return { applied: true, note: pod.metadata?.name ?? '' };
+  }
+
+  /** A pod bound to the node appears, with the DaemonSet's labels: an orphan, or another controller's (`owner`). */
+  async #orphanPodAppeared(node: string, revision: 'current' | 'none', owner?: OwnerReference): Promise<Pod> {
     const { api } = this.#scope;
     const view = this.#view;
     const { namespace } = view.names;
@@ -538,13 +608,16 @@ export class KubeSystem implements SystemUnderTest {
     const spec =
       ds?.spec?.template?.spec ?? view.templateToCluster(podTemplateSpecFor(ORPHAN_TEMPLATE, this.#dsName)).spec;
     // Bound at once, as the model's orphan is; its kubelet (kwok) starts it and makes it ready.
-    await this.#scope.createPod(namespace, {
+    return this.#scope.createPod(namespace, {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { generateName: `${this.#dsName}-orphan-`, labels },
+      metadata: {
+        generateName: owner ? 'foreign-' : `${this.#dsName}-orphan-`,
+        labels,
+        ...(owner ? { ownerReferences: [owner] } : {}),
+      },
       spec: { ...(spec ?? { containers: [{ name: 'app', image: 'orphan' }] }), nodeName: view.nodeToCluster(node) },
     });
-    return { applied: true };
   }
 }
 

@@ -2,8 +2,9 @@
  * What a campaign on a real cluster generates and checks.
  *
  * Events: no event that needs a simulated kubelet or clock (a pod becoming ready or failing, a
- * node's Ready condition, a jump in time) and no controller restart: a real cluster cannot be
- * made to do them (KubeSystem would skip them). The actors' steps are waits there, so fewer of
+ * node's Ready condition, a jump in time), no controller restart and no other controller's pod:
+ * a real cluster cannot be made to do them (KubeSystem would skip them). A cluster dsconform
+ * serves itself does some of them (the implementation's `alsoSupports`). The actors' steps are waits there, so fewer of
  * them are drawn; every other event is kept with the profile's weight.
  *
  * Invariants: a real cluster has no step boundaries (the controller runs on its own, and its
@@ -29,11 +30,9 @@ export const CLUSTER_EVENT_WEIGHTS: Partial<Record<DsEventType, number>> = {
   WATCH_EVENTS_DUPLICATED: 0,
   POD_CREATES_FAIL: 0,
   POD_DELETES_FAIL: 0,
-  // Not yet applied on a real cluster (KubeSystem says so): relabelling and other controllers' pods.
+  // A pod of another controller (a ReplicaSet that does not exist) would be deleted by a real
+  // cluster's garbage collector; only dsconform's own cluster keeps it (KubeSystem says so).
   FOREIGN_POD_APPEARED: 0,
-  POD_RELABELED: 0,
-  POD_FINALIZER_ADDED: 0,
-  POD_FINALIZER_REMOVED: 0,
   TIME_ADVANCED: 0,
   KUBELET_STEP: 0,
   SCHEDULER_STEP: 0,

@@ -9,6 +9,7 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { HOLD_FINALIZER } from '../harness/translate.js';
 import { isKubeError, type KubeApi, type Propagation } from './kubeApi.js';
 import { CASE_LABEL, type CaseNames, isRunNamespace, RUN_LABEL } from './names.js';
 
@@ -220,6 +221,19 @@ export class RunScope {
     return this.#creating(`pod in ${namespace}`, () => this.api.createPod(namespace, pod));
   }
 
+  /**
+   * A merge patch of a pod as read (its resourceVersion is the precondition: a pod changed since
+   * is refused with 409, which the case reports as not applied).
+   */
+  async patchPod(namespace: string, pod: Pod, patch: { metadata?: object }): Promise<void> {
+    this.#ownNamespace(namespace);
+    this.#ownObject(`pod ${namespace}/${pod.metadata?.name}`, pod.metadata?.labels);
+    await this.api.mergePatchPod(namespace, pod.metadata?.name ?? '', {
+      ...patch,
+      metadata: { ...(patch.metadata ?? {}), resourceVersion: pod.metadata?.resourceVersion },
+    });
+  }
+
   /** Pods of the run's DaemonSets carry the run label through the pod template. */
   async deletePod(namespace: string, pod: Pod): Promise<void> {
     this.#ownNamespace(namespace);
@@ -267,6 +281,17 @@ export class RunScope {
         // Both the label and the name must say it is the run's: a mislabelled namespace is left alone.
         if (!isRunNamespace(this.runId, name) || ns.metadata?.labels?.[RUN_LABEL] !== this.runId) continue;
         if (ns.metadata?.deletionTimestamp != null) continue;
+        // A pod the case held (POD_FINALIZER_ADDED) would keep its namespace Terminating for ever.
+        await attempt(`release held pods in ${name}`, async () => {
+          for (const pod of await this.api.listPods(name)) {
+            const finalizers = pod.metadata?.finalizers ?? [];
+            if (!finalizers.includes(HOLD_FINALIZER)) continue;
+            const kept = finalizers.filter((f) => f !== HOLD_FINALIZER);
+            await this.api.mergePatchPod(name, pod.metadata?.name ?? '', {
+              metadata: { finalizers: kept.length > 0 ? kept : null },
+            });
+          }
+        });
         await attempt(`delete namespace ${name}`, async () => {
           await this.api.deleteNamespace(name, ns.metadata?.uid ?? '');
           report.namespaces.push(name);

@@ -46,8 +46,12 @@ export const SERVED_TIMING: KubeSystemTiming = {
 /** How long the controller may take to start watching DaemonSets. */
 const START_TIMEOUT_MS = 20_000;
 
-/** What a served campaign draws beyond the real-cluster profile when the controller reads dsconform's clock. */
+/**
+ * What a served campaign draws beyond the real-cluster profile when the controller reads
+ * dsconform's clock: the kubelet's, the nodes' and the clock's events, and other controllers' pods.
+ */
 export const VIRTUAL_CLOCK_EVENTS = [
+  'FOREIGN_POD_APPEARED',
   'POD_BECAME_READY',
   'POD_FAILED',
   'NODE_READY',
