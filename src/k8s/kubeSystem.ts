@@ -484,11 +484,16 @@ export class KubeSystem implements SystemUnderTest {
         return { applied: true, note: pod.metadata?.name ?? '' };
       }
       case 'TIME_ADVANCED': {
+        // Between steps: the clock never moves while the controller is at work.
+        const before = await this.#waitForQuiet(this.#timing.stepWaitMs, false);
         owned.advance(event.seconds * 1000);
         // The controller's requeues (backoff, minReadySeconds) run on real time: wake it.
         await this.#resync();
-        const waited = await this.#waitForQuiet(this.#timing.stepWaitMs, false);
-        return { applied: true, note: `the clock moved ${event.seconds} s; waited ${waited.ms} ms for the cluster` };
+        const after = await this.#waitForQuiet(this.#timing.stepWaitMs, false);
+        return {
+          applied: true,
+          note: `the clock moved ${event.seconds} s; waited ${before.ms} ms for the cluster before, ${after.ms} ms after`,
+        };
       }
       case 'NODE_READY':
       case 'NODE_NOT_READY': {
