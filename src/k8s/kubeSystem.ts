@@ -248,8 +248,7 @@ export class KubeSystem implements SystemUnderTest {
           // then the clock jumps to the next deadline and the controller is woken (its own
           // requeues run on real time).
           if (owned.passReadinessProbes(this.#view.names.namespace)) continue;
-          const failed = this.#last.pods.some((p) => p.phase === 'Failed' && !p.terminating);
-          backoffJumps = failed ? backoffJumps + 1 : 0;
+          backoffJumps = this.#failedPodWaits() ? backoffJumps + 1 : 0;
           const jump = this.#nextJumpMs(owned, backoffJumps);
           if (jump !== undefined && advancedMs + jump <= maxAdvanceMs) {
             owned.advance(jump);
@@ -277,6 +276,20 @@ export class KubeSystem implements SystemUnderTest {
     if (available !== undefined && available > owned.nowMs()) jumps.push(available - owned.nowMs());
     if (backoffJumps > 0) jumps.push(Math.min(1000 * 2 ** (backoffJumps - 1), LONGEST_BACKOFF_MS));
     return jumps.length > 0 ? Math.min(...jumps) : undefined;
+  }
+
+  /**
+   * A failed pod of the DaemonSet, on one of its nodes, that its controller has not deleted: it
+   * waits out its backoff. (A failed pod nobody controls, or of a DaemonSet being deleted, waits
+   * for nothing that time brings.)
+   */
+  #failedPodWaits(): boolean {
+    const ds = this.#last.daemonSet;
+    if (ds === undefined || ds.deleting !== undefined) return false;
+    const nodes = new Set(this.#last.nodes.map((n) => n.name));
+    return this.#last.pods.some(
+      (p) => p.phase === 'Failed' && !p.terminating && p.controllerUid === ds.uid && nodes.has(p.node),
+    );
   }
 
   /** The DaemonSet exists, is not being deleted, and its status has not caught up with its spec. */

@@ -56,4 +56,37 @@ describe.skipIf(goMissing !== undefined)("a served controller on dsconform's clo
       await implementation.close();
     }
   });
+
+  it('moves the clock for a failed pod only while its DaemonSet will replace it', async () => {
+    const { binary } = await ensureGoProgram(UPSTREAM_SERVED_PROGRAM);
+    const implementation = await servedControllerImplementation([binary], { virtualClock: true });
+    try {
+      const system = await implementation.makeSystem();
+      for (const event of [
+        { type: 'NODE_ADDED', node: 'n0' },
+        { type: 'DS_CREATED', spec: SPEC },
+        { type: 'CONTROLLER_SYNC' },
+        { type: 'POD_BECAME_READY', node: 'n0' },
+        { type: 'POD_FAILED', node: 'n0' },
+        { type: 'CONTROLLER_SYNC' },
+        { type: 'POD_FAILED', node: 'n0' },
+        { type: 'CONTROLLER_SYNC' },
+      ] satisfies DsEvent[])
+        await system.apply(event);
+      const quiet = async () => {
+        const settled = await system.quiesce({ maxAdvanceSeconds: 3600 });
+        expect(settled.converged).toBe(true);
+        return settled.advancedSeconds;
+      };
+      // The second failure came within the 1 s backoff: the pod stays Failed.
+      expect(system.observe().pods.map((p) => p.phase)).toEqual(['Failed']);
+      await system.apply({ type: 'DS_DELETED', policy: 'Orphan' });
+      // Orphaned, the failed pod waits for nothing that time brings: quiescence does not move the clock for it.
+      expect(await quiet()).toBe(0);
+      expect(system.observe().pods.map((p) => p.phase)).toEqual(['Failed']);
+      await system.dispose();
+    } finally {
+      await implementation.close();
+    }
+  });
 });
