@@ -125,7 +125,10 @@ export async function resolveCheckTarget(
       },
       log: (line) => io.stderr(`dsconform: ${line}\n`),
     });
-    return { implementation, ref: { name: implementation.name, kind: 'process' } };
+    return {
+      implementation,
+      ref: { name: implementation.name, kind: 'process', serve: options.serve, clock: servedClock(options) },
+    };
   }
   if (options.kubeconfig === undefined) return resolveImplementation(options, io);
   if (options.controller !== undefined || options.mutant !== undefined)
@@ -142,7 +145,7 @@ export async function resolveCheckTarget(
     },
     log: (line) => io.stderr(`dsconform: ${line}\n`),
   });
-  return { implementation, ref: { name: implementation.name, kind: 'process' } };
+  return { implementation, ref: { name: implementation.name, kind: 'process', cluster: true } };
 }
 
 /** Resolves --controller / --mutant to an implementation; the reference by default. */

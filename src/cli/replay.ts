@@ -5,8 +5,8 @@
  */
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
-import { type CounterexampleFile, loadCounterexample } from '../harness/counterexample.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type CounterexampleFile, type ImplementationRef, loadCounterexample } from '../harness/counterexample.js';
 import { type Implementation, referenceImplementation } from '../harness/implementation.js';
 import { runCase } from '../harness/runner.js';
 import { timelineSnapshot } from '../harness/timelineSnapshot.js';
@@ -27,6 +27,9 @@ import { makeDirectory } from './outputDir.js';
 export interface ReplayOptions {
   controller?: string;
   mutant?: string;
+  /** --serve: replay against this command as a served controller (docs/serve.md), on this clock. */
+  serve?: string[];
+  clock?: 'virtual' | 'wall';
   stepTimeout: number;
   /** Also write the run as a stepwise scenario here, and check that it reproduces. */
   saveScenario?: string;
@@ -46,17 +49,36 @@ export interface ReplayOptions {
  */
 export function replayTarget(
   file: Pick<CounterexampleFile, 'implementation'>,
-  options: Pick<ReplayOptions, 'controller' | 'mutant' | 'stepTimeout' | 'trustCommand'>,
-): { stepTimeout: number; controller?: string; mutant?: string } {
-  if (options.controller !== undefined && options.mutant !== undefined)
-    throw new InvalidArgumentError('--mutant replays on a reference mutant, --controller on your command: give one');
-  if (options.trustCommand === true && (options.controller !== undefined || options.mutant !== undefined))
+  options: Pick<ReplayOptions, 'controller' | 'mutant' | 'serve' | 'clock' | 'stepTimeout' | 'trustCommand'>,
+): { stepTimeout: number; controller?: string; mutant?: string; serve?: string[]; clock?: 'virtual' | 'wall' } {
+  const given = [options.controller, options.mutant, options.serve].filter((o) => o !== undefined).length;
+  if (given > 1)
     throw new InvalidArgumentError(
-      '--trust-command runs the command recorded in the file; it does not combine with --controller or --mutant',
+      '--mutant replays on a reference mutant, --controller on your command, --serve on a served controller: give one',
     );
+  if (options.trustCommand === true && given > 0)
+    throw new InvalidArgumentError(
+      '--trust-command runs the command recorded in the file; it does not combine with --controller, --mutant or --serve',
+    );
+  const recordedClock = file.implementation.clock ?? 'wall';
+  if (options.clock !== undefined && options.serve === undefined && file.implementation.serve === undefined)
+    throw new InvalidArgumentError('--clock says whose clock a --serve controller reads; it needs --serve');
   const base = { stepTimeout: options.stepTimeout };
   if (options.controller !== undefined) return { ...base, controller: options.controller };
   if (options.mutant !== undefined) return { ...base, mutant: options.mutant };
+  if (options.serve !== undefined) return { ...base, serve: options.serve, clock: options.clock ?? recordedClock };
+  const served = file.implementation.serve;
+  if (served !== undefined) {
+    if (options.trustCommand !== true)
+      throw new InvalidArgumentError(
+        `the counterexample was found on the served controller ${JSON.stringify(served.join(' '))}; replay runs a command read from a file only when asked: pass --serve -- <that command> (or your own) or --trust-command`,
+      );
+    return { ...base, serve: served, clock: options.clock ?? recordedClock };
+  }
+  if (file.implementation.cluster === true)
+    throw new InvalidArgumentError(
+      "the counterexample was found on a real cluster, which replay cannot reach: run the failure's rerun line (check --kubeconfig ... --seed ... --case ...), or replay it on another implementation with --controller, --mutant or --serve",
+    );
   const recorded = file.implementation.controller;
   if (recorded !== undefined) {
     if (options.trustCommand !== true)
@@ -118,7 +140,10 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
   }
   let resolved: Awaited<ReturnType<typeof resolveImplementation>>;
   try {
-    resolved = await resolveImplementation(target, io);
+    resolved =
+      target.serve !== undefined
+        ? await servedTarget(target.serve, target.clock ?? 'wall', io)
+        : await resolveImplementation(target, io);
   } catch (e) {
     if (e instanceof AdapterError) {
       io.stderr(`dsconform: could not start the implementation: ${e.message}\n`);
@@ -131,7 +156,9 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
   const stopOnSignal = onInterrupt(() => implementation.close(), implementation.name);
   try {
     io.stdout(`dsconform replay: ${file.events.length} events of ${path} on ${implementation.name}\n`);
-    const result = await runCase(file.events, () => implementation.makeSystem());
+    // A served controller is judged as in `check --serve`: by the invariants a cluster can be checked for.
+    const invariants = target.serve !== undefined ? (await import('../k8s/profile.js')).clusterInvariants() : undefined;
+    const result = await runCase(file.events, () => implementation.makeSystem(), invariants ? { invariants } : {});
     const failure = result.failure;
     const trace = failure?.trace;
     if (trace) {
@@ -148,7 +175,8 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
         io.stdout(
           'Note: it was recorded from a non-deterministic implementation (the same case passed when run again), so a pass does not mean it is fixed.\n',
         );
-      if (options.saveScenario !== undefined) await checkSavedScenario(options.saveScenario, implementation, io);
+      if (options.saveScenario !== undefined)
+        await checkSavedScenario(options.saveScenario, target.serve === undefined ? implementation : undefined, io);
       return ExitCode.Ok;
     }
     if (failure.step === -1) {
@@ -172,7 +200,8 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     io.stdout(
       `\nResult: fails${same ? ' again' : ' differently'}: ${failure.invariant}: ${failure.message}${failure.node ? ` [node ${failure.node}]` : ''}${same ? '' : ` (recorded: ${file.invariant})`}\n`,
     );
-    if (options.saveScenario !== undefined) await checkSavedScenario(options.saveScenario, implementation, io);
+    if (options.saveScenario !== undefined)
+      await checkSavedScenario(options.saveScenario, target.serve === undefined ? implementation : undefined, io);
     return ExitCode.Violation;
   } catch (e) {
     if (e instanceof AdapterError) {
@@ -186,8 +215,30 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
   }
 }
 
+/** A served controller to replay on (src/serve/servedController.ts), loaded only when asked for. */
+async function servedTarget(
+  command: readonly string[],
+  clock: 'virtual' | 'wall',
+  io: CliContext['io'],
+): Promise<{ implementation: Implementation; ref: ImplementationRef }> {
+  const { servedControllerImplementation } = await import('../serve/servedController.js');
+  const implementation = await servedControllerImplementation(command, {
+    virtualClock: clock === 'virtual',
+    log: (line) => io.stderr(`dsconform: ${line}\n`),
+  });
+  return {
+    implementation: implementation as Implementation,
+    ref: { name: implementation.name, kind: 'process', serve: [...command], clock },
+  };
+}
+
 /** Runs the saved scenario on the implementation and, for another one, on the reference: the regression case must tell them apart. */
-async function checkSavedScenario(out: string, implementation: Implementation, io: CliContext['io']): Promise<void> {
+async function checkSavedScenario(
+  out: string,
+  /** Undefined for a served controller: scenarios run on simulated clusters only, so only the reference runs it. */
+  implementation: Implementation | undefined,
+  io: CliContext['io'],
+): Promise<void> {
   let scenario: ReturnType<typeof loadScenario>;
   try {
     scenario = loadScenario(out);
@@ -196,9 +247,11 @@ async function checkSavedScenario(out: string, implementation: Implementation, i
     return;
   }
   const targets =
-    implementation.kind === 'reference' && implementation.name === 'reference'
-      ? [implementation]
-      : [implementation, referenceImplementation()];
+    implementation === undefined
+      ? [referenceImplementation()]
+      : implementation.kind === 'reference' && implementation.name === 'reference'
+        ? [implementation]
+        : [implementation, referenceImplementation()];
   for (const target of targets) {
     const result = await runScenario(scenario, target);
     const verdict =
@@ -218,7 +271,15 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
     .command('replay')
     .description('rerun a saved counterexample (reports/counterexamples/*.json) deterministically')
     .argument('<file>', 'a counterexample written by dsconform check')
+    .argument('[command...]', 'with --serve: the controller command, after --')
     .option('--controller <command>', 'replay against this implementation instead of the recorded one')
+    .option('--serve', 'replay against a served controller (its command after --), as check --serve runs it')
+    .addOption(
+      new Option('--clock <whose>', 'with --serve: whose clock the controller reads (default: as recorded)').choices([
+        'virtual',
+        'wall',
+      ]),
+    )
     .option('--mutant <name>', 'replay against a reference mutant instead of the recorded implementation')
     .option(
       '--save-scenario <file>',
@@ -240,21 +301,37 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
       positiveInt('--step-timeout'),
       10_000,
     )
-    .action(async (file: string, raw: Partial<ReplayOptions>) => {
-      context.exit(
-        await runReplay(
-          file,
-          {
-            stepTimeout: raw.stepTimeout ?? 10_000,
-            ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
-            ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
-            ...(raw.saveScenario !== undefined ? { saveScenario: raw.saveScenario } : {}),
-            ...(raw.force === true ? { force: true } : {}),
-            ...(raw.trustCommand === true ? { trustCommand: true } : {}),
-            ...(raw.reportDir !== undefined ? { reportDir: raw.reportDir } : {}),
-          },
-          context,
-        ),
-      );
-    });
+    .action(
+      async (file: string, operands: string[], raw: Partial<Omit<ReplayOptions, 'serve'>> & { serve?: boolean }) => {
+        if (operands.length > 0 && raw.serve !== true) {
+          context.io.stderr(
+            `dsconform: unexpected argument ${JSON.stringify(operands[0])} (a controller command goes after -- with --serve)\n`,
+          );
+          context.exit(ExitCode.CouldNotCheck);
+          return;
+        }
+        if (raw.serve === true && operands.length === 0) {
+          context.io.stderr('dsconform: --serve needs the controller command after --\n');
+          context.exit(ExitCode.CouldNotCheck);
+          return;
+        }
+        context.exit(
+          await runReplay(
+            file,
+            {
+              stepTimeout: raw.stepTimeout ?? 10_000,
+              ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
+              ...(raw.mutant !== undefined ? { mutant: raw.mutant } : {}),
+              ...(raw.serve === true ? { serve: operands } : {}),
+              ...(raw.clock !== undefined ? { clock: raw.clock } : {}),
+              ...(raw.saveScenario !== undefined ? { saveScenario: raw.saveScenario } : {}),
+              ...(raw.force === true ? { force: true } : {}),
+              ...(raw.trustCommand === true ? { trustCommand: true } : {}),
+              ...(raw.reportDir !== undefined ? { reportDir: raw.reportDir } : {}),
+            },
+            context,
+          ),
+        );
+      },
+    );
 };

@@ -26,6 +26,11 @@ export interface ImplementationRef {
   controller?: string;
   /** A reference mutant's name. */
   mutant?: string;
+  /** `check --serve`: the served controller's command, and whose clock it read. */
+  serve?: string[];
+  clock?: 'virtual' | 'wall';
+  /** `check --kubeconfig`: found on a real cluster (its kubeconfig is not recorded). */
+  cluster?: true;
 }
 
 export interface CounterexampleFile {

@@ -223,6 +223,9 @@ const implementation = z.strictObject({
   kind: z.enum(['reference', 'process']),
   controller: printable.min(1).optional(),
   mutant: z.enum([...MUTANTS.map((m) => m.name), ...FLAKY_MUTANT_NAMES] as [string, ...string[]]).optional(),
+  serve: z.array(printable.min(1)).min(1).optional(),
+  clock: z.enum(['virtual', 'wall']).optional(),
+  cluster: z.literal(true).optional(),
 });
 
 const count = z.number().min(0).max(Number.MAX_SAFE_INTEGER).int();

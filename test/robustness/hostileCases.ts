@@ -360,16 +360,40 @@ export function hostileCases(dir: string): HostileCase[] {
     /--workers runs simulated clusters in parallel/,
   );
   opt(
+    'check',
+    '--clock without --serve',
+    ['check', '--clock', 'virtual', '--report-dir', reports],
+    /--clock says whose clock a --serve controller reads; it needs --serve/,
+  );
+  opt(
+    'check',
+    '--clock of nobody',
+    ['check', '--clock', 'sundial', '--serve', '--', 'true'],
+    /--clock.*sundial.*virtual, wall/,
+  );
+  opt(
     'replay',
     '--mutant with --controller',
     ['replay', cx, '--mutant', 'never-adopts', '--controller', 'x'],
-    /--mutant replays on a reference mutant, --controller on your command: give one/,
+    /--mutant replays on a reference mutant, --controller on your command, --serve on a served controller: give one/,
   );
   opt(
     'replay',
     '--trust-command with --controller',
     ['replay', cx, '--trust-command', '--controller', 'x'],
-    /--trust-command runs the command recorded in the file; it does not combine with --controller or --mutant/,
+    /--trust-command runs the command recorded in the file; it does not combine with --controller, --mutant or --serve/,
+  );
+  opt(
+    'replay',
+    '--serve without a command',
+    ['replay', cx, '--serve'],
+    /--serve needs the controller command after --/,
+  );
+  opt(
+    'replay',
+    '--clock without --serve',
+    ['replay', cx, '--clock', 'virtual'],
+    /--clock says whose clock a --serve controller reads; it needs --serve/,
   );
   opt(
     'replay',

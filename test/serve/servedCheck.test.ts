@@ -48,6 +48,15 @@ describe.skipIf(goMissing !== undefined)('check --serve', () => {
     expect(run.stdout).toMatch(/Verdict: VIOLATION of DS-[A-Z]+-?\d*/);
     expect(run.stdout).toContain('status.observedGeneration is 0, expected 1');
     expect(run.stdout).toContain(`--serve -- ${binary} --mutant skips-status`);
+    // The counterexample replays on the served controller it was found on, and only when asked to
+    // run the command it records.
+    const file = /Counterexample: (\S+\.json)/.exec(run.stdout)?.[1] as string;
+    const refused = await runMain(['replay', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('found on the served controller');
+    const replayed = await runMain(['replay', '--trust-command', file, '--report-dir', 'reports/test-serve']);
+    expect(replayed.stdout).toContain('Result: fails again: DS-EXPECT');
+    expect(replayed.code).toBe(1);
   });
 
   it('says what went wrong when the controller does not start', async () => {
