@@ -43,6 +43,7 @@ import {
   ObservationCache,
   observeTemplate,
   podTemplateSpecFor,
+  podToRelabelBack,
   releasedAppLabel,
   updateStrategyFor,
 } from './translate.js';
@@ -785,15 +786,7 @@ export class SimulatedSystem {
   /** The oldest pod on the node that was relabelled away (released or not) matches the selector again. */
   #relabelToMatch(selector: PodSelector): ApplyOutcome {
     const uid = this.#daemonSet()?.metadata?.uid;
-    const candidates = this.cluster.store.list('Pod', HARNESS_NAMESPACE).filter((p) => {
-      const ref = controllerRefOf(p);
-      return (
-        p.metadata?.labels?.[APP_LABEL] === releasedAppLabel(this.#dsName) &&
-        getTargetNodeName(p) === selector.node &&
-        (ref === undefined || ref.uid === uid)
-      );
-    });
-    const pod = [...candidates].sort(comparePodsOldestFirst)[0];
+    const pod = podToRelabelBack(this.cluster.store.list('Pod', HARNESS_NAMESPACE), this.#dsName, uid, selector.node);
     if (pod === undefined) return { applied: false, note: 'no relabelled pod' };
     this.#setAppLabel(pod, this.#dsName);
     return { applied: true, note: pod.metadata?.name ?? '' };

@@ -32,7 +32,7 @@ import {
   PodTemplateGenerationLabel,
   TemplateGenerationAnnotation,
 } from '../cluster/objects.js';
-import { getTargetNodeName } from '../controller/podTemplate.js';
+import { comparePodsOldestFirst, getTargetNodeName } from '../controller/podTemplate.js';
 
 export const HARNESS_NAMESPACE = 'default';
 export const DEFAULT_DS_NAME = 'ds';
@@ -345,6 +345,27 @@ function observeDaemonSetWith(
 /** The `app` label value a relabelled pod gets: it no longer matches the DaemonSet `name`'s selector. */
 export function releasedAppLabel(name: string): string {
   return `${name}-released`;
+}
+
+/**
+ * POD_RELABELED {matches: true}: the oldest pod on the node that was relabelled away, released or
+ * still controlled by the DaemonSet `uid`, gets its labels back.
+ */
+export function podToRelabelBack(
+  pods: readonly Pod[],
+  name: string,
+  uid: string | undefined,
+  node: string,
+): Pod | undefined {
+  const candidates = pods.filter((p) => {
+    const ref = controllerRefOf(p);
+    return (
+      p.metadata?.labels?.[APP_LABEL] === releasedAppLabel(name) &&
+      getTargetNodeName(p) === node &&
+      (ref === undefined || ref.uid === uid)
+    );
+  });
+  return [...candidates].sort(comparePodsOldestFirst)[0];
 }
 
 /** The finalizer POD_FINALIZER_ADDED puts on a pod (someone else's: neither the GC's nor the DaemonSet controller's). */

@@ -34,6 +34,7 @@ import {
   HOLD_FINALIZER,
   observeCluster,
   podTemplateSpecFor,
+  podToRelabelBack,
   releasedAppLabel,
   updateStrategyFor,
 } from '../harness/translate.js';
@@ -599,16 +600,14 @@ export class KubeSystem implements SystemUnderTest {
     const { api } = this.#scope;
     const { namespace } = this.#view.names;
     const uid = (await api.listDaemonSets(namespace)).find((d) => d.metadata?.name === this.#dsName)?.metadata?.uid;
-    const candidates = (await api.listPods(namespace)).filter((real) => {
-      const p = this.#view.podToModelView(real);
-      const ref = controllerRefOf(p);
-      return (
-        p.metadata?.labels?.[APP_LABEL] === releasedAppLabel(this.#dsName) &&
-        getTargetNodeName(p) === selector.node &&
-        (ref === undefined || ref.uid === uid)
-      );
-    });
-    const pod = [...candidates].sort(comparePodsOldestFirst)[0];
+    const pods = await api.listPods(namespace);
+    const chosen = podToRelabelBack(
+      pods.map((p) => this.#view.podToModelView(p)),
+      this.#dsName,
+      uid,
+      selector.node,
+    );
+    const pod = pods.find((p) => p.metadata?.uid !== undefined && p.metadata.uid === chosen?.metadata?.uid);
     if (pod === undefined) return { applied: false, note: 'no relabelled pod' };
     await this.#scope.patchPod(namespace, pod, { metadata: { labels: { [APP_LABEL]: this.#dsName } } });
     return { applied: true, note: pod.metadata?.name ?? '' };

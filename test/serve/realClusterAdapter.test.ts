@@ -94,6 +94,9 @@ describe('check --kubeconfig against dsconform serve', () => {
         ]),
       );
       expect(pods()).toHaveLength(2);
+      // Relabelled back: it matches again, and no pod is left unmatched.
+      await apply({ type: 'POD_RELABELED', node: 'n0', matches: true });
+      expect(pods().filter((p) => p.unmatched)).toEqual([]);
       // The held pod is left for the cleanup, which must release it for the namespace to go.
       await system.dispose();
     } finally {
