@@ -195,6 +195,48 @@ function progressLine(io: CliIO, tty: boolean, runsRequested: number) {
   };
 }
 
+/** check's options that may also follow a --serve command (`check --serve -- <binary> --runs 200`), with whether they take a value. */
+const TRAILING_RUN_OPTIONS: ReadonlyMap<string, boolean> = new Map([
+  ['--runs', true],
+  ['--seed', true],
+  ['--profile', true],
+  ['--nodes', true],
+  ['--max-events', true],
+  ['--report-dir', true],
+  ['--stable-for', true],
+  ['--convergence-timeout', true],
+  ['--clock', true],
+  ['--no-shrink', false],
+]);
+
+/**
+ * `check --serve -- <command> --runs 200`: check's own run options at the end of the controller
+ * command are check's (moved before the `--`), so that the command can be written as issue 16
+ * writes it. Only a trailing run of the options above is taken, and `taken` says which, so that
+ * the CLI can say so; a controller that really takes such a flag is run through `sh -c '...'`.
+ */
+export function servedCheckArgv(argv: readonly string[]): { argv: string[]; taken: string[] } {
+  // argv is process.argv's shape: node, script, then the subcommand (dsconform has no global options).
+  const dashes = argv.indexOf('--');
+  if (argv[2] !== 'check' || dashes < 0 || !argv.slice(3, dashes).includes('--serve'))
+    return { argv: [...argv], taken: [] };
+  const command = argv.slice(dashes + 1);
+  const taken: string[] = [];
+  // From the end: a flag, an `--opt=value`, or an `--opt value` pair, while the program itself stays.
+  for (;;) {
+    const last = command.at(-1) ?? '';
+    const [name, inline] = last.split(/=(.*)/s, 2) as [string, string | undefined];
+    if (command.length > 1 && TRAILING_RUN_OPTIONS.get(name) === false && inline === undefined) {
+      taken.unshift(command.pop() as string);
+    } else if (command.length > 1 && TRAILING_RUN_OPTIONS.get(name) === true && inline !== undefined) {
+      taken.unshift(command.pop() as string);
+    } else if (command.length > 2 && TRAILING_RUN_OPTIONS.get(command.at(-2) ?? '') === true) {
+      taken.unshift(...command.splice(-2, 2));
+    } else break;
+  }
+  return { argv: [...argv.slice(0, dashes), ...taken, '--', ...command], taken };
+}
+
 /** Whose clock a served controller reads: --clock, else dsconform's for upstream's program (it reads it), else the wall clock. */
 export function servedClock(options: {
   clock?: CheckOptions['clock'] | undefined;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { InputError } from '../manifests/inputError.js';
-import { registerCheck } from './check.js';
+import { registerCheck, servedCheckArgv } from './check.js';
 import { registerDiff } from './diff.js';
 import { ExitCode } from './exitCodes.js';
 import { registerExplore } from './explore.js';
@@ -118,8 +118,14 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     .showSuggestionAfterError();
   for (const register of COMMANDS) register(program, context);
 
+  // `check --serve -- <command> --runs 200`: check's run options after the command are its own.
+  const served = servedCheckArgv(argv);
+  if (served.taken.length > 0)
+    io.stderr(
+      `dsconform: ${served.taken.join(' ')} after the controller command: check's own options (to give them to the controller, run it as -- sh -c '<command>')\n`,
+    );
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(served.argv);
   } catch (error) {
     // Help and --version exit with 0; any usage error is bad input, never a violation.
     if (error instanceof CommanderError) {

@@ -24,6 +24,14 @@ describe.skipIf(goMissing !== undefined)('check --serve', () => {
     expect(run.code).toBe(0);
   });
 
+  it("takes check's options after the controller command, as `check --serve -- <binary> --runs 200` writes them", async () => {
+    const { binary } = await ensureGoProgram(UPSTREAM_SERVED_PROGRAM);
+    const run = await check('--serve', '--', binary, '--runs', '1', '--seed', '11');
+    expect(run.stderr).toContain("--runs 1 --seed 11 after the controller command: check's own options");
+    expect(run.stdout).toContain('Verdict: conforms (1 runs');
+    expect(run.code).toBe(0);
+  });
+
   it('catches a controller whose status writes never take effect, and says how to rerun the case', async () => {
     const { binary } = await ensureGoProgram(UPSTREAM_SERVED_PROGRAM);
     // The campaign (--runs 1 --seed 6) shrinks it to one event, DS_CREATED, in some 21 served cases
