@@ -68,7 +68,8 @@ export class StoreDaemonSetControl implements DaemonSetControl {
    * SuccessfulCreate / FailedCreate on the DaemonSet (no event when the namespace is terminating).
    */
   createPod(namespace: string, pod: Pod, owner: DaemonSet): void {
-    const template = deepCopy(pod);
+    // No copy here: the store copies what it is given, and nothing below changes `pod`.
+    const template = pod;
     const labels = template.metadata?.labels ?? {};
     if (Object.keys(labels).length === 0) throw new Error('unable to create pods, no labels');
     const meta: NonNullable<Pod['metadata']> = {
