@@ -127,7 +127,13 @@ export async function resolveCheckTarget(
     });
     return {
       implementation,
-      ref: { name: implementation.name, kind: 'process', serve: options.serve, clock: servedClock(options) },
+      ref: {
+        name: implementation.name,
+        kind: 'process',
+        serve: options.serve,
+        clock: servedClock(options),
+        ...(options.upstream !== undefined ? { upstream: options.upstream } : {}),
+      },
     };
   }
   if (options.kubeconfig === undefined) return resolveImplementation(options, io);

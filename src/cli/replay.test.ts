@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dsconform as runCli } from '../../test/robustness/support.js';
 import { COUNTEREXAMPLE_FORMAT } from '../harness/counterexample.js';
+import { replayTarget } from './replay.js';
 
 /** The real command from the repository root (the robustness tests' runner). */
 const dsconform = (...args: string[]) => runCli(args);
@@ -144,5 +145,47 @@ describe('dsconform replay --save-scenario', () => {
     const run = await dsconform('replay', cxFile, '--save-scenario', join(blocker, 'x.yaml'));
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^dsconform: .*a-file\/x\.yaml: could not write the scenario \(.+\)\n$/);
+  });
+});
+
+describe('replayTarget: what a served or real-cluster counterexample replays on', () => {
+  const served = (extra: object) => ({
+    implementation: {
+      name: 'served ctl',
+      kind: 'process' as const,
+      serve: ['./ctl', '--x'],
+      clock: 'virtual' as const,
+      ...extra,
+    },
+  });
+  const base = { stepTimeout: 1000 };
+
+  it('runs a recorded served command only with consent, on its recorded clock unless told otherwise', () => {
+    expect(() => replayTarget(served({}), base)).toThrow(/found on the served controller "\.\/ctl --x"/);
+    expect(replayTarget(served({}), { ...base, trustCommand: true })).toEqual({
+      ...base,
+      serve: ['./ctl', '--x'],
+      clock: 'virtual',
+    });
+    expect(replayTarget(served({}), { ...base, serve: ['./mine'], clock: 'wall' })).toEqual({
+      ...base,
+      serve: ['./mine'],
+      clock: 'wall',
+    });
+  });
+
+  it("builds upstream's served program again for a --serve --upstream counterexample, without consent", () => {
+    expect(replayTarget(served({ upstream: '1.37' }), base)).toEqual({
+      ...base,
+      serve: ['./ctl', '--x'],
+      clock: 'virtual',
+      upstream: '1.37',
+    });
+  });
+
+  it('refuses a real-cluster counterexample unless told where to replay it', () => {
+    const cluster = { implementation: { name: 'cluster kind', kind: 'process' as const, cluster: true as const } };
+    expect(() => replayTarget(cluster, base)).toThrow(/found on a real cluster, which replay cannot reach/);
+    expect(replayTarget(cluster, { ...base, mutant: 'never-adopts' })).toEqual({ ...base, mutant: 'never-adopts' });
   });
 });

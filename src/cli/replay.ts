@@ -17,6 +17,7 @@ import { counterexampleTimeline } from '../report/timeline.js';
 import { loadScenario } from '../scenario/load.js';
 import { runScenario, stepLabel } from '../scenario/run.js';
 import { scenarioFromRun } from '../scenario/savedRun.js';
+import { servedUpstreamCommand } from '../upstream/cliOption.js';
 import { positiveInt, resolveImplementation } from './check.js';
 import { type DiffCounterexampleFile, runDiffReplay } from './diff.js';
 import { ExitCode } from './exitCodes.js';
@@ -50,7 +51,15 @@ export interface ReplayOptions {
 export function replayTarget(
   file: Pick<CounterexampleFile, 'implementation'>,
   options: Pick<ReplayOptions, 'controller' | 'mutant' | 'serve' | 'clock' | 'stepTimeout' | 'trustCommand'>,
-): { stepTimeout: number; controller?: string; mutant?: string; serve?: string[]; clock?: 'virtual' | 'wall' } {
+): {
+  stepTimeout: number;
+  controller?: string;
+  mutant?: string;
+  serve?: string[];
+  clock?: 'virtual' | 'wall';
+  /** Replay on upstream's served program of this release, built again (dsconform's own program: no consent needed). */
+  upstream?: string;
+} {
   const given = [options.controller, options.mutant, options.serve].filter((o) => o !== undefined).length;
   if (given > 1)
     throw new InvalidArgumentError(
@@ -68,6 +77,9 @@ export function replayTarget(
   if (options.mutant !== undefined) return { ...base, mutant: options.mutant };
   if (options.serve !== undefined) return { ...base, serve: options.serve, clock: options.clock ?? recordedClock };
   const served = file.implementation.serve;
+  const upstream = file.implementation.upstream;
+  if (served !== undefined && upstream !== undefined)
+    return { ...base, serve: served, clock: options.clock ?? recordedClock, upstream };
   if (served !== undefined) {
     if (options.trustCommand !== true)
       throw new InvalidArgumentError(
@@ -140,9 +152,15 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
   }
   let resolved: Awaited<ReturnType<typeof resolveImplementation>>;
   try {
+    let serve = target.serve;
+    if (target.upstream !== undefined) {
+      const built = await servedUpstreamCommand(target.upstream, [], context);
+      if (built === undefined) return ExitCode.CouldNotCheck;
+      serve = built;
+    }
     resolved =
-      target.serve !== undefined
-        ? await servedTarget(target.serve, target.clock ?? 'wall', io)
+      serve !== undefined
+        ? await servedTarget(serve, target.clock ?? 'wall', io)
         : await resolveImplementation(target, io);
   } catch (e) {
     if (e instanceof AdapterError) {

@@ -29,6 +29,8 @@ export interface ImplementationRef {
   /** `check --serve`: the served controller's command, and whose clock it read. */
   serve?: string[];
   clock?: 'virtual' | 'wall';
+  /** `check --serve --upstream`: the release, whose program replay builds again (its recorded path is this machine's). */
+  upstream?: string;
   /** `check --kubeconfig`: found on a real cluster (its kubeconfig is not recorded). */
   cluster?: true;
 }

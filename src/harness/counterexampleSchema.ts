@@ -226,17 +226,16 @@ const implementation = z.strictObject({
   serve: z.array(printable.min(1)).min(1).optional(),
   clock: z.enum(['virtual', 'wall']).optional(),
   cluster: z.literal(true).optional(),
-});
-
-const count = z.number().min(0).max(Number.MAX_SAFE_INTEGER).int();
-
-/** A side of a differential counterexample (`dsconform diff`): `upstream` names a pinned release, rebuilt on replay. */
-const diffSide = implementation.extend({
   upstream: z
     .string()
     .regex(/^v?\d+\.\d+(\.\d+)?$/)
     .optional(),
 });
+
+const count = z.number().min(0).max(Number.MAX_SAFE_INTEGER).int();
+
+/** A side of a differential counterexample (`dsconform diff`): `upstream` names a pinned release, rebuilt on replay. */
+const diffSide = implementation;
 
 /** The whole file. Report-only fields (trace, finalTable) are kept loose: replay never reads them. */
 export const counterexampleFileSchema = z.object({
