@@ -218,6 +218,20 @@ function checkPlain(obj: object): void {
 /** Objects found deep-frozen: they stay so (nothing can unfreeze them), so each is walked once. */
 const knownDeepFrozen = new WeakSet<object>();
 
+/**
+ * Records that `value` is deep-frozen, without walking it: for the store, whose every object is
+ * built from fresh copies (and members of earlier stored objects) and deep-frozen when stored.
+ */
+export function markDeepFrozen<T extends object>(value: T): T {
+  knownDeepFrozen.add(value);
+  return value;
+}
+
+/** Whether `value` is known to be deep-frozen already (marked, or found so before), without walking it. */
+export function isKnownDeepFrozen(value: object): boolean {
+  return knownDeepFrozen.has(value);
+}
+
 /** True when `value` and everything reachable from it is frozen (so it can never change). */
 export function isDeepFrozen(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return true;

@@ -17,6 +17,7 @@ import {
   KINDS,
   type Kind,
   type KindMap,
+  markDeepFrozen,
   NAMESPACED,
   type PropagationPolicy,
 } from './objects.js';
@@ -611,7 +612,8 @@ export class ObjectStore {
     obj.metadata ??= {};
     const meta = obj.metadata;
     meta.resourceVersion = String(++this.#resourceVersion);
-    const frozen = deepFreeze(obj);
+    // Marked as deep-frozen, so that what is derived from a stored object can be remembered per object.
+    const frozen = markDeepFrozen(deepFreeze(obj));
     const key = this.#key(kind, meta.namespace, meta.name ?? '');
     const sorted = this.#sorted.get(kind);
     const at = old === undefined || sorted === undefined ? -1 : sorted.indexOf(old);

@@ -9,6 +9,7 @@ import type { DaemonSet } from '../cluster/objects.js';
 import {
   ControllerRevisionHashLabel,
   deepCopy,
+  isKnownDeepFrozen,
   PodTemplateGenerationLabel,
   TemplateGenerationAnnotation,
 } from '../cluster/objects.js';
@@ -96,6 +97,20 @@ export function replaceDaemonSetPodNodeNameNodeAffinity(affinity: Affinity | und
 
 /** GetTargetNodeName: spec.nodeName, else the single value of a `metadata.name In` matchFields requirement. */
 export function getTargetNodeName(pod: Pod): string | undefined {
+  // A stored pod never changes: its answer is remembered. Reading it afresh means a chain of
+  // scattered objects, the most of grouping pods by node in a large cluster's every sync.
+  if (!isKnownDeepFrozen(pod)) return targetNodeNameOf(pod);
+  const known = targetNodeNames.get(pod);
+  if (known !== undefined) return known === NO_TARGET ? undefined : known;
+  const found = targetNodeNameOf(pod);
+  targetNodeNames.set(pod, found ?? NO_TARGET);
+  return found;
+}
+
+const NO_TARGET = Symbol('no target node');
+const targetNodeNames = new WeakMap<Pod, string | typeof NO_TARGET>();
+
+function targetNodeNameOf(pod: Pod): string | undefined {
   if (pod.spec?.nodeName) return pod.spec.nodeName;
   const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   for (const term of terms ?? []) {
