@@ -61,8 +61,12 @@ export class InformerCache {
 
   /** Pods by the uid of their controller (the upstream "controllerUID" index), plus orphans under ''. */
   #podsByOwner = new Map<string, Set<string>>();
-  /** Each owner's pod keys, sorted, kept until that owner's set changes (every sync lists them). */
+  /**
+   * Each owner's pod keys, sorted, as last listed (every sync lists them), with what changed in the
+   * owner's set since: the next list merges the few keys added into it instead of sorting again.
+   */
   #sortedByOwner = new Map<string, readonly string[]>();
+  #changedSince = new Map<string, { added: string[]; removed: boolean }>();
 
   #cacheOf(kind: Kind): KindCache<KindMap[Kind]> {
     switch (kind) {
@@ -107,11 +111,30 @@ export class InformerCache {
 
   #sortedKeys(owner: string): readonly string[] {
     let sorted = this.#sortedByOwner.get(owner);
-    if (sorted === undefined) {
-      sorted = [...(this.#podsByOwner.get(owner) ?? [])].sort();
-      this.#sortedByOwner.set(owner, sorted);
+    const changed = this.#changedSince.get(owner);
+    if (sorted !== undefined && changed === undefined) return sorted;
+    const current = this.#podsByOwner.get(owner) ?? new Set<string>();
+    if (sorted === undefined || changed === undefined) sorted = [...current].sort();
+    else {
+      const kept = changed.removed ? sorted.filter((k) => current.has(k)) : sorted;
+      const fresh = [...new Set(changed.added)].filter((k) => current.has(k) && !includesSorted(kept, k));
+      sorted = mergeSorted(kept, fresh.sort());
     }
+    this.#sortedByOwner.set(owner, sorted);
+    this.#changedSince.delete(owner);
     return sorted;
+  }
+
+  /** An owner's set gained `added` (or lost a key): noted for its sorted list, if it has one. */
+  #noteChange(owner: string, added: string | undefined): void {
+    if (!this.#sortedByOwner.has(owner)) return;
+    let changed = this.#changedSince.get(owner);
+    if (changed === undefined) {
+      changed = { added: [], removed: false };
+      this.#changedSince.set(owner, changed);
+    }
+    if (added === undefined) changed.removed = true;
+    else changed.added.push(added);
   }
 
   #indexPod(key: string, before: Pod | undefined, after: Pod | undefined): void {
@@ -119,7 +142,7 @@ export class InformerCache {
     const from = before === undefined ? undefined : ownerOf(before);
     const to = after === undefined ? undefined : ownerOf(after);
     if (from === to) return; // the same owner before and after: the key stays where it is
-    if (from !== undefined && this.#podsByOwner.get(from)?.delete(key)) this.#sortedByOwner.delete(from);
+    if (from !== undefined && this.#podsByOwner.get(from)?.delete(key)) this.#noteChange(from, undefined);
     if (to === undefined) return;
     let set = this.#podsByOwner.get(to);
     if (set === undefined) {
@@ -128,9 +151,21 @@ export class InformerCache {
     }
     if (!set.has(key)) {
       set.add(key);
-      this.#sortedByOwner.delete(to);
+      this.#noteChange(to, key);
     }
   }
+}
+
+/** Whether sorted `keys` (Array.prototype.sort's order: UTF-16 code units, as `<` compares) holds `key`. */
+function includesSorted(keys: readonly string[], key: string): boolean {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((keys[mid] as string) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return keys[lo] === key;
 }
 
 /** Two sorted key lists as one, in the order Array.prototype.sort gives strings. */
