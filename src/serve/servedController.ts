@@ -144,10 +144,12 @@ class ControllerCommand {
 
   async start(): Promise<void> {
     const out = openSync(this.logFile, 'a');
+    // Only dsconform says whose clock the controller reads: not one inherited from this process.
+    const { DSCONFORM_CLOCK_FILE: _inherited, ...inherited } = process.env;
     const child = spawn(this.#program, [...this.#args], {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, ...this.#env },
+      env: { ...inherited, ...this.#env },
     });
     closeSync(out);
     this.#child = child;
