@@ -97,8 +97,10 @@ export function replaceDaemonSetPodNodeNameNodeAffinity(affinity: Affinity | und
 
 /** GetTargetNodeName: spec.nodeName, else the single value of a `metadata.name In` matchFields requirement. */
 export function getTargetNodeName(pod: Pod): string | undefined {
-  // A stored pod never changes: its answer is remembered. Reading it afresh means a chain of
-  // scattered objects, the most of grouping pods by node in a large cluster's every sync.
+  const spec = pod.spec;
+  if (spec?.nodeName) return spec.nodeName;
+  // An unbound stored pod never changes: its pinned node is remembered. Reading it afresh means a
+  // chain of scattered objects, the most of grouping a large cluster's new pods by node.
   if (!isKnownDeepFrozen(pod)) return targetNodeNameOf(pod);
   const known = targetNodeNames.get(pod);
   if (known !== undefined) return known === NO_TARGET ? undefined : known;
