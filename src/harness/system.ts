@@ -35,6 +35,7 @@ import type { ControllerDriver } from './driver.js';
 import {
   APP_LABEL,
   type ClusterObjects,
+  canBeHeld,
   DEFAULT_DS_NAME,
   daemonSetManifestFor,
   FOREIGN_OWNER,
@@ -451,13 +452,7 @@ export class SimulatedSystem {
       case 'POD_RELABELED':
         return event.matches ? this.#relabelToMatch(event) : this.#relabelAway(event);
       case 'POD_FINALIZER_ADDED': {
-        const pod = this.#selectPod(
-          event,
-          (p) =>
-            Boolean(p.spec?.nodeName) &&
-            p.metadata?.deletionTimestamp == null &&
-            !(p.metadata?.finalizers ?? []).includes(HOLD_FINALIZER),
-        );
+        const pod = this.#selectPod(event, canBeHeld);
         if (pod === undefined) return { applied: false, note: 'no pod to hold' };
         cluster.store.modify('Pod', HARNESS_NAMESPACE, pod.metadata?.name ?? '', (p) => {
           const meta = p.metadata as { finalizers?: string[] };

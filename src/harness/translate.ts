@@ -371,6 +371,15 @@ export function podToRelabelBack(
 /** The finalizer POD_FINALIZER_ADDED puts on a pod (someone else's: neither the GC's nor the DaemonSet controller's). */
 export const HOLD_FINALIZER = 'example.com/hold';
 
+/** POD_FINALIZER_ADDED holds a bound pod that is not being deleted and not held already. */
+export function canBeHeld(pod: Pod): boolean {
+  return (
+    Boolean(pod.spec?.nodeName) &&
+    pod.metadata?.deletionTimestamp == null &&
+    !(pod.metadata?.finalizers ?? []).includes(HOLD_FINALIZER)
+  );
+}
+
 /** The controller of pods that FOREIGN_POD_APPEARED creates: a ReplicaSet, a kind the simulated cluster does not serve. */
 export const FOREIGN_OWNER: OwnerReference = {
   apiVersion: 'apps/v1',

@@ -28,6 +28,7 @@ import type { ApplyOutcome, SystemSettleResult } from '../harness/system.js';
 import type { SystemUnderTest } from '../harness/systemUnderTest.js';
 import {
   APP_LABEL,
+  canBeHeld,
   DEFAULT_DS_NAME,
   daemonSetManifestFor,
   FOREIGN_OWNER,
@@ -454,13 +455,7 @@ export class KubeSystem implements SystemUnderTest {
       case 'POD_RELABELED':
         return event.matches ? this.#relabelToMatch(event) : this.#relabelAway(event);
       case 'POD_FINALIZER_ADDED': {
-        const pod = await this.#selectPod(
-          event,
-          (p) =>
-            Boolean(p.spec?.nodeName) &&
-            p.metadata?.deletionTimestamp == null &&
-            !(p.metadata?.finalizers ?? []).includes(HOLD_FINALIZER),
-        );
+        const pod = await this.#selectPod(event, canBeHeld);
         if (pod === undefined) return { applied: false, note: 'no pod to hold' };
         await scope.patchPod(namespace, pod, {
           metadata: { finalizers: [...(pod.metadata?.finalizers ?? []), HOLD_FINALIZER] },
