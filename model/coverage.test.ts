@@ -115,7 +115,7 @@ describe('the reasons given for unreachable items', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(SPECS.rolling, SPECS.surge, SPECS.onDelete),
-        fc.array(fc.nat({ max: 500 }), { maxLength: 25 }),
+        fc.array(fc.nat({ max: 500 }), { maxLength: 25, size: 'max' }),
         (spec, picks) => {
           let [snapshot] = transition(daemonSetMachine, initialTransition(daemonSetMachine, input)[0], {
             type: 'DS_CREATED',

@@ -39,7 +39,7 @@ function play(choices: readonly number[], start: readonly DsEvent[] = []): { wor
   return { worlds, events };
 }
 
-const choices = fc.array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: 30 });
+const choices = fc.array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: 30, size: 'max' });
 const starts = fc.constantFrom<readonly DsEvent[]>(
   [],
   [{ type: 'DS_CREATED', spec: SPECS.rolling }],
@@ -246,7 +246,7 @@ describe('clusters with NotReady nodes are stated exactly, races as alternatives
     update: fc.boolean(),
     down: fc.subarray(nodes, { minLength: 1, maxLength: 2 }),
     status: fc.constantFrom('False' as const, 'Unknown' as const),
-    picks: fc.array(fc.nat({ max: 1000 }), { maxLength: 12 }),
+    picks: fc.array(fc.nat({ max: 1000 }), { maxLength: 12, size: 'max' }),
   });
   const start = (c: { spec: DaemonSetSpec; update: boolean; down: string[]; status: 'False' | 'Unknown' }) => {
     let world = settle(applyEvent(initialWorld({ nodes }), { type: 'DS_CREATED', spec: c.spec }));

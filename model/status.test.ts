@@ -126,7 +126,7 @@ describe('status equations', () => {
       { type: 'TIME_ADVANCED', seconds: 5 } as const,
     );
     fc.assert(
-      fc.property(fc.array(events, { maxLength: 25 }), (sequence) => {
+      fc.property(fc.array(events, { maxLength: 25, size: 'max' }), (sequence) => {
         let w = applyEvent(initialWorld({ nodes: nodes(2) }), {
           type: 'DS_CREATED',
           spec: { ...spec, minReadySeconds: 5 },
