@@ -43,7 +43,7 @@ import { clusterCall } from './failure.js';
 import { isKubeError } from './kubeApi.js';
 import { ModelView } from './modelView.js';
 import { type CaseNames, RESYNC_ANNOTATION } from './names.js';
-import type { OwnedCluster } from './ownedCluster.js';
+import { OWNED_CLUSTER_EVENTS, type OwnedCluster } from './ownedCluster.js';
 import type { RunScope } from './runScope.js';
 
 export interface KubeSystemTiming {
@@ -106,15 +106,7 @@ const NOT_ON_A_REAL_CLUSTER: Partial<Record<DsEvent['type'], string>> = {
 };
 
 /** Events a cluster dsconform runs itself applies through its OwnedCluster seam. */
-const OWNED_CLUSTER_EVENTS: ReadonlySet<DsEvent['type']> = new Set([
-  'FOREIGN_POD_APPEARED',
-  'ORPHAN_POD_APPEARED',
-  'NODE_READY',
-  'NODE_NOT_READY',
-  'POD_BECAME_READY',
-  'POD_FAILED',
-  'TIME_ADVANCED',
-]);
+const OWNED_EVENTS: ReadonlySet<DsEvent['type']> = new Set(OWNED_CLUSTER_EVENTS);
 
 /** A failed pod's backoff is at most 15 minutes (kube-controller-manager's failed-pod backoff). */
 const LONGEST_BACKOFF_MS = 15 * 60 * 1000;
@@ -180,7 +172,7 @@ export class KubeSystem implements SystemUnderTest {
       return { applied: true, note: 'the controller process was stopped and started again' };
     }
     const owned = this.#timing.ownedCluster;
-    if (owned !== undefined && OWNED_CLUSTER_EVENTS.has(event.type)) {
+    if (owned !== undefined && OWNED_EVENTS.has(event.type)) {
       const outcome = await this.#applyOwned(owned, event);
       this.#last = await this.#poll();
       return outcome;
@@ -211,13 +203,14 @@ export class KubeSystem implements SystemUnderTest {
    * Waits until the cluster stops changing. Then, as the simulated cluster's quiescence ends with
    * the informers' periodic resync (12 to 24 h in kube-controller-manager), the DaemonSet is
    * touched (an annotation only the adapter reads), so that the controller syncs it once more,
-   * and the wait starts again; it ends when a resync changes nothing.
+   * and the wait starts again; it ends when a resync changes nothing. On an owned cluster, started
+   * pods first pass their readiness probes and the clock jumps to each deadline (#nextJumpMs).
    */
   async quiesce(options: { maxAdvanceSeconds?: number } = {}): Promise<SystemSettleResult> {
     return clusterCall(async () => {
       const { now, convergenceTimeoutMs, ownedCluster: owned } = this.#timing;
       const maxAdvanceMs = (options.maxAdvanceSeconds ?? 3600) * 1000;
-      const started = Date.now();
+      const started = now();
       let polls = 0;
       let lagWaits = 0;
       let resynced = false;
@@ -226,7 +219,7 @@ export class KubeSystem implements SystemUnderTest {
       let backoffJumps = 0;
       const advanced = (): number => (owned === undefined ? now() - started : advancedMs) / 1000;
       for (;;) {
-        const waited = await this.#waitForQuiet(Math.max(0, convergenceTimeoutMs - (Date.now() - started)), true);
+        const waited = await this.#waitForQuiet(Math.max(0, convergenceTimeoutMs - (now() - started)), true);
         polls += waited.polls;
         if (!waited.settled) {
           const last = waited.lastChange ? `; last change: ${waited.lastChange}` : '';
@@ -234,7 +227,7 @@ export class KubeSystem implements SystemUnderTest {
             converged: false,
             rounds: polls,
             advancedSeconds: advanced(),
-            stillChanging: [`the cluster, still changing after ${Date.now() - started} ms${last}`],
+            stillChanging: [`the cluster, still changing after ${now() - started} ms${last}`],
           };
         }
         const quiet = { converged: true, rounds: polls, advancedSeconds: advanced(), stillChanging: [] };

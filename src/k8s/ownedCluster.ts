@@ -1,3 +1,19 @@
+import type { DsEventType } from '../../model/events.ts';
+
+/**
+ * The events KubeSystem applies through the seam below (pods it creates appear ready, as in
+ * every campaign): what a campaign against such a cluster can draw beyond the real-cluster events.
+ */
+export const OWNED_CLUSTER_EVENTS = [
+  'FOREIGN_POD_APPEARED',
+  'ORPHAN_POD_APPEARED',
+  'NODE_READY',
+  'NODE_NOT_READY',
+  'POD_BECAME_READY',
+  'POD_FAILED',
+  'TIME_ADVANCED',
+] as const satisfies readonly DsEventType[];
+
 /**
  * A cluster dsconform runs itself (`check --serve` with a controller that reads dsconform's
  * clock, docs/serve.md): the real-cluster campaign drives it through its API like any cluster,

@@ -18,13 +18,13 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { DsEventType } from '../../model/events.ts';
 import { VirtualClock } from '../cluster/clock.js';
 import { SimulatedCluster } from '../cluster/cluster.js';
 import type { Implementation } from '../harness/implementation.js';
 import type { SystemUnderTest } from '../harness/systemUnderTest.js';
 import { clusterImplementation } from '../k8s/clusterImplementation.js';
 import type { KubeSystem, KubeSystemTiming } from '../k8s/kubeSystem.js';
+import { OWNED_CLUSTER_EVENTS } from '../k8s/ownedCluster.js';
 import { AdapterError } from '../protocol/adapterError.js';
 import { trackProcessGroup, untrackProcessGroup } from '../protocol/processGroups.js';
 import { ApiServer } from './apiServer.js';
@@ -45,19 +45,6 @@ export const SERVED_TIMING: KubeSystemTiming = {
 
 /** How long the controller may take to start watching DaemonSets. */
 const START_TIMEOUT_MS = 20_000;
-
-/**
- * What a served campaign draws beyond the real-cluster profile when the controller reads
- * dsconform's clock: the kubelet's, the nodes' and the clock's events, and other controllers' pods.
- */
-export const VIRTUAL_CLOCK_EVENTS = [
-  'FOREIGN_POD_APPEARED',
-  'POD_BECAME_READY',
-  'POD_FAILED',
-  'NODE_READY',
-  'NODE_NOT_READY',
-  'TIME_ADVANCED',
-] as const satisfies readonly DsEventType[];
 
 export interface ServedControllerOptions {
   timing?: Partial<KubeSystemTiming>;
@@ -279,7 +266,8 @@ export async function servedControllerImplementation(
   return {
     ...implementation,
     name: `served ${[basename(program), ...args].join(' ')}`,
-    alsoSupports: ['CONTROLLER_RESTARTED', ...(virtualClock ? VIRTUAL_CLOCK_EVENTS : [])],
+    // On dsconform's clock, the campaign also draws what the cluster applies through its OwnedCluster seam.
+    alsoSupports: ['CONTROLLER_RESTARTED', ...(virtualClock ? OWNED_CLUSTER_EVENTS : [])],
     makeSystem: async () => {
       const alive = (): void => {
         if (controller.exited !== undefined) {
