@@ -243,6 +243,23 @@ export function servedCheckArgv(argv: readonly string[]): { argv: string[]; take
   return { argv: [...argv.slice(0, dashes), ...taken, '--', ...command], taken };
 }
 
+/**
+ * Operands are a controller's command, and only after `--serve ... --`: anything else is a stray
+ * argument, said in one line (exit 2). False when the command must stop.
+ */
+export function operandsFitServe(
+  operands: readonly string[],
+  serve: boolean | undefined,
+  context: CliContext,
+): boolean {
+  if (operands.length === 0 || serve === true) return true;
+  context.io.stderr(
+    `dsconform: unexpected argument ${JSON.stringify(operands[0])} (a controller command goes after -- with --serve)\n`,
+  );
+  context.exit(ExitCode.CouldNotCheck);
+  return false;
+}
+
 /** Whose clock a served controller reads: --clock, else dsconform's for upstream's program (it reads it), else the wall clock. */
 export function servedClock(options: {
   clock?: CheckOptions['clock'] | undefined;
@@ -564,13 +581,7 @@ export const registerCheck: RegisterCommand = (program: Command, context: CliCon
       shardValue,
     )
     .action(async (operands: string[], raw: Partial<CheckOptions> & { serve?: boolean }) => {
-      if (operands.length > 0 && raw.serve !== true) {
-        context.io.stderr(
-          `dsconform: unexpected argument ${JSON.stringify(operands[0])} (a controller command goes after -- with --serve)\n`,
-        );
-        context.exit(ExitCode.CouldNotCheck);
-        return;
-      }
+      if (!operandsFitServe(operands, raw.serve, context)) return;
       const options: CheckOptions = {
         profile: raw.profile ?? 'all',
         // A real cluster takes seconds per event: fewer cases unless asked.

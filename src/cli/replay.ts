@@ -6,9 +6,10 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type CounterexampleFile, type ImplementationRef, loadCounterexample } from '../harness/counterexample.js';
+import { type CounterexampleFile, loadCounterexample } from '../harness/counterexample.js';
 import { type Implementation, referenceImplementation } from '../harness/implementation.js';
 import { runCase } from '../harness/runner.js';
+import type { SystemUnderTest } from '../harness/systemUnderTest.js';
 import { timelineSnapshot } from '../harness/timelineSnapshot.js';
 import { podTable } from '../harness/trace.js';
 import { displayPath } from '../manifests/inputError.js';
@@ -18,7 +19,7 @@ import { loadScenario } from '../scenario/load.js';
 import { runScenario, stepLabel } from '../scenario/run.js';
 import { scenarioFromRun } from '../scenario/savedRun.js';
 import { servedUpstreamCommand } from '../upstream/cliOption.js';
-import { positiveInt, resolveImplementation } from './check.js';
+import { operandsFitServe, positiveInt, resolveCheckTarget, resolveImplementation } from './check.js';
 import { type DiffCounterexampleFile, runDiffReplay } from './diff.js';
 import { ExitCode } from './exitCodes.js';
 import { onInterrupt } from './lifecycle.js';
@@ -150,7 +151,10 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     }
     io.stdout(`dsconform replay: saved ${file.events.length} events as scenario ${out} (${saved.quiesceStep} steps)\n`);
   }
-  let resolved: Awaited<ReturnType<typeof resolveImplementation>>;
+  let implementation: Implementation<SystemUnderTest>;
+  // The implementation when it runs on simulated clusters (not a served controller): a saved
+  // scenario is checked on it too.
+  let simulated: Implementation | undefined;
   try {
     let serve = target.serve;
     if (target.upstream !== undefined) {
@@ -158,10 +162,14 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
       if (built === undefined) return ExitCode.CouldNotCheck;
       serve = built;
     }
-    resolved =
-      serve !== undefined
-        ? await servedTarget(serve, target.clock ?? 'wall', io)
-        : await resolveImplementation(target, io);
+    if (serve !== undefined) {
+      // A served controller starts as `check --serve` starts it.
+      implementation = (await resolveCheckTarget({ ...target, serve, clock: target.clock ?? 'wall' }, io))
+        .implementation;
+    } else {
+      simulated = (await resolveImplementation(target, io)).implementation;
+      implementation = simulated;
+    }
   } catch (e) {
     if (e instanceof AdapterError) {
       io.stderr(`dsconform: could not start the implementation: ${e.message}\n`);
@@ -169,7 +177,6 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     }
     throw e;
   }
-  const { implementation } = resolved;
   // (src/cli/lifecycle.ts: Ctrl-C or SIGTERM stops the implementation's whole process group.)
   const stopOnSignal = onInterrupt(() => implementation.close(), implementation.name);
   try {
@@ -193,8 +200,7 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
         io.stdout(
           'Note: it was recorded from a non-deterministic implementation (the same case passed when run again), so a pass does not mean it is fixed.\n',
         );
-      if (options.saveScenario !== undefined)
-        await checkSavedScenario(options.saveScenario, target.serve === undefined ? implementation : undefined, io);
+      if (options.saveScenario !== undefined) await checkSavedScenario(options.saveScenario, simulated, io);
       return ExitCode.Ok;
     }
     if (failure.step === -1) {
@@ -218,8 +224,7 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     io.stdout(
       `\nResult: fails${same ? ' again' : ' differently'}: ${failure.invariant}: ${failure.message}${failure.node ? ` [node ${failure.node}]` : ''}${same ? '' : ` (recorded: ${file.invariant})`}\n`,
     );
-    if (options.saveScenario !== undefined)
-      await checkSavedScenario(options.saveScenario, target.serve === undefined ? implementation : undefined, io);
+    if (options.saveScenario !== undefined) await checkSavedScenario(options.saveScenario, simulated, io);
     return ExitCode.Violation;
   } catch (e) {
     if (e instanceof AdapterError) {
@@ -231,23 +236,6 @@ export async function runReplay(path: string, options: ReplayOptions, context: C
     stopOnSignal();
     await implementation.close();
   }
-}
-
-/** A served controller to replay on (src/serve/servedController.ts), loaded only when asked for. */
-async function servedTarget(
-  command: readonly string[],
-  clock: 'virtual' | 'wall',
-  io: CliContext['io'],
-): Promise<{ implementation: Implementation; ref: ImplementationRef }> {
-  const { servedControllerImplementation } = await import('../serve/servedController.js');
-  const implementation = await servedControllerImplementation(command, {
-    virtualClock: clock === 'virtual',
-    log: (line) => io.stderr(`dsconform: ${line}\n`),
-  });
-  return {
-    implementation: implementation as Implementation,
-    ref: { name: implementation.name, kind: 'process', serve: [...command], clock },
-  };
 }
 
 /** Runs the saved scenario on the implementation and, for another one, on the reference: the regression case must tell them apart. */
@@ -321,13 +309,7 @@ export const registerReplay: RegisterCommand = (program: Command, context: CliCo
     )
     .action(
       async (file: string, operands: string[], raw: Partial<Omit<ReplayOptions, 'serve'>> & { serve?: boolean }) => {
-        if (operands.length > 0 && raw.serve !== true) {
-          context.io.stderr(
-            `dsconform: unexpected argument ${JSON.stringify(operands[0])} (a controller command goes after -- with --serve)\n`,
-          );
-          context.exit(ExitCode.CouldNotCheck);
-          return;
-        }
+        if (!operandsFitServe(operands, raw.serve, context)) return;
         if (raw.serve === true && operands.length === 0) {
           context.io.stderr('dsconform: --serve needs the controller command after --\n');
           context.exit(ExitCode.CouldNotCheck);
