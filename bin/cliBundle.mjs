@@ -104,8 +104,9 @@ export async function loadBundled(root, program = CLI) {
         if (older.test(other) && !other.startsWith(name)) rmSync(join(cache, other), { force: true });
       }
     }
-    // Stack traces of internal errors point at the sources, as they do through tsx.
-    process.setSourceMapsEnabled(true);
+    // Stack traces of internal errors point at the sources, as they do through tsx. A stack is
+    // printed only under DSCONFORM_DEBUG, and reading the map costs about 40 ms of every start.
+    if (process.env.DSCONFORM_DEBUG) process.setSourceMapsEnabled(true);
     return await import(pathToFileURL(file).href);
   } catch (error) {
     if (process.env.DSCONFORM_BUNDLE_STRICT === '1') throw error;

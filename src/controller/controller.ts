@@ -24,6 +24,13 @@ import { type ControllerRules, REFERENCE_RULES } from './rules.js';
 import { updateDaemonSetStatus } from './status.js';
 import { BURST_REPLICAS, type SyncContext } from './syncContext.js';
 
+/** A claim's result over one pod cache version: the pods, and their grouping by node once asked for. */
+interface ClaimedPods {
+  version: number;
+  pods: Pod[];
+  grouped: Map<boolean, ReadonlyMap<string, readonly Pod[]>>;
+}
+
 export interface DaemonSetControllerOptions {
   /** Where writes go; defaults to the store itself. Tests wrap it to count or fail writes. */
   control?: DaemonSetControl;
@@ -66,6 +73,8 @@ export class DaemonSetController implements ClusterComponent {
   #delayed: { key: string; atMs: number }[] = [];
   #failures = new Map<string, number>();
   #writes = 0;
+  /** The last claim of each DaemonSet object that wrote nothing, by the pod cache version it read (see #context). */
+  readonly #claims = new WeakMap<DaemonSet, ClaimedPods>();
   #lastBackoffGcMs: number;
   #unwatch: () => void;
   /** The last sync of each step, for tests and traces. */
@@ -565,15 +574,14 @@ export class DaemonSetController implements ClusterComponent {
 
   #context(ds: DaemonSet, key: string, nodes: readonly Node[]): SyncContext {
     const namespace = ds.metadata?.namespace ?? 'default';
-    // A sync claims its pods several times (manage, rolling update, status), as upstream does.
-    // Over an unchanged cache a claim that adopted and released nothing gives the same pods
-    // again, so that result (and its grouping by node) is reused; one that wrote is always
-    // repeated, writes and all.
-    let claimed:
-      | { version: number; pods: Pod[]; grouped: Map<boolean, ReadonlyMap<string, readonly Pod[]>> }
-      | undefined;
+    // A sync claims its pods several times (manage, rolling update, status), as upstream does, and
+    // every sync claims them again. A claim reads only the DaemonSet and the pod cache: over the
+    // same DaemonSet object and an unchanged pod cache, one that adopted and released nothing
+    // gives the same pods again, so that result (and its grouping by node) is reused, within a
+    // sync and across syncs (a steady-state sync); one that wrote is always repeated, writes and all.
+    let claimed = this.#claims.get(ds);
     const claim = (): { pods: Pod[]; reused: boolean } => {
-      const version = this.cache.version;
+      const version = this.cache.podsVersion;
       if (claimed !== undefined && claimed.version === version) return { pods: claimed.pods, reused: true };
       let wrote = false;
       const pods = claimObjects(
@@ -595,6 +603,8 @@ export class DaemonSetController implements ClusterComponent {
       );
       if (!this.#rules.ignorePodsOfOtherControllers) pods.push(...this.#othersMatching(ds, namespace));
       claimed = wrote ? undefined : { version, pods: pods.slice(), grouped: new Map() };
+      if (claimed === undefined) this.#claims.delete(ds);
+      else this.#claims.set(ds, claimed);
       return { pods, reused: false };
     };
     const daemonPods = (): Pod[] => {
@@ -637,6 +647,8 @@ export class DaemonSetController implements ClusterComponent {
           if (list) list.push(pod);
           else grouped.set(nodeName, [pod]);
         }
+        // Frozen: a remembered grouping is read by later syncs too, so no caller may change it.
+        for (const list of grouped.values()) Object.freeze(list);
         memo?.grouped.set(includeDeletedTerminal, grouped);
         return grouped;
       },

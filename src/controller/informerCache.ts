@@ -49,14 +49,23 @@ class KindCache<T extends { metadata?: { name?: string; namespace?: string } }> 
 
 export class InformerCache {
   #version = 0;
+  #podsVersion = 0;
   readonly nodes = new KindCache<Node>(() => this.#version++);
-  readonly pods = new KindCache<Pod>(() => this.#version++);
+  readonly pods = new KindCache<Pod>(() => {
+    this.#version++;
+    this.#podsVersion++;
+  });
   readonly daemonSets = new KindCache<DaemonSet>(() => this.#version++);
   readonly revisions = new KindCache<ControllerRevision>(() => this.#version++);
 
   /** Moves on every change to any of the caches: what was computed from them holds while it stays. */
   get version(): number {
     return this.#version;
+  }
+
+  /** Moves on every change to the pod cache only (what is computed from pods alone holds while it stays). */
+  get podsVersion(): number {
+    return this.#podsVersion;
   }
 
   /** Pods by the uid of their controller (the upstream "controllerUID" index), plus orphans under ''. */
