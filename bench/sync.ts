@@ -5,7 +5,16 @@
  * the steady-state sync (one syncDaemonSet pass over a settled, healthy cluster: nothing to write).
  */
 import { controllerWorld } from './fixtures.js';
-import { measure, median, medianSample, retainedHeapBytes, round, type Sample, timePerCall } from './stats.js';
+import {
+  collectGarbage,
+  measure,
+  median,
+  medianSample,
+  retainedHeapBytes,
+  round,
+  type Sample,
+  timePerCall,
+} from './stats.js';
 
 export interface SyncFigure {
   nodes: number;
@@ -62,6 +71,9 @@ export function measureSync(nodes: number, repeats: number): SyncFigure {
     if (available !== nodes) throw new Error(`${available} of ${nodes} daemon pods available after settling`);
     world.controller.processEvents();
     const rv = world.cluster.store.resourceVersion;
+    // A full collection first: without it the process CPU time of the passes also counted the
+    // collector's helper threads still sweeping up after the full syncs measured before.
+    collectGarbage();
     // Short passes are batched so that each sample lasts long enough for the clocks (timePerCall).
     const sample = medianSample(
       timePerCall(() => world.controller.syncDaemonSet(world.key), Math.max(repeats * 5, 15)),
