@@ -22,23 +22,26 @@ function sameData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameData(x, b[i]));
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return (
-    ka.length === kb.length &&
-    ka.every((k) => sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-  );
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  return sameMembers(a as Record<string, unknown>, b as Record<string, unknown>, undefined);
+}
+
+/** Own keys with defined values compare equal, `skip` aside (plain loops: this runs on every explored transition). */
+function sameMembers(a: Record<string, unknown>, b: Record<string, unknown>, skip: string | undefined): boolean {
+  for (const k of Object.keys(a)) if (k !== skip && !sameData(a[k], b[k])) return false;
+  // A key only b has matches only if its value is undefined (a's is, by being absent).
+  for (const k of Object.keys(b)) if (k !== skip && b[k] !== undefined && !Object.hasOwn(a, k)) return false;
+  return true;
 }
 
 /** Same cluster and controller memory (the last-step record does not count). */
 export function sameWorld(a: World, b: World): boolean {
   if (a === b) return true;
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  keys.delete('lastStep');
-  return [...keys].every((k) =>
-    sameData((a as unknown as Record<string, unknown>)[k], (b as unknown as Record<string, unknown>)[k]),
-  );
+  return sameMembers(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>, 'lastStep');
 }
 
 /**
