@@ -581,7 +581,7 @@ export class DaemonSetController implements ClusterComponent {
     // sync and across syncs (a steady-state sync); one that wrote is always repeated, writes and all.
     let claimed = this.#claims.get(ds);
     const claim = (): { pods: Pod[]; reused: boolean } => {
-      const version = this.cache.podsVersion;
+      const version = this.cache.pods.version;
       if (claimed !== undefined && claimed.version === version) return { pods: claimed.pods, reused: true };
       let wrote = false;
       const pods = claimObjects(
@@ -602,9 +602,13 @@ export class DaemonSetController implements ClusterComponent {
         !this.#rules.releaseUnmatchedPods,
       );
       if (!this.#rules.ignorePodsOfOtherControllers) pods.push(...this.#othersMatching(ds, namespace));
-      claimed = wrote ? undefined : { version, pods: pods.slice(), grouped: new Map() };
-      if (claimed === undefined) this.#claims.delete(ds);
-      else this.#claims.set(ds, claimed);
+      if (wrote) {
+        claimed = undefined;
+        this.#claims.delete(ds);
+      } else {
+        claimed = { version, pods: pods.slice(), grouped: new Map() };
+        this.#claims.set(ds, claimed);
+      }
       return { pods, reused: false };
     };
     const daemonPods = (): Pod[] => {

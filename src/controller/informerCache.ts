@@ -9,10 +9,11 @@ import type { WatchEvent } from '../cluster/store.js';
 class KindCache<T extends { metadata?: { name?: string; namespace?: string } }> {
   #items = new Map<string, T>();
   #sorted: T[] | undefined;
-  readonly #changed: () => void;
+  #version = 0;
 
-  constructor(changed: () => void) {
-    this.#changed = changed;
+  /** Moves on every change: what was computed from this cache alone holds while it stays. */
+  get version(): number {
+    return this.#version;
   }
 
   get(key: string): T | undefined {
@@ -20,7 +21,7 @@ class KindCache<T extends { metadata?: { name?: string; namespace?: string } }> 
   }
 
   set(key: string, obj: T): void {
-    this.#changed();
+    this.#version++;
     if (!this.#items.has(key)) this.#sorted = undefined;
     else if (this.#sorted) {
       const old = this.#items.get(key) as T;
@@ -32,7 +33,7 @@ class KindCache<T extends { metadata?: { name?: string; namespace?: string } }> 
   }
 
   delete(key: string): void {
-    this.#changed();
+    this.#version++;
     if (this.#items.delete(key)) this.#sorted = undefined;
   }
 
@@ -48,25 +49,10 @@ class KindCache<T extends { metadata?: { name?: string; namespace?: string } }> 
 }
 
 export class InformerCache {
-  #version = 0;
-  #podsVersion = 0;
-  readonly nodes = new KindCache<Node>(() => this.#version++);
-  readonly pods = new KindCache<Pod>(() => {
-    this.#version++;
-    this.#podsVersion++;
-  });
-  readonly daemonSets = new KindCache<DaemonSet>(() => this.#version++);
-  readonly revisions = new KindCache<ControllerRevision>(() => this.#version++);
-
-  /** Moves on every change to any of the caches: what was computed from them holds while it stays. */
-  get version(): number {
-    return this.#version;
-  }
-
-  /** Moves on every change to the pod cache only (what is computed from pods alone holds while it stays). */
-  get podsVersion(): number {
-    return this.#podsVersion;
-  }
+  readonly nodes = new KindCache<Node>();
+  readonly pods = new KindCache<Pod>();
+  readonly daemonSets = new KindCache<DaemonSet>();
+  readonly revisions = new KindCache<ControllerRevision>();
 
   /** Pods by the uid of their controller (the upstream "controllerUID" index), plus orphans under ''. */
   #podsByOwner = new Map<string, Set<string>>();

@@ -112,8 +112,8 @@ export function getTargetNodeName(pod: Pod): string | undefined {
 const NO_TARGET = Symbol('no target node');
 const targetNodeNames = new WeakMap<Pod, string | typeof NO_TARGET>();
 
+/** The node an unbound pod is pinned to (getTargetNodeName has already looked at spec.nodeName). */
 function targetNodeNameOf(pod: Pod): string | undefined {
-  if (pod.spec?.nodeName) return pod.spec.nodeName;
   const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   for (const term of terms ?? []) {
     for (const req of term.matchFields ?? []) {
