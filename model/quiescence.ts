@@ -84,12 +84,18 @@ export function nextDeadline(world: World): number | undefined {
   return deadlines.length > 0 ? Math.min(...deadlines) : undefined;
 }
 
+/** A healthy step's actors before the controller's sync, in order (the sync comes last). */
+const EARLY_ACTORS: ReadonlyArray<(world: World) => World> = [
+  garbageCollectorStep,
+  schedulerStep,
+  kubeletStep,
+  readinessStep,
+];
+
 /** The actors of a healthy step, once each, in order. */
 function actorsStep(world: World): World {
-  let next = garbageCollectorStep(world);
-  next = schedulerStep(next);
-  next = kubeletStep(next);
-  next = readinessStep(next);
+  let next = world;
+  for (const actor of EARLY_ACTORS) next = actor(next);
   return syncDaemonSet(next).world;
 }
 
@@ -118,14 +124,6 @@ export function isQuiet(world: World): boolean {
   }
   return sameWorld(syncDaemonSet(next).world, world);
 }
-
-/** actorsStep's actors before the controller's sync, in its order. */
-const EARLY_ACTORS: ReadonlyArray<(world: World) => World> = [
-  garbageCollectorStep,
-  schedulerStep,
-  kubeletStep,
-  readinessStep,
-];
 
 /** Repeats healthy steps until quiet (or `maxSteps`, which signals a bug in the model). */
 export function settle(world: World, maxSteps = 500): World {
