@@ -131,14 +131,19 @@ export class Kubelet implements ClusterComponent {
   passReadinessProbes(namespace: string): boolean {
     let changed = false;
     for (const pod of this.#store.list('Pod', namespace)) {
-      if (pod.status?.phase !== 'Running' || pod.metadata?.deletionTimestamp != null) continue;
-      if (pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true) continue;
-      const node = pod.spec?.nodeName ? this.#store.get('Node', undefined, pod.spec.nodeName) : undefined;
-      if (node === undefined || nodeReadyStatus(node) !== 'True') continue;
+      if (!this.awaitsReadinessProbe(pod)) continue;
       this.setPodReady(namespace, pod.metadata?.name ?? '', true);
       changed = true;
     }
     return changed;
+  }
+
+  /** A running, not-ready, non-terminating pod on an existing Ready node: its readiness probe can pass now. */
+  awaitsReadinessProbe(pod: Pod): boolean {
+    if (pod.status?.phase !== 'Running' || pod.metadata?.deletionTimestamp != null) return false;
+    if (pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true) return false;
+    const node = pod.spec?.nodeName ? this.#store.get('Node', undefined, pod.spec.nodeName) : undefined;
+    return node !== undefined && nodeReadyStatus(node) === 'True';
   }
 
   // --- internals -------------------------------------------------------------------------------

@@ -411,19 +411,7 @@ export class SimulatedSystem {
         cluster.deleteDaemonSet(HARNESS_NAMESPACE, this.#dsName, event.policy);
         return { applied: true };
       case 'POD_BECAME_READY': {
-        const pod = this.#selectPod(event, (p) => {
-          const node = p.spec?.nodeName ? cluster.store.get('Node', undefined, p.spec.nodeName) : undefined;
-          const nodeReady =
-            node?.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'False' &&
-            node?.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'Unknown';
-          return (
-            p.status?.phase === 'Running' &&
-            !isReady(p) &&
-            p.metadata?.deletionTimestamp == null &&
-            node !== undefined &&
-            nodeReady
-          );
-        });
+        const pod = this.#selectPod(event, (p) => cluster.kubelet.awaitsReadinessProbe(p));
         if (pod === undefined) return { applied: false, note: 'no pod to make ready' };
         cluster.kubelet.setPodReady(HARNESS_NAMESPACE, pod.metadata?.name ?? '', true);
         return { applied: true, note: pod.metadata?.name ?? '' };
@@ -886,10 +874,6 @@ function createdPod(pod: K8sPod): CreatedPod {
       blockOwnerDeletion: ref?.blockOwnerDeletion === true,
     },
   };
-}
-
-function isReady(pod: K8sPod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
 /**

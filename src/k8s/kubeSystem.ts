@@ -22,6 +22,7 @@ import {
   comparePodsOldestFirst,
   getTargetNodeName,
   getTemplateGeneration,
+  isPodReady,
   isPodUpdated,
 } from '../controller/podTemplate.js';
 import type { ApplyOutcome, SystemSettleResult } from '../harness/system.js';
@@ -512,7 +513,7 @@ export class KubeSystem implements SystemUnderTest {
           event,
           (p) =>
             p.status?.phase === 'Running' &&
-            p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') !== true &&
+            !isPodReady(p) &&
             p.metadata?.deletionTimestamp == null &&
             owned.nodeIsReady(this.#view.nodeToCluster(p.spec?.nodeName ?? '')),
         );
