@@ -39,8 +39,10 @@ import {
   DEFAULT_DS_NAME,
   daemonSetManifestFor,
   FOREIGN_OWNER,
+  finalizersWithoutHold,
   HARNESS_NAMESPACE,
   HOLD_FINALIZER,
+  isHeld,
   ObservationCache,
   observeTemplate,
   podTemplateSpecFor,
@@ -449,12 +451,12 @@ export class SimulatedSystem {
         return { applied: true, note: pod.metadata?.name ?? '' };
       }
       case 'POD_FINALIZER_REMOVED': {
-        const pod = this.#selectPod(event, (p) => (p.metadata?.finalizers ?? []).includes(HOLD_FINALIZER));
+        const pod = this.#selectPod(event, isHeld);
         if (pod === undefined) return { applied: false, note: 'no held pod' };
         cluster.store.modify('Pod', HARNESS_NAMESPACE, pod.metadata?.name ?? '', (p) => {
           const meta = p.metadata as { finalizers?: string[] };
-          const kept = (meta.finalizers ?? []).filter((f) => f !== HOLD_FINALIZER);
-          if (kept.length > 0) meta.finalizers = kept;
+          const kept = finalizersWithoutHold(p);
+          if (kept !== undefined) meta.finalizers = kept;
           else delete meta.finalizers;
         });
         return { applied: true, note: pod.metadata?.name ?? '' };

@@ -371,13 +371,20 @@ export function podToRelabelBack(
 /** The finalizer POD_FINALIZER_ADDED puts on a pod (someone else's: neither the GC's nor the DaemonSet controller's). */
 export const HOLD_FINALIZER = 'example.com/hold';
 
+/** The pod carries POD_FINALIZER_ADDED's finalizer. */
+export function isHeld(pod: Pod): boolean {
+  return (pod.metadata?.finalizers ?? []).includes(HOLD_FINALIZER);
+}
+
 /** POD_FINALIZER_ADDED holds a bound pod that is not being deleted and not held already. */
 export function canBeHeld(pod: Pod): boolean {
-  return (
-    Boolean(pod.spec?.nodeName) &&
-    pod.metadata?.deletionTimestamp == null &&
-    !(pod.metadata?.finalizers ?? []).includes(HOLD_FINALIZER)
-  );
+  return Boolean(pod.spec?.nodeName) && pod.metadata?.deletionTimestamp == null && !isHeld(pod);
+}
+
+/** The pod's finalizers once its hold is released (POD_FINALIZER_REMOVED, a run's cleanup); undefined when none is left. */
+export function finalizersWithoutHold(pod: Pod): string[] | undefined {
+  const kept = (pod.metadata?.finalizers ?? []).filter((f) => f !== HOLD_FINALIZER);
+  return kept.length > 0 ? kept : undefined;
 }
 
 /** The controller of pods that FOREIGN_POD_APPEARED creates: a ReplicaSet, a kind the simulated cluster does not serve. */

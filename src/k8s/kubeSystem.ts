@@ -33,7 +33,9 @@ import {
   DEFAULT_DS_NAME,
   daemonSetManifestFor,
   FOREIGN_OWNER,
+  finalizersWithoutHold,
   HOLD_FINALIZER,
+  isHeld,
   observeCluster,
   podTemplateSpecFor,
   podToRelabelBack,
@@ -457,10 +459,9 @@ export class KubeSystem implements SystemUnderTest {
         return { applied: true, note: pod.metadata?.name ?? '' };
       }
       case 'POD_FINALIZER_REMOVED': {
-        const pod = await this.#selectPod(event, (p) => (p.metadata?.finalizers ?? []).includes(HOLD_FINALIZER));
+        const pod = await this.#selectPod(event, isHeld);
         if (pod === undefined) return { applied: false, note: 'no held pod' };
-        const kept = (pod.metadata?.finalizers ?? []).filter((f) => f !== HOLD_FINALIZER);
-        await scope.patchPod(namespace, pod, { metadata: { finalizers: kept.length > 0 ? kept : null } });
+        await scope.patchPod(namespace, pod, { metadata: { finalizers: finalizersWithoutHold(pod) ?? null } });
         return { applied: true, note: pod.metadata?.name ?? '' };
       }
       default:

@@ -9,7 +9,7 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { HOLD_FINALIZER } from '../harness/translate.js';
+import { finalizersWithoutHold, isHeld } from '../harness/translate.js';
 import { isKubeError, type KubeApi, type Propagation } from './kubeApi.js';
 import { CASE_LABEL, type CaseNames, isRunNamespace, RUN_LABEL } from './names.js';
 
@@ -284,11 +284,9 @@ export class RunScope {
         // A pod the case held (POD_FINALIZER_ADDED) would keep its namespace Terminating for ever.
         await attempt(`release held pods in ${name}`, async () => {
           for (const pod of await this.api.listPods(name)) {
-            const finalizers = pod.metadata?.finalizers ?? [];
-            if (!finalizers.includes(HOLD_FINALIZER)) continue;
-            const kept = finalizers.filter((f) => f !== HOLD_FINALIZER);
+            if (!isHeld(pod)) continue;
             await this.api.mergePatchPod(name, pod.metadata?.name ?? '', {
-              metadata: { finalizers: kept.length > 0 ? kept : null },
+              metadata: { finalizers: finalizersWithoutHold(pod) ?? null },
             });
           }
         });
