@@ -21,10 +21,14 @@ export function garbageCollectorStep(world: World): World {
   if (ds?.deleting === 'Orphan') {
     // orphanDependents: strip the owner reference from every dependent, then drop the finalizer.
     const { daemonSet: _removed, ...rest } = next;
+    // A dependent relabelled away and not yet released is, once orphaned, what a release makes
+    // it: a pod beside the DaemonSets of this name, which none of them adopts.
+    const relabelled = next.pods.filter((p) => p.controllerUid === ds.uid && p.unmatched).map(withoutController);
     next = {
       ...rest,
-      pods: next.pods.map((p) => (p.controllerUid === ds.uid ? withoutController(p) : p)),
+      pods: next.pods.flatMap((p) => (p.controllerUid !== ds.uid ? [p] : p.unmatched ? [] : [withoutController(p)])),
       revisions: next.revisions.map((r) => (r.controllerUid === ds.uid ? withoutController(r) : r)),
+      ...(relabelled.length > 0 ? { bystanders: [...(next.bystanders ?? []), ...relabelled] } : {}),
     };
   }
   // Dependents whose owner no longer exists (Background), or of an owner deleting in Foreground.
