@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'model/**/*.test.ts', 'properties/**/*.test.ts', 'test/**/*.test.ts'],
+    setupFiles: ['properties/fixedSeed.setup.ts'],
     pool: 'forks',
     // Four workers on two cores: a quarter of the suite's wall time is spent waiting (served and
     // real-cluster campaigns wait for quiet periods, the package test for npm), and with two
