@@ -2,6 +2,7 @@
  * The garbage collector and Pod GC (one pass; note §6.1, §3.4): cascading deletion of the
  * DaemonSet's dependents, and removal of pods whose node is gone.
  */
+import type { Pod } from './types.ts';
 import { deletePod, type World } from './world.ts';
 
 /** Pods and revisions whose controller is `uid`. */
@@ -49,7 +50,8 @@ export function garbageCollectorStep(world: World): World {
   }
   // Pod GC: pods bound to a node that no longer exists, and terminating unbound pods, are force-deleted.
   const nodes = new Set(next.nodes.map((n) => n.name));
-  const gone = next.pods.filter((p) => (p.bound && !nodes.has(p.node)) || (!p.bound && p.terminating));
+  const collected = (p: Pod) => (p.bound && !nodes.has(p.node)) || (!p.bound && p.terminating);
+  const gone = next.pods.filter(collected);
   // Pod GC marks them Failed, then force-deletes them (markFailedAndDeletePod): a held pod stays,
   // terminal and Terminating, until its finalizer goes.
   if (gone.length > 0) {
@@ -63,10 +65,11 @@ export function garbageCollectorStep(world: World): World {
       }),
     };
   }
-  // Pods beside the DaemonSet (other controllers', released ones) are bound: Pod GC takes them with their node.
+  // Pods beside the DaemonSet (other controllers', released ones) go by the same rule: a released
+  // pod that was never bound stays, Pending, after its node is gone (gcOrphaned reads spec.nodeName).
   const bystanders = next.bystanders ?? [];
-  if (bystanders.some((p) => !nodes.has(p.node))) {
-    next = { ...next, bystanders: bystanders.filter((p) => nodes.has(p.node)) };
+  if (bystanders.some(collected)) {
+    next = { ...next, bystanders: bystanders.filter((p) => !collected(p)) };
   }
   return next;
 }

@@ -426,4 +426,25 @@ describe('the model satisfies its own invariant catalogue', () => {
     expect(checkQuiescent({ obs: settled })).toEqual([]);
     expect(settled.pods.map((p) => p.node).sort()).toEqual(['node-0', 'node-1', 'node-2']);
   });
+
+  it('such a pod, never bound, outlives its node: Pod GC takes only pods bound to a vanished node', () => {
+    // Found by the oracle's property (DSCONFORM_SEED=101): the model's Pod GC took every pod beside
+    // the DaemonSet with its node, bound or not, where the oracle (rightly) expected it to stay.
+    const { worlds, events } = play(
+      [],
+      [
+        { type: 'DS_CREATED', spec: SPECS.onDelete },
+        { type: 'NODE_ADDED', node: 'node-3' },
+        { type: 'CONTROLLER_SYNC' },
+        { type: 'POD_RELABELED', node: 'node-3', matches: false },
+        { type: 'NODE_REMOVED', node: 'node-3' },
+        { type: 'DS_DELETED', policy: 'Orphan' },
+      ],
+    );
+    const deleted = worlds.at(-1) as World;
+    const expected = expectedAtQuiescence(observe(deleted));
+    const settled = settle(deleted);
+    expect(compareWithExpectation(observe(settled), expected), show(events)).toEqual([]);
+    expect(settled.bystanders?.map((p) => [p.node, p.bound, p.unmatched])).toEqual([['node-3', false, true]]);
+  });
 });
