@@ -3,7 +3,17 @@
  * behaves as when run through tsx (paths resolved from `import.meta.url` included).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,6 +67,26 @@ describe('the bundled CLI', () => {
     } finally {
       rmSync(reports, { recursive: true, force: true });
     }
+  });
+
+  it('contains its npm dependencies, and is built again when one of them was reinstalled', () => {
+    expect(cli(['--version']).status).toBe(0);
+    const cliBundles = () => bundles().filter((name) => name.startsWith('cli-'));
+    const [bundle] = cliBundles();
+    const file = join(cache, bundle as string);
+    const code = readFileSync(file, 'utf8');
+    expect(code).not.toMatch(/from ["'](zod|yaml|commander|fast-check)["']/);
+    expect(code).toMatch(/import\(["']@kubernetes\/client-node["']\)/);
+    const stamps = JSON.parse(readFileSync(`${file}.deps.json`, 'utf8')) as { path: string; stamp: string }[];
+    const names = stamps.map(({ path }) => path.split('/node_modules/').at(-1));
+    expect(names).toEqual(expect.arrayContaining(['zod/package.json', 'commander/package.json']));
+    expect(names.some((name) => name?.startsWith('@kubernetes'))).toBe(false);
+    // As if npm had installed another zod since the bundle was built.
+    const stale = stamps.map((s) => (s.path.endsWith('/zod/package.json') ? { ...s, stamp: 'another zod' } : s));
+    writeFileSync(`${file}.deps.json`, JSON.stringify(stale));
+    expect(cli(['--version']).status).toBe(0);
+    expect(JSON.parse(readFileSync(`${file}.deps.json`, 'utf8'))).toEqual(stamps);
+    expect(cliBundles()).toEqual([bundle]);
   });
 
   it('holds only modules under src/ and model/, the directories its fingerprint reads', async () => {
