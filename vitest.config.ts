@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { SpreadWaitingFiles } from './test/support/sequencer.ts';
 
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'model/**/*.test.ts', 'properties/**/*.test.ts', 'test/**/*.test.ts'],
     setupFiles: ['properties/fixedSeed.setup.ts'],
+    // Files that mostly wait on other processes are spread out instead of started together.
+    sequence: { sequencer: SpreadWaitingFiles },
     pool: 'forks',
     // Four workers on two cores: a quarter of the suite's wall time is spent waiting (served and
     // real-cluster campaigns wait for quiet periods, the package test for npm), and with two
