@@ -182,6 +182,40 @@ export function phaseEvent(stateId: string, eventType: string): string {
   return `${short(stateId)} × ${eventType}`;
 }
 
+/**
+ * A machine whose guards also report their results, with its transitions by object: built once per
+ * machine (provide() and the transition walk cost about 5 ms, once per recorder before). Its guards
+ * report to whichever recorder is sending an event at the time, which is one at most: an actor
+ * evaluates guards only inside start() and send().
+ */
+interface InstrumentedMachine {
+  readonly machine: DaemonSetMachine;
+  readonly ids: ReadonlyMap<unknown, ReturnType<typeof machineTransitions>[number][1]>;
+  readonly guardsHit: { current: Set<string> | undefined };
+}
+
+const instrumentedMachines = new WeakMap<DaemonSetMachine, InstrumentedMachine>();
+
+function instrumented(machine: DaemonSetMachine): InstrumentedMachine {
+  let known = instrumentedMachines.get(machine);
+  if (known) return known;
+  const guardsHit: InstrumentedMachine['guardsHit'] = { current: undefined };
+  const wrapped = Object.fromEntries(
+    Object.entries(machine.implementations.guards).map(([name, guard]) => [
+      name,
+      (...args: unknown[]) => {
+        const result = (guard as (...a: unknown[]) => boolean)(...args);
+        guardsHit.current?.add(`${name}:${result}`);
+        return result;
+      },
+    ]),
+  );
+  const provided = machine.provide({ guards: wrapped } as Parameters<DaemonSetMachine['provide']>[0]);
+  known = { machine: provided, ids: new Map(machineTransitions(provided)), guardsHit };
+  instrumentedMachines.set(machine, known);
+  return known;
+}
+
 /** Records what runs through the machine take. */
 export function createCoverageRecorder(machine: DaemonSetMachine = daemonSetMachine): CoverageRecorder {
   const stateNodes = new Set<string>();
@@ -192,18 +226,17 @@ export function createCoverageRecorder(machine: DaemonSetMachine = daemonSetMach
   const phaseEvents = new Set<string>();
   const invariants = new Set<string>();
 
-  const wrapped = Object.fromEntries(
-    Object.entries(machine.implementations.guards).map(([name, guard]) => [
-      name,
-      (...args: unknown[]) => {
-        const result = (guard as (...a: unknown[]) => boolean)(...args);
-        guards.add(`${name}:${result}`);
-        return result;
-      },
-    ]),
-  );
-  const instrumented = machine.provide({ guards: wrapped } as Parameters<DaemonSetMachine['provide']>[0]);
-  const ids = new Map(machineTransitions(instrumented).map(([t, info]) => [t, info]));
+  const { machine: instrumentedMachine, ids, guardsHit } = instrumented(machine);
+  /** Runs `work` with this recorder's guard set receiving the guards' results. */
+  const recordingGuards = <T>(work: () => T): T => {
+    const outer = guardsHit.current;
+    guardsHit.current = guards;
+    try {
+      return work();
+    } finally {
+      guardsHit.current = outer;
+    }
+  };
 
   const enter = (node: AnyStateNode | undefined) => {
     for (let n = node; n; n = n.parent) stateNodes.add(n.id);
@@ -213,7 +246,7 @@ export function createCoverageRecorder(machine: DaemonSetMachine = daemonSetMach
   const recorder: CoverageRecorder = {
     start(input, from) {
       actor?.stop();
-      actor = createActor(instrumented, {
+      actor = createActor(instrumentedMachine, {
         input,
         ...(from !== undefined ? { snapshot: from } : {}),
         inspect: (ev) => {
@@ -227,7 +260,8 @@ export function createCoverageRecorder(machine: DaemonSetMachine = daemonSetMach
           }
         },
       });
-      actor.start();
+      const started = actor;
+      recordingGuards(() => started.start());
       for (const n of actor.getSnapshot()._nodes) enter(n);
     },
     send(event) {
@@ -236,7 +270,7 @@ export function createCoverageRecorder(machine: DaemonSetMachine = daemonSetMach
       eventTypesSent.add(event.type);
       for (const leaf of a.getSnapshot()._nodes)
         if (leaf.type === 'atomic') phaseEvents.add(phaseEvent(leaf.id, event.type));
-      a.send(event);
+      recordingGuards(() => a.send(event));
       return a.getSnapshot();
     },
     snapshot() {
