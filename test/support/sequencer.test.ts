@@ -54,11 +54,11 @@ describe('SpreadWaitingFiles', () => {
     }
   });
 
-  it('on a first run, with no durations, still spreads the waiting files', async () => {
+  it("on a first run, with no durations, keeps vitest's own order", async () => {
     const paths = ['test/serve/a.test.ts', 'test/k8s/b.test.ts', 'test/package/c.test.ts'];
     for (let i = 0; i < 10; i++) paths.push(`model/m${i}.test.ts`);
-    const order = (await sequencer({}).sort(paths.map(spec))).map(name);
-    expect(order.slice(0, 2)).toEqual(['test/serve/a.test.ts', 'test/k8s/b.test.ts']);
-    expect(order.indexOf('test/package/c.test.ts')).toBeGreaterThan(3);
+    const files = paths.map(spec);
+    const order = await sequencer({ 'test/serve/a.test.ts': 50_000 }).sort(files);
+    expect(order).toEqual(files);
   });
 });
