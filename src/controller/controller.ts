@@ -579,9 +579,9 @@ export class DaemonSetController implements ClusterComponent {
     // same DaemonSet object and an unchanged pod cache, one that adopted and released nothing
     // gives the same pods again, so that result (and its grouping by node) is reused, within a
     // sync and across syncs (a steady-state sync); one that wrote is always repeated, writes and all.
-    let claimed = this.#claims.get(ds);
     const claim = (): { pods: Pod[]; reused: boolean } => {
       const version = this.cache.pods.version;
+      const claimed = this.#claims.get(ds);
       if (claimed !== undefined && claimed.version === version) return { pods: claimed.pods, reused: true };
       let wrote = false;
       const pods = claimObjects(
@@ -602,13 +602,8 @@ export class DaemonSetController implements ClusterComponent {
         !this.#rules.releaseUnmatchedPods,
       );
       if (!this.#rules.ignorePodsOfOtherControllers) pods.push(...this.#othersMatching(ds, namespace));
-      if (wrote) {
-        claimed = undefined;
-        this.#claims.delete(ds);
-      } else {
-        claimed = { version, pods: pods.slice(), grouped: new Map() };
-        this.#claims.set(ds, claimed);
-      }
+      if (wrote) this.#claims.delete(ds);
+      else this.#claims.set(ds, { version, pods: pods.slice(), grouped: new Map() });
       return { pods, reused: false };
     };
     const daemonPods = (): Pod[] => {
@@ -632,7 +627,7 @@ export class DaemonSetController implements ClusterComponent {
       daemonPods,
       nodesToDaemonPods: (includeDeletedTerminal) => {
         const { pods, reused } = claim();
-        const memo = claimed;
+        const memo = this.#claims.get(ds);
         const known = reused ? memo?.grouped.get(includeDeletedTerminal) : undefined;
         if (known !== undefined) return known;
         const grouped = new Map<string, Pod[]>();
